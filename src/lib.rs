@@ -1,0 +1,31 @@
+//! WARAS: a self-hosted, multi-tenant WhatsApp Remote Automation Service.
+//!
+//! Layers, each calling only downward: [`api`] (actix-web) → [`actors`] (supervisor and sessions)
+//! → [`db`] (diesel over PostgreSQL or SQLite). [`domain`] holds the parsed input types.
+
+pub mod actors;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod metrics;
+
+/// Whether the WhatsApp certificate chain is verified; only a `sandbox` build turns it off.
+pub const CERT_VERIFICATION: &str = if cfg!(feature = "sandbox") {
+    "off"
+} else {
+    "on"
+};
+
+/// `waras --version`: the version and the certificate-verification mode of this build.
+pub const VERSION_LINE: &str = if cfg!(feature = "sandbox") {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (sandbox build: cert_verification off)"
+    )
+} else {
+    concat!(env!("CARGO_PKG_VERSION"), " (cert_verification on)")
+};

@@ -1,0 +1,10 @@
+//! The actor layer: one [`SupervisorActor`] per process owning one [`SessionActor`] per session.
+
+mod session;
+mod supervisor;
+
+pub use session::{Kill, SessionActor};
+pub use supervisor::{
+    ActorAddr, Boot, EnsureRunning, EnsureStopped, RemoveSession, RestartSession, RunningSessions,
+    Shutdown, SupervisorActor,
+};

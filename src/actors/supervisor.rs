@@ -1,0 +1,328 @@
+//! The registry `session_id → SessionActor`. Starts what should run, stops what should not, and
+//! restarts a SessionActor that ended on its own after a capped exponential backoff, without
+//! touching the other sessions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use futures_util::future::join_all;
+
+use super::session::{Ready, SessionActor, Stop};
+use crate::db::sessions::{self, StatusChange};
+use crate::db::{Db, DbError, now_ms};
+use crate::domain::{DesiredState, SessionId, SessionStatus};
+use crate::metrics::Metrics;
+
+/// A run this long counts as healthy: the next failure starts the backoff from the beginning.
+const STABLE_RUN: Duration = Duration::from_secs(300);
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+struct Running {
+    addr: Addr<SessionActor>,
+    generation: u64,
+    since: Instant,
+}
+
+pub struct SupervisorActor {
+    db: Db,
+    metrics: Arc<Metrics>,
+    /// False when another process holds the instance lease: this one serves the API only.
+    runs_sessions: bool,
+    max_backoff: Duration,
+    next_generation: u64,
+    running: HashMap<SessionId, Running>,
+    failures: HashMap<SessionId, u32>,
+}
+
+impl SupervisorActor {
+    pub fn new(db: Db, metrics: Arc<Metrics>, runs_sessions: bool, max_backoff: Duration) -> Self {
+        Self {
+            db,
+            metrics,
+            runs_sessions,
+            max_backoff,
+            next_generation: 0,
+            running: HashMap::new(),
+            failures: HashMap::new(),
+        }
+    }
+
+    /// Starts the session's actor unless it runs already; returns the running actor, if any.
+    fn start_session(
+        &mut self,
+        id: SessionId,
+        ctx: &mut Context<Self>,
+    ) -> Option<Addr<SessionActor>> {
+        if !self.runs_sessions {
+            return None;
+        }
+        if let Some(running) = self.running.get(&id) {
+            return Some(running.addr.clone());
+        }
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let addr =
+            SessionActor::new(id.clone(), generation, self.db.clone(), ctx.address()).start();
+        self.running.insert(
+            id,
+            Running {
+                addr: addr.clone(),
+                generation,
+                since: Instant::now(),
+            },
+        );
+        self.metrics.session_actors.set(self.running.len() as i64);
+        Some(addr)
+    }
+
+    /// Takes the actor out of the registry first, so its exit is not mistaken for a crash.
+    fn take_session(&mut self, id: &SessionId) -> Option<Addr<SessionActor>> {
+        let running = self.running.remove(id)?;
+        self.metrics.session_actors.set(self.running.len() as i64);
+        Some(running.addr)
+    }
+
+    fn backoff(&self, failures: u32) -> Duration {
+        let factor = 1u32 << failures.saturating_sub(1).min(16);
+        FIRST_BACKOFF.saturating_mul(factor).min(self.max_backoff)
+    }
+}
+
+impl Actor for SupervisorActor {
+    type Context = Context<Self>;
+}
+
+/// Stops an actor in order, or, when none runs, makes sure the stored status says STOPPED.
+async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
+    if let Some(addr) = addr {
+        if addr.send(Stop).await.is_ok() {
+            return;
+        }
+    }
+    let result = db
+        .run(move |pool| {
+            let row = sessions::find(pool, id.as_str())?;
+            let transient = row.as_ref().is_some_and(|r| {
+                !matches!(
+                    SessionStatus::from_db(&r.status),
+                    SessionStatus::Stopped | SessionStatus::LoggedOut | SessionStatus::Failed
+                )
+            });
+            if transient {
+                sessions::set_status(
+                    pool,
+                    &StatusChange {
+                        session_id: id.as_str(),
+                        status: SessionStatus::Stopped,
+                        reason: None,
+                        desired_state: None,
+                        now: now_ms(),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = result {
+        log::error!("cannot mark a session stopped: {e}");
+    }
+}
+
+/// Starts every session whose desired state is `running`; settles the stored status of the rest.
+#[derive(Message)]
+#[rtype(result = "Result<usize, DbError>")]
+pub struct Boot;
+
+impl Handler<Boot> for SupervisorActor {
+    type Result = ResponseActFuture<Self, Result<usize, DbError>>;
+
+    fn handle(&mut self, _: Boot, _ctx: &mut Self::Context) -> Self::Result {
+        let db = self.db.clone();
+        let load = async move { db.run(sessions::ids_to_run).await };
+        Box::pin(load.into_actor(self).map(|result, act, ctx| {
+            let ids = result?;
+            for id in &ids {
+                act.start_session(SessionId::from_db(id.clone()), ctx);
+            }
+            log::info!("supervisor: {} session(s) restored", ids.len());
+            Ok(ids.len())
+        }))
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EnsureRunning(pub SessionId);
+
+impl Handler<EnsureRunning> for SupervisorActor {
+    type Result = ResponseFuture<()>;
+
+    /// Resolves once the actor has started (and persisted STARTING).
+    fn handle(&mut self, msg: EnsureRunning, ctx: &mut Self::Context) -> Self::Result {
+        self.failures.remove(&msg.0);
+        let addr = self.start_session(msg.0, ctx);
+        Box::pin(wait_ready(addr))
+    }
+}
+
+async fn wait_ready(addr: Option<Addr<SessionActor>>) {
+    if let Some(addr) = addr {
+        let _ = addr.send(Ready).await;
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EnsureStopped(pub SessionId);
+
+impl Handler<EnsureStopped> for SupervisorActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: EnsureStopped, _ctx: &mut Self::Context) -> Self::Result {
+        self.failures.remove(&msg.0);
+        let addr = self.take_session(&msg.0);
+        Box::pin(stop_or_mark(self.db.clone(), msg.0, addr))
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RestartSession(pub SessionId);
+
+impl Handler<RestartSession> for SupervisorActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, msg: RestartSession, _ctx: &mut Self::Context) -> Self::Result {
+        self.failures.remove(&msg.0);
+        let addr = self.take_session(&msg.0);
+        let id = msg.0.clone();
+        Box::pin(
+            stop_or_mark(self.db.clone(), msg.0, addr)
+                .into_actor(self)
+                .then(move |_, act, ctx| wait_ready(act.start_session(id, ctx)).into_actor(act)),
+        )
+    }
+}
+
+/// Ends a session's actor before its rows are deleted.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RemoveSession(pub SessionId);
+
+impl Handler<RemoveSession> for SupervisorActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: RemoveSession, _ctx: &mut Self::Context) -> Self::Result {
+        self.failures.remove(&msg.0);
+        let addr = self.take_session(&msg.0);
+        Box::pin(async move {
+            if let Some(addr) = addr {
+                let _ = addr.send(Stop).await;
+            }
+        })
+    }
+}
+
+/// Sent by a SessionActor as it ends. Unexpected when the actor is still registered.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct SessionExited {
+    pub id: SessionId,
+    pub generation: u64,
+}
+
+impl Handler<SessionExited> for SupervisorActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionExited, ctx: &mut Self::Context) {
+        let crashed = self
+            .running
+            .get(&msg.id)
+            .is_some_and(|r| r.generation == msg.generation);
+        if !crashed {
+            return;
+        }
+        let ran_for = self
+            .running
+            .get(&msg.id)
+            .map(|r| r.since.elapsed())
+            .unwrap_or_default();
+        self.take_session(&msg.id);
+        let failures = self.failures.entry(msg.id.clone()).or_insert(0);
+        if ran_for >= STABLE_RUN {
+            *failures = 0;
+        }
+        *failures += 1;
+        let failures = *failures;
+        let delay = self.backoff(failures);
+        log::warn!(
+            "session {} ended unexpectedly; restarting in {delay:?}",
+            msg.id
+        );
+        self.metrics.session_restarts.inc();
+        let id = msg.id;
+        ctx.run_later(delay, move |act, ctx| {
+            let db = act.db.clone();
+            let lookup_id = id.clone();
+            let check = async move {
+                db.run(move |pool| sessions::find(pool, lookup_id.as_str()))
+                    .await
+            };
+            ctx.spawn(check.into_actor(act).map(move |row, act, ctx| match row {
+                Ok(Some(row))
+                    if DesiredState::from_db(&row.desired_state) == DesiredState::Running =>
+                {
+                    act.start_session(id, ctx);
+                }
+                Ok(_) => {}
+                Err(e) => log::error!("session {id}: restart check failed: {e}"),
+            }));
+        });
+    }
+}
+
+/// Stops every session actor in order (graceful shutdown).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
+impl Handler<Shutdown> for SupervisorActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Shutdown, _ctx: &mut Self::Context) -> Self::Result {
+        self.runs_sessions = false;
+        let addrs: Vec<_> = self.running.drain().map(|(_, r)| r.addr).collect();
+        self.metrics.session_actors.set(0);
+        Box::pin(async move {
+            join_all(addrs.iter().map(|a| a.send(Stop))).await;
+        })
+    }
+}
+
+/// The actor of a running session (fault injection and diagnostics).
+#[derive(Message)]
+#[rtype(result = "Option<Addr<SessionActor>>")]
+pub struct ActorAddr(pub SessionId);
+
+impl Handler<ActorAddr> for SupervisorActor {
+    type Result = Option<Addr<SessionActor>>;
+
+    fn handle(&mut self, msg: ActorAddr, _ctx: &mut Self::Context) -> Self::Result {
+        self.running.get(&msg.0).map(|r| r.addr.clone())
+    }
+}
+
+/// How many session actors run now.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct RunningSessions;
+
+impl Handler<RunningSessions> for SupervisorActor {
+    type Result = usize;
+
+    fn handle(&mut self, _: RunningSessions, _ctx: &mut Self::Context) -> usize {
+        self.running.len()
+    }
+}

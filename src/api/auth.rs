@@ -1,0 +1,115 @@
+//! The caller as an extractor: `Authorization: Bearer <key>` or `X-Api-Key: <key>`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use secrecy::ExposeSecret;
+
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::auth::{Principal, TenantKey, hash_key, secrets_equal};
+use crate::db::{keys, now_ms};
+use crate::domain::{Scope, Scopes, SessionId, TenantId};
+
+/// `last_used_at` is refreshed at most this often per key.
+const TOUCH_INTERVAL_MS: i64 = 10_000;
+
+pub struct Caller(pub Principal);
+
+impl Caller {
+    pub fn admin(&self) -> ApiResult<()> {
+        match &self.0 {
+            Principal::Admin => Ok(()),
+            Principal::Tenant(_) => Err(ApiError::forbidden("this endpoint needs the admin key")),
+        }
+    }
+
+    /// The tenant key, if it carries `scope`.
+    pub fn tenant(&self, scope: Scope) -> ApiResult<&TenantKey> {
+        match &self.0 {
+            Principal::Admin => Err(ApiError::forbidden(
+                "the admin key manages tenants; use a tenant key (waras_…) for tenant resources",
+            )),
+            Principal::Tenant(k) if k.allows(scope) => Ok(k),
+            Principal::Tenant(_) => Err(ApiError::forbidden(format!(
+                "this key lacks the `{}` scope",
+                scope.as_str()
+            ))),
+        }
+    }
+}
+
+fn presented_key(req: &HttpRequest) -> Option<String> {
+    let headers = req.headers();
+    if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        let v = v.trim();
+        if let Some(token) = v
+            .strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+        {
+            return Some(token.trim().to_string());
+        }
+    }
+    headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+}
+
+async fn authenticate(state: web::Data<AppState>, presented: Option<String>) -> ApiResult<Caller> {
+    let key = presented.filter(|k| !k.is_empty()).ok_or_else(|| {
+        ApiError::unauthorized("an API key is required (Authorization: Bearer or X-Api-Key)")
+    })?;
+    if secrets_equal(&key, state.admin_key.expose_secret()) {
+        return Ok(Caller(Principal::Admin));
+    }
+    let invalid = || ApiError::unauthorized("the API key is invalid, expired or revoked");
+    if !key.starts_with(crate::auth::KEY_PREFIX) || key.len() > 128 {
+        return Err(invalid());
+    }
+    let hash = hash_key(&key);
+    let row = state
+        .db
+        .run(move |pool| keys::find_by_hash(pool, &hash))
+        .await?
+        .ok_or_else(invalid)?;
+    let now = now_ms();
+    if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
+        return Err(invalid());
+    }
+    if row.last_used_at.is_none_or(|t| t < now - TOUCH_INTERVAL_MS) {
+        let id = row.id.clone();
+        // Best effort and off the request path: a lost touch only delays last_used_at.
+        actix_web::rt::spawn(async move {
+            let stale = now - TOUCH_INTERVAL_MS;
+            if let Err(e) = state
+                .db
+                .run(move |pool| keys::touch(pool, &id, now, stale))
+                .await
+            {
+                log::warn!("cannot record key use: {e}");
+            }
+        });
+    }
+    Ok(Caller(Principal::Tenant(TenantKey {
+        key_id: row.id,
+        tenant_id: TenantId::from_db(row.tenant_id),
+        scopes: Scopes::from_db(&row.scopes),
+        session_id: row.session_id.map(SessionId::from_db),
+    })))
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let presented = presented_key(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            authenticate(state, presented).await
+        })
+    }
+}

@@ -1,0 +1,130 @@
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Problem};
+use super::page::{DEFAULT_LIMIT, MAX_LIMIT, list_type, split_page};
+use super::state::AppState;
+use super::time::rfc3339;
+use crate::db::events::{self, EventFilter, EventRow};
+use crate::domain::{Scope, SessionId};
+
+/// The one envelope of every event, on every channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Event {
+    /// Decimal; increases in commit order.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub tenant_id: String,
+    pub session_id: Option<String>,
+    pub created_at: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Self {
+            id: r.id.to_string(),
+            event_type: r.event_type,
+            tenant_id: r.tenant_id,
+            session_id: r.session_id,
+            created_at: rfc3339(r.created_at),
+            data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+list_type!(EventList, Event);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Only events with a larger id (a previous page's `next_cursor` or the last id seen).
+    pub after: Option<String>,
+    /// Alias of `after`, for the list convention.
+    pub cursor: Option<String>,
+    pub session_id: Option<String>,
+    /// Comma-separated event types.
+    pub types: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+}
+
+impl EventQuery {
+    pub fn filter(&self) -> ApiResult<EventFilter> {
+        let after = match self.after.as_ref().or(self.cursor.as_ref()) {
+            None => 0,
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::invalid("after: must be a non-negative event id"))?,
+        };
+        let session_id = match &self.session_id {
+            None => None,
+            Some(raw) => Some(
+                SessionId::parse(raw)
+                    .ok_or_else(|| ApiError::invalid("session_id: not a session id"))?
+                    .into_string(),
+            ),
+        };
+        let types = self
+            .types
+            .as_deref()
+            .map(|t| {
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(EventFilter {
+            after,
+            session_id,
+            types,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery), security(("api_key" = [])),
+    responses((status = 200, body = EventList), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 503, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<EventQuery>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    let mut filter = q.filter()?;
+    if let Some(own) = &key.session_id {
+        match &filter.session_id {
+            Some(asked) if asked != own.as_str() => {
+                return Err(ApiError::forbidden(
+                    "this key is restricted to another session",
+                ));
+            }
+            _ => filter.session_id = Some(own.as_str().to_string()),
+        }
+    }
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(format!(
+            "limit: must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let tenant = key.tenant_id.as_str().to_string();
+    let rows = state
+        .db
+        .run(move |pool| events::list(pool, &tenant, &filter, limit + 1))
+        .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.to_string());
+    Ok(HttpResponse::Ok().json(EventList {
+        data: rows.into_iter().map(Event::from).collect(),
+        next_cursor,
+    }))
+}

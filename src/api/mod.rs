@@ -1,0 +1,151 @@
+//! The HTTP layer. [`routes`] is the one route table.
+
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod keys;
+pub mod openapi;
+pub mod ops;
+mod page;
+pub mod sessions;
+pub mod state;
+pub mod tenants;
+mod time;
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use error::ApiError;
+pub use state::AppState;
+
+/// Every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/tenants", web::post().to(tenants::create))
+            .route("/tenants", web::get().to(tenants::list))
+            .route("/tenants/{tenant_id}", web::get().to(tenants::get))
+            .route("/tenants/{tenant_id}", web::delete().to(tenants::delete))
+            .route(
+                "/tenants/{tenant_id}/keys",
+                web::post().to(tenants::create_key),
+            )
+            .route("/keys", web::post().to(keys::create))
+            .route("/keys", web::get().to(keys::list))
+            .route("/keys/{key_id}", web::get().to(keys::get))
+            .route("/keys/{key_id}", web::delete().to(keys::revoke))
+            .route("/sessions", web::post().to(sessions::create))
+            .route("/sessions", web::get().to(sessions::list))
+            .route("/sessions/{session_id}", web::get().to(sessions::get))
+            .route("/sessions/{session_id}", web::patch().to(sessions::update))
+            .route("/sessions/{session_id}", web::delete().to(sessions::delete))
+            .route(
+                "/sessions/{session_id}/start",
+                web::post().to(sessions::start),
+            )
+            .route(
+                "/sessions/{session_id}/stop",
+                web::post().to(sessions::stop),
+            )
+            .route(
+                "/sessions/{session_id}/restart",
+                web::post().to(sessions::restart),
+            )
+            .route("/events", web::get().to(events::list))
+            .default_service(web::to(unknown_route)),
+    )
+    .route("/healthz", web::get().to(ops::healthz))
+    .route("/readyz", web::get().to(ops::readyz))
+    .route("/metrics", web::get().to(ops::metrics))
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
+    .route("/docs", web::get().to(docs_redirect));
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}
+
+/// Turns extractor failures into problem+json with the right 4xx.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(false)
+        .error_handler(|err, _req| {
+            let api = match &err {
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the request body exceeds {limit} bytes"),
+                ),
+                JsonPayloadError::Deserialize(e) => {
+                    ApiError::invalid(format!("invalid JSON body: {e}"))
+                }
+                JsonPayloadError::ContentType => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "the body must be application/json",
+                ),
+                other => ApiError::invalid(format!("cannot read the body: {other}")),
+            };
+            api.into()
+        })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        ApiError::invalid(format!("invalid query string: {err}")).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_err: PathError, _req| ApiError::not_found("resource").into())
+}
+
+/// Counts every request by route pattern (never the raw path, which holds ids) and status.
+pub async fn record_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let res = next.call(req).await?;
+    if let Some(state) = state {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_string());
+        let status = res.status().as_u16().to_string();
+        state
+            .metrics
+            .http_requests
+            .with_label_values(&[route.as_str(), method.as_str(), status.as_str()])
+            .inc();
+        state
+            .metrics
+            .http_duration
+            .with_label_values(&[route.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+    }
+    Ok(res)
+}

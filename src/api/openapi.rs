@@ -1,0 +1,40 @@
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{events, keys, ops, sessions, tenants};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "WARAS", description = "WhatsApp Remote Automation Service: many WhatsApp sessions behind one multi-tenant REST API. Errors are application/problem+json with a stable `code`."),
+    paths(
+        tenants::create, tenants::list, tenants::get, tenants::delete, tenants::create_key,
+        keys::create, keys::list, keys::get, keys::revoke,
+        sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
+        sessions::start, sessions::stop, sessions::restart,
+        events::list,
+        ops::healthz, ops::readyz, ops::metrics,
+    ),
+    modifiers(&SecuritySchemes),
+    tags((name = "admin", description = "Tenants; needs the admin key"),
+        (name = "keys", description = "A tenant's API keys"),
+        (name = "sessions", description = "WhatsApp accounts"),
+        (name = "events", description = "The event log"),
+        (name = "ops", description = "Health, readiness, metrics"))
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "x_api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+        );
+    }
+}

@@ -1,0 +1,364 @@
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Problem};
+use super::page::{PageQuery, list_type, split_page};
+use super::state::AppState;
+use super::time::rfc3339;
+use crate::actors::{EnsureRunning, EnsureStopped, RemoveSession, RestartSession};
+use crate::auth::TenantKey;
+use crate::db::now_ms;
+use crate::db::sessions::{self, SessionPatch, SessionRow};
+use crate::domain::{DesiredState, Name, Scope, SessionId, SessionStatus};
+
+/// Largest accepted `config` object, serialised.
+const MAX_CONFIG_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSession {
+    /// 1–100 characters, unique within the tenant.
+    pub name: String,
+    /// Start at once (default true).
+    pub start: Option<bool>,
+    /// Free-form settings object kept with the session.
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSession {
+    pub name: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub phone_jid: Option<String>,
+    pub lid: Option<String>,
+    pub push_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub id: String,
+    pub name: String,
+    /// STOPPED, STARTING, SCAN_QR, PAIR_CODE, WORKING, RECONNECTING, LOGGED_OUT or FAILED.
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// `running` or `stopped`: what the service restores at boot.
+    pub desired_state: String,
+    pub me: Option<Me>,
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Self {
+        let me = (r.me_phone_jid.is_some() || r.me_lid.is_some()).then(|| Me {
+            phone_jid: r.me_phone_jid,
+            lid: r.me_lid,
+            push_name: r.me_push_name,
+        });
+        Self {
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            status_reason: r.status_reason,
+            desired_state: r.desired_state,
+            me,
+            config: serde_json::from_str(&r.config).unwrap_or(serde_json::Value::Null),
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+list_type!(SessionList, Session);
+
+fn config_text(config: Option<serde_json::Value>) -> ApiResult<Option<String>> {
+    match config {
+        None => Ok(None),
+        Some(v @ serde_json::Value::Object(_)) => {
+            let text = v.to_string();
+            if text.len() > MAX_CONFIG_BYTES {
+                return Err(ApiError::invalid(format!(
+                    "config: must be at most {MAX_CONFIG_BYTES} bytes"
+                )));
+            }
+            Ok(Some(text))
+        }
+        Some(_) => Err(ApiError::invalid("config: must be a JSON object")),
+    }
+}
+
+/// The session named by `raw`, if the key may see it: 404 when it is not the tenant's,
+/// 403 when the key is restricted to another session.
+pub async fn load_session(state: &AppState, key: &TenantKey, raw: &str) -> ApiResult<SessionRow> {
+    let id = SessionId::parse(raw).ok_or_else(|| ApiError::not_found("session"))?;
+    if !key.covers_session(&id) {
+        return Err(ApiError::forbidden(
+            "this key is restricted to another session",
+        ));
+    }
+    let tenant = key.tenant_id.as_str().to_string();
+    state
+        .db
+        .run(move |pool| sessions::get(pool, &tenant, id.as_str()))
+        .await?
+        .ok_or_else(|| ApiError::not_found("session"))
+}
+
+async fn reload(state: &AppState, row: &SessionRow) -> ApiResult<Session> {
+    let (t, id) = (row.tenant_id.clone(), row.id.clone());
+    let fresh = state
+        .db
+        .run(move |pool| sessions::get(pool, &t, &id))
+        .await?;
+    Ok(Session::from(
+        fresh.ok_or_else(|| ApiError::not_found("session"))?,
+    ))
+}
+
+fn conflict_on_duplicate(e: crate::db::DbError) -> ApiError {
+    if e.is_unique_violation() {
+        ApiError::conflict(
+            "conflict",
+            "the tenant already has a session with this name",
+        )
+    } else {
+        e.into()
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = CreateSession,
+    security(("api_key" = [])),
+    responses((status = 201, body = Session), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
+        (status = 503, body = Problem)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<CreateSession>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    if key.session_id.is_some() {
+        return Err(ApiError::forbidden(
+            "a session-scoped key cannot create sessions",
+        ));
+    }
+    let body = body.into_inner();
+    let name = Name::parse("name", &body.name)?;
+    let config = config_text(body.config)?.unwrap_or_else(|| "{}".to_string());
+    let start = body.start.unwrap_or(true);
+    let now = now_ms();
+    let desired = if start {
+        DesiredState::Running
+    } else {
+        DesiredState::Stopped
+    };
+    let row = SessionRow {
+        id: SessionId::generate().into_string(),
+        tenant_id: key.tenant_id.as_str().to_string(),
+        name: name.into_string(),
+        desired_state: desired.as_str().to_string(),
+        status: SessionStatus::Stopped.as_str().to_string(),
+        status_reason: None,
+        me_phone_jid: None,
+        me_lid: None,
+        me_push_name: None,
+        config,
+        created_at: now,
+        updated_at: now,
+    };
+    let stored = row.clone();
+    state
+        .db
+        .run(move |pool| sessions::insert(pool, &stored))
+        .await
+        .map_err(conflict_on_duplicate)?;
+    if start {
+        state
+            .supervisor
+            .send(EnsureRunning(SessionId::from_db(row.id.clone())))
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    Ok(HttpResponse::Created().json(reload(&state, &row).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions", params(PageQuery), security(("api_key" = [])),
+    responses((status = 200, body = SessionList), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 503, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    let limit = q.limit()?;
+    let after = q.cursor(|c| SessionId::parse(c).is_some())?;
+    let tenant = key.tenant_id.as_str().to_string();
+    let only = key.session_id.as_ref().map(|s| s.as_str().to_string());
+    let rows = state
+        .db
+        .run(move |pool| {
+            sessions::list(pool, &tenant, only.as_deref(), after.as_deref(), limit + 1)
+        })
+        .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    Ok(HttpResponse::Ok().json(SessionList {
+        data: rows.into_iter().map(Session::from).collect(),
+        next_cursor,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}", tag = "sessions", params(("session_id" = String, Path)),
+    security(("api_key" = [])),
+    responses((status = 200, body = Session), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    Ok(HttpResponse::Ok().json(Session::from(load_session(&state, key, &path).await?)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/sessions/{session_id}", tag = "sessions", params(("session_id" = String, Path)),
+    request_body = UpdateSession, security(("api_key" = [])),
+    responses((status = 200, body = Session), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 413, body = Problem), (status = 503, body = Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<UpdateSession>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(&state, key, &path).await?;
+    let body = body.into_inner();
+    let patch = SessionPatch {
+        name: body
+            .name
+            .as_deref()
+            .map(|n| Name::parse("name", n))
+            .transpose()?
+            .map(Name::into_string),
+        config: config_text(body.config)?,
+        desired_state: None,
+    };
+    let updated = state
+        .db
+        .run(move |pool| sessions::update(pool, &row.tenant_id, &row.id, &patch, now_ms()))
+        .await
+        .map_err(conflict_on_duplicate)?
+        .ok_or_else(|| ApiError::not_found("session"))?;
+    Ok(HttpResponse::Ok().json(Session::from(updated)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "sessions", params(("session_id" = String, Path)),
+    security(("api_key" = [])),
+    responses((status = 204, description = "Stopped and deleted with all its data"), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(&state, key, &path).await?;
+    state
+        .supervisor
+        .send(RemoveSession(SessionId::from_db(row.id.clone())))
+        .await
+        .map_err(ApiError::internal)?;
+    state
+        .db
+        .run(move |pool| sessions::delete(pool, &row.tenant_id, &row.id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Persists the desired state, then lets the supervisor act on it.
+async fn set_desired(state: &AppState, row: &SessionRow, desired: DesiredState) -> ApiResult<()> {
+    let patch = SessionPatch {
+        name: None,
+        config: None,
+        desired_state: Some(desired),
+    };
+    let (t, id) = (row.tenant_id.clone(), row.id.clone());
+    state
+        .db
+        .run(move |pool| sessions::update(pool, &t, &id, &patch, now_ms()))
+        .await?;
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/start", tag = "sessions",
+    params(("session_id" = String, Path)), security(("api_key" = [])),
+    responses((status = 200, body = Session), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn start(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(&state, key, &path).await?;
+    set_desired(&state, &row, DesiredState::Running).await?;
+    state
+        .supervisor
+        .send(EnsureRunning(SessionId::from_db(row.id.clone())))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/stop", tag = "sessions",
+    params(("session_id" = String, Path)), security(("api_key" = [])),
+    responses((status = 200, body = Session), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn stop(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(&state, key, &path).await?;
+    set_desired(&state, &row, DesiredState::Stopped).await?;
+    state
+        .supervisor
+        .send(EnsureStopped(SessionId::from_db(row.id.clone())))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/restart", tag = "sessions",
+    params(("session_id" = String, Path)), security(("api_key" = [])),
+    responses((status = 200, body = Session), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn restart(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(&state, key, &path).await?;
+    set_desired(&state, &row, DesiredState::Running).await?;
+    state
+        .supervisor
+        .send(RestartSession(SessionId::from_db(row.id.clone())))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
+}

@@ -1,0 +1,159 @@
+//! Wiring: storage, actors and the HTTP server, built from settings. `build` binds first, so tests
+//! can ask for port 0 and read the port back.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{Actor, Addr};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::actors::{Boot, Shutdown, SupervisorActor};
+use crate::api::{self, AppState};
+use crate::config::{Secrets, Settings};
+use crate::db::{self, Db, DbPool, InstanceLease};
+use crate::metrics::Metrics;
+
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+    supervisor: Addr<SupervisorActor>,
+    db: Db,
+    lease: Option<InstanceLease>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let secrets = Secrets::resolve(&settings)?;
+        let target = settings.database()?;
+        let pool_size = settings.db_pool_size;
+        let (pool, lease) = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+            let applied = db::migrate(&target)?;
+            if applied > 0 {
+                log::info!(
+                    "applied {applied} migration(s) to the {} database",
+                    target.backend_name()
+                );
+            }
+            let pool = DbPool::connect(&target, pool_size)?;
+            let lease = InstanceLease::try_acquire(&target)?;
+            Ok((pool, lease))
+        })
+        .await
+        .context("storage setup did not finish")??;
+        if lease.is_none() {
+            log::error!(
+                "another waras process owns this database: serving the API, but running no sessions"
+            );
+        }
+        let db = Db::new(pool);
+        let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
+        let supervisor = SupervisorActor::new(
+            db.clone(),
+            metrics.clone(),
+            lease.is_some(),
+            Duration::from_secs(settings.session_restart_max_backoff_secs.max(1)),
+        )
+        .start();
+        supervisor
+            .send(Boot)
+            .await
+            .context("supervisor unreachable")??;
+
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            supervisor: supervisor.clone(),
+            metrics,
+            admin_key: secrets.admin_key,
+        });
+        let listener = TcpListener::bind(settings.listen_addr()?)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let max_json = settings.max_json_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(api::json_config(max_json))
+                .app_data(api::query_config())
+                .app_data(api::path_config())
+                .wrap(from_fn(api::record_request))
+                .wrap(
+                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
+                .configure(api::routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if settings.http_workers > 0 {
+            server = server.workers(settings.http_workers);
+        }
+        log::info!(
+            "listening on http://{addr} ({} storage)",
+            db.pool().backend_name()
+        );
+        Ok(Self {
+            addr,
+            server: server.run(),
+            supervisor,
+            db,
+            lease,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn supervisor(&self) -> &Addr<SupervisorActor> {
+        &self.supervisor
+    }
+
+    /// Serves until the process is asked to stop (SIGINT/SIGTERM), then stops the sessions in order.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await.context("HTTP server failed")?;
+        self.supervisor
+            .send(Shutdown)
+            .await
+            .context("supervisor unreachable")?;
+        drop(self.lease);
+        log::info!("stopped");
+        Ok(())
+    }
+
+    /// Runs the server in the background (tests, embedding); stop it with [`RunningApp::shutdown`].
+    pub fn spawn(self) -> RunningApp {
+        let handle = self.server.handle();
+        actix_web::rt::spawn(self.server);
+        RunningApp {
+            addr: self.addr,
+            handle,
+            supervisor: self.supervisor,
+            db: self.db,
+            lease: self.lease,
+        }
+    }
+}
+
+pub struct RunningApp {
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    pub supervisor: Addr<SupervisorActor>,
+    pub db: Db,
+    lease: Option<InstanceLease>,
+}
+
+impl RunningApp {
+    pub async fn shutdown(self) {
+        self.handle.stop(true).await;
+        let _ = self.supervisor.send(Shutdown).await;
+        drop(self.lease);
+    }
+}

@@ -1,0 +1,187 @@
+//! Layered configuration: embedded defaults → `config/*.toml` (name order) → `WARAS_*` environment.
+//! Unknown keys are rejected by name; secrets are wrapped so they never print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::db::DatabaseTarget;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub admin_key: SecretString,
+    pub master_key: SecretString,
+    pub wa_url: String,
+    pub webhook_allow_private: bool,
+    pub max_json_bytes: usize,
+    pub db_pool_size: u32,
+    pub http_workers: usize,
+    pub session_restart_max_backoff_secs: u64,
+}
+
+impl Settings {
+    /// Reads the layers. `config_dir` holds optional `*.toml` files.
+    pub fn load(config_dir: &Path) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if config_dir.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(config_dir)
+                .with_context(|| format!("cannot read {}", config_dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for file in files {
+                figment = figment.merge(Toml::file(file));
+            }
+        }
+        figment = figment.merge(Env::prefixed("WARAS_").ignore(&["LOG"]));
+        let settings: Settings = figment.extract().map_err(|e| {
+            let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            anyhow::anyhow!("invalid configuration: {}", messages.join("; "))
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The embedded defaults alone (tests and tools adjust fields from here).
+    pub fn defaults() -> anyhow::Result<Self> {
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .context("embedded default configuration is invalid")
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.listen_addr()?;
+        self.database()?;
+        anyhow::ensure!(self.db_pool_size >= 2, "db_pool_size must be at least 2");
+        anyhow::ensure!(
+            self.max_json_bytes >= 1024,
+            "max_json_bytes must be at least 1024"
+        );
+        let key = self.master_key.expose_secret();
+        if !key.is_empty() {
+            parse_master_key(key)?;
+        }
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listen.parse().with_context(|| {
+            format!(
+                "listen `{}` is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        })
+    }
+
+    pub fn database(&self) -> anyhow::Result<DatabaseTarget> {
+        let url = self.database_url.expose_secret();
+        if url.is_empty() {
+            Ok(DatabaseTarget::Sqlite(self.data_dir.join("waras.db")))
+        } else {
+            DatabaseTarget::parse(url)
+        }
+    }
+}
+
+/// Keys the service runs with, after zero-config generation.
+#[derive(Clone)]
+pub struct Secrets {
+    pub admin_key: SecretString,
+    pub master_key: [u8; 32],
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets([REDACTED])")
+    }
+}
+
+impl Secrets {
+    /// Uses the configured keys, or reads/creates `admin.key` and `master.key` in the data dir.
+    pub fn resolve(settings: &Settings) -> anyhow::Result<Self> {
+        let admin = settings.admin_key.expose_secret().to_string();
+        let admin_key = if admin.is_empty() {
+            key_file(&settings.data_dir.join("admin.key"), || {
+                format!("waras_admin_{}", crate::auth::random_base62(40))
+            })?
+        } else {
+            admin
+        };
+        anyhow::ensure!(
+            admin_key.len() >= 16,
+            "admin_key must be at least 16 characters"
+        );
+        let master = settings.master_key.expose_secret().to_string();
+        let master_hex = if master.is_empty() {
+            key_file(&settings.data_dir.join("master.key"), || {
+                hex::encode(rand::thread_rng().r#gen::<[u8; 32]>())
+            })?
+        } else {
+            master
+        };
+        Ok(Self {
+            admin_key: SecretString::from(admin_key),
+            master_key: parse_master_key(&master_hex)?,
+        })
+    }
+}
+
+fn parse_master_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(hex_key.trim())
+        .ok()
+        .filter(|b| b.len() == 32)
+        .context("master_key must be 64 hex characters (32 bytes)")?;
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes);
+    Ok(key)
+}
+
+/// Reads a key file, creating it (mode 0600) with `generate` when absent. Logs the path, never the value.
+fn key_file(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<String> {
+    if path.exists() {
+        let value = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok(value.trim().to_string());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let value = generate();
+    write_private(path, &value).with_context(|| format!("cannot write {}", path.display()))?;
+    log::warn!(
+        "generated {} (keep it safe; it is read at every start)",
+        path.display()
+    );
+    Ok(value)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(value.as_bytes())?;
+    f.write_all(b"\n")
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    std::fs::write(path, format!("{value}\n"))
+}

@@ -1,0 +1,94 @@
+//! The append-only event log. Appends happen inside the transaction of the state change that caused
+//! them, under [`DbConn::lock_event_log`], so ids increase in commit order.
+
+use diesel::prelude::*;
+
+use super::schema::events;
+use super::{DbConn, DbPool, DbResult};
+use crate::with_conn;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub tenant_id: String,
+    pub session_id: Option<String>,
+    pub event_type: String,
+    pub data: String,
+    pub created_at: i64,
+}
+
+pub struct NewEvent<'a> {
+    pub tenant_id: &'a str,
+    pub session_id: Option<&'a str>,
+    pub event_type: &'a str,
+    pub data: serde_json::Value,
+    pub created_at: i64,
+}
+
+/// Appending is backend-neutral SQL; the trait lets the same body serve both connection types
+/// from inside another repository's transaction.
+pub trait EventLog: DbConn {
+    fn append_event(&mut self, event: &NewEvent<'_>) -> DbResult<EventRow>;
+}
+
+macro_rules! impl_event_log {
+    ($($conn:ty),*) => {$(
+        impl EventLog for $conn {
+            fn append_event(&mut self, e: &NewEvent<'_>) -> DbResult<EventRow> {
+                self.lock_event_log()?;
+                let data = e.data.to_string();
+                let id: i64 = diesel::insert_into(events::table)
+                    .values((
+                        events::tenant_id.eq(e.tenant_id),
+                        events::session_id.eq(e.session_id),
+                        events::event_type.eq(e.event_type),
+                        events::data.eq(&data),
+                        events::created_at.eq(e.created_at),
+                    ))
+                    .returning(events::id)
+                    .get_result(self)?;
+                Ok(EventRow {
+                    id,
+                    tenant_id: e.tenant_id.to_string(),
+                    session_id: e.session_id.map(str::to_string),
+                    event_type: e.event_type.to_string(),
+                    data,
+                    created_at: e.created_at,
+                })
+            }
+        }
+    )*};
+}
+
+impl_event_log!(diesel::PgConnection, diesel::SqliteConnection);
+
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub after: i64,
+    pub session_id: Option<String>,
+    pub types: Vec<String>,
+}
+
+/// Events of a tenant after `filter.after`, oldest first.
+pub fn list(
+    pool: &DbPool,
+    tenant_id: &str,
+    filter: &EventFilter,
+    limit: i64,
+) -> DbResult<Vec<EventRow>> {
+    with_conn!(pool, |conn| {
+        let mut q = events::table
+            .filter(events::tenant_id.eq(tenant_id))
+            .filter(events::id.gt(filter.after))
+            .order(events::id.asc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(session) = &filter.session_id {
+            q = q.filter(events::session_id.eq(session.clone()));
+        }
+        if !filter.types.is_empty() {
+            q = q.filter(events::event_type.eq_any(filter.types.clone()));
+        }
+        Ok(q.load(conn)?)
+    })
+}

@@ -1,0 +1,113 @@
+//! Embedded migrations, applied under a lock so two processes never migrate at once, and the
+//! instance lease that keeps a second `waras serve` from running the same sessions.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::DatabaseTarget;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+const MIGRATION_LOCK: i64 = 0x5741_5241_534d_4947; // "WARASMIG"
+const INSTANCE_LOCK: i64 = 0x5741_5241_5349_4e53; // "WARASINS"
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(target: &DatabaseTarget) -> anyhow::Result<usize> {
+    match target {
+        DatabaseTarget::Postgres(url) => {
+            let mut conn = PgConnection::establish(url).context("cannot connect to PostgreSQL")?;
+            diesel::sql_query("SELECT pg_advisory_lock($1)")
+                .bind::<BigInt, _>(MIGRATION_LOCK)
+                .execute(&mut conn)
+                .context("cannot take the migration lock")?;
+            let applied = conn
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            // The lock also goes with the connection; unlocking early lets a waiting peer proceed.
+            let _ = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+                .bind::<BigInt, _>(MIGRATION_LOCK)
+                .execute(&mut conn);
+            applied
+        }
+        DatabaseTarget::Sqlite(path) => {
+            let lock = lock_file(path, "migrate")?;
+            lock.lock().context("cannot take the migration lock")?;
+            let url = path.to_str().context("SQLite path is not UTF-8")?;
+            let mut conn = SqliteConnection::establish(url)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
+        }
+    }
+}
+
+/// Proof that this process owns the database's sessions. Dropping it releases ownership.
+pub enum InstanceLease {
+    Postgres(PgConnection),
+    Sqlite(File),
+}
+
+impl std::fmt::Debug for InstanceLease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstanceLease::Postgres(_) => "InstanceLease(postgres)",
+            InstanceLease::Sqlite(_) => "InstanceLease(sqlite)",
+        })
+    }
+}
+
+impl InstanceLease {
+    /// Takes the lease, or returns `None` when another process holds it.
+    pub fn try_acquire(target: &DatabaseTarget) -> anyhow::Result<Option<Self>> {
+        match target {
+            DatabaseTarget::Postgres(url) => {
+                let mut conn =
+                    PgConnection::establish(url).context("cannot connect to PostgreSQL")?;
+                let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+                    .bind::<BigInt, _>(INSTANCE_LOCK)
+                    .get_result(&mut conn)
+                    .context("cannot query the instance lock")?;
+                Ok(row.locked.then_some(InstanceLease::Postgres(conn)))
+            }
+            DatabaseTarget::Sqlite(path) => {
+                let file = lock_file(path, "instance")?;
+                match file.try_lock() {
+                    Ok(()) => Ok(Some(InstanceLease::Sqlite(file))),
+                    Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        Err(e).context("cannot take the instance lock")
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lock_file(db_path: &Path, purpose: &str) -> anyhow::Result<File> {
+    let mut name = db_path.as_os_str().to_owned();
+    name.push(format!(".{purpose}.lock"));
+    let path = PathBuf::from(name);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open lock file {}", path.display()))
+}

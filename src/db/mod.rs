@@ -1,0 +1,242 @@
+//! Storage: one set of queries over two backends. Each repository function is written once inside
+//! [`with_conn!`], which expands its body for PostgreSQL and for SQLite; the two connection types
+//! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
+
+pub mod events;
+pub mod keys;
+mod migrate;
+pub mod schema;
+pub mod sessions;
+pub mod tenants;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
+
+pub use migrate::{InstanceLease, migrate};
+
+/// Failure of the storage layer. `Unavailable` (pool exhausted, server down) maps to 503;
+/// everything else is an internal error unless a repository classifies it first.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl From<r2d2::PoolError> for DbError {
+    fn from(e: r2d2::PoolError) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Where the data lives, parsed from `database_url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseTarget {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_string()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            anyhow::ensure!(!path.is_empty(), "database_url `sqlite://` needs a path");
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            anyhow::bail!("database_url must start with postgres://, postgresql:// or sqlite://")
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub enum DbPool {
+    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+}
+
+/// Expands `$body` once per backend with `$conn` bound to a pooled connection of that backend.
+#[macro_export]
+macro_rules! with_conn {
+    ($pool:expr, |$conn:ident| $body:expr) => {
+        match $pool {
+            $crate::db::DbPool::Postgres(p) => {
+                let mut pooled = p.get()?;
+                let $conn: &mut diesel::PgConnection = &mut pooled;
+                $body
+            }
+            $crate::db::DbPool::Sqlite(p) => {
+                let mut pooled = p.get()?;
+                let $conn: &mut diesel::SqliteConnection = &mut pooled;
+                $body
+            }
+        }
+    };
+}
+
+/// What the two connection types do differently, behind one name each.
+pub trait DbConn: Connection + Sized {
+    /// A transaction that may write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
+    /// concurrent writers wait on the busy timeout instead of failing on a lock upgrade.
+    fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&mut Self) -> DbResult<T>;
+
+    /// Serialises event appends so that event ids become visible in increasing order
+    /// (a PostgreSQL sequence value is taken at insert but visible only at commit).
+    fn lock_event_log(&mut self) -> DbResult<()>;
+}
+
+const EVENT_LOG_LOCK: i64 = 0x5741_5241_5345_5654; // "WARASEVT"
+
+impl DbConn for PgConnection {
+    fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&mut Self) -> DbResult<T>,
+    {
+        self.transaction(f)
+    }
+
+    fn lock_event_log(&mut self) -> DbResult<()> {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(EVENT_LOG_LOCK)
+            .execute(self)?;
+        Ok(())
+    }
+}
+
+impl DbConn for SqliteConnection {
+    fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&mut Self) -> DbResult<T>,
+    {
+        self.immediate_transaction(f)
+    }
+
+    fn lock_event_log(&mut self) -> DbResult<()> {
+        Ok(()) // the single SQLite writer already serialises commits
+    }
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), r2d2::Error> {
+        // Without foreign_keys=ON SQLite silently ignores ON DELETE CASCADE.
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(r2d2::Error::QueryError)
+    }
+}
+
+impl DbPool {
+    pub fn connect(target: &DatabaseTarget, max_size: u32) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let timeout = Duration::from_secs(10);
+        Ok(match target {
+            DatabaseTarget::Postgres(url) => DbPool::Postgres(
+                Pool::builder()
+                    .max_size(max_size)
+                    .connection_timeout(timeout)
+                    .build(ConnectionManager::new(url.as_str()))
+                    .context("cannot connect to PostgreSQL")?,
+            ),
+            DatabaseTarget::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create {}", dir.display()))?;
+                }
+                DbPool::Sqlite(
+                    Pool::builder()
+                        .max_size(max_size)
+                        .connection_timeout(timeout)
+                        .connection_customizer(Box::new(SqlitePragmas))
+                        .build(ConnectionManager::new(sqlite_path_str(path)?))
+                        .with_context(|| format!("cannot open SQLite file {}", path.display()))?,
+                )
+            }
+        })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbPool::Postgres(_) => "postgres",
+            DbPool::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// A trivial round trip, for `/readyz`.
+    pub fn ping(&self) -> DbResult<()> {
+        with_conn!(self, |conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+    }
+}
+
+fn sqlite_path_str(path: &Path) -> anyhow::Result<&str> {
+    path.to_str()
+        .ok_or_else(|| anyhow::anyhow!("SQLite path {} is not UTF-8", path.display()))
+}
+
+/// The pool plus a way to run blocking diesel calls off the actix arbiter threads.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    pub async fn run<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        match actix_web::rt::task::spawn_blocking(move || f(&pool)).await {
+            Ok(result) => result,
+            Err(e) => Err(DbError::Unavailable(format!("blocking task failed: {e}"))),
+        }
+    }
+}
+
+/// Current time as unix milliseconds, the storage representation of every timestamp.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

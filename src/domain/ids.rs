@@ -1,0 +1,73 @@
+//! Prefixed, time-ordered ids (`ses_` + UUIDv7 in hex): sortable, so they double as list cursors.
+
+use uuid::Uuid;
+
+macro_rules! prefixed_id {
+    ($name:ident, $prefix:literal) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn generate() -> Self {
+                Self(format!("{}_{}", $prefix, Uuid::now_v7().simple()))
+            }
+
+            /// `None` when the text cannot be an id of this kind.
+            pub fn parse(s: &str) -> Option<Self> {
+                let hex = s.strip_prefix($prefix)?.strip_prefix('_')?;
+                (hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+                    .then(|| Self(s.to_string()))
+            }
+
+            /// Wraps an id read back from storage.
+            pub fn from_db(s: String) -> Self {
+                Self(s)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+prefixed_id!(TenantId, "tnt");
+prefixed_id!(SessionId, "ses");
+prefixed_id!(KeyId, "key");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_parse_and_sort_by_time() {
+        let a = SessionId::generate();
+        let b = SessionId::generate();
+        assert_eq!(SessionId::parse(a.as_str()), Some(a.clone()));
+        assert!(a < b);
+    }
+
+    #[test]
+    fn foreign_or_malformed_ids_are_rejected() {
+        let t = TenantId::generate();
+        assert_eq!(SessionId::parse(t.as_str()), None);
+        assert_eq!(SessionId::parse("ses_xyz"), None);
+        assert_eq!(
+            SessionId::parse("ses_0192F0000000000000000000000000AA"),
+            None
+        );
+        assert_eq!(SessionId::parse(""), None);
+    }
+}

@@ -1,0 +1,28 @@
+//! Domain types that parse their input at the boundary; nothing inward takes a raw string.
+
+mod ids;
+mod name;
+mod scope;
+mod session_state;
+
+pub use ids::{KeyId, SessionId, TenantId};
+pub use name::Name;
+pub use scope::{Scope, Scopes};
+pub use session_state::{DesiredState, SessionStatus};
+
+/// A value that failed to parse, with the field it came from and a reason a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidInput {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl InvalidInput {
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
