@@ -96,11 +96,10 @@ impl Actor for SupervisorActor {
 
 /// Stops an actor in order, or, when none runs, makes sure the stored status says STOPPED.
 async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
-    if let Some(addr) = addr {
-        if addr.send(Stop).await.is_ok() {
+    if let Some(addr) = addr
+        && addr.send(Stop).await.is_ok() {
             return;
         }
-    }
     let result = db
         .run(move |pool| {
             let row = sessions::find(pool, id.as_str())?;

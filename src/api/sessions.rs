@@ -61,7 +61,7 @@ pub struct Session {
 
 impl From<SessionRow> for Session {
     fn from(r: SessionRow) -> Self {
-        let me = (r.me_phone_jid.is_some() || r.me_lid.is_some()).then(|| Me {
+        let me = (r.me_phone_jid.is_some() || r.me_lid.is_some()).then_some(Me {
             phone_jid: r.me_phone_jid,
             lid: r.me_lid,
             push_name: r.me_push_name,

@@ -5,6 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -48,11 +49,32 @@ pub fn migrate(target: &DatabaseTarget) -> anyhow::Result<usize> {
             let url = path.to_str().context("SQLite path is not UTF-8")?;
             let mut conn = SqliteConnection::establish(url)
                 .with_context(|| format!("cannot open {}", path.display()))?;
+            // Another process may be writing; wait for it like every pooled connection does.
+            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .context("cannot configure the SQLite connection")?;
             conn.run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.len())
                 .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
         }
     }
+}
+
+/// Reverts every applied migration (each `down.sql`, newest first); returns how many ran.
+pub fn revert_all(target: &DatabaseTarget) -> anyhow::Result<usize> {
+    let reverted = match target {
+        DatabaseTarget::Postgres(url) => PgConnection::establish(url)
+            .context("cannot connect to PostgreSQL")?
+            .revert_all_migrations(PG_MIGRATIONS)
+            .map(|v| v.len()),
+        DatabaseTarget::Sqlite(path) => {
+            let url = path.to_str().context("SQLite path is not UTF-8")?;
+            SqliteConnection::establish(url)
+                .with_context(|| format!("cannot open {}", path.display()))?
+                .revert_all_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len())
+        }
+    };
+    reverted.map_err(|e| anyhow::anyhow!("revert failed: {e}"))
 }
 
 /// Proof that this process owns the database's sessions. Dropping it releases ownership.

@@ -16,7 +16,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 
-pub use migrate::{InstanceLease, migrate};
+pub use migrate::{InstanceLease, migrate, revert_all};
 
 /// Failure of the storage layer. `Unavailable` (pool exhausted, server down) maps to 503;
 /// everything else is an internal error unless a repository classifies it first.

@@ -1,11 +1,11 @@
 CREATE TABLE tenants (
-    id          TEXT PRIMARY KEY,
+    id          TEXT NOT NULL PRIMARY KEY,
     name        TEXT NOT NULL,
     created_at  BIGINT NOT NULL
 );
 
 CREATE TABLE sessions (
-    id            TEXT PRIMARY KEY,
+    id            TEXT NOT NULL PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     name          TEXT NOT NULL,
     desired_state TEXT NOT NULL,
@@ -22,7 +22,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_desired_state_idx ON sessions (desired_state);
 
 CREATE TABLE api_keys (
-    id           TEXT PRIMARY KEY,
+    id           TEXT NOT NULL PRIMARY KEY,
     tenant_id    TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     name         TEXT NOT NULL,
     prefix       TEXT NOT NULL,

@@ -1,0 +1,361 @@
+use actix_web::http::{Method, StatusCode};
+use serde_json::json;
+use waras::actors::{ActorAddr, Kill, RunningSessions};
+use waras::domain::SessionId;
+
+use crate::common::{ADMIN_KEY, Backend, TestApp, eventually};
+use crate::on_both_backends;
+
+async fn status_of(app: &TestApp, key: &str, sid: &str) -> String {
+    app.get(&format!("/api/v1/sessions/{sid}"), key).await.body["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn start_stop_restart_follow_desired_state(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_t, key) = app.tenant("acme").await;
+    let s = app.session(&key, "main", true).await;
+    let sid = s["id"].as_str().unwrap().to_string();
+    assert_eq!(s["status"], json!("STARTING"));
+    assert_eq!(s["desired_state"], json!("running"));
+    assert_eq!(s["me"], json!(null));
+    assert_eq!(
+        app.running()
+            .supervisor
+            .send(RunningSessions)
+            .await
+            .unwrap(),
+        1
+    );
+
+    let stopped = app
+        .post(&format!("/api/v1/sessions/{sid}/stop"), &key, json!({}))
+        .await;
+    assert_eq!(stopped.status, StatusCode::OK);
+    assert_eq!(stopped.body["status"], json!("STOPPED"));
+    assert_eq!(stopped.body["desired_state"], json!("stopped"));
+    assert_eq!(
+        app.running()
+            .supervisor
+            .send(RunningSessions)
+            .await
+            .unwrap(),
+        0
+    );
+
+    let started = app
+        .post(&format!("/api/v1/sessions/{sid}/start"), &key, json!({}))
+        .await;
+    assert_eq!(started.body["status"], json!("STARTING"));
+    let restarted = app
+        .post(&format!("/api/v1/sessions/{sid}/restart"), &key, json!({}))
+        .await;
+    assert_eq!(restarted.status, StatusCode::OK);
+    assert_eq!(restarted.body["status"], json!("STARTING"));
+
+    // Every transition is in the event log, in order.
+    let events = app
+        .get(
+            &format!("/api/v1/events?session_id={sid}&types=session.status"),
+            &key,
+        )
+        .await;
+    let seen: Vec<(String, String)> = events.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["data"]["previous"].as_str().unwrap().into(),
+                e["data"]["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("STOPPED", "STARTING"),
+        ("STARTING", "STOPPED"),
+        ("STOPPED", "STARTING"),
+        ("STARTING", "STOPPED"),
+        ("STOPPED", "STARTING"),
+    ];
+    let expect: Vec<(String, String)> = expect
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(seen, expect);
+    let ids: Vec<i64> = events.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+
+    // PATCH renames and keeps config as an object.
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/sessions/{sid}"),
+            &key,
+            Some(json!({"name": "renamed", "config": {"a": 1}})),
+        )
+        .await;
+    assert_eq!(patched.body["name"], json!("renamed"));
+    assert_eq!(patched.body["config"], json!({"a": 1}));
+}
+
+async fn restart_restores_desired_state(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_t, key) = app.tenant("acme").await;
+    let run = app.session(&key, "run", true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let idle = app.session(&key, "idle", false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let halted = app.session(&key, "halted", true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(&format!("/api/v1/sessions/{halted}/stop"), &key, json!({}))
+        .await;
+
+    let app = app.restart().await;
+    assert_eq!(
+        app.running()
+            .supervisor
+            .send(RunningSessions)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        app.running()
+            .supervisor
+            .send(ActorAddr(SessionId::parse(&run).unwrap()))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(status_of(&app, &key, &run).await, "STARTING");
+    assert_eq!(status_of(&app, &key, &idle).await, "STOPPED");
+    assert_eq!(status_of(&app, &key, &halted).await, "STOPPED");
+    let desired: Vec<_> = app.get("/api/v1/sessions", &key).await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["desired_state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        desired,
+        vec![
+            ("run".into(), "running".into()),
+            ("idle".into(), "stopped".into()),
+            ("halted".into(), "stopped".into())
+        ]
+    );
+}
+
+async fn failed_actor_is_restarted_alone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_t, key) = app.tenant("acme").await;
+    let a = SessionId::parse(app.session(&key, "a", true).await["id"].as_str().unwrap()).unwrap();
+    let b = SessionId::parse(app.session(&key, "b", true).await["id"].as_str().unwrap()).unwrap();
+    let sup = app.running().supervisor.clone();
+    let a_before = sup
+        .send(ActorAddr(a.clone()))
+        .await
+        .unwrap()
+        .expect("a runs");
+    let b_before = sup
+        .send(ActorAddr(b.clone()))
+        .await
+        .unwrap()
+        .expect("b runs");
+
+    a_before.do_send(Kill);
+    let a_after = eventually(10, "a restarted", || async {
+        sup.send(ActorAddr(a.clone()))
+            .await
+            .unwrap()
+            .filter(|addr| *addr != a_before)
+    })
+    .await;
+    assert!(a_after.connected());
+    let b_after = sup
+        .send(ActorAddr(b.clone()))
+        .await
+        .unwrap()
+        .expect("b still runs");
+    assert!(b_after == b_before, "b's actor must not be disturbed");
+    let metrics = app.raw(Method::GET, "/metrics", None, None).await.text;
+    assert!(
+        metrics.contains("waras_session_restarts_total 1"),
+        "{metrics}"
+    );
+
+    // A killed actor whose session was stopped meanwhile is not brought back.
+    let a_now = sup.send(ActorAddr(a.clone())).await.unwrap().unwrap();
+    a_now.do_send(Kill);
+    app.post(&format!("/api/v1/sessions/{a}/stop"), &key, json!({}))
+        .await;
+    actix_rt::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert!(sup.send(ActorAddr(a.clone())).await.unwrap().is_none());
+}
+
+async fn deleting_removes_everything(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (tenant, key) = app.tenant("acme").await;
+    let sid = app.session(&key, "doomed", true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let scoped = app
+        .key(
+            &key,
+            json!({"name": "s", "scopes": ["read"], "session_id": sid}),
+        )
+        .await;
+    let scoped_key = scoped.body["key"].as_str().unwrap().to_string();
+    let keep = app.session(&key, "kept", true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    assert_eq!(
+        app.delete(&format!("/api/v1/sessions/{sid}"), &key)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.get(&format!("/api/v1/sessions/{sid}"), &key)
+        .await
+        .problem(404);
+    app.get("/api/v1/sessions", &scoped_key).await.problem(401);
+    let events = app
+        .get(&format!("/api/v1/events?session_id={sid}"), &key)
+        .await;
+    assert_eq!(events.body["data"], json!([]));
+    assert!(
+        app.running()
+            .supervisor
+            .send(ActorAddr(SessionId::parse(&sid).unwrap()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(status_of(&app, &key, &keep).await, "STARTING");
+
+    // Deleting the tenant stops its sessions and removes all its rows.
+    assert_eq!(
+        app.delete(&format!("/api/v1/tenants/{tenant}"), ADMIN_KEY)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.running()
+            .supervisor
+            .send(RunningSessions)
+            .await
+            .unwrap(),
+        0
+    );
+    app.get("/api/v1/sessions", &key).await.problem(401);
+    app.get(&format!("/api/v1/tenants/{tenant}"), ADMIN_KEY)
+        .await
+        .problem(404);
+    let t = tenant.clone();
+    let left = app
+        .running()
+        .db
+        .run(move |pool| {
+            Ok((
+                waras::db::sessions::ids_of_tenant(pool, &t)?.len(),
+                waras::db::keys::list(pool, &t, None, 100)?.len(),
+                waras::db::events::list(pool, &t, &Default::default(), 100)?.len(),
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, (0, 0, 0));
+}
+
+async fn lists_page_with_cursors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_t, key) = app.tenant("acme").await;
+    for i in 0..5 {
+        app.session(&key, &format!("s{i}"), false).await;
+    }
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/sessions?limit=2&cursor={c}"),
+            None => "/api/v1/sessions?limit=2".to_string(),
+        };
+        let page = app.get(&path, &key).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let data = page.body["data"].as_array().unwrap();
+        assert!(data.len() <= 2);
+        names.extend(data.iter().map(|s| s["name"].as_str().unwrap().to_string()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(names, vec!["s0", "s1", "s2", "s3", "s4"]);
+}
+
+/// A second process on the same database serves the API but runs no sessions.
+async fn second_instance_runs_no_sessions(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let (_t, key) = first.tenant("acme").await;
+    app_session_running(&first, &key).await;
+    let second_settings = crate::common::settings_for(&first.db);
+    let second = waras::app::Application::build(second_settings)
+        .await
+        .expect("second builds")
+        .spawn();
+    assert_eq!(second.supervisor.send(RunningSessions).await.unwrap(), 0);
+    assert_eq!(
+        first
+            .running()
+            .supervisor
+            .send(RunningSessions)
+            .await
+            .unwrap(),
+        1
+    );
+    second.shutdown().await;
+}
+
+async fn app_session_running(app: &TestApp, key: &str) {
+    app.session(key, "main", true).await;
+    assert_eq!(
+        app.running()
+            .supervisor
+            .send(RunningSessions)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+on_both_backends!(
+    start_stop_restart_follow_desired_state,
+    restart_restores_desired_state,
+    failed_actor_is_restarted_alone,
+    deleting_removes_everything,
+    lists_page_with_cursors,
+    second_instance_runs_no_sessions,
+);

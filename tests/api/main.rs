@@ -1,0 +1,11 @@
+//! The REST API, end to end over HTTP, on SQLite and on PostgreSQL (each test on a fresh database).
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod isolation;
+mod keys;
+mod lifecycle;
+mod ops;
+mod storage;
