@@ -62,11 +62,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/events", web::get().to(events::list))
             .default_service(web::to(unknown_route)),
     )
+    .route("/", web::get().to(index))
     .route("/healthz", web::get().to(ops::healthz))
     .route("/readyz", web::get().to(ops::readyz))
     .route("/metrics", web::get().to(ops::metrics))
     .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
-    .route("/docs", web::get().to(docs_redirect));
+    .route("/docs", web::get().to(docs_redirect))
+    .default_service(web::to(unknown_route));
+}
+
+/// The bundled start page (compiled in: the binary serves it without files on disk).
+async fn index() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(include_str!("../../static/index.html"))
 }
 
 async fn docs_redirect() -> HttpResponse {
