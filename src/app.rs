@@ -11,16 +11,21 @@ use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::actors::{Boot, Shutdown, SupervisorActor};
+use crate::actors::{
+    Boot, DeliveryActor, DeliveryConfig, Shutdown, StopDeliveries, SupervisorActor,
+};
 use crate::api::{self, AppState};
 use crate::config::{Secrets, Settings};
+use crate::crypto::Sealer;
 use crate::db::{self, Db, DbPool, InstanceLease};
 use crate::metrics::Metrics;
+use crate::webhooks::schedule::RetrySchedule;
 
 pub struct Application {
     addr: SocketAddr,
     server: Server,
     supervisor: Addr<SupervisorActor>,
+    delivery: Addr<DeliveryActor>,
     db: Db,
     lease: Option<InstanceLease>,
 }
@@ -62,12 +67,29 @@ impl Application {
             .send(Boot)
             .await
             .context("supervisor unreachable")??;
+        let webhook_secrets = Sealer::new(&secrets.master_key, "webhook-secret");
+        let delivery = DeliveryActor::new(
+            db.clone(),
+            DeliveryConfig {
+                timeout: Duration::from_secs(settings.webhook_timeout_secs),
+                schedule: RetrySchedule::new(settings.webhook_retry_schedule_secs.clone()),
+                disable_after_ms: (settings.webhook_disable_after_secs * 1000) as i64,
+                allow_private: settings.webhook_allow_private,
+                concurrency: settings.webhook_concurrency,
+            },
+            webhook_secrets.clone(),
+            metrics.clone(),
+        )
+        .start();
 
         let state = web::Data::new(AppState {
             db: db.clone(),
             supervisor: supervisor.clone(),
             metrics,
             admin_key: secrets.admin_key,
+            webhook_secrets,
+            allow_private: settings.webhook_allow_private,
+            secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,
         });
         let listener = TcpListener::bind(settings.listen_addr()?)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -99,6 +121,7 @@ impl Application {
             addr,
             server: server.run(),
             supervisor,
+            delivery,
             db,
             lease,
         })
@@ -136,6 +159,7 @@ impl Application {
             addr: self.addr,
             handle,
             supervisor: self.supervisor,
+            delivery: self.delivery,
             db: self.db,
             lease: self.lease,
         }
@@ -146,6 +170,7 @@ pub struct RunningApp {
     pub addr: SocketAddr,
     handle: ServerHandle,
     pub supervisor: Addr<SupervisorActor>,
+    delivery: Addr<DeliveryActor>,
     pub db: Db,
     lease: Option<InstanceLease>,
 }
@@ -153,6 +178,7 @@ pub struct RunningApp {
 impl RunningApp {
     pub async fn shutdown(self) {
         self.handle.stop(true).await;
+        let _ = self.delivery.send(StopDeliveries).await;
         let _ = self.supervisor.send(Shutdown).await;
         drop(self.lease);
     }

@@ -29,6 +29,11 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub http_workers: usize,
     pub session_restart_max_backoff_secs: u64,
+    pub webhook_timeout_secs: u64,
+    pub webhook_retry_schedule_secs: Vec<u64>,
+    pub webhook_disable_after_secs: u64,
+    pub webhook_secret_grace_secs: u64,
+    pub webhook_concurrency: usize,
 }
 
 impl Settings {

@@ -9,9 +9,12 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod metrics;
+pub mod time;
+pub mod webhooks;
 
 /// Whether the WhatsApp certificate chain is verified; only a `sandbox` build turns it off.
 pub const CERT_VERIFICATION: &str = if cfg!(feature = "sandbox") {

@@ -14,6 +14,8 @@ pub struct Metrics {
     pub sessions: IntGaugeVec,
     pub session_actors: IntGauge,
     pub session_restarts: IntCounter,
+    pub webhook_deliveries: IntCounterVec,
+    pub webhook_delay: prometheus::Histogram,
 }
 
 impl Metrics {
@@ -48,6 +50,24 @@ impl Metrics {
             "waras_session_restarts_total",
             "Session actors restarted by the supervisor after they ended unexpectedly",
         )?;
+        let webhook_deliveries = IntCounterVec::new(
+            Opts::new(
+                "waras_webhook_attempts_total",
+                "Webhook delivery attempts by result (delivered, retry, failed)",
+            ),
+            &["result"],
+        )?;
+        let webhook_delay = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "waras_webhook_delivery_delay_seconds",
+                "From event commit to successful delivery",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
+            ]),
+        )?;
+        registry.register(Box::new(webhook_deliveries.clone()))?;
+        registry.register(Box::new(webhook_delay.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(sessions.clone()))?;
@@ -60,6 +80,8 @@ impl Metrics {
             sessions,
             session_actors,
             session_restarts,
+            webhook_deliveries,
+            webhook_delay,
         })
     }
 

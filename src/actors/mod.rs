@@ -1,8 +1,10 @@
 //! The actor layer: one [`SupervisorActor`] per process owning one [`SessionActor`] per session.
 
+mod delivery;
 mod session;
 mod supervisor;
 
+pub use delivery::{DeliveryActor, DeliveryConfig, StopDeliveries};
 pub use session::{Kill, SessionActor};
 pub use supervisor::{
     ActorAddr, Boot, EnsureRunning, EnsureStopped, RemoveSession, RestartSession, RunningSessions,

@@ -97,9 +97,11 @@ impl Actor for SupervisorActor {
 /// Stops an actor in order, or, when none runs, makes sure the stored status says STOPPED.
 async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
     if let Some(addr) = addr
-        && addr.send(Stop).await.is_ok() {
-            return;
-        }
+        && addr.send(Stop).await.is_ok()
+    {
+        return;
+    }
+    let signal = db.clone();
     let result = db
         .run(move |pool| {
             let row = sessions::find(pool, id.as_str())?;
@@ -124,8 +126,9 @@ async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
             Ok(())
         })
         .await;
-    if let Err(e) = result {
-        log::error!("cannot mark a session stopped: {e}");
+    match result {
+        Ok(()) => signal.events_appended(),
+        Err(e) => log::error!("cannot mark a session stopped: {e}"),
     }
 }
 

@@ -1,41 +1,15 @@
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{DEFAULT_LIMIT, MAX_LIMIT, list_type, split_page};
 use super::state::AppState;
-use super::time::rfc3339;
-use crate::db::events::{self, EventFilter, EventRow};
+use crate::db::events::{self, EventFilter};
 use crate::domain::{Scope, SessionId};
 
-/// The one envelope of every event, on every channel.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Event {
-    /// Decimal; increases in commit order.
-    pub id: String,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub tenant_id: String,
-    pub session_id: Option<String>,
-    pub created_at: String,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-}
-
-impl From<EventRow> for Event {
-    fn from(r: EventRow) -> Self {
-        Self {
-            id: r.id.to_string(),
-            event_type: r.event_type,
-            tenant_id: r.tenant_id,
-            session_id: r.session_id,
-            created_at: rfc3339(r.created_at),
-            data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
-        }
-    }
-}
+pub use crate::db::events::Envelope as Event;
 
 list_type!(EventList, Event);
 
@@ -124,7 +98,7 @@ pub async fn list(
         .await?;
     let (rows, next_cursor) = split_page(rows, limit, |r| r.id.to_string());
     Ok(HttpResponse::Ok().json(EventList {
-        data: rows.into_iter().map(Event::from).collect(),
+        data: rows.iter().map(|r| r.envelope()).collect(),
         next_cursor,
     }))
 }

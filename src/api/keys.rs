@@ -7,11 +7,11 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
-use super::time::{rfc3339, rfc3339_opt};
 use crate::auth::{GeneratedKey, TenantKey};
 use crate::db::keys::{self, KeyRow};
 use crate::db::{now_ms, sessions};
 use crate::domain::{KeyId, Name, Scope, Scopes, SessionId, TenantId};
+use crate::time::{rfc3339, rfc3339_opt};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@ mod page;
 pub mod sessions;
 pub mod state;
 pub mod tenants;
-mod time;
+pub mod webhooks;
 
 use std::time::Instant;
 
@@ -60,6 +60,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(sessions::restart),
             )
             .route("/events", web::get().to(events::list))
+            .route("/webhooks", web::post().to(webhooks::create))
+            .route("/webhooks", web::get().to(webhooks::list))
+            .route("/webhooks/{webhook_id}", web::get().to(webhooks::get))
+            .route("/webhooks/{webhook_id}", web::patch().to(webhooks::update))
+            .route("/webhooks/{webhook_id}", web::delete().to(webhooks::delete))
+            .route(
+                "/webhooks/{webhook_id}/rotate-secret",
+                web::post().to(webhooks::rotate_secret),
+            )
+            .route(
+                "/webhooks/{webhook_id}/deliveries",
+                web::get().to(webhooks::deliveries),
+            )
+            .route(
+                "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+                web::post().to(webhooks::retry),
+            )
             .default_service(web::to(unknown_route)),
     )
     .route("/", web::get().to(index))
@@ -73,7 +90,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The bundled start page (compiled in: the binary serves it without files on disk).
 async fn index() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(include_str!("../../static/index.html"))
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(include_str!("../../static/index.html"))
 }
 
 async fn docs_redirect() -> HttpResponse {

@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, keys, ops, sessions, tenants};
+use super::{events, keys, ops, sessions, tenants, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,6 +12,8 @@ use super::{events, keys, ops, sessions, tenants};
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,
         events::list,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
+        webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     modifiers(&SecuritySchemes),
@@ -19,6 +21,7 @@ use super::{events, keys, ops, sessions, tenants};
         (name = "keys", description = "A tenant's API keys"),
         (name = "sessions", description = "WhatsApp accounts"),
         (name = "events", description = "The event log"),
+        (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
         (name = "ops", description = "Health, readiness, metrics"))
 )]
 pub struct ApiDoc;

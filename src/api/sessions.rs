@@ -6,12 +6,12 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
-use super::time::rfc3339;
 use crate::actors::{EnsureRunning, EnsureStopped, RemoveSession, RestartSession};
 use crate::auth::TenantKey;
 use crate::db::now_ms;
 use crate::db::sessions::{self, SessionPatch, SessionRow};
 use crate::domain::{DesiredState, Name, Scope, SessionId, SessionStatus};
+use crate::time::rfc3339;
 
 /// Largest accepted `config` object, serialised.
 const MAX_CONFIG_BYTES: usize = 16 * 1024;

@@ -4,6 +4,7 @@ use actix::Addr;
 use secrecy::SecretString;
 
 use crate::actors::SupervisorActor;
+use crate::crypto::Sealer;
 use crate::db::Db;
 use crate::metrics::Metrics;
 
@@ -13,4 +14,10 @@ pub struct AppState {
     pub supervisor: Addr<SupervisorActor>,
     pub metrics: Arc<Metrics>,
     pub admin_key: SecretString,
+    /// Seals webhook signing secrets at rest.
+    pub webhook_secrets: Sealer,
+    /// Whether webhooks and media URLs may target private addresses.
+    pub allow_private: bool,
+    /// How long a rotated-out webhook secret keeps signing.
+    pub secret_grace_ms: i64,
 }

@@ -7,11 +7,11 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::keys::{CreateKey, CreatedKey, create_key_for};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
-use super::time::rfc3339;
 use crate::actors::RemoveSession;
 use crate::db::tenants::{self, TenantRow};
 use crate::db::{now_ms, sessions};
 use crate::domain::{Name, SessionId, TenantId};
+use crate::time::rfc3339;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::events;
+use super::webhooks::DeliveryOutbox;
 use super::{DbConn, DbPool, DbResult};
 use crate::with_conn;
 
@@ -17,6 +18,37 @@ pub struct EventRow {
     pub created_at: i64,
 }
 
+/// The one envelope of every event, on every channel (API, webhooks, WebSocket).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Envelope {
+    /// Decimal; increases in commit order.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub tenant_id: String,
+    pub session_id: Option<String>,
+    pub created_at: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl EventRow {
+    pub fn envelope(&self) -> Envelope {
+        Envelope {
+            id: self.id.to_string(),
+            event_type: self.event_type.clone(),
+            tenant_id: self.tenant_id.clone(),
+            session_id: self.session_id.clone(),
+            created_at: crate::time::rfc3339(self.created_at),
+            data: serde_json::from_str(&self.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
+    pub fn envelope_json(&self) -> String {
+        serde_json::to_string(&self.envelope()).unwrap_or_default()
+    }
+}
+
 pub struct NewEvent<'a> {
     pub tenant_id: &'a str,
     pub session_id: Option<&'a str>,
@@ -27,7 +59,7 @@ pub struct NewEvent<'a> {
 
 /// Appending is backend-neutral SQL; the trait lets the same body serve both connection types
 /// from inside another repository's transaction.
-pub trait EventLog: DbConn {
+pub trait EventLog: DbConn + DeliveryOutbox {
     fn append_event(&mut self, event: &NewEvent<'_>) -> DbResult<EventRow>;
 }
 
@@ -47,14 +79,16 @@ macro_rules! impl_event_log {
                     ))
                     .returning(events::id)
                     .get_result(self)?;
-                Ok(EventRow {
+                let row = EventRow {
                     id,
                     tenant_id: e.tenant_id.to_string(),
                     session_id: e.session_id.map(str::to_string),
                     event_type: e.event_type.to_string(),
                     data,
                     created_at: e.created_at,
-                })
+                };
+                self.create_deliveries(&row)?;
+                Ok(row)
             }
         }
     )*};
@@ -67,6 +101,27 @@ pub struct EventFilter {
     pub after: i64,
     pub session_id: Option<String>,
     pub types: Vec<String>,
+}
+
+/// Events of every tenant after `after`, oldest first (the live fan-out reads the log this way).
+pub fn tail(pool: &DbPool, after: i64, limit: i64) -> DbResult<Vec<EventRow>> {
+    with_conn!(pool, |conn| {
+        Ok(events::table
+            .filter(events::id.gt(after))
+            .order(events::id.asc())
+            .limit(limit)
+            .load(conn)?)
+    })
+}
+
+/// The newest event id, 0 for an empty log.
+pub fn last_id(pool: &DbPool) -> DbResult<i64> {
+    with_conn!(pool, |conn| {
+        Ok(events::table
+            .select(diesel::dsl::max(events::id))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0))
+    })
 }
 
 /// Events of a tenant after `filter.after`, oldest first.

@@ -8,6 +8,7 @@ mod migrate;
 pub mod schema;
 pub mod sessions;
 pub mod tenants;
+pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -212,11 +213,26 @@ fn sqlite_path_str(path: &Path) -> anyhow::Result<&str> {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// Rung after a commit that appended events, so readers of the log look at once
+    /// instead of at their next poll.
+    appended: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Db {
     pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            appended: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// Tells the log's readers that new events were committed.
+    pub fn events_appended(&self) {
+        self.appended.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn watch_events(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.appended.subscribe()
     }
 
     pub fn pool(&self) -> &DbPool {

@@ -46,6 +46,8 @@ macro_rules! prefixed_id {
 prefixed_id!(TenantId, "tnt");
 prefixed_id!(SessionId, "ses");
 prefixed_id!(KeyId, "key");
+prefixed_id!(WebhookId, "whk");
+prefixed_id!(DeliveryId, "dlv");
 
 #[cfg(test)]
 mod tests {

@@ -61,10 +61,11 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_name
-            && let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base())) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
-            }
+            && let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base()))
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
     }
 }
 
@@ -79,6 +80,9 @@ pub fn settings_for(db: &TestDatabase) -> Settings {
     s.db_pool_size = 4;
     s.http_workers = 1;
     s.session_restart_max_backoff_secs = 2;
+    s.webhook_allow_private = true;
+    s.webhook_retry_schedule_secs = vec![1, 1, 1, 2, 2];
+    s.webhook_timeout_secs = 5;
     s
 }
 
@@ -128,7 +132,17 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestDatabase) -> Self {
-        let app = Application::build(settings_for(&db))
+        Self::spawn_configured(db, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_configured(TestDatabase::create(backend), adjust).await
+    }
+
+    pub async fn spawn_configured(db: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = settings_for(&db);
+        adjust(&mut settings);
+        let app = Application::build(settings)
             .await
             .expect("application builds")
             .spawn();

@@ -8,4 +8,6 @@ mod isolation;
 mod keys;
 mod lifecycle;
 mod ops;
+mod receiver;
 mod storage;
+mod webhooks;
