@@ -12,7 +12,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::actors::{
-    Boot, DeliveryActor, DeliveryConfig, Shutdown, StopDeliveries, SupervisorActor,
+    Boot, DeliveryActor, DeliveryConfig, EventHub, Shutdown, StopDeliveries, SupervisorActor,
 };
 use crate::api::{self, AppState};
 use crate::config::{Secrets, Settings};
@@ -90,6 +90,10 @@ impl Application {
             webhook_secrets,
             allow_private: settings.webhook_allow_private,
             secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,
+            hub: EventHub::new(db.clone()).start(),
+            tickets: Default::default(),
+            ws_queue: settings.ws_queue_capacity,
+            ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
         });
         let listener = TcpListener::bind(settings.listen_addr()?)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;

@@ -34,6 +34,8 @@ pub struct Settings {
     pub webhook_disable_after_secs: u64,
     pub webhook_secret_grace_secs: u64,
     pub webhook_concurrency: usize,
+    pub ws_queue_capacity: usize,
+    pub ws_send_timeout_secs: u64,
 }
 
 impl Settings {

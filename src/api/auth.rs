@@ -40,7 +40,7 @@ impl Caller {
     }
 }
 
-fn presented_key(req: &HttpRequest) -> Option<String> {
+pub(crate) fn presented_key(req: &HttpRequest) -> Option<String> {
     let headers = req.headers();
     if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
         let v = v.trim();
@@ -57,7 +57,10 @@ fn presented_key(req: &HttpRequest) -> Option<String> {
         .map(|v| v.trim().to_string())
 }
 
-async fn authenticate(state: web::Data<AppState>, presented: Option<String>) -> ApiResult<Caller> {
+pub(crate) async fn authenticate(
+    state: web::Data<AppState>,
+    presented: Option<String>,
+) -> ApiResult<Caller> {
     let key = presented.filter(|k| !k.is_empty()).ok_or_else(|| {
         ApiError::unauthorized("an API key is required (Authorization: Bearer or X-Api-Key)")
     })?;

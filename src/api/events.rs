@@ -13,7 +13,7 @@ pub use crate::db::events::Envelope as Event;
 
 list_type!(EventList, Event);
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {

@@ -9,6 +9,7 @@ pub mod ops;
 mod page;
 pub mod sessions;
 pub mod state;
+pub mod stream;
 pub mod tenants;
 pub mod webhooks;
 
@@ -60,6 +61,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(sessions::restart),
             )
             .route("/events", web::get().to(events::list))
+            .route("/events/ws", web::get().to(stream::stream))
+            .route("/events/ws-ticket", web::post().to(stream::ticket))
             .route("/webhooks", web::post().to(webhooks::create))
             .route("/webhooks", web::get().to(webhooks::list))
             .route("/webhooks/{webhook_id}", web::get().to(webhooks::get))

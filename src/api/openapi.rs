@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, keys, ops, sessions, tenants, webhooks};
+use super::{events, keys, ops, sessions, stream, tenants, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -11,7 +11,7 @@ use super::{events, keys, ops, sessions, tenants, webhooks};
         keys::create, keys::list, keys::get, keys::revoke,
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,
-        events::list,
+        events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
         ops::healthz, ops::readyz, ops::metrics,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use actix::Addr;
 use secrecy::SecretString;
 
-use crate::actors::SupervisorActor;
+use crate::actors::{EventHub, SupervisorActor};
 use crate::crypto::Sealer;
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -20,4 +20,10 @@ pub struct AppState {
     pub allow_private: bool,
     /// How long a rotated-out webhook secret keeps signing.
     pub secret_grace_ms: i64,
+    pub hub: Addr<EventHub>,
+    pub tickets: super::stream::TicketBook,
+    /// Capacity of a WebSocket subscriber's queue, in events.
+    pub ws_queue: usize,
+    /// How long one frame may wait for a client that does not read.
+    pub ws_send_timeout: std::time::Duration,
 }

@@ -10,4 +10,5 @@ mod lifecycle;
 mod ops;
 mod receiver;
 mod storage;
+mod stream;
 mod webhooks;
