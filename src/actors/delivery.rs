@@ -102,7 +102,8 @@ impl Worker {
             let free = self.slots.available_permits();
             let mut claimed_all = false;
             if free > 0 {
-                let lease_ms = (self.config.timeout.as_millis() as i64) + 30_000;
+                // An attempt ends within the request timeout; the lease outlives it by a margin for the write.
+                let lease_ms = (self.config.timeout.as_millis() as i64) + 5_000;
                 match self
                     .db
                     .run(move |pool| webhooks::claim(pool, now_ms(), lease_ms, free as i64))
@@ -148,13 +149,11 @@ impl Worker {
         if let (Some(prev), Some(until)) = (
             &c.webhook.previous_secret_sealed,
             c.webhook.previous_secret_expires_at,
-        ) {
-            if until > now {
-                if let Ok(s) = self.secrets.open(prev, aad) {
+        )
+            && until > now
+                && let Ok(s) = self.secrets.open(prev, aad) {
                     out.push(String::from_utf8_lossy(&s).into_owned());
                 }
-            }
-        }
         out
     }
 

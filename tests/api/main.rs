@@ -2,6 +2,8 @@
 
 mod common;
 
+mod crash;
+
 mod bad_input;
 mod cli;
 mod isolation;
