@@ -84,6 +84,10 @@ impl Settings {
         Ok(())
     }
 
+    pub fn database_url_is_postgres(&self) -> bool {
+        matches!(self.database(), Ok(DatabaseTarget::Postgres(_)))
+    }
+
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
         self.listen.parse().with_context(|| {
             format!(
