@@ -18,13 +18,21 @@ use waras::db::events::{EventLog, NewEvent};
 use waras::db::{Db, DbConn, now_ms};
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 type Received = Arc<Mutex<Vec<(i64, i64)>>>; // (event id, received at ms)
 
 async fn receive(req: HttpRequest, rx: web::Data<Received>) -> HttpResponse {
-    let id = req.headers().get("webhook-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let id = req
+        .headers()
+        .get("webhook-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
     rx.lock().unwrap().push((id, now_ms()));
     HttpResponse::NoContent().finish()
 }
@@ -88,24 +96,37 @@ async fn run() -> anyhow::Result<()> {
     s.admin_key = "bench-admin-key-0123456789".to_string().into();
     s.webhook_allow_private = true;
     s.http_workers = 1;
-    let backend = if s.database_url_is_postgres() { "postgres" } else { "sqlite" };
+    let backend = if s.database_url_is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     let app = Application::build(s).await?.spawn();
 
     let received: Received = Arc::default();
     let data = web::Data::new(received.clone());
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let rx_addr = listener.local_addr()?;
-    let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(receive)))
-        .workers(1)
-        .disable_signals()
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .default_service(web::to(receive))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
     actix_rt::spawn(server);
 
     let client = awc::Client::default();
     let base = format!("http://{}", app.addr);
     let admin = "bench-admin-key-0123456789";
-    let mut r = client.post(format!("{base}/api/v1/tenants")).insert_header(("X-Api-Key", admin)).send_json(&json!({"name": "bench"})).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut r = client
+        .post(format!("{base}/api/v1/tenants"))
+        .insert_header(("X-Api-Key", admin))
+        .send_json(&json!({"name": "bench"}))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tenant: serde_json::Value = r.json().await?;
     let tenant_id = tenant["id"].as_str().unwrap_or_default().to_string();
     let mut r = client
@@ -152,24 +173,41 @@ async fn run() -> anyhow::Result<()> {
         }
     }
     let ok2 = wait_for(&received, total, Duration::from_secs(120)).await;
-    let mut delays: Vec<i64> =
-        received.lock().unwrap().iter().filter_map(|(id, at)| created.get(id).map(|c| at - c)).collect();
+    let mut delays: Vec<i64> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(id, at)| created.get(id).map(|c| at - c))
+        .collect();
     delays.sort_unstable();
-    let (p50, p99, max) = (percentile(&delays, 0.5), percentile(&delays, 0.99), delays.last().copied().unwrap_or(0));
+    let (p50, p99, max) = (
+        percentile(&delays, 0.5),
+        percentile(&delays, 0.99),
+        delays.last().copied().unwrap_or(0),
+    );
 
     println!("| figure | value |");
     println!("|---|---|");
     println!("| storage | {backend} |");
-    println!("| burst: {burst} events, log → receiver | {throughput:.0} events/s ({burst_secs:.2} s{}) |", if ok { "" } else { ", INCOMPLETE" });
+    println!(
+        "| burst: {burst} events, log → receiver | {throughput:.0} events/s ({burst_secs:.2} s{}) |",
+        if ok { "" } else { ", INCOMPLETE" }
+    );
     println!("| offered {rate} events/s for {secs} s: commit → delivery p50 | {p50} ms |");
-    println!("| same, p99 / max | {p99} ms / {max} ms{} |", if ok2 { "" } else { " (INCOMPLETE)" });
+    println!(
+        "| same, p99 / max | {p99} ms / {max} ms{} |",
+        if ok2 { "" } else { " (INCOMPLETE)" }
+    );
     let report = json!({
         "storage": backend, "burst_events": burst, "burst_events_per_sec": throughput.round(),
         "offered_rate": rate, "offered_secs": secs, "delay_ms_p50": p50, "delay_ms_p99": p99, "delay_ms_max": max,
         "complete": ok && ok2,
     });
     std::fs::create_dir_all("target/bench")?;
-    std::fs::write("target/bench/webhook_delivery.json", serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(
+        "target/bench/webhook_delivery.json",
+        serde_json::to_string_pretty(&report)?,
+    )?;
     app.shutdown().await;
     Ok(())
 }

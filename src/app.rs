@@ -18,6 +18,7 @@ use crate::api::{self, AppState};
 use crate::config::{Secrets, Settings};
 use crate::crypto::Sealer;
 use crate::db::{self, Db, DbPool, InstanceLease};
+use crate::engine::{EngineDeps, EngineRuntime};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
 
@@ -32,6 +33,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let target = settings.database()?;
         let pool_size = settings.db_pool_size;
@@ -56,8 +58,20 @@ impl Application {
         }
         let db = Db::new(pool);
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
+        let engine = EngineDeps {
+            runtime: EngineRuntime::new(match settings.engine_threads {
+                0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+                n => n,
+            })?,
+            network: actix::Arbiter::new().handle(),
+            wa_url: settings.wa_url.clone(),
+            version: settings.pinned_wa_version()?,
+            stores: Arc::new(crate::engine::memory_stores::MemoryStores::default()),
+        };
+        let engine_stores = engine.stores.clone();
         let supervisor = SupervisorActor::new(
             db.clone(),
+            engine,
             metrics.clone(),
             lease.is_some(),
             Duration::from_secs(settings.session_restart_max_backoff_secs.max(1)),
@@ -94,6 +108,7 @@ impl Application {
             tickets: Default::default(),
             ws_queue: settings.ws_queue_capacity,
             ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
+            engine_stores,
         });
         let listener = TcpListener::bind(settings.listen_addr()?)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;

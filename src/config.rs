@@ -36,6 +36,8 @@ pub struct Settings {
     pub webhook_concurrency: usize,
     pub ws_queue_capacity: usize,
     pub ws_send_timeout_secs: u64,
+    pub wa_version: String,
+    pub engine_threads: usize,
 }
 
 impl Settings {
@@ -77,11 +79,43 @@ impl Settings {
             self.max_json_bytes >= 1024,
             "max_json_bytes must be at least 1024"
         );
+        self.pinned_wa_version()?;
+        if cfg!(feature = "sandbox") {
+            let url = url::Url::parse(&self.wa_url).context("wa_url is not a URL")?;
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            anyhow::ensure!(
+                loopback,
+                "this is a sandbox build (certificate verification off): wa_url must be on loopback, not {}",
+                self.wa_url
+            );
+        }
         let key = self.master_key.expose_secret();
         if !key.is_empty() {
             parse_master_key(key)?;
         }
         Ok(())
+    }
+
+    /// `wa_version` as (primary, secondary, tertiary), `None` when empty.
+    pub fn pinned_wa_version(&self) -> anyhow::Result<Option<(u32, u32, u32)>> {
+        if self.wa_version.trim().is_empty() {
+            return Ok(None);
+        }
+        let parts: Vec<u32> = self
+            .wa_version
+            .trim()
+            .split('.')
+            .map(|p| p.parse::<u32>())
+            .collect::<Result<_, _>>()
+            .ok()
+            .filter(|v: &Vec<u32>| v.len() == 3)
+            .context("wa_version must look like 2.3000.1029496320")?;
+        Ok(Some((parts[0], parts[1], parts[2])))
     }
 
     pub fn database_url_is_postgres(&self) -> bool {

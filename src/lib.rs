@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod engine;
 pub mod metrics;
 pub mod time;
 pub mod webhooks;

@@ -149,11 +149,11 @@ impl Worker {
         if let (Some(prev), Some(until)) = (
             &c.webhook.previous_secret_sealed,
             c.webhook.previous_secret_expires_at,
-        )
-            && until > now
-                && let Ok(s) = self.secrets.open(prev, aad) {
-                    out.push(String::from_utf8_lossy(&s).into_owned());
-                }
+        ) && until > now
+            && let Ok(s) = self.secrets.open(prev, aad)
+        {
+            out.push(String::from_utf8_lossy(&s).into_owned());
+        }
         out
     }
 

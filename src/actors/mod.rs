@@ -7,8 +7,8 @@ mod supervisor;
 
 pub use delivery::{DeliveryActor, DeliveryConfig, StopDeliveries};
 pub use event_hub::{EventHub, EventSelector, Subscribe, SubscriberCount, Unsubscribe};
-pub use session::{Kill, SessionActor};
+pub use session::{Drain, EngineEvent, Kill, Logout, PairCode, SessionActor, SessionCommandError};
 pub use supervisor::{
-    ActorAddr, Boot, EnsureRunning, EnsureStopped, RemoveSession, RestartSession, RunningSessions,
-    Shutdown, SupervisorActor,
+    ActorAddr, Boot, EnsureRunning, EnsureStopped, Nudge, RemoveSession, RestartSession,
+    RunningSessions, Shutdown, SupervisorActor,
 };

@@ -1,19 +1,58 @@
-//! One WhatsApp account. Owns the account's state machine; every transition is persisted with its
-//! `session.status` event before the actor moves on (`ctx.wait` keeps writes in order).
+//! One WhatsApp account. Owns the engine client and the account's state machine
+//! `STOPPED → STARTING → SCAN_QR / PAIR_CODE → WORKING ⇄ RECONNECTING → LOGGED_OUT / FAILED`;
+//! every transition is persisted with its `session.status` event before the actor moves on
+//! (`ctx.wait` keeps writes in order). Engine events arrive as messages ([`EngineEvent`]).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
+use wacore::types::events::{Event, EventHandler};
+use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::client::Client;
 
-use super::supervisor::{SessionExited, SupervisorActor};
+use super::supervisor::{SessionExited, SessionRetired, SupervisorActor};
 use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, now_ms};
-use crate::domain::{SessionId, SessionStatus};
+use crate::domain::{DesiredState, SessionId, SessionStatus};
+use crate::engine::EngineDeps;
+use crate::engine::http::AwcHttpClient;
+use crate::engine::inbound::InboundRecorder;
+use crate::engine::jid::user_jid;
+use crate::engine::transport::WsTransportFactory;
+
+mod commands;
+mod outbox;
+
+pub use commands::{Logout, PairCode, SessionCommandError};
+pub use outbox::Drain;
 
 pub struct SessionActor {
     id: SessionId,
     generation: u64,
     db: Db,
     supervisor: Addr<SupervisorActor>,
+    deps: EngineDeps,
+    tenant_id: String,
+    status: SessionStatus,
+    bot: Option<BotHandle>,
+    client: Option<Arc<Client>>,
+    draining: bool,
+    retiring: bool,
 }
+
+/// Forwards engine events (raised on engine threads) to the actor, in order.
+struct Bridge(Addr<SessionActor>);
+
+impl EventHandler for Bridge {
+    fn handle_event(&self, event: Arc<Event>) {
+        self.0.do_send(EngineEvent(event));
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EngineEvent(pub Arc<Event>);
 
 impl SessionActor {
     pub(super) fn new(
@@ -21,12 +60,20 @@ impl SessionActor {
         generation: u64,
         db: Db,
         supervisor: Addr<SupervisorActor>,
+        deps: EngineDeps,
     ) -> Self {
         Self {
             id,
             generation,
             db,
             supervisor,
+            deps,
+            tenant_id: String::new(),
+            status: SessionStatus::Stopped,
+            bot: None,
+            client: None,
+            draining: false,
+            retiring: false,
         }
     }
 
@@ -35,6 +82,7 @@ impl SessionActor {
         &self,
         status: SessionStatus,
         reason: Option<&'static str>,
+        desired: Option<DesiredState>,
     ) -> impl Future<Output = ()> + 'static {
         let db = self.db.clone();
         let id = self.id.clone();
@@ -48,18 +96,205 @@ impl SessionActor {
                             session_id: &session_id,
                             status,
                             reason,
-                            desired_state: None,
+                            desired_state: desired,
                             now: now_ms(),
                         },
                     )
                 })
                 .await;
-            if let Err(e) = result {
-                log::error!(
+            match result {
+                Ok(Some(_)) => db.events_appended(),
+                Ok(None) => {}
+                Err(e) => log::error!(
                     "session {id}: cannot persist status {}: {e}",
                     status.as_str()
-                );
+                ),
             }
+        }
+    }
+
+    fn set_status(
+        &mut self,
+        ctx: &mut Context<Self>,
+        status: SessionStatus,
+        reason: Option<&'static str>,
+    ) {
+        self.status = status;
+        ctx.wait(self.status_write(status, reason, None).into_actor(self));
+    }
+
+    /// Builds and starts the engine client on the engine runtime.
+    fn start_engine(&mut self, ctx: &mut Context<Self>) {
+        let deps = self.deps.clone();
+        let bridge = Bridge(ctx.address());
+        let recorder = InboundRecorder {
+            db: self.db.clone(),
+            session_id: self.id.as_str().to_string(),
+            tenant_id: self.tenant_id.clone(),
+        };
+        let session_id = self.id.as_str().to_string();
+        let build = async move {
+            let backend = deps.stores.open(&session_id).await?;
+            let mut builder = Bot::builder()
+                .with_backend_arc(backend)
+                .with_transport_factory(WsTransportFactory::new(&deps.wa_url, deps.network.clone()))
+                .with_http_client(AwcHttpClient::new(deps.network.clone()))
+                .with_runtime(deps.runtime.clone())
+                .with_event_handler(bridge)
+                .with_inbound_durability_hook(recorder)
+                .skip_history_sync();
+            if let Some(v) = deps.version {
+                builder = builder.with_version(v);
+            }
+            let bot = builder
+                .build()
+                .await
+                .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
+            Ok::<_, anyhow::Error>(bot.spawn())
+        };
+        let task = self.deps.runtime.handle().spawn(build);
+        let started = async move {
+            task.await
+                .map_err(|e| anyhow::anyhow!("engine task failed: {e}"))?
+        };
+        ctx.wait(
+            started
+                .into_actor(self)
+                .map(|result, act, ctx| match result {
+                    Ok(handle) => {
+                        act.client = Some(handle.client());
+                        act.bot = Some(handle);
+                    }
+                    Err(e) => {
+                        log::error!("session {}: {e:#}", act.id);
+                        act.set_status(ctx, SessionStatus::Failed, Some("engine_start_failed"));
+                    }
+                }),
+        );
+    }
+
+    /// Shuts the engine client down (flushing its state) and waits for it.
+    fn stop_engine(&mut self) -> impl Future<Output = ()> + 'static {
+        self.client = None;
+        let bot = self.bot.take();
+        let handle = self.deps.runtime.handle().clone();
+        async move {
+            if let Some(bot) = bot {
+                let shutdown = handle.spawn(async move {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), bot.shutdown()).await;
+                });
+                let _ = shutdown.await;
+            }
+        }
+    }
+
+    /// Ends the session for good (logged out, unlinked, QR exhausted): the supervisor forgets it
+    /// instead of restarting it, and its desired state becomes `stopped`.
+    fn retire(
+        &mut self,
+        ctx: &mut Context<Self>,
+        status: SessionStatus,
+        reason: &'static str,
+        wipe: bool,
+    ) {
+        if self.retiring {
+            return;
+        }
+        self.retiring = true;
+        self.status = status;
+        self.supervisor.do_send(SessionRetired {
+            id: self.id.clone(),
+            generation: self.generation,
+        });
+        let stop = self.stop_engine();
+        let write = self.status_write(status, Some(reason), Some(DesiredState::Stopped));
+        let (db, stores, id) = (
+            self.db.clone(),
+            self.deps.stores.clone(),
+            self.id.as_str().to_string(),
+        );
+        let work = async move {
+            stop.await;
+            if wipe {
+                if let Err(e) = stores.wipe(&id).await {
+                    log::error!("session {id}: cannot delete key material: {e:#}");
+                }
+                let sid = id.clone();
+                if let Err(e) = db
+                    .run(move |pool| sessions::set_me(pool, &sid, None, None, None, now_ms()))
+                    .await
+                {
+                    log::error!("session {id}: cannot clear the linked account: {e}");
+                }
+            }
+            write.await;
+        };
+        ctx.wait(work.into_actor(self).map(|_, _, ctx| ctx.stop()));
+    }
+
+    fn on_event(&mut self, event: &Event, ctx: &mut Context<Self>) {
+        match event {
+            Event::PairingQrCode(qr) => {
+                if self.status != SessionStatus::ScanQr {
+                    self.set_status(ctx, SessionStatus::ScanQr, None);
+                }
+                let (db, id, code) = (
+                    self.db.clone(),
+                    self.id.as_str().to_string(),
+                    qr.code.clone(),
+                );
+                let expires = now_ms() + qr.timeout.as_millis() as i64;
+                let write = async move {
+                    match db
+                        .run(move |pool| sessions::set_qr(pool, &id, &code, expires, now_ms()))
+                        .await
+                    {
+                        Ok(_) => db.events_appended(),
+                        Err(e) => log::error!("cannot store a QR: {e}"),
+                    }
+                };
+                ctx.wait(write.into_actor(self));
+            }
+            Event::PairingCode(_) => self.set_status(ctx, SessionStatus::PairCode, None),
+            Event::PairSuccess(p) => {
+                let (db, id) = (self.db.clone(), self.id.as_str().to_string());
+                let (phone, lid) = (user_jid(&p.id), user_jid(&p.lid));
+                let write = async move {
+                    let stored = db
+                        .run(move |pool| {
+                            sessions::set_me(pool, &id, Some(&phone), Some(&lid), None, now_ms())
+                        })
+                        .await;
+                    if let Err(e) = stored {
+                        log::error!("cannot store the linked account: {e}");
+                    }
+                };
+                ctx.wait(write.into_actor(self));
+            }
+            Event::Connected(_) => {
+                self.set_status(ctx, SessionStatus::Working, None);
+                ctx.notify(Drain);
+            }
+            Event::Disconnected(_) if self.status == SessionStatus::Working => {
+                self.set_status(ctx, SessionStatus::Reconnecting, None);
+            }
+            Event::LoggedOut(_) => {
+                self.retire(ctx, SessionStatus::LoggedOut, "unlinked_from_phone", true)
+            }
+            Event::PairingQrCodesExhausted(_) => {
+                self.retire(ctx, SessionStatus::Stopped, "qr_codes_exhausted", false)
+            }
+            Event::StreamReplaced(_) => {
+                self.retire(ctx, SessionStatus::Failed, "stream_replaced", false)
+            }
+            Event::TemporaryBan(_) => {
+                self.retire(ctx, SessionStatus::Failed, "temporary_ban", false)
+            }
+            Event::ClientOutdated(_) => {
+                self.retire(ctx, SessionStatus::Failed, "client_outdated", false)
+            }
+            Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
+            _ => {}
         }
     }
 }
@@ -73,14 +308,30 @@ impl Actor for SessionActor {
             self.id,
             self.generation
         );
-        // The protocol engine attaches here; until it connects the session is STARTING.
+        self.status = SessionStatus::Starting;
         ctx.wait(
-            self.status_write(SessionStatus::Starting, None)
+            self.status_write(SessionStatus::Starting, None, None)
                 .into_actor(self),
         );
+        let (db, id) = (self.db.clone(), self.id.as_str().to_string());
+        let load = async move { db.run(move |pool| sessions::find(pool, &id)).await };
+        ctx.wait(load.into_actor(self).map(|row, act, ctx| match row {
+            Ok(Some(row)) => {
+                act.tenant_id = row.tenant_id;
+                act.start_engine(ctx);
+            }
+            Ok(None) => ctx.stop(),
+            Err(e) => {
+                log::error!("session {}: cannot load: {e}", act.id);
+                ctx.stop();
+            }
+        }));
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
+        if let Some(bot) = self.bot.take() {
+            bot.abort();
+        }
         log::info!("session {} stopped", self.id);
         self.supervisor.do_send(SessionExited {
             id: self.id.clone(),
@@ -89,7 +340,17 @@ impl Actor for SessionActor {
     }
 }
 
-/// Orderly stop: the session is persisted as STOPPED, then the actor ends.
+impl Handler<EngineEvent> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: EngineEvent, ctx: &mut Self::Context) {
+        if !self.retiring {
+            self.on_event(&msg.0, ctx);
+        }
+    }
+}
+
+/// Orderly stop: the engine is shut down, the session persisted as STOPPED, then the actor ends.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(super) struct Stop;
@@ -98,11 +359,16 @@ impl Handler<Stop> for SessionActor {
     type Result = ResponseActFuture<Self, ()>;
 
     fn handle(&mut self, _: Stop, _ctx: &mut Self::Context) -> Self::Result {
-        let write = self.status_write(SessionStatus::Stopped, None);
+        self.retiring = true;
+        let stop = self.stop_engine();
+        let write = self.status_write(SessionStatus::Stopped, None, None);
         Box::pin(
-            write
-                .into_actor(self)
-                .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),
+            async move {
+                stop.await;
+                write.await;
+            }
+            .into_actor(self)
+            .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),
         )
     }
 }

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use futures_util::future::join_all;
 
-use super::session::{Ready, SessionActor, Stop};
+use super::session::{Drain, Ready, SessionActor, Stop};
 use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, DbError, now_ms};
 use crate::domain::{DesiredState, SessionId, SessionStatus};
+use crate::engine::EngineDeps;
 use crate::metrics::Metrics;
 
 /// A run this long counts as healthy: the next failure starts the backoff from the beginning.
@@ -27,6 +28,7 @@ struct Running {
 
 pub struct SupervisorActor {
     db: Db,
+    engine: EngineDeps,
     metrics: Arc<Metrics>,
     /// False when another process holds the instance lease: this one serves the API only.
     runs_sessions: bool,
@@ -37,9 +39,16 @@ pub struct SupervisorActor {
 }
 
 impl SupervisorActor {
-    pub fn new(db: Db, metrics: Arc<Metrics>, runs_sessions: bool, max_backoff: Duration) -> Self {
+    pub fn new(
+        db: Db,
+        engine: EngineDeps,
+        metrics: Arc<Metrics>,
+        runs_sessions: bool,
+        max_backoff: Duration,
+    ) -> Self {
         Self {
             db,
+            engine,
             metrics,
             runs_sessions,
             max_backoff,
@@ -63,8 +72,14 @@ impl SupervisorActor {
         }
         self.next_generation += 1;
         let generation = self.next_generation;
-        let addr =
-            SessionActor::new(id.clone(), generation, self.db.clone(), ctx.address()).start();
+        let addr = SessionActor::new(
+            id.clone(),
+            generation,
+            self.db.clone(),
+            ctx.address(),
+            self.engine.clone(),
+        )
+        .start();
         self.running.insert(
             id,
             Running {
@@ -143,13 +158,22 @@ impl Handler<Boot> for SupervisorActor {
     fn handle(&mut self, _: Boot, _ctx: &mut Self::Context) -> Self::Result {
         let db = self.db.clone();
         let load = async move { db.run(sessions::ids_to_run).await };
-        Box::pin(load.into_actor(self).map(|result, act, ctx| {
-            let ids = result?;
-            for id in &ids {
-                act.start_session(SessionId::from_db(id.clone()), ctx);
+        Box::pin(load.into_actor(self).then(|result, act, ctx| {
+            let started: Vec<_> = match &result {
+                Ok(ids) => ids
+                    .iter()
+                    .filter_map(|id| act.start_session(SessionId::from_db(id.clone()), ctx))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            // Boot is done when every restored session has persisted STARTING.
+            async move {
+                join_all(started.into_iter().map(|a| wait_ready(Some(a)))).await;
+                let ids = result?;
+                log::info!("supervisor: {} session(s) restored", ids.len());
+                Ok(ids.len())
             }
-            log::info!("supervisor: {} session(s) restored", ids.len());
-            Ok(ids.len())
+            .into_actor(act)
         }))
     }
 }
@@ -326,5 +350,44 @@ impl Handler<RunningSessions> for SupervisorActor {
 
     fn handle(&mut self, _: RunningSessions, _ctx: &mut Self::Context) -> usize {
         self.running.len()
+    }
+}
+
+/// Sent by a SessionActor that ends for good (logged out, unlinked, QR exhausted): forget it
+/// instead of restarting it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct SessionRetired {
+    pub id: SessionId,
+    pub generation: u64,
+}
+
+impl Handler<SessionRetired> for SupervisorActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionRetired, _ctx: &mut Self::Context) {
+        if self
+            .running
+            .get(&msg.id)
+            .is_some_and(|r| r.generation == msg.generation)
+        {
+            self.take_session(&msg.id);
+            self.failures.remove(&msg.id);
+        }
+    }
+}
+
+/// Something was queued for a session: let its actor send it (if it runs and is WORKING).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Nudge(pub SessionId);
+
+impl Handler<Nudge> for SupervisorActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Nudge, _ctx: &mut Self::Context) {
+        if let Some(r) = self.running.get(&msg.0) {
+            r.addr.do_send(Drain);
+        }
     }
 }

@@ -4,6 +4,8 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod keys;
+pub mod linking;
+pub mod messages;
 pub mod openapi;
 pub mod ops;
 mod page;

@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, keys, ops, sessions, stream, tenants, webhooks};
+use super::{events, keys, linking, messages, ops, sessions, stream, tenants, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -11,6 +11,8 @@ use super::{events, keys, ops, sessions, stream, tenants, webhooks};
         keys::create, keys::list, keys::get, keys::revoke,
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,
+        linking::qr, linking::pair_code, linking::logout,
+        messages::send, messages::list, messages::get,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
@@ -20,6 +22,7 @@ use super::{events, keys, ops, sessions, stream, tenants, webhooks};
     tags((name = "admin", description = "Tenants; needs the admin key"),
         (name = "keys", description = "A tenant's API keys"),
         (name = "sessions", description = "WhatsApp accounts"),
+        (name = "messages", description = "Sending and reading messages"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
         (name = "ops", description = "Health, readiness, metrics"))

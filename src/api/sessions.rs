@@ -6,7 +6,9 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
-use crate::actors::{EnsureRunning, EnsureStopped, RemoveSession, RestartSession};
+use crate::actors::{
+    ActorAddr, EnsureRunning, EnsureStopped, Logout, RemoveSession, RestartSession,
+};
 use crate::auth::TenantKey;
 use crate::db::now_ms;
 use crate::db::sessions::{self, SessionPatch, SessionRow};
@@ -176,6 +178,8 @@ pub async fn create(
         config,
         created_at: now,
         updated_at: now,
+        qr_code: None,
+        qr_expires_at: None,
     };
     let stored = row.clone();
     state
@@ -286,6 +290,28 @@ pub async fn delete(
         .run(move |pool| sessions::delete(pool, &row.tenant_id, &row.id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Unlinks a running session from its account (best effort), then ends its actor; the caller
+/// deletes the rows.
+pub async fn remove_session(state: &AppState, session_id: &str) -> ApiResult<()> {
+    let id = SessionId::from_db(session_id.to_string());
+    if let Some(actor) = state
+        .supervisor
+        .send(ActorAddr(id.clone()))
+        .await
+        .map_err(ApiError::internal)?
+    {
+        if let Ok(Err(e)) = actor.send(Logout).await {
+            log::warn!("session {session_id}: unlink before delete failed: {e}");
+        }
+    }
+    state
+        .supervisor
+        .send(RemoveSession(id))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(())
 }
 
 /// Persists the desired state, then lets the supervisor act on it.

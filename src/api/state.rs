@@ -26,4 +26,6 @@ pub struct AppState {
     pub ws_queue: usize,
     /// How long one frame may wait for a client that does not read.
     pub ws_send_timeout: std::time::Duration,
+    /// The engine's per-session stores (logout of a stopped session wipes them directly).
+    pub engine_stores: std::sync::Arc<dyn crate::engine::SessionStores>,
 }

@@ -7,10 +7,9 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::keys::{CreateKey, CreatedKey, create_key_for};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
-use crate::actors::RemoveSession;
 use crate::db::tenants::{self, TenantRow};
 use crate::db::{now_ms, sessions};
-use crate::domain::{Name, SessionId, TenantId};
+use crate::domain::{Name, TenantId};
 use crate::time::rfc3339;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -131,11 +130,7 @@ pub async fn delete(
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))??;
     for sid in session_ids {
-        state
-            .supervisor
-            .send(RemoveSession(SessionId::from_db(sid)))
-            .await
-            .map_err(ApiError::internal)?;
+        super::sessions::remove_session(&state, &sid).await?;
     }
     let deleted = state
         .db

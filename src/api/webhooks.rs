@@ -212,11 +212,12 @@ async fn load_webhook(state: &AppState, key: &TenantKey, raw: &str) -> ApiResult
         .await?
         .ok_or_else(|| ApiError::not_found("webhook"))?;
     if let Some(own) = &key.session_id
-        && row.session_id.as_deref() != Some(own.as_str()) {
-            return Err(ApiError::forbidden(
-                "this key is restricted to another session",
-            ));
-        }
+        && row.session_id.as_deref() != Some(own.as_str())
+    {
+        return Err(ApiError::forbidden(
+            "this key is restricted to another session",
+        ));
+    }
     Ok(row)
 }
 

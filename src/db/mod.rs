@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod keys;
+pub mod messages;
 mod migrate;
 pub mod schema;
 pub mod sessions;

@@ -23,6 +23,8 @@ diesel::table! {
         config -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        qr_code -> Nullable<Text>,
+        qr_expires_at -> Nullable<BigInt>,
     }
 }
 
@@ -95,6 +97,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        session_id -> Text,
+        tenant_id -> Text,
+        from_me -> Bool,
+        chat_jid -> Text,
+        sender_jid -> Text,
+        sender_lid -> Nullable<Text>,
+        sender_phone -> Nullable<Text>,
+        wa_id -> Text,
+        msg_type -> Text,
+        body -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        attempts -> Integer,
+        reply_to -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Text>,
+        wa_timestamp -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(messages -> sessions (session_id));
 diesel::joinable!(webhooks -> tenants (tenant_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));

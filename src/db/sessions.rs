@@ -20,6 +20,8 @@ pub struct SessionRow {
     pub config: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub qr_code: Option<String>,
+    pub qr_expires_at: Option<i64>,
 }
 
 pub fn insert(pool: &DbPool, s: &SessionRow) -> DbResult<()> {
@@ -157,6 +159,10 @@ pub fn set_status(
             }
             row.status = change.status.as_str().to_string();
             row.status_reason = change.reason.map(str::to_string);
+            if change.status != SessionStatus::ScanQr {
+                row.qr_code = None;
+                row.qr_expires_at = None;
+            }
             if let Some(d) = desired {
                 row.desired_state = d;
             }
@@ -166,6 +172,8 @@ pub fn set_status(
                     sessions::status.eq(&row.status),
                     sessions::status_reason.eq(&row.status_reason),
                     sessions::desired_state.eq(&row.desired_state),
+                    sessions::qr_code.eq(&row.qr_code),
+                    sessions::qr_expires_at.eq(row.qr_expires_at),
                     sessions::updated_at.eq(change.now),
                 ))
                 .execute(conn)?;
@@ -223,5 +231,55 @@ pub fn count_by_status(pool: &DbPool) -> DbResult<Vec<(String, i64)>> {
             .group_by(sessions::status)
             .select((sessions::status, diesel::dsl::count_star()))
             .load(conn)?)
+    })
+}
+
+/// A new linking QR: stored for the API and announced as `session.qr`, together.
+pub fn set_qr(
+    pool: &DbPool,
+    id: &str,
+    code: &str,
+    expires_at: i64,
+    now: i64,
+) -> DbResult<Option<EventRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let Some(row) = sessions::table.find(id).first::<SessionRow>(conn).optional()? else {
+                return Ok(None);
+            };
+            diesel::update(sessions::table.find(id))
+                .set((sessions::qr_code.eq(code), sessions::qr_expires_at.eq(expires_at), sessions::updated_at.eq(now)))
+                .execute(conn)?;
+            let event = conn.append_event(&NewEvent {
+                tenant_id: &row.tenant_id,
+                session_id: Some(&row.id),
+                event_type: "session.qr",
+                data: serde_json::json!({ "code": code, "expires_at": crate::time::rfc3339(expires_at) }),
+                created_at: now,
+            })?;
+            Ok(Some(event))
+        })
+    })
+}
+
+/// The account the session is linked to (`None`s clear it, e.g. after logout).
+pub fn set_me(
+    pool: &DbPool,
+    id: &str,
+    phone_jid: Option<&str>,
+    lid: Option<&str>,
+    push_name: Option<&str>,
+    now: i64,
+) -> DbResult<()> {
+    with_conn!(pool, |conn| {
+        diesel::update(sessions::table.find(id))
+            .set((
+                sessions::me_phone_jid.eq(phone_jid),
+                sessions::me_lid.eq(lid),
+                sessions::me_push_name.eq(push_name),
+                sessions::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
     })
 }

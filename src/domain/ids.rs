@@ -48,6 +48,7 @@ prefixed_id!(SessionId, "ses");
 prefixed_id!(KeyId, "key");
 prefixed_id!(WebhookId, "whk");
 prefixed_id!(DeliveryId, "dlv");
+prefixed_id!(MessageId, "msg");
 
 #[cfg(test)]
 mod tests {

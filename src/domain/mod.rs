@@ -5,7 +5,7 @@ mod name;
 mod scope;
 mod session_state;
 
-pub use ids::{DeliveryId, KeyId, SessionId, TenantId, WebhookId};
+pub use ids::{DeliveryId, KeyId, MessageId, SessionId, TenantId, WebhookId};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
 pub use session_state::{DesiredState, SessionStatus};

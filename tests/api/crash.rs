@@ -18,7 +18,11 @@ struct Process {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start(db: &TestDatabase, port: u16) -> Process {
@@ -42,22 +46,36 @@ fn start(db: &TestDatabase, port: u16) -> Process {
         .stderr(Stdio::null())
         .spawn()
         .expect("waras starts");
-    Process { child, base: format!("http://127.0.0.1:{port}") }
+    Process {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
 }
 
 async fn wait_ready(client: &awc::Client, base: &str) {
     for _ in 0..200 {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status() == StatusCode::OK {
-                return;
-            }
+            && r.status() == StatusCode::OK
+        {
+            return;
+        }
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("waras did not become ready");
 }
 
-async fn post(client: &awc::Client, url: String, key: &str, body: serde_json::Value) -> serde_json::Value {
-    let mut r = client.post(url).insert_header(("X-Api-Key", key)).send_json(&body).await.unwrap();
+async fn post(
+    client: &awc::Client,
+    url: String,
+    key: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut r = client
+        .post(url)
+        .insert_header(("X-Api-Key", key))
+        .send_json(&body)
+        .await
+        .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     r.json().await.unwrap()
 }
@@ -65,16 +83,28 @@ async fn post(client: &awc::Client, url: String, key: &str, body: serde_json::Va
 async fn kill_nine_loses_nothing(backend: Backend) {
     let db = TestDatabase::create(backend);
     let port = free_port();
-    let client = awc::Client::builder().timeout(Duration::from_secs(20)).finish();
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .finish();
     let rx = Receiver::start().await;
     rx.delay(Duration::from_millis(400));
 
     let mut first = start(&db, port);
     wait_ready(&client, &first.base).await;
-    let tenant = post(&client, format!("{}/api/v1/tenants", first.base), ADMIN_KEY, json!({"name": "acme"})).await;
+    let tenant = post(
+        &client,
+        format!("{}/api/v1/tenants", first.base),
+        ADMIN_KEY,
+        json!({"name": "acme"}),
+    )
+    .await;
     let key = post(
         &client,
-        format!("{}/api/v1/tenants/{}/keys", first.base, tenant["id"].as_str().unwrap()),
+        format!(
+            "{}/api/v1/tenants/{}/keys",
+            first.base,
+            tenant["id"].as_str().unwrap()
+        ),
         ADMIN_KEY,
         json!({"name": "k", "scopes": ["read", "manage"]}),
     )
@@ -82,12 +112,27 @@ async fn kill_nine_loses_nothing(backend: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let hook = post(&client, format!("{}/api/v1/webhooks", first.base), &key, json!({"url": rx.url(), "events": ["*"]})).await;
+    let hook = post(
+        &client,
+        format!("{}/api/v1/webhooks", first.base),
+        &key,
+        json!({"url": rx.url(), "events": ["*"]}),
+    )
+    .await;
     let deliveries = |base: &str, status: &str| {
-        format!("{base}/api/v1/webhooks/{}/deliveries?limit=200&status={status}", hook["id"].as_str().unwrap())
+        format!(
+            "{base}/api/v1/webhooks/{}/deliveries?limit=200&status={status}",
+            hook["id"].as_str().unwrap()
+        )
     };
     for i in 0..40 {
-        post(&client, format!("{}/api/v1/sessions", first.base), &key, json!({"name": format!("s{i}")})).await;
+        post(
+            &client,
+            format!("{}/api/v1/sessions", first.base),
+            &key,
+            json!({"name": format!("s{i}")}),
+        )
+        .await;
     }
     // Kill while deliveries are on the wire.
     for _ in 0..100 {
@@ -99,28 +144,43 @@ async fn kill_nine_loses_nothing(backend: Backend) {
     first.child.kill().unwrap();
     first.child.wait().unwrap();
     let before = rx.captured().len();
-    assert!(before < 40, "the kill must land mid-delivery ({before} delivered)");
+    assert!(
+        before < 40,
+        "the kill must land mid-delivery ({before} delivered)"
+    );
 
     let mut second = start(&db, port);
     wait_ready(&client, &second.base).await;
     let count = |url: String| {
         let (client, key) = (client.clone(), key.clone());
         async move {
-            let mut r = client.get(url).insert_header(("X-Api-Key", key.as_str())).send().await.unwrap();
+            let mut r = client
+                .get(url)
+                .insert_header(("X-Api-Key", key.as_str()))
+                .send()
+                .await
+                .unwrap();
             let v: serde_json::Value = r.json().await.unwrap();
             v["data"].as_array().unwrap().len()
         }
     };
     let in_flight_at_restart = count(deliveries(&second.base, "delivering")).await;
     let mut r = client
-        .get(format!("{}/api/v1/events?limit=200&types=session.status", second.base))
+        .get(format!(
+            "{}/api/v1/events?limit=200&types=session.status",
+            second.base
+        ))
         .insert_header(("X-Api-Key", key.as_str()))
         .send()
         .await
         .unwrap();
     let events: serde_json::Value = r.json().await.unwrap();
-    let expected: BTreeSet<String> =
-        events["data"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    let expected: BTreeSet<String> = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
     assert!(expected.len() >= 40);
     let mut got = BTreeSet::new();
     for _ in 0..600 {
@@ -143,7 +203,11 @@ async fn kill_nine_loses_nothing(backend: Backend) {
     }
     second.child.kill().unwrap();
     second.child.wait().unwrap();
-    assert_eq!(succeeded, expected.len(), "{in_flight_at_restart} were in flight at the kill");
+    assert_eq!(
+        succeeded,
+        expected.len(),
+        "{in_flight_at_restart} were in flight at the kill"
+    );
 }
 
 on_both_backends!(kill_nine_loses_nothing);

@@ -1,0 +1,136 @@
+//! Sending: the outbox (queued rows) is drained while the session is WORKING, each message with
+//! the WhatsApp id it was given when it was accepted, so a resend is the same message. Receipts
+//! move sent messages forward to delivered and read.
+
+use actix::prelude::*;
+use wacore::proto_helpers::MessageBuilderExt;
+use wacore::types::events::Receipt;
+use wacore::types::presence::ReceiptType;
+use waproto::whatsapp as wa;
+use whatsapp_rust::send::SendOptions;
+
+use super::SessionActor;
+use crate::db::messages::{self, DELIVERED, MessageRow, READ};
+use crate::db::now_ms;
+use crate::domain::SessionStatus;
+use crate::engine::jid::parse_recipient;
+
+const BATCH: i64 = 50;
+/// Attempts before a message is given up as failed.
+const MAX_ATTEMPTS: i32 = 5;
+
+/// Sends whatever is queued, if the session is WORKING.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drain;
+
+impl Handler<Drain> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Drain, ctx: &mut Self::Context) {
+        if self.draining || self.status != SessionStatus::Working || self.retiring {
+            return;
+        }
+        let Some(client) = self.client.clone() else {
+            return;
+        };
+        self.draining = true;
+        let (db, session_id, handle) = (
+            self.db.clone(),
+            self.id.as_str().to_string(),
+            self.deps.runtime.handle().clone(),
+        );
+        let work = async move {
+            let mut progressed = false;
+            let sid = session_id.clone();
+            let batch = match db
+                .run(move |pool| messages::outbox(pool, &sid, BATCH))
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    log::warn!("session {session_id}: outbox unavailable: {e}");
+                    return false;
+                }
+            };
+            for m in batch {
+                let outcome = send_one(&client, &handle, &m).await;
+                let id = m.id.clone();
+                let recorded = match outcome {
+                    Ok(()) => {
+                        db.run(move |pool| messages::mark_sent(pool, &id, now_ms()))
+                            .await
+                    }
+                    Err(e) => {
+                        log::warn!("session {session_id}: send of {} failed: {e}", m.id);
+                        db.run(move |pool| {
+                            messages::mark_attempt_failed(pool, &id, &e, MAX_ATTEMPTS, now_ms())
+                        })
+                        .await
+                    }
+                };
+                match recorded {
+                    Ok(_) => {
+                        progressed = true;
+                        db.events_appended();
+                    }
+                    Err(e) => log::warn!("session {session_id}: cannot record a send: {e}"),
+                }
+            }
+            progressed
+        };
+        ctx.spawn(work.into_actor(self).map(|progressed, act, ctx| {
+            act.draining = false;
+            if progressed {
+                ctx.notify(Drain);
+            }
+        }));
+    }
+}
+
+fn build_message(m: &MessageRow) -> wa::Message {
+    wa::Message::text(m.text().unwrap_or_default())
+}
+
+async fn send_one(
+    client: &std::sync::Arc<whatsapp_rust::client::Client>,
+    handle: &tokio::runtime::Handle,
+    m: &MessageRow,
+) -> Result<(), String> {
+    let to = parse_recipient(&m.chat_jid)?;
+    let message = build_message(m);
+    let options = SendOptions::default().with_message_id(m.wa_id.clone());
+    let client = client.clone();
+    let task = handle.spawn(async move {
+        client
+            .send_message_with_options(to, message, options)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    task.await.map_err(|e| e.to_string())?
+}
+
+pub(super) fn on_receipt(act: &mut SessionActor, r: &Receipt, ctx: &mut Context<SessionActor>) {
+    let status = match r.r#type {
+        ReceiptType::Delivered => DELIVERED,
+        ReceiptType::Read
+        | ReceiptType::ReadSelf
+        | ReceiptType::Played
+        | ReceiptType::PlayedSelf => READ,
+        _ => return,
+    };
+    let ids: Vec<String> = r.message_ids.iter().map(|i| i.to_string()).collect();
+    let (db, sid) = (act.db.clone(), act.id.as_str().to_string());
+    let write = async move {
+        match db
+            .run(move |pool| messages::apply_receipt(pool, &sid, &ids, status, now_ms()))
+            .await
+        {
+            Ok(events) if !events.is_empty() => db.events_appended(),
+            Ok(_) => {}
+            Err(e) => log::warn!("cannot apply a receipt: {e}"),
+        }
+    };
+    ctx.spawn(write.into_actor(act));
+}

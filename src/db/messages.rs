@@ -1,0 +1,304 @@
+//! Messages sent and received. Outgoing rows in status `queued` are the outbox: written (with their
+//! pre-generated WhatsApp id) before the API answers, sent while the session is WORKING. Incoming
+//! rows are written with their `message.received` event before the engine acknowledges them.
+
+use diesel::prelude::*;
+
+use super::events::{EventLog, EventRow, NewEvent};
+use super::schema::messages;
+use super::{DbConn, DbPool, DbResult};
+use crate::with_conn;
+
+pub const QUEUED: &str = "queued";
+pub const SENT: &str = "sent";
+pub const DELIVERED: &str = "delivered";
+pub const READ: &str = "read";
+pub const FAILED: &str = "failed";
+pub const RECEIVED: &str = "received";
+
+/// Idempotency keys are honoured this long.
+pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, Queryable)]
+pub struct MessageRow {
+    pub id: String,
+    pub session_id: String,
+    pub tenant_id: String,
+    pub from_me: bool,
+    pub chat_jid: String,
+    pub sender_jid: String,
+    pub sender_lid: Option<String>,
+    pub sender_phone: Option<String>,
+    pub wa_id: String,
+    pub msg_type: String,
+    pub body: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub reply_to: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub wa_timestamp: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl MessageRow {
+    pub fn text(&self) -> Option<String> {
+        let body: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+        body.get("text")
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+    }
+}
+
+fn rank(status: &str) -> u8 {
+    match status {
+        QUEUED => 0,
+        SENT => 1,
+        DELIVERED => 2,
+        READ => 3,
+        _ => 0,
+    }
+}
+
+macro_rules! insert_message {
+    ($conn:expr, $m:expr) => {
+        diesel::insert_into(messages::table)
+            .values((
+                messages::id.eq(&$m.id),
+                messages::session_id.eq(&$m.session_id),
+                messages::tenant_id.eq(&$m.tenant_id),
+                messages::from_me.eq($m.from_me),
+                messages::chat_jid.eq(&$m.chat_jid),
+                messages::sender_jid.eq(&$m.sender_jid),
+                messages::sender_lid.eq(&$m.sender_lid),
+                messages::sender_phone.eq(&$m.sender_phone),
+                messages::wa_id.eq(&$m.wa_id),
+                messages::msg_type.eq(&$m.msg_type),
+                messages::body.eq(&$m.body),
+                messages::status.eq(&$m.status),
+                messages::attempts.eq($m.attempts),
+                messages::reply_to.eq(&$m.reply_to),
+                messages::idempotency_key.eq(&$m.idempotency_key),
+                messages::request_hash.eq(&$m.request_hash),
+                messages::wa_timestamp.eq($m.wa_timestamp),
+                messages::created_at.eq($m.created_at),
+                messages::updated_at.eq($m.updated_at),
+            ))
+            .on_conflict_do_nothing()
+            .execute($conn)
+    };
+}
+
+pub enum Enqueued {
+    New(MessageRow),
+    /// The same Idempotency-Key with the same request: the earlier answer.
+    Existing(MessageRow),
+    /// The same Idempotency-Key with a different request.
+    Mismatch,
+}
+
+pub fn enqueue(pool: &DbPool, row: &MessageRow) -> DbResult<Enqueued> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            if let Some(key) = &row.idempotency_key {
+                let earlier = messages::table
+                    .filter(messages::session_id.eq(&row.session_id))
+                    .filter(messages::idempotency_key.eq(key))
+                    .first::<MessageRow>(conn)
+                    .optional()?;
+                if let Some(earlier) = earlier {
+                    if earlier.created_at > row.created_at - IDEMPOTENCY_WINDOW_MS {
+                        return Ok(if earlier.request_hash == row.request_hash {
+                            Enqueued::Existing(earlier)
+                        } else {
+                            Enqueued::Mismatch
+                        });
+                    }
+                    // Expired: the key may be used again.
+                    diesel::update(messages::table.find(&earlier.id))
+                        .set(messages::idempotency_key.eq(None::<String>))
+                        .execute(conn)?;
+                }
+            }
+            insert_message!(conn, row)?;
+            Ok(Enqueued::New(row.clone()))
+        })
+    })
+}
+
+pub fn outbox(pool: &DbPool, session_id: &str, limit: i64) -> DbResult<Vec<MessageRow>> {
+    with_conn!(pool, |conn| {
+        Ok(messages::table
+            .filter(messages::session_id.eq(session_id))
+            .filter(messages::from_me.eq(true))
+            .filter(messages::status.eq(QUEUED))
+            .order((messages::created_at.asc(), messages::id.asc()))
+            .limit(limit)
+            .load(conn)?)
+    })
+}
+
+fn status_event<C: EventLog>(
+    conn: &mut C,
+    m: &MessageRow,
+    event_type: &str,
+    data: serde_json::Value,
+    now: i64,
+) -> DbResult<EventRow> {
+    conn.append_event(&NewEvent {
+        tenant_id: &m.tenant_id,
+        session_id: Some(&m.session_id),
+        event_type,
+        data,
+        created_at: now,
+    })
+}
+
+/// The send went out: status `sent` and a `message.sent` event, together.
+pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let Some(m) = messages::table
+                .find(id)
+                .first::<MessageRow>(conn)
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            if m.status != QUEUED {
+                return Ok(None);
+            }
+            diesel::update(messages::table.find(id))
+                .set((
+                    messages::status.eq(SENT),
+                    messages::error.eq(None::<String>),
+                    messages::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            let data = serde_json::json!({
+                "id": m.id, "to": m.chat_jid, "wa_id": m.wa_id, "type": m.msg_type,
+                "text": m.text(), "reply_to": m.reply_to, "status": SENT,
+            });
+            Ok(Some(status_event(conn, &m, "message.sent", data, now)?))
+        })
+    })
+}
+
+/// A send attempt failed; after `max_attempts` the message is `failed` (with a `message.ack`).
+pub fn mark_attempt_failed(
+    pool: &DbPool,
+    id: &str,
+    error: &str,
+    max_attempts: i32,
+    now: i64,
+) -> DbResult<Option<EventRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let Some(m) = messages::table.find(id).first::<MessageRow>(conn).optional()? else { return Ok(None) };
+            let attempts = m.attempts + 1;
+            let give_up = attempts >= max_attempts;
+            let status = if give_up { FAILED } else { QUEUED };
+            diesel::update(messages::table.find(id))
+                .set((
+                    messages::attempts.eq(attempts),
+                    messages::status.eq(status),
+                    messages::error.eq(Some(error.chars().take(500).collect::<String>())),
+                    messages::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            if !give_up {
+                return Ok(None);
+            }
+            let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "status": FAILED, "error": error });
+            Ok(Some(status_event(conn, &m, "message.ack", data, now)?))
+        })
+    })
+}
+
+/// Applies a delivery/read receipt to our own messages; statuses only move forward.
+pub fn apply_receipt(
+    pool: &DbPool,
+    session_id: &str,
+    wa_ids: &[String],
+    status: &str,
+    now: i64,
+) -> DbResult<Vec<EventRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let rows: Vec<MessageRow> = messages::table
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::from_me.eq(true))
+                .filter(messages::wa_id.eq_any(wa_ids))
+                .load(conn)?;
+            let mut out = Vec::new();
+            for m in rows.into_iter().filter(|m| rank(&m.status) < rank(status) && m.status != FAILED) {
+                diesel::update(messages::table.find(&m.id))
+                    .set((messages::status.eq(status), messages::updated_at.eq(now)))
+                    .execute(conn)?;
+                let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "chat": m.chat_jid, "status": status });
+                out.push(status_event(conn, &m, "message.ack", data, now)?);
+            }
+            Ok(out)
+        })
+    })
+}
+
+/// Stores received messages with their `message.received` events, all or nothing. Messages seen
+/// before (WhatsApp redelivers what was not acknowledged) are skipped.
+pub fn store_inbound(
+    pool: &DbPool,
+    rows: &[(MessageRow, serde_json::Value)],
+) -> DbResult<Vec<EventRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let mut out = Vec::new();
+            for (m, data) in rows {
+                if insert_message!(conn, m)? == 1 {
+                    out.push(status_event(
+                        conn,
+                        m,
+                        "message.received",
+                        data.clone(),
+                        m.created_at,
+                    )?);
+                }
+            }
+            Ok(out)
+        })
+    })
+}
+
+pub fn get(pool: &DbPool, session_id: &str, id: &str) -> DbResult<Option<MessageRow>> {
+    with_conn!(pool, |conn| {
+        Ok(messages::table
+            .find(id)
+            .filter(messages::session_id.eq(session_id))
+            .first(conn)
+            .optional()?)
+    })
+}
+
+pub fn list(
+    pool: &DbPool,
+    session_id: &str,
+    chat: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> DbResult<Vec<MessageRow>> {
+    with_conn!(pool, |conn| {
+        let mut q = messages::table
+            .filter(messages::session_id.eq(session_id))
+            .order(messages::id.asc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(chat) = chat {
+            q = q.filter(messages::chat_jid.eq(chat.to_string()));
+        }
+        if let Some(after) = after {
+            q = q.filter(messages::id.gt(after.to_string()));
+        }
+        Ok(q.load(conn)?)
+    })
+}

@@ -1,0 +1,65 @@
+//! The engine's `HttpClient` over awc (media, version checks), run on the network arbiter because
+//! awc futures are not `Send`.
+
+use std::time::Duration;
+
+use actix::ArbiterHandle;
+use anyhow::{Result, anyhow};
+use tokio::sync::oneshot;
+use wacore::net::{HttpClient, HttpRequest, HttpResponse};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+const MAX_BODY: usize = 128 * 1024 * 1024;
+
+pub struct AwcHttpClient {
+    arbiter: ArbiterHandle,
+}
+
+impl AwcHttpClient {
+    pub fn new(arbiter: ArbiterHandle) -> Self {
+        Self { arbiter }
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpClient for AwcHttpClient {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let (done, answer) = oneshot::channel();
+        // awc futures are not Send: start them from a closure on the arbiter's own thread.
+        let spawned = self.arbiter.spawn_fn(move || {
+            actix_web::rt::spawn(async move {
+                let _ = done.send(run(request).await);
+            });
+        });
+        if !spawned {
+            return Err(anyhow!("the network arbiter has stopped"));
+        }
+        answer
+            .await
+            .map_err(|_| anyhow!("HTTP request abandoned"))?
+    }
+}
+
+async fn run(request: HttpRequest) -> Result<HttpResponse> {
+    let client = awc::Client::builder().timeout(TIMEOUT).finish();
+    let method = awc::http::Method::from_bytes(request.method.as_bytes())
+        .map_err(|e| anyhow!("bad method: {e}"))?;
+    let mut req = client.request(method, request.url.as_str());
+    for (name, value) in &request.headers {
+        req = req.insert_header((name.as_str(), value.as_str()));
+    }
+    let sent = match request.body {
+        Some(body) => req.send_body(body).await,
+        None => req.send().await,
+    };
+    let mut res = sent.map_err(|e| anyhow!("HTTP request to {} failed: {e}", request.url))?;
+    let body = res
+        .body()
+        .limit(MAX_BODY)
+        .await
+        .map_err(|e| anyhow!("reading the response failed: {e}"))?;
+    Ok(HttpResponse {
+        status_code: res.status().as_u16(),
+        body: body.to_vec(),
+    })
+}

@@ -1,0 +1,68 @@
+//! Recipients and identities: parsing what users type into JIDs the engine accepts.
+
+use std::str::FromStr;
+
+use wacore_binary::jid::Jid;
+
+/// `+49 151 234567`, `49151234567` or a JID (`…@s.whatsapp.net`, `…@lid`, `…@g.us`).
+pub fn parse_recipient(raw: &str) -> Result<Jid, String> {
+    let raw = raw.trim();
+    if raw.contains('@') {
+        let jid = Jid::from_str(raw).map_err(|_| format!("`{raw}` is not a valid JID"))?;
+        return Ok(jid);
+    }
+    let digits = phone_digits(raw)?;
+    Jid::from_str(&format!("{digits}@s.whatsapp.net"))
+        .map_err(|_| format!("`{raw}` is not a phone number"))
+}
+
+/// The digits of an international phone number (7–15 of them, per E.164).
+pub fn phone_digits(raw: &str) -> Result<String, String> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
+    if (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+    {
+        Ok(digits.to_string())
+    } else {
+        Err(format!(
+            "`{raw}` is not an international phone number like +4915123456789"
+        ))
+    }
+}
+
+/// The JID without device part (`4915…:3@s.whatsapp.net` → `4915…@s.whatsapp.net`).
+pub fn user_jid(jid: &Jid) -> String {
+    jid.to_non_ad_string()
+}
+
+pub fn is_lid(jid: &Jid) -> bool {
+    jid.to_string().ends_with("@lid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients() {
+        assert_eq!(
+            parse_recipient("+49 151 2345678").unwrap().to_string(),
+            "491512345678@s.whatsapp.net"
+        );
+        assert_eq!(
+            parse_recipient("491512345678@s.whatsapp.net")
+                .unwrap()
+                .to_string(),
+            "491512345678@s.whatsapp.net"
+        );
+        assert!(parse_recipient("12").is_err());
+        assert!(parse_recipient("+0049").is_err());
+        assert!(parse_recipient("abc").is_err());
+        assert!(phone_digits("+1 (555) 123-4567").is_ok());
+    }
+}

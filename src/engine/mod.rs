@@ -1,0 +1,37 @@
+//! Adapters that let the `whatsapp-rust` engine run inside WARAS: its runtime, transport, HTTP
+//! client and store, and the translation of its events. WARAS never reimplements the protocol.
+
+pub mod http;
+pub mod inbound;
+pub mod jid;
+pub mod memory_stores;
+pub mod runtime;
+pub mod transport;
+
+use std::sync::Arc;
+
+use actix::ArbiterHandle;
+use wacore::store::traits::Backend;
+
+pub use runtime::EngineRuntime;
+
+/// Where each session's engine state lives.
+#[async_trait::async_trait]
+pub trait SessionStores: Send + Sync {
+    /// The store of one session (created empty for a new session).
+    async fn open(&self, session_id: &str) -> anyhow::Result<Arc<dyn Backend>>;
+    /// Deletes all key material of a session (logout, unlink).
+    async fn wipe(&self, session_id: &str) -> anyhow::Result<()>;
+}
+
+/// What every SessionActor needs to run an engine client.
+#[derive(Clone)]
+pub struct EngineDeps {
+    pub runtime: EngineRuntime,
+    /// The actix arbiter that owns every WebSocket and HTTP connection (awc is not `Send`).
+    pub network: ArbiterHandle,
+    pub wa_url: String,
+    /// A pinned WhatsApp Web version; `None` fetches the current one.
+    pub version: Option<(u32, u32, u32)>,
+    pub stores: Arc<dyn SessionStores>,
+}

@@ -1,0 +1,200 @@
+//! The engine's `Transport` over awc: one [`WsClientActor`] per connection, living on a dedicated
+//! actix arbiter because awc futures are not `Send`; the engine talks to it by message passing.
+//! The transport only moves bytes: framing and Noise are the engine's.
+
+use std::sync::Arc;
+
+use actix::io::{SinkWrite, WriteHandler};
+use actix::prelude::*;
+use anyhow::{Result, anyhow};
+use awc::error::WsProtocolError;
+use awc::ws::{CloseCode, CloseReason, Codec, Frame, Message as WsMessage};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::SplitSink;
+use tokio::sync::oneshot;
+use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
+
+type WsSink = SplitSink<actix_codec::Framed<awc::BoxedSocket, Codec>, WsMessage>;
+
+/// Largest WebSocket frame accepted from the server (history sync chunks are large).
+const MAX_FRAME: usize = 16 * 1024 * 1024;
+
+pub struct WsClientActor {
+    sink: SinkWrite<WsMessage, WsSink>,
+    events: async_channel::Sender<TransportEvent>,
+    ended: bool,
+}
+
+impl WsClientActor {
+    fn end(&mut self, reason: DisconnectReason, ctx: &mut Context<Self>) {
+        if !self.ended {
+            self.ended = true;
+            let _ = self.events.try_send(TransportEvent::Disconnected(reason));
+        }
+        ctx.stop();
+    }
+}
+
+impl Actor for WsClientActor {
+    type Context = Context<Self>;
+
+    fn stopped(&mut self, _ctx: &mut Self::Context) {
+        if !self.ended {
+            self.ended = true;
+            let _ = self
+                .events
+                .try_send(TransportEvent::Disconnected(DisconnectReason::StreamEnded));
+        }
+    }
+}
+
+impl WriteHandler<WsProtocolError> for WsClientActor {}
+
+impl StreamHandler<Result<Frame, WsProtocolError>> for WsClientActor {
+    fn handle(&mut self, item: Result<Frame, WsProtocolError>, ctx: &mut Self::Context) {
+        match item {
+            Ok(Frame::Binary(data)) | Ok(Frame::Text(data)) => {
+                if self
+                    .events
+                    .try_send(TransportEvent::DataReceived(data))
+                    .is_err()
+                {
+                    self.end(DisconnectReason::Unknown, ctx);
+                }
+            }
+            Ok(Frame::Ping(p)) => {
+                let _ = self.sink.write(WsMessage::Pong(p));
+            }
+            Ok(Frame::Close(reason)) => {
+                let reason = DisconnectReason::ServerClose {
+                    code: reason.as_ref().map(|r| u16::from(r.code)),
+                    reason: reason.and_then(|r| r.description).unwrap_or_default(),
+                };
+                self.end(reason, ctx);
+            }
+            Ok(_) => {}
+            Err(e) => self.end(DisconnectReason::ReadError(e.to_string()), ctx),
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        self.end(DisconnectReason::StreamEnded, ctx);
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<(), String>")]
+struct Outgoing(Bytes);
+
+impl Handler<Outgoing> for WsClientActor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, msg: Outgoing, _ctx: &mut Self::Context) -> Self::Result {
+        self.sink
+            .write(WsMessage::Binary(msg.0))
+            .map_err(|_| "websocket closed".to_string())
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Close;
+
+impl Handler<Close> for WsClientActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Close, ctx: &mut Self::Context) {
+        let _ = self.sink.write(WsMessage::Close(Some(CloseReason {
+            code: CloseCode::Normal,
+            description: None,
+        })));
+        self.sink.close();
+        self.end(DisconnectReason::StreamEnded, ctx);
+    }
+}
+
+struct WsTransport {
+    actor: Addr<WsClientActor>,
+}
+
+#[async_trait::async_trait]
+impl Transport for WsTransport {
+    async fn send(&self, data: Bytes) -> Result<()> {
+        self.actor
+            .send(Outgoing(data))
+            .await
+            .map_err(|_| anyhow!("websocket closed"))?
+            .map_err(|e| anyhow!(e))
+    }
+
+    async fn disconnect(&self) {
+        let _ = self.actor.send(Close).await;
+    }
+}
+
+/// Opens WebSocket connections to the WhatsApp endpoint on the network arbiter.
+#[derive(Clone)]
+pub struct WsTransportFactory {
+    url: Arc<str>,
+    arbiter: ArbiterHandle,
+}
+
+impl WsTransportFactory {
+    pub fn new(url: &str, arbiter: ArbiterHandle) -> Self {
+        Self {
+            url: url.into(),
+            arbiter,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl TransportFactory for WsTransportFactory {
+    async fn create_transport(
+        &self,
+    ) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
+        let (events, rx) = async_channel::bounded(1024);
+        let (done, opened) = oneshot::channel();
+        let url = self.url.clone();
+        // awc futures are not Send: start them from a closure on the arbiter's own thread.
+        let spawned = self.arbiter.spawn_fn(move || {
+            actix_web::rt::spawn(async move {
+                let connecting = awc::Client::builder()
+                    .max_http_version(awc::http::Version::HTTP_11)
+                    .finish()
+                    .ws(url.as_ref())
+                    .origin("https://web.whatsapp.com")
+                    .max_frame_size(MAX_FRAME)
+                    .connect()
+                    .await;
+                let result = match connecting {
+                    Ok((_, framed)) => {
+                        let (sink, stream) = framed.split();
+                        let ev = events.clone();
+                        let actor = WsClientActor::create(move |ctx| {
+                            ctx.add_stream(stream);
+                            WsClientActor {
+                                sink: SinkWrite::new(sink, ctx),
+                                events: ev,
+                                ended: false,
+                            }
+                        });
+                        let _ = events.try_send(TransportEvent::Connected);
+                        Ok(actor)
+                    }
+                    Err(e) => Err(format!("cannot connect to {url}: {e}")),
+                };
+                let _ = done.send(result);
+            });
+        });
+        if !spawned {
+            return Err(anyhow!("the network arbiter has stopped"));
+        }
+        let actor = opened
+            .await
+            .map_err(|_| anyhow!("connection attempt abandoned"))?
+            .map_err(|e| anyhow!(e))?;
+        Ok((Arc::new(WsTransport { actor }), rx))
+    }
+}
