@@ -1,0 +1,161 @@
+//! The sandbox: a WhatsApp Web server simulator on loopback (DESIGN.md, "The sandbox").
+//!
+//! Real WhatsApp Web clients connect to `ws://…/ws/chat`, complete the Noise handshake against a
+//! certificate chain signed by the sandbox's root key, link to simulated accounts by QR, log in,
+//! and exchange end-to-end encrypted messages with each other and with the accounts' phones
+//! (engine clients running in-process). The admin API (`admin_scope`) acts as those people.
+//!
+//! Engine clients only accept the sandbox's certificate chain with the engine's
+//! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
+
+mod accounts;
+mod admin;
+mod certs;
+mod conn;
+mod core;
+pub mod engine;
+mod iq;
+mod noise;
+mod pairing;
+mod phone;
+mod prekeys;
+mod relay;
+mod state;
+mod usync;
+mod ws;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpServer, web};
+use anyhow::{Context, Result};
+use base64::Engine as _;
+
+pub use accounts::{AccountInfo, DeviceInfo};
+pub use admin::{AdminError, admin_scope};
+pub use state::ReceivedMessage;
+
+use self::core::{Core, Faults};
+
+/// Threads of the sandbox's own runtime (connections and phones).
+const SANDBOX_THREADS: usize = 2;
+
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free port (see `SandboxHandle::addr`).
+    pub listen: SocketAddr,
+    /// Keeps the root and server keys (so clients' cached chains stay valid across restarts).
+    /// `None`: fresh keys for every start.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir: None }
+    }
+}
+
+/// A running sandbox. Dropping it without `stop()` leaves the HTTP server running until the
+/// actix System ends, but shuts the sandbox's own runtime down.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    core: Arc<Core>,
+    server: actix_web::dev::ServerHandle,
+    runtime: Arc<Mutex<Option<tokio::runtime::Runtime>>>,
+}
+
+impl SandboxHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The WebSocket URL clients dial (`ws://host:port/ws/chat`).
+    pub fn ws_url(&self) -> &str {
+        &self.core.ws_url
+    }
+
+    /// The root public key that signs the certificate chain (32 bytes, Curve25519).
+    pub fn root_public_key(&self) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(self.core.root.public_key.public_key_bytes());
+        key
+    }
+
+    pub fn root_public_key_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.root_public_key())
+    }
+
+    /// The admin API's base URL on the sandbox's own port.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/sandbox", self.addr)
+    }
+
+    /// Stops the HTTP server, every connection and every phone.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        self.core.lock_phones().clear();
+        shutdown_runtime(&self.runtime);
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        shutdown_runtime(&self.runtime);
+    }
+}
+
+fn shutdown_runtime(runtime: &Mutex<Option<tokio::runtime::Runtime>>) {
+    // `shutdown_background`: dropping a runtime from inside async code would panic.
+    if let Some(rt) = runtime.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        rt.shutdown_background();
+    }
+}
+
+/// Starts a sandbox inside the current actix System: WebSocket `/ws/chat` and the admin API under
+/// `/sandbox` on `cfg.listen`.
+pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
+    let data_dir = cfg.data_dir.clone();
+    let root = certs::load_or_create_key(data_dir.as_deref(), "sandbox-root.key")?;
+    let server_static = certs::load_or_create_key(data_dir.as_deref(), "sandbox-server-static.key")?;
+    let cert_chain = certs::build_cert_chain(&root, server_static.public_key.public_key_bytes())?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(SANDBOX_THREADS)
+        .thread_name("sandbox")
+        .enable_all()
+        .build()
+        .context("building the sandbox runtime")?;
+
+    let listener = TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let core = Arc::new(Core {
+        net: Default::default(),
+        root,
+        server_static,
+        cert_chain,
+        rt: runtime.handle().clone(),
+        phones: Default::default(),
+        faults: Faults::default(),
+        ws_url: format!("ws://{addr}/ws/chat"),
+        data_dir,
+    });
+    let runtime = Arc::new(Mutex::new(Some(runtime)));
+
+    let scope_core = core.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(scope_core.clone()))
+            .route("/ws/chat", web::get().to(ws::chat))
+            .service(admin::scope_for(scope_core.clone()))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .context("serving the sandbox")?
+    .run();
+    let server_handle = server.handle();
+    actix_web::rt::spawn(server);
+    log::info!("sandbox listening on {addr}");
+    Ok(SandboxHandle { addr, core, server: server_handle, runtime })
+}

@@ -1,0 +1,155 @@
+//! Message and receipt relay. The sandbox never sees plaintext: it forwards each device's `<enc>`
+//! to that device, acks the sender, and routes receipts back to the device that sent the message.
+
+use anyhow::Result;
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::{Jid, Node, NodeContent};
+
+use super::conn::Conn;
+use super::iq::attr;
+use super::state::{Network, SentBy};
+
+fn jid_attr(node: &Node, key: &str) -> Option<Jid> {
+    node.attrs.get(key).and_then(|v| v.to_jid())
+}
+
+fn now() -> String {
+    chrono::Utc::now().timestamp().to_string()
+}
+
+/// The sender's device JID in the addressing (phone number or LID) the recipient was reached by.
+fn sender_as_seen_by(net: &Network, phone: &str, device: u16, target: &Jid) -> Option<(Jid, Jid)> {
+    let acc = net.accounts.get(phone)?;
+    let pn = acc.pn_jid().with_device(device);
+    let lid = acc.lid_jid().with_device(device);
+    Some(if target.is_lid() { (lid, pn) } else { (pn, lid) })
+}
+
+pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
+    let (phone, device) = conn.device()?;
+    let id = attr(node, "id").unwrap_or_default();
+    let Some(to) = jid_attr(node, "to") else {
+        return Ok(());
+    };
+    let kind = attr(node, "type").unwrap_or_else(|| "text".into());
+    let extra: Vec<Node> = node
+        .children()
+        .map(|c| c.iter().filter(|n| n.tag == "device-identity").cloned().collect())
+        .unwrap_or_default();
+
+    // (recipient JID, its <enc> nodes)
+    let mut targets: Vec<(Jid, Vec<Node>)> = Vec::new();
+    if let Some(participants) = node.get_optional_child("participants") {
+        for to_node in participants.get_children_by_tag("to") {
+            if let (Some(jid), Some(children)) = (jid_attr(to_node, "jid"), to_node.children()) {
+                targets.push((jid, children.to_vec()));
+            }
+        }
+    }
+    let direct: Vec<Node> = node
+        .children()
+        .map(|c| c.iter().filter(|n| n.tag == "enc").cloned().collect())
+        .unwrap_or_default();
+    if !direct.is_empty() {
+        targets.push((to.clone(), direct));
+    }
+
+    {
+        let mut net = conn.core.lock_net();
+        let notify = net.accounts.get(&phone).map(|a| a.name.clone()).unwrap_or_default();
+        for (target, encs) in targets {
+            let Some(target_phone) = net.phone_of(&target) else {
+                continue;
+            };
+            if target_phone == phone && target.device == device {
+                continue;
+            }
+            let Some((from, alt)) = sender_as_seen_by(&net, &phone, device, &target) else {
+                continue;
+            };
+            let alt_key = if from.is_lid() { "sender_pn" } else { "sender_lid" };
+            let mut b = NodeBuilder::new("message")
+                .attr("from", from)
+                .attr("id", id.clone())
+                .attr("t", now())
+                .attr("type", kind.clone())
+                .attr("notify", notify.clone())
+                .attr(alt_key, alt);
+            if target_phone == phone {
+                // A copy for the sender's own other devices names the chat it was sent to.
+                b = b.attr("recipient", to.clone());
+            }
+            if let Some(category) = attr(node, "category") {
+                b = b.attr("category", category);
+            }
+            let mut children = encs;
+            children.extend(extra.iter().cloned());
+            let mut out = b.build();
+            out.content = Some(NodeContent::Nodes(children));
+            net.deliver(&target_phone, target.device, out);
+        }
+        net.sent.insert(id.clone(), SentBy { phone: phone.clone(), device });
+    }
+
+    let ack = NodeBuilder::new("ack")
+        .attr("class", "message")
+        .attr("id", id)
+        .attr("from", to)
+        .attr("t", now())
+        .build();
+    conn.send(&ack).await
+}
+
+pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
+    let (phone, device) = conn.device()?;
+    let id = attr(node, "id").unwrap_or_default();
+    let Some(to) = jid_attr(node, "to") else {
+        return Ok(());
+    };
+    let kind = attr(node, "type");
+    let mut ids = vec![id.clone()];
+    if let Some(list) = node.get_optional_child("list") {
+        ids.extend(list.get_children_by_tag("item").filter_map(|i| attr(i, "id")));
+    }
+
+    {
+        let mut net = conn.core.lock_net();
+        let mut targets: Vec<(String, u16)> = Vec::new();
+        for msg_id in &ids {
+            if let Some(SentBy { phone, device }) = net.sent.get(msg_id) {
+                targets.push((phone.clone(), *device));
+            }
+        }
+        if targets.is_empty()
+            && let Some(to_phone) = net.phone_of(&to)
+            && let Some(acc) = net.accounts.get(&to_phone)
+        {
+            targets.extend(acc.devices.values().filter(|d| d.linked).map(|d| (to_phone.clone(), d.id)));
+        }
+        targets.sort();
+        targets.dedup();
+        if let Some((from, _)) = sender_as_seen_by(&net, &phone, device, &to) {
+            for (target_phone, target_device) in targets {
+                if target_phone == phone && target_device == device {
+                    continue;
+                }
+                let mut b = NodeBuilder::new("receipt").attr("from", from.clone()).attr("id", id.clone()).attr("t", now());
+                if let Some(kind) = &kind {
+                    b = b.attr("type", kind.clone());
+                }
+                if target_phone == phone {
+                    b = b.attr("recipient", to.clone());
+                }
+                let mut out = b.build();
+                out.content = node.content.clone();
+                net.deliver(&target_phone, target_device, out);
+            }
+        }
+    }
+
+    let mut ack = NodeBuilder::new("ack").attr("class", "receipt").attr("id", id).attr("from", to);
+    if let Some(kind) = kind {
+        ack = ack.attr("type", kind);
+    }
+    conn.send(&ack.build()).await
+}

@@ -1,0 +1,147 @@
+//! The simulated network's state: accounts, their devices and keys, live connections and the
+//! pairings waiting for a phone. One lock guards it all; nothing awaits while holding it.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+use wacore_binary::{Jid, Node};
+use wacore_libsignal::protocol::KeyPair;
+
+/// What the network asks a live connection to do.
+#[derive(Debug)]
+pub(crate) enum ConnCommand {
+    Send(Node),
+    /// Send the node (a stream error or failure), then close.
+    Close(Option<Node>),
+}
+
+#[derive(Clone)]
+pub(crate) struct ConnHandle {
+    pub id: u64,
+    pub tx: mpsc::UnboundedSender<ConnCommand>,
+}
+
+/// The signed prekey a device uploaded.
+#[derive(Clone, Debug)]
+pub(crate) struct SignedPreKey {
+    pub id: u32,
+    pub public: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DeviceRecord {
+    pub id: u16,
+    pub noise_pub: [u8; 32],
+    pub identity_pub: [u8; 32],
+    pub key_index: u32,
+    pub platform: String,
+    /// `ADVSignedDeviceIdentity` as the companion countersigned it in pair-device-sign.
+    pub signed_identity: Option<Vec<u8>>,
+    /// False until the companion answers pair-success with its signature.
+    pub linked: bool,
+    pub registration_id: Option<u32>,
+    pub signed_prekey: Option<SignedPreKey>,
+    /// One-time prekeys; each is handed out once.
+    pub prekeys: VecDeque<(u32, Vec<u8>)>,
+    /// Set at pairing: the phone owes this companion the app-state key share.
+    pub needs_key_share: bool,
+    pub linked_at: i64,
+}
+
+/// A message the account's phone received and decrypted.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReceivedMessage {
+    pub id: String,
+    pub from: String,
+    pub text: String,
+    pub timestamp: i64,
+}
+
+pub(crate) struct Account {
+    pub phone: String,
+    pub lid: String,
+    pub name: String,
+    /// The primary device's identity key; also the account key that signs companions (ADV).
+    pub identity: KeyPair,
+    /// The phone's Noise static key, by which the sandbox recognises its logins.
+    pub phone_noise: KeyPair,
+    pub devices: BTreeMap<u16, DeviceRecord>,
+    pub next_device: u16,
+    pub inbox: Vec<ReceivedMessage>,
+}
+
+impl Account {
+    pub fn pn_jid(&self) -> Jid {
+        Jid::pn(self.phone.as_str())
+    }
+    pub fn lid_jid(&self) -> Jid {
+        Jid::lid(self.lid.as_str())
+    }
+}
+
+/// A companion showing a QR code: what the phone needs to link it.
+pub(crate) struct PendingPairing {
+    pub conn: ConnHandle,
+    pub noise_pub: [u8; 32],
+}
+
+/// An outstanding pair-success: the companion's answer completes the link.
+pub(crate) struct PairingInFlight {
+    pub phone: String,
+    pub device: u16,
+}
+
+/// Who sent a message, so receipts for it can find their way back.
+#[derive(Clone)]
+pub(crate) struct SentBy {
+    pub phone: String,
+    pub device: u16,
+}
+
+#[derive(Default)]
+pub(crate) struct Network {
+    pub accounts: BTreeMap<String, Account>,
+    pub lid_to_phone: HashMap<String, String>,
+    pub conns: HashMap<(String, u16), ConnHandle>,
+    /// By pairing ref.
+    pub pending_pairings: HashMap<String, PendingPairing>,
+    /// By pair-success IQ id.
+    pub pairings_in_flight: HashMap<String, PairingInFlight>,
+    /// Messages for devices that were offline, delivered at their next login.
+    pub offline: HashMap<(String, u16), VecDeque<Node>>,
+    pub sent: HashMap<String, SentBy>,
+    pub next_conn_id: u64,
+}
+
+impl Network {
+    /// The account a JID (phone number or LID, with or without device) belongs to.
+    pub fn phone_of(&self, jid: &Jid) -> Option<String> {
+        if jid.is_lid() {
+            self.lid_to_phone.get(jid.user.as_str()).cloned()
+        } else if self.accounts.contains_key(jid.user.as_str()) {
+            Some(jid.user.to_string())
+        } else {
+            None
+        }
+    }
+
+    /// Finds the device that owns a Noise static key.
+    pub fn device_by_noise(&self, noise_pub: &[u8; 32]) -> Option<(String, u16)> {
+        self.accounts.values().find_map(|acc| {
+            acc.devices.values().find(|d| &d.noise_pub == noise_pub).map(|d| (acc.phone.clone(), d.id))
+        })
+    }
+
+    /// Queues a node for a device: straight to its connection, or to its offline queue.
+    pub fn deliver(&mut self, phone: &str, device: u16, node: Node) {
+        let key = (phone.to_string(), device);
+        if let Some(conn) = self.conns.get(&key)
+            && conn.tx.send(ConnCommand::Send(node.clone())).is_ok()
+        {
+            return;
+        }
+        self.offline.entry(key).or_default().push_back(node);
+    }
+}
