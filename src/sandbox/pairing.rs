@@ -18,7 +18,8 @@ use super::certs::xeddsa_sign;
 use super::conn::Conn;
 use super::core::Core;
 use super::iq;
-use super::state::{ConnCommand, DeviceRecord, PairingInFlight};
+use super::state::{ConnCommand, DeviceRecord, Network, PairingInFlight};
+use super::usync::key_index_list;
 
 /// Prefix of the account signature over a companion's identity (WA's ADV scheme).
 const ADV_ACCOUNT_SIGNATURE_PREFIX: [u8; 2] = [6, 0];
@@ -87,7 +88,7 @@ pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError>
     let now = chrono::Utc::now().timestamp();
 
     let details = wa::ADVDeviceIdentity {
-        raw_id: Some(raw_id(&acc.phone)),
+        raw_id: Some(acc.raw_id()),
         timestamp: Some(now as u64),
         key_index: Some(key_index),
         account_type: Some(wa::ADVEncryptionType::E2EE),
@@ -156,11 +157,6 @@ pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError>
     Ok(pn)
 }
 
-/// WA's `raw_id` is an account-scoped number; any stable value works for clients.
-fn raw_id(phone: &str) -> u32 {
-    phone.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-}
-
 /// The companion's answer to pair-success (an IQ result). Returns false if `node` is not one.
 pub(crate) fn complete(conn: &mut Conn, node: &Node) -> Result<bool> {
     let id = node.attrs.get("id").map(|v| v.as_str().into_owned()).unwrap_or_default();
@@ -183,6 +179,7 @@ pub(crate) fn complete(conn: &mut Conn, node: &Node) -> Result<bool> {
                 dev.signed_identity = Some(bytes);
                 dev.linked = true;
             }
+            notify_device_change(&mut net, &in_flight.phone, in_flight.device, "add");
             drop(net);
             // The client reconnects and logs in with its new credentials after this.
             let restart = NodeBuilder::new("stream:error").attr("code", "515").build();
@@ -206,8 +203,11 @@ pub(crate) fn unlink(core: &Core, phone: &str, device: u16) -> Result<bool> {
     let Some(acc) = net.accounts.get_mut(phone) else {
         return Ok(false);
     };
-    if acc.devices.remove(&device).is_none() {
+    let Some(removed) = acc.devices.remove(&device) else {
         return Ok(false);
+    };
+    if removed.linked {
+        notify_device_change(&mut net, phone, device, "remove");
     }
     let key = (phone.to_string(), device);
     net.offline.remove(&key);
@@ -219,4 +219,36 @@ pub(crate) fn unlink(core: &Core, phone: &str, device: u16) -> Result<bool> {
         let _ = conn.tx.send(ConnCommand::Close(Some(removed)));
     }
     Ok(true)
+}
+
+/// Tells every device on the network that `phone` gained or lost a companion, as WhatsApp does for
+/// the account's own devices and its contacts; clients patch their cached device lists from it
+/// (without it they would keep encrypting for the old set).
+fn notify_device_change(net: &mut Network, phone: &str, device: u16, op: &'static str) {
+    let Some(acc) = net.accounts.get(phone) else {
+        return;
+    };
+    let mut dev = NodeBuilder::new("device")
+        .attr("jid", acc.pn_jid().with_device(device))
+        .attr("lid", acc.lid_jid().with_device(device));
+    if let Some(d) = acc.devices.get(&device) {
+        dev = dev.attr("key-index", d.key_index.to_string());
+    }
+    let node = NodeBuilder::new("notification")
+        .attr("from", acc.pn_jid())
+        .attr("lid", acc.lid_jid())
+        .attr("type", "devices")
+        .attr("id", iq::new_id())
+        .attr("t", chrono::Utc::now().timestamp().to_string())
+        .children([NodeBuilder::new_dynamic(op.to_string()).children([dev.build(), key_index_list(acc)]).build()])
+        .build();
+    let targets: Vec<(String, u16)> = net
+        .accounts
+        .values()
+        .flat_map(|a| a.devices.values().filter(|d| d.linked).map(|d| (a.phone.clone(), d.id)))
+        .filter(|(p, d)| !(p == phone && *d == device))
+        .collect();
+    for (p, d) in targets {
+        net.deliver(&p, d, node.clone());
+    }
 }

@@ -145,7 +145,7 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
 /// The primary device's own ADV identity (key index 0), signed by the account key.
 fn self_signed_identity(acc: &super::state::Account) -> Result<wa::ADVSignedDeviceIdentity> {
     let details = wa::ADVDeviceIdentity {
-        raw_id: Some(0),
+        raw_id: Some(acc.raw_id()),
         timestamp: Some(chrono::Utc::now().timestamp() as u64),
         key_index: Some(0),
         account_type: Some(wa::ADVEncryptionType::E2EE),
@@ -228,8 +228,9 @@ pub(crate) fn key_share_if_due(core: &Arc<Core>, phone: &str, device: u16) {
     };
     let own = Jid::pn(phone);
     core.rt.spawn(async move {
-        if let Err(e) = client.send_message(own, key_share_message()).await {
-            log::warn!("sandbox phone could not share app-state keys: {e}");
+        match client.send_message(own, key_share_message()).await {
+            Ok(r) => log::debug!("sandbox phone shared app-state keys ({})", r.message_id),
+            Err(e) => log::warn!("sandbox phone could not share app-state keys: {e}"),
         }
     });
 }

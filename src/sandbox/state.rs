@@ -79,6 +79,11 @@ impl Account {
     pub fn lid_jid(&self) -> Jid {
         Jid::lid(self.lid.as_str())
     }
+    /// WA's ADV `raw_id` names the account's identity epoch; any stable value works for clients,
+    /// as long as device identities and key-index lists agree on it.
+    pub fn raw_id(&self) -> u32 {
+        self.phone.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+    }
 }
 
 /// A companion showing a QR code: what the phone needs to link it.

@@ -1,12 +1,15 @@
 //! `xmlns="usync"`: who is on the network, their device lists and their LIDs.
 
 use anyhow::{Result, anyhow};
+use buffa::Message as _;
+use waproto::whatsapp as wa;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
 
 use super::conn::Conn;
 use super::iq::{attr, result};
-use super::state::Network;
+use super::certs::xeddsa_sign;
+use super::state::{Account, Network};
 
 pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
     let usync = node.get_optional_child("usync").ok_or_else(|| anyhow!("usync IQ without <usync>"))?;
@@ -37,6 +40,29 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         ])
         .build();
     Ok(result(node, vec![out]))
+}
+
+/// Prefix of the account signature over a key-index list (WA's ADV scheme).
+const ADV_KEY_INDEX_LIST_PREFIX: [u8; 2] = [6, 2];
+
+/// `<key-index-list>`: the account-signed list of its companions' key indexes.
+pub(crate) fn key_index_list(acc: &Account) -> Node {
+    let valid: Vec<u32> = acc.devices.values().filter(|d| d.linked && d.id != 0).map(|d| d.key_index).collect();
+    let ts = chrono::Utc::now().timestamp() as u64;
+    let details = wa::ADVKeyIndexList {
+        raw_id: Some(acc.raw_id()),
+        timestamp: Some(ts),
+        current_index: Some(valid.iter().copied().max().unwrap_or(0)),
+        valid_indexes: valid,
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let mut to_sign = ADV_KEY_INDEX_LIST_PREFIX.to_vec();
+    to_sign.extend_from_slice(&details);
+    // An unsigned list still parses; clients defer the signature check to the Noise channel.
+    let account_signature = xeddsa_sign(&acc.identity.private_key, &to_sign).ok();
+    let signed = wa::ADVSignedKeyIndexList { details: Some(details), account_signature, ..Default::default() }.encode_to_vec();
+    NodeBuilder::new("key-index-list").attr("ts", ts.to_string()).bytes(signed).build()
 }
 
 /// The phone number a `<contact>` query names (`+4915…` or digits).
@@ -80,11 +106,12 @@ fn user_result(net: &Network, user: &Node, protocols: &[String]) -> Option<Node>
                             .collect::<Vec<_>>()
                     })
                     .unwrap_or_default();
-                children.push(
-                    NodeBuilder::new("devices")
-                        .children([NodeBuilder::new("device-list").children(devices).build()])
-                        .build(),
-                );
+                let mut parts = vec![NodeBuilder::new("device-list").children(devices).build()];
+                if let Some(a) = acc {
+                    // Clients drop companions that no signed key-index list vouches for.
+                    parts.push(key_index_list(a));
+                }
+                children.push(NodeBuilder::new("devices").children(parts).build());
             }
             "lid" => {
                 let mut b = NodeBuilder::new("lid");
