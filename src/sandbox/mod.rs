@@ -93,9 +93,11 @@ impl SandboxHandle {
 
     /// Stops the HTTP server, every connection and every phone.
     pub async fn stop(self) {
-        self.server.stop(true).await;
+        // Connections first: the HTTP server's graceful stop would otherwise wait for every open
+        // WebSocket to close by itself.
         self.core.lock_phones().clear();
         shutdown_runtime(&self.runtime);
+        self.server.stop(true).await;
     }
 }
 
@@ -150,6 +152,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
             .service(admin::scope_for(scope_core.clone()))
     })
     .workers(1)
+    .shutdown_timeout(1)
     .disable_signals()
     .listen(listener)
     .context("serving the sandbox")?
