@@ -189,6 +189,7 @@ impl Conn {
             let key = (phone.clone(), *device);
             if net.conns.get(&key).is_some_and(|c| c.id == self.handle.id) {
                 net.conns.remove(&key);
+                net.requeue_unacked(&key);
             }
         }
     }
@@ -198,6 +199,12 @@ impl Conn {
             "iq" => iq::handle(self, node).await,
             "message" => relay::message(self, &node).await,
             "receipt" => relay::receipt(self, &node).await,
+            "ack" => {
+                if let (Ok(key), Some(id)) = (self.device(), iq::attr(&node, "id")) {
+                    self.core.lock_net().acknowledged(&key, &[id]);
+                }
+                Ok(())
+            }
             // Acks of what we delivered, presence and chat state need no answer from the sandbox.
             _ => Ok(()),
         }

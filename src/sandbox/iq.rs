@@ -7,7 +7,6 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Node, NodeContent};
 
 use super::conn::Conn;
-use super::state::ConnCommand;
 use super::{pairing, prekeys, usync};
 
 pub(crate) const SERVER: &str = "s.whatsapp.net";
@@ -140,10 +139,12 @@ fn privacy(request: &Node) -> Node {
 /// marker the client waits for before it considers itself caught up.
 async fn flush_offline(conn: &mut Conn) -> Result<()> {
     let (phone, device) = conn.device()?;
-    let queued = conn.core.lock_net().offline.remove(&(phone.clone(), device)).unwrap_or_default();
+    let key = (phone.clone(), device);
+    let queued = conn.core.lock_net().offline.remove(&key).unwrap_or_default();
     let count = queued.len();
     for mut node in queued {
         node.attrs.insert("offline", "1");
+        conn.core.lock_net().track(key.clone(), node.clone());
         conn.send(&node).await?;
     }
     let marker = NodeBuilder::new("ib")
@@ -153,10 +154,4 @@ async fn flush_offline(conn: &mut Conn) -> Result<()> {
     conn.send(&marker).await?;
     super::phone::key_share_if_due(&conn.core, &phone, device);
     Ok(())
-}
-
-/// Lets other modules push to a device connection they hold.
-#[allow(dead_code)]
-pub(crate) fn push(tx: &tokio::sync::mpsc::UnboundedSender<ConnCommand>, node: Node) {
-    let _ = tx.send(ConnCommand::Send(node));
 }

@@ -114,6 +114,8 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
 
     {
         let mut net = conn.core.lock_net();
+        // A device's receipt is also its acknowledgement of the message.
+        net.acknowledged(&(phone.clone(), device), &ids);
         let mut targets: Vec<(String, u16)> = Vec::new();
         for msg_id in &ids {
             if let Some(SentBy { phone, device }) = net.sent.get(msg_id) {

@@ -116,6 +116,9 @@ pub(crate) struct Network {
     pub pairings_in_flight: HashMap<String, PairingInFlight>,
     /// Messages for devices that were offline, delivered at their next login.
     pub offline: HashMap<(String, u16), VecDeque<Node>>,
+    /// Messages handed to a live connection that its device has not yet acknowledged (with a
+    /// receipt or an ack); they go back to the offline queue if the connection drops first.
+    pub unacked: HashMap<(String, u16), Vec<(String, Node)>>,
     pub sent: HashMap<String, SentBy>,
     pub next_conn_id: u64,
 }
@@ -145,8 +148,37 @@ impl Network {
         if let Some(conn) = self.conns.get(&key)
             && conn.tx.send(ConnCommand::Send(node.clone())).is_ok()
         {
+            self.track(key, node);
             return;
         }
         self.offline.entry(key).or_default().push_back(node);
+    }
+
+    /// Remembers a message sent to a device until the device acknowledges it.
+    pub fn track(&mut self, key: (String, u16), node: Node) {
+        if node.tag != "message" {
+            return;
+        }
+        if let Some(id) = node.attrs.get("id").map(|v| v.as_str().into_owned()) {
+            self.unacked.entry(key).or_default().push((id, node));
+        }
+    }
+
+    /// The device acknowledged these message ids.
+    pub fn acknowledged(&mut self, key: &(String, u16), ids: &[String]) {
+        if let Some(pending) = self.unacked.get_mut(key) {
+            pending.retain(|(id, _)| !ids.contains(id));
+        }
+    }
+
+    /// The device's connection is gone: what it never acknowledged is delivered again next time.
+    pub fn requeue_unacked(&mut self, key: &(String, u16)) {
+        let Some(pending) = self.unacked.remove(key) else {
+            return;
+        };
+        let queue = self.offline.entry(key.clone()).or_default();
+        for (_, node) in pending.into_iter().rev() {
+            queue.push_front(node);
+        }
     }
 }

@@ -1,0 +1,82 @@
+//! Device lifecycle through the sandbox: offline queues, reconnects after dropped connections,
+//! and unlinking from the phone.
+
+mod sandbox_support;
+
+use serde_json::json;
+use wacore::types::events::Event;
+use wacore_binary::Jid;
+use waras::sandbox::{self, SandboxConfig};
+
+use sandbox_support::{Admin, Companion};
+
+#[actix_web::test]
+async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
+    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000011", "Dora").await;
+    admin.create_account("15550000012", "Eve").await;
+    let a = admin.link(&sandbox, "15550000011").await;
+    let b = admin.link(&sandbox, "15550000012").await;
+
+    // B's companion goes away cleanly; its store survives.
+    let store = b.store.clone();
+    b.bot.shutdown().await;
+    let devices = admin.get("/accounts/15550000012/devices").await;
+    let companion = devices.as_array().and_then(|d| d.iter().find(|d| d["device"] == 1)).cloned();
+    assert_eq!(companion.map(|d| d["online"].clone()), Some(json!(false)), "{devices}");
+
+    let sent = a.bot.client().send_text(Jid::pn("15550000012"), "while you were away").await.expect("send");
+    // The phone is online, so the account has it at once; the companion gets it from the queue.
+    admin.phone_received("15550000012", "while you were away").await;
+
+    let mut b = Companion::connect_with(&sandbox, store).await;
+    b.connected().await;
+    let (id, _) = b.text("while you were away").await;
+    assert_eq!(id, sent.message_id);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn a_dropped_connection_reconnects_and_keeps_working() {
+    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000021", "Finn").await;
+    admin.create_account("15550000022", "Gina").await;
+    let mut a = admin.link(&sandbox, "15550000021").await;
+    let mut b = admin.link(&sandbox, "15550000022").await;
+
+    let (status, body) = admin.post("/faults", json!({ "kind": "drop", "phone": "15550000022" })).await;
+    assert_eq!(status, 202, "{body}");
+    b.wait_for("Disconnected", |e| matches!(e, Event::Disconnected(_)).then_some(())).await;
+    // The engine reconnects by itself (Noise IK with the cached certificate chain).
+    b.connected().await;
+
+    let sent = a.bot.client().send_text(Jid::pn("15550000022"), "still there?").await.expect("send");
+    b.text("still there?").await;
+    a.receipt_for(&sent.message_id).await;
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn unlinking_a_device_logs_it_out() {
+    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000031", "Hal").await;
+    let mut a = admin.link(&sandbox, "15550000031").await;
+
+    assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 204);
+    a.wait_for("LoggedOut", |e| matches!(e, Event::LoggedOut(_)).then_some(())).await;
+    let devices = admin.get("/accounts/15550000031/devices").await;
+    assert_eq!(devices.as_array().map(Vec::len), Some(1), "only the phone is left: {devices}");
+
+    // The same credentials are refused at the next login.
+    let store = a.store.clone();
+    a.bot.abort();
+    let mut again = Companion::connect_with(&sandbox, store).await;
+    again.wait_for("LoggedOut at login", |e| matches!(e, Event::LoggedOut(_)).then_some(())).await;
+
+    assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 404);
+    assert_eq!(admin.delete("/accounts/15550000031/devices/0").await, 400);
+    sandbox.stop().await;
+}
