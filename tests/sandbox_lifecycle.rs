@@ -22,9 +22,7 @@ async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
     // B's companion goes away cleanly; its store survives.
     let store = b.store.clone();
     b.bot.shutdown().await;
-    let devices = admin.get("/accounts/15550000012/devices").await;
-    let companion = devices.as_array().and_then(|d| d.iter().find(|d| d["device"] == 1)).cloned();
-    assert_eq!(companion.map(|d| d["online"].clone()), Some(json!(false)), "{devices}");
+    admin.wait_online("15550000012", 1, false).await;
 
     let sent = a.bot.client().send_text(Jid::pn("15550000012"), "while you were away").await.expect("send");
     // The phone is online, so the account has it at once; the companion gets it from the queue.

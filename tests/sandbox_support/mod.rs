@@ -22,6 +22,8 @@ pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Companion {
     pub bot: BotHandle,
     pub events: mpsc::UnboundedReceiver<Arc<Event>>,
+    /// Events already received that no wait has consumed yet (they can come in any order).
+    backlog: Vec<Arc<Event>>,
     /// The companion's store, so a test can bring the same device back after a shutdown.
     pub store: Arc<dyn Backend>,
 }
@@ -48,11 +50,15 @@ impl Companion {
             .build()
             .await
             .expect("build companion");
-        Companion { bot: bot.spawn(), events, store }
+        Companion { bot: bot.spawn(), events, backlog: Vec::new(), store }
     }
 
-    /// Waits for the first event `pick` accepts.
+    /// Waits for the first event `pick` accepts, including events that arrived earlier.
     pub async fn wait_for<T>(&mut self, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+        if let Some((i, found)) = self.backlog.iter().enumerate().find_map(|(i, e)| pick(e).map(|f| (i, f))) {
+            self.backlog.remove(i);
+            return found;
+        }
         let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
         loop {
             let event = tokio::time::timeout_at(deadline, self.events.recv())
@@ -62,6 +68,7 @@ impl Companion {
             if let Some(found) = pick(&event) {
                 return found;
             }
+            self.backlog.push(event);
         }
     }
 
@@ -156,7 +163,22 @@ impl Admin {
 
 impl Admin {
     pub fn new(sandbox: &SandboxHandle) -> Admin {
+        let _ = env_logger::builder().is_test(true).try_init();
         Admin { http: awc::Client::default(), base: sandbox.admin_url() }
+    }
+
+    /// Polls the device list until `device` of `phone` is (or is not) online.
+    pub async fn wait_online(&self, phone: &str, device: u16, online: bool) {
+        let deadline = Instant::now() + EVENT_TIMEOUT;
+        loop {
+            let devices = self.get(&format!("/accounts/{phone}/devices")).await;
+            let found = devices.as_array().and_then(|d| d.iter().find(|d| d["device"] == device)).cloned();
+            if found.is_some_and(|d| d["online"] == online) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{phone}:{device} never became online={online}: {devices}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn delete(&self, path: &str) -> u16 {
