@@ -78,3 +78,33 @@ async fn unlinking_a_device_logs_it_out() {
     assert_eq!(admin.delete("/accounts/15550000031/devices/0").await, 400);
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn a_companion_links_with_a_pairing_code() {
+    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000041", "Ivy").await;
+    admin.create_account("15550000042", "Jon").await;
+    let mut b = admin.link(&sandbox, "15550000042").await;
+
+    let mut a = Companion::connect_for_code(&sandbox, "15550000041").await;
+    let code = a
+        .wait_for("a pairing code", |e| match e {
+            Event::PairingCode(c) => Some(c.code.clone()),
+            _ => None,
+        })
+        .await;
+    let (status, body) = admin.post("/accounts/15550000041/link-code", json!({ "code": code })).await;
+    assert_eq!(status, 202, "{body}");
+    a.connected().await;
+    admin.wait_online("15550000041", 1, true).await;
+
+    let sent = a.bot.client().send_text(Jid::pn("15550000042"), "linked by code").await.expect("send");
+    b.text("linked by code").await;
+    a.receipt_for(&sent.message_id).await;
+
+    // A code for a number nobody is linking is refused.
+    let (status, _) = admin.post("/accounts/15550000042/link-code", json!({ "code": "ABCD-EFGH" })).await;
+    assert_eq!(status, 404);
+    sandbox.stop().await;
+}

@@ -14,7 +14,7 @@ use super::accounts::{self, AccountError, normalize_phone};
 use super::core::{Core, Fault, FaultKind};
 use super::pairing::{self, ScanError};
 use super::state::ConnCommand;
-use super::{SandboxHandle, phone};
+use super::{SandboxHandle, linkcode, phone};
 
 /// Fault duration when the request names none.
 const DEFAULT_FAULT_SECS: u64 = 30;
@@ -74,7 +74,7 @@ impl From<ScanError> for AdminError {
         match e {
             ScanError::InvalidQr(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string()),
             ScanError::NoAccount(_) => Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
-            ScanError::UnknownRef => Self::new(StatusCode::NOT_FOUND, "qr_not_found", e.to_string()),
+            ScanError::UnknownRef => Self::new(StatusCode::NOT_FOUND, "pairing_not_found", e.to_string()),
             ScanError::Internal(e) => Self::internal(e),
         }
     }
@@ -100,6 +100,7 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
         .route("/accounts", web::post().to(create_account))
         .route("/accounts", web::get().to(list_accounts))
         .route("/accounts/{phone}/scan", web::post().to(scan))
+        .route("/accounts/{phone}/link-code", web::post().to(link_code))
         .route("/accounts/{phone}/devices", web::get().to(devices))
         .route("/accounts/{phone}/devices/{device}", web::delete().to(unlink))
         .route("/accounts/{phone}/messages", web::post().to(send_message))
@@ -145,6 +146,18 @@ async fn scan(state: web::Data<AdminState>, path: web::Path<String>, body: web::
     let phone = known_phone(&state.core, &path)?;
     let jid = pairing::scan(&state.core, &phone, &body.qr)?;
     Ok(HttpResponse::Ok().json(json!({ "device": jid.device, "jid": jid.to_string() })))
+}
+
+#[derive(Deserialize)]
+struct LinkCode {
+    code: String,
+}
+
+async fn link_code(state: web::Data<AdminState>, path: web::Path<String>, body: web::Json<LinkCode>) -> Result<HttpResponse> {
+    let phone = known_phone(&state.core, &path)?;
+    linkcode::enter_code(&state.core, &phone, &body.code)?;
+    // The companion finishes the exchange on its own; the link shows up in the device list.
+    Ok(HttpResponse::Accepted().json(json!({ "phone": phone })))
 }
 
 async fn devices(state: web::Data<AdminState>, path: web::Path<String>) -> Result<HttpResponse> {

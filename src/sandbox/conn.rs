@@ -185,6 +185,8 @@ impl Conn {
     fn unregister(&self) {
         let mut net = self.core.lock_net();
         net.pending_pairings.retain(|_, p| p.conn.id != self.handle.id);
+        net.code_requests.retain(|_, r| r.conn.id != self.handle.id);
+        net.code_flows.retain(|_, f| f.conn.id != self.handle.id);
         if let Peer::Device { phone, device } = &self.peer {
             let key = (phone.clone(), *device);
             if net.conns.get(&key).is_some_and(|c| c.id == self.handle.id) {

@@ -56,8 +56,18 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         return Ok(());
     }
     if conn.device().is_err() {
-        // Before login only pairing traffic is allowed; be polite anyway.
-        let reply = result(&node, vec![]);
+        // Before login only pairing traffic is expected; anything else gets an empty answer.
+        let reply = if node.get_optional_child("link_code_companion_reg").is_some() {
+            match super::linkcode::handle(conn, &node) {
+                Ok(reply) => reply,
+                Err(e) => {
+                    log::warn!("sandbox: pairing-code step failed: {e:#}");
+                    error(&node, 400, "bad-request")
+                }
+            }
+        } else {
+            result(&node, vec![])
+        };
         return conn.send(&reply).await;
     }
     let xmlns = attr(&node, "xmlns").unwrap_or_default();

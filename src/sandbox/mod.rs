@@ -15,6 +15,7 @@ mod conn;
 mod core;
 pub mod engine;
 mod iq;
+mod linkcode;
 mod noise;
 mod pairing;
 mod phone;

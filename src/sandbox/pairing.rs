@@ -18,7 +18,7 @@ use super::certs::xeddsa_sign;
 use super::conn::Conn;
 use super::core::Core;
 use super::iq;
-use super::state::{ConnCommand, DeviceRecord, Network, PairingInFlight};
+use super::state::{ConnCommand, ConnHandle, DeviceRecord, Network, PairingInFlight};
 use super::usync::key_index_list;
 
 /// Prefix of the account signature over a companion's identity (WA's ADV scheme).
@@ -62,11 +62,11 @@ fn parse_qr(qr: &str) -> Result<Qr> {
 /// Errors the admin API reports as the client's fault rather than the sandbox's.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("invalid QR code: {0}")]
+    #[error("invalid linking data: {0}")]
     InvalidQr(String),
     #[error("no account {0}")]
     NoAccount(String),
-    #[error("no device is showing this QR code (expired or already linked)")]
+    #[error("no device is waiting to be linked with this QR code or number (expired or already linked)")]
     UnknownRef,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -81,6 +81,19 @@ pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError>
         return Err(ScanError::InvalidQr("the QR's noise key is not the one of the device that holds this ref".into()));
     }
     let conn = pending.conn.clone();
+    link_companion(&mut net, phone, &conn, qr.noise_pub, qr.identity_pub, &qr.adv_secret)
+}
+
+/// The phone links the companion on `conn` (QR or pairing code alike): a new device of the account,
+/// announced to the companion with a pair-success it can verify with the shared ADV secret.
+pub(crate) fn link_companion(
+    net: &mut Network,
+    phone: &str,
+    conn: &ConnHandle,
+    noise_pub: [u8; 32],
+    identity_pub: [u8; 32],
+    adv_secret: &[u8],
+) -> Result<Jid, ScanError> {
     let acc = net.accounts.get_mut(phone).ok_or_else(|| ScanError::NoAccount(phone.to_string()))?;
     let device = acc.next_device;
     acc.next_device += 1;
@@ -97,7 +110,7 @@ pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError>
     .encode_to_vec();
     let mut to_sign = ADV_ACCOUNT_SIGNATURE_PREFIX.to_vec();
     to_sign.extend_from_slice(&details);
-    to_sign.extend_from_slice(&qr.identity_pub);
+    to_sign.extend_from_slice(&identity_pub);
     let account_signature = xeddsa_sign(&acc.identity.private_key, &to_sign)?;
     let signed = wa::ADVSignedDeviceIdentity {
         details: Some(details),
@@ -106,7 +119,7 @@ pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError>
         device_signature: None,
     }
     .encode_to_vec();
-    let mut mac = Hmac::<Sha256>::new_from_slice(&qr.adv_secret).map_err(|e| anyhow!("HMAC key: {e}"))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(adv_secret).map_err(|e| anyhow!("HMAC key: {e}"))?;
     mac.update(&signed);
     let container = wa::ADVSignedDeviceIdentityHMAC {
         details: Some(signed),
@@ -122,8 +135,8 @@ pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError>
         device,
         DeviceRecord {
             id: device,
-            noise_pub: qr.noise_pub,
-            identity_pub: qr.identity_pub,
+            noise_pub,
+            identity_pub,
             key_index,
             platform: "web".into(),
             signed_identity: None,

@@ -112,6 +112,10 @@ pub(crate) struct Network {
     pub conns: HashMap<(String, u16), ConnHandle>,
     /// By pairing ref.
     pub pending_pairings: HashMap<String, PendingPairing>,
+    /// Companions showing a pairing code, by the account number they asked for.
+    pub code_requests: HashMap<String, super::linkcode::CodeRequest>,
+    /// Codes the phone accepted, by pairing ref.
+    pub code_flows: HashMap<String, super::linkcode::CodeFlow>,
     /// By pair-success IQ id.
     pub pairings_in_flight: HashMap<String, PairingInFlight>,
     /// Messages for devices that were offline, delivered at their next login.

@@ -15,6 +15,7 @@ use wacore_binary::Jid;
 use waras::sandbox::engine::{NoHttpClient, WsTransportFactory};
 use waras::sandbox::SandboxHandle;
 use whatsapp_rust::TokioRuntime;
+use wacore::pair_code::PairCodeOptions;
 use whatsapp_rust::bot::{Bot, BotHandle};
 
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -34,8 +35,18 @@ impl Companion {
     }
 
     pub async fn connect_with(sandbox: &SandboxHandle, store: Arc<dyn Backend>) -> Companion {
+        Self::build(sandbox, store, None).await
+    }
+
+    /// A fresh companion that asks to be linked to `phone` with a pairing code.
+    pub async fn connect_for_code(sandbox: &SandboxHandle, phone: &str) -> Companion {
+        let options = PairCodeOptions { phone_number: phone.to_string(), ..Default::default() };
+        Self::build(sandbox, Arc::new(InMemoryBackend::new()), Some(options)).await
+    }
+
+    async fn build(sandbox: &SandboxHandle, store: Arc<dyn Backend>, code: Option<PairCodeOptions>) -> Companion {
         let (tx, events) = mpsc::unbounded_channel();
-        let bot = Bot::builder()
+        let mut builder = Bot::builder()
             .with_backend_arc(store.clone())
             .with_transport_factory(WsTransportFactory::new(sandbox.ws_url()))
             .with_http_client(NoHttpClient)
@@ -46,7 +57,11 @@ impl Companion {
             .on_event(move |event, _client| {
                 let _ = tx.send(event);
                 async {}
-            })
+            });
+        if let Some(options) = code {
+            builder = builder.with_pair_code(options);
+        }
+        let bot = builder
             .build()
             .await
             .expect("build companion");
