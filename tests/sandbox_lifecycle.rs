@@ -108,3 +108,40 @@ async fn a_companion_links_with_a_pairing_code() {
     assert_eq!(status, 404);
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn accounts_and_links_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = SandboxConfig { data_dir: Some(dir.path().to_path_buf()), ..SandboxConfig::default() };
+    let sandbox = sandbox::start(cfg.clone()).await.expect("start sandbox");
+    let root = sandbox.root_public_key();
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000051", "Kim").await;
+    admin.create_account("15550000052", "Lou").await;
+    let a = admin.link(&sandbox, "15550000051").await;
+    let b = admin.link(&sandbox, "15550000052").await;
+    let (a_store, b_store) = (a.store.clone(), b.store.clone());
+    a.bot.shutdown().await;
+    b.bot.shutdown().await;
+    let listen = sandbox.addr();
+    sandbox.stop().await;
+
+    // Same port, so the companions' stored endpoint still works; same keys, so their cached
+    // certificate chain (Noise IK) does too.
+    let sandbox = sandbox::start(SandboxConfig { listen, ..cfg }).await.expect("restart sandbox");
+    assert_eq!(sandbox.root_public_key(), root);
+    let admin = Admin::new(&sandbox);
+    let accounts = admin.get("/accounts").await;
+    assert_eq!(accounts.as_array().map(Vec::len), Some(2), "{accounts}");
+
+    let mut a = Companion::connect_with(&sandbox, a_store).await;
+    let mut b = Companion::connect_with(&sandbox, b_store).await;
+    a.connected().await;
+    b.connected().await;
+    let sent = a.bot.client().send_text(Jid::pn("15550000052"), "after the restart").await.expect("send");
+    b.text("after the restart").await;
+    a.receipt_for(&sent.message_id).await;
+    // The phone lost its Signal sessions with the restart; clients recover them by retrying.
+    admin.phone_received("15550000052", "after the restart").await;
+    sandbox.stop().await;
+}

@@ -21,7 +21,6 @@ pub(crate) struct Core {
     pub phones: Mutex<HashMap<String, PhoneClient>>,
     pub faults: Faults,
     pub ws_url: String,
-    #[allow(dead_code)]
     pub data_dir: Option<PathBuf>,
 }
 

@@ -18,6 +18,7 @@ mod iq;
 mod linkcode;
 mod noise;
 mod pairing;
+mod persist;
 mod phone;
 mod prekeys;
 mod relay;
@@ -96,6 +97,9 @@ impl SandboxHandle {
     pub async fn stop(self) {
         // Connections first: the HTTP server's graceful stop would otherwise wait for every open
         // WebSocket to close by itself.
+        if let Err(e) = persist::save(&self.core, &mut String::new()) {
+            log::warn!("sandbox: saving state at stop failed: {e:#}");
+        }
         self.core.lock_phones().clear();
         shutdown_runtime(&self.runtime);
         self.server.stop(true).await;
@@ -132,8 +136,13 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
 
     let listener = TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
+    let net = match data_dir.as_deref() {
+        Some(dir) => persist::load(dir)?,
+        None => Default::default(),
+    };
+    let saved_phones: Vec<String> = net.accounts.keys().cloned().collect();
     let core = Arc::new(Core {
-        net: Default::default(),
+        net: std::sync::Mutex::new(net),
         root,
         server_static,
         cert_chain,
@@ -143,6 +152,17 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         ws_url: format!("ws://{addr}/ws/chat"),
         data_dir,
     });
+    // Restored accounts get their phones back before anyone can talk to them.
+    for phone in saved_phones {
+        let started = runtime.spawn(phone::start(core.clone(), phone.clone())).await;
+        started
+            .map_err(|e| anyhow::anyhow!("phone task failed: {e}"))
+            .and_then(|r| r)
+            .with_context(|| format!("restarting the phone of {phone}"))?;
+    }
+    if core.data_dir.is_some() {
+        runtime.spawn(persist::run_saver(Arc::downgrade(&core)));
+    }
     let runtime = Arc::new(Mutex::new(Some(runtime)));
 
     let scope_core = core.clone();

@@ -84,8 +84,15 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
     let phone = phone.as_str();
     let mut device = Device::new();
     {
-        let net = core.lock_net();
-        let acc = net.accounts.get(phone).ok_or_else(|| anyhow!("no account {phone}"))?;
+        let mut net = core.lock_net();
+        let acc = net.accounts.get_mut(phone).ok_or_else(|| anyhow!("no account {phone}"))?;
+        // The phone's store starts empty (also after a restart): keys it uploaded before are gone,
+        // so the server must not hand them out any more.
+        if let Some(primary) = acc.devices.get_mut(&0) {
+            primary.prekeys.clear();
+            primary.signed_prekey = None;
+            primary.registration_id = None;
+        }
         device.pn = Some(acc.pn_jid());
         device.lid = Some(acc.lid_jid());
         device.identity_key = acc.identity.clone();

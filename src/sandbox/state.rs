@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
 use wacore_libsignal::protocol::KeyPair;
@@ -51,7 +51,7 @@ pub(crate) struct DeviceRecord {
 }
 
 /// A message the account's phone received and decrypted.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ReceivedMessage {
     pub id: String,
     pub from: String,
