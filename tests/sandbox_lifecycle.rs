@@ -119,7 +119,11 @@ async fn accounts_and_links_survive_a_restart() {
     admin.create_account("15550000051", "Kim").await;
     admin.create_account("15550000052", "Lou").await;
     let a = admin.link(&sandbox, "15550000051").await;
-    let b = admin.link(&sandbox, "15550000052").await;
+    let mut b = admin.link(&sandbox, "15550000052").await;
+    // Sessions with B's phone exist before the restart, so the phone's loss of them is exercised.
+    a.bot.client().send_text(Jid::pn("15550000052"), "before the restart").await.expect("send");
+    b.text("before the restart").await;
+    admin.phone_received("15550000052", "before the restart").await;
     let (a_store, b_store) = (a.store.clone(), b.store.clone());
     a.bot.shutdown().await;
     b.bot.shutdown().await;
