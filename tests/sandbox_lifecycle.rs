@@ -149,3 +149,23 @@ async fn accounts_and_links_survive_a_restart() {
     admin.phone_received("15550000052", "after the restart").await;
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn refused_logins_recover_when_the_fault_ends() {
+    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000061", "Max").await;
+    let mut a = admin.link(&sandbox, "15550000061").await;
+
+    let (status, _) = admin.post("/faults", json!({ "kind": "refuse", "phone": "15550000061", "seconds": 2 })).await;
+    assert_eq!(status, 202);
+    let (status, _) = admin.post("/faults", json!({ "kind": "drop", "phone": "15550000061" })).await;
+    assert_eq!(status, 202);
+    a.wait_for("a refused login", |e| matches!(e, Event::ConnectFailure(_)).then_some(())).await;
+    a.connected().await;
+    admin.wait_online("15550000061", 1, true).await;
+
+    let (status, body) = admin.post("/faults", json!({ "kind": "flood" })).await;
+    assert_eq!(status, 400, "{body}");
+    sandbox.stop().await;
+}

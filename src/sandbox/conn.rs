@@ -149,6 +149,9 @@ impl Conn {
 
     /// Answers a known device's login; false when it was refused and the connection must end.
     async fn login(&mut self, phone: &str, device: u16) -> Result<bool> {
+        if let Some(delay) = self.core.faults.login_delay(phone) {
+            tokio::time::sleep(delay).await;
+        }
         let (linked, lid) = {
             let net = self.core.lock_net();
             let acc = net.accounts.get(phone).ok_or_else(|| anyhow!("account {phone} vanished"))?;
@@ -156,6 +159,7 @@ impl Conn {
             (linked, acc.lid_jid().with_device(device))
         };
         if !linked || self.core.faults.refuses(phone) {
+            // 503 (refuse fault) makes clients retry later; 401 tells them they were logged out.
             let reason = if linked { "503" } else { "401" };
             self.send(&NodeBuilder::new("failure").attr("reason", reason).build()).await?;
             return Ok(false);

@@ -80,9 +80,19 @@ impl Faults {
         self.matching(FaultKind::Refuse, Some(phone)).is_some()
     }
 
-    /// Delay faults that name no phone apply to every new connection (the phone is not known
-    /// before the handshake).
+    /// Delay faults that name no phone hold every new connection before its handshake until the
+    /// fault ends (the phone is not known before the handshake).
     pub fn connect_delay(&self) -> Option<Duration> {
         self.matching(FaultKind::Delay, None).map(|f| f.until.saturating_duration_since(Instant::now()))
+    }
+
+    /// A delay fault naming `phone` holds that account's logins until the fault ends.
+    pub fn login_delay(&self, phone: &str) -> Option<Duration> {
+        let active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        active
+            .iter()
+            .find(|f| f.kind == FaultKind::Delay && f.until > now && f.phone.as_deref() == Some(phone))
+            .map(|f| f.until.saturating_duration_since(now))
     }
 }
