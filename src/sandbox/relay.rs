@@ -88,7 +88,7 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
             out.content = Some(NodeContent::Nodes(children));
             net.deliver(&target_phone, target.device, out);
         }
-        net.sent.insert(id.clone(), SentBy { phone: phone.clone(), device });
+        net.remember_sender(id.clone(), SentBy { phone: phone.clone(), device });
     }
 
     let ack = NodeBuilder::new("ack")
@@ -118,7 +118,7 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
         net.acknowledged(&(phone.clone(), device), &ids);
         let mut targets: Vec<(String, u16)> = Vec::new();
         for msg_id in &ids {
-            if let Some(SentBy { phone, device }) = net.sent.get(msg_id) {
+            if let Some(SentBy { phone, device }) = net.sender_of(msg_id) {
                 targets.push((phone.clone(), *device));
             }
         }

@@ -123,11 +123,33 @@ pub(crate) struct Network {
     /// Messages handed to a live connection that its device has not yet acknowledged (with a
     /// receipt or an ack); they go back to the offline queue if the connection drops first.
     pub unacked: HashMap<(String, u16), Vec<(String, Node)>>,
-    pub sent: HashMap<String, SentBy>,
+    sent: HashMap<String, SentBy>,
+    /// Insertion order of `sent`, to forget the oldest senders first.
+    sent_order: VecDeque<String>,
     pub next_conn_id: u64,
 }
 
+/// How many message senders the network remembers for routing receipts.
+const MAX_REMEMBERED_SENDERS: usize = 100_000;
+/// Messages kept per offline device; the oldest go first beyond this.
+const MAX_OFFLINE_PER_DEVICE: usize = 10_000;
+
 impl Network {
+    pub fn remember_sender(&mut self, id: String, sender: SentBy) {
+        if self.sent.insert(id.clone(), sender).is_none() {
+            self.sent_order.push_back(id);
+        }
+        while self.sent_order.len() > MAX_REMEMBERED_SENDERS {
+            if let Some(old) = self.sent_order.pop_front() {
+                self.sent.remove(&old);
+            }
+        }
+    }
+
+    pub fn sender_of(&self, id: &str) -> Option<&SentBy> {
+        self.sent.get(id)
+    }
+
     /// The account a JID (phone number or LID, with or without device) belongs to.
     pub fn phone_of(&self, jid: &Jid) -> Option<String> {
         if jid.is_lid() {
@@ -155,7 +177,11 @@ impl Network {
             self.track(key, node);
             return;
         }
-        self.offline.entry(key).or_default().push_back(node);
+        let queue = self.offline.entry(key).or_default();
+        queue.push_back(node);
+        if queue.len() > MAX_OFFLINE_PER_DEVICE {
+            queue.pop_front();
+        }
     }
 
     /// Remembers a message sent to a device until the device acknowledges it.

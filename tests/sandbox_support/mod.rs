@@ -157,6 +157,7 @@ impl Admin {
         let scanned = Instant::now();
         companion.connected().await;
         let took = scanned.elapsed();
+        eprintln!("linked a companion to {phone} in {took:?} after the scan");
         assert!(took < Duration::from_secs(2), "linking {phone} took {took:?} after the scan");
         companion
     }
