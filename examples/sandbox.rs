@@ -11,12 +11,25 @@ use waras::sandbox::{self, SandboxConfig};
 #[actix_web::main]
 async fn main() -> Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let mut cfg = SandboxConfig { listen: SocketAddr::from(([127, 0, 0, 1], 9090)), data_dir: None };
+    let mut cfg = SandboxConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+        data_dir: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--listen" => cfg.listen = args.next().context("--listen needs an address")?.parse().context("--listen")?,
-            "--data-dir" => cfg.data_dir = Some(PathBuf::from(args.next().context("--data-dir needs a path")?)),
+            "--listen" => {
+                cfg.listen = args
+                    .next()
+                    .context("--listen needs an address")?
+                    .parse()
+                    .context("--listen")?
+            }
+            "--data-dir" => {
+                cfg.data_dir = Some(PathBuf::from(
+                    args.next().context("--data-dir needs a path")?,
+                ))
+            }
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -29,7 +42,9 @@ async fn main() -> Result<()> {
             "root_public_key": handle.root_public_key_base64(),
         })
     );
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     handle.stop().await;
     Ok(())
 }

@@ -13,7 +13,9 @@ use sandbox_support::Admin;
 #[actix_web::test]
 async fn two_companions_link_and_exchange_messages() {
     let _ = env_logger::builder().is_test(true).try_init();
-    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
     let admin = Admin::new(&sandbox);
 
     let info = admin.get("/info").await;
@@ -31,7 +33,12 @@ async fn two_companions_link_and_exchange_messages() {
     let mut b = admin.link(&sandbox, "15550000002").await;
 
     let devices = admin.get("/accounts/15550000002/devices").await;
-    let linked: Vec<&Value> = devices.as_array().expect("devices").iter().filter(|d| d["device"] != 0).collect();
+    let linked: Vec<&Value> = devices
+        .as_array()
+        .expect("devices")
+        .iter()
+        .filter(|d| d["device"] != 0)
+        .collect();
     assert_eq!(linked.len(), 1, "{devices}");
     assert_eq!(linked[0]["linked"], true);
     assert_eq!(linked[0]["online"], true);
@@ -44,22 +51,39 @@ async fn two_companions_link_and_exchange_messages() {
         .await
         .expect("send from A");
     let (_, sender) = b.text("hello from A's companion").await;
-    assert_eq!(sender.user_base(), alice["lid"].as_str().filter(|_| sender.is_lid()).unwrap_or("15550000001"));
-    let on_phone = admin.phone_received("15550000002", "hello from A's companion").await;
+    assert_eq!(
+        sender.user_base(),
+        alice["lid"]
+            .as_str()
+            .filter(|_| sender.is_lid())
+            .unwrap_or("15550000001")
+    );
+    let on_phone = admin
+        .phone_received("15550000002", "hello from A's companion")
+        .await;
     assert_eq!(on_phone["id"], sent.message_id.as_str());
     assert_eq!(on_phone["from"], "15550000001@s.whatsapp.net");
     // The receivers' delivery receipts come back to the sending companion.
     a.receipt_for(&sent.message_id).await;
 
     // Account B's phone (admin API) → account A: A's companion decrypts it.
-    let (status, body) =
-        admin.post("/accounts/15550000002/messages", json!({ "to": "+15550000001", "text": "hi from B's phone" })).await;
+    let (status, body) = admin
+        .post(
+            "/accounts/15550000002/messages",
+            json!({ "to": "+15550000001", "text": "hi from B's phone" }),
+        )
+        .await;
     assert_eq!(status, 202, "send as B: {body}");
     let (id, _) = a.text("hi from B's phone").await;
     assert_eq!(body["id"], id.as_str());
 
     // And back from companion B to account A's phone.
-    let sent = b.bot.client().send_text(Jid::pn("15550000001"), "reply from B").await.expect("send from B");
+    let sent = b
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000001"), "reply from B")
+        .await
+        .expect("send from B");
     admin.phone_received("15550000001", "reply from B").await;
     b.receipt_for(&sent.message_id).await;
 
@@ -68,13 +92,22 @@ async fn two_companions_link_and_exchange_messages() {
 
 #[actix_web::test]
 async fn scanning_an_unknown_qr_is_a_client_error() {
-    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("start sandbox");
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
     let admin = Admin::new(&sandbox);
     admin.create_account("15550000009", "Carol").await;
-    let (status, body) = admin.post("/accounts/15550000009/scan", json!({ "qr": "not,a,real,qr" })).await;
+    let (status, body) = admin
+        .post(
+            "/accounts/15550000009/scan",
+            json!({ "qr": "not,a,real,qr" }),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "invalid_request");
-    let (status, _) = admin.post("/accounts/19999999999/scan", json!({ "qr": "x" })).await;
+    let (status, _) = admin
+        .post("/accounts/19999999999/scan", json!({ "qr": "x" }))
+        .await;
     assert_eq!(status, 404);
     sandbox.stop().await;
 }

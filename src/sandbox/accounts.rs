@@ -46,14 +46,24 @@ pub enum AccountError {
 /// Digits of a phone number given as `+49 151 …`, `49151…` or a JID user.
 pub(crate) fn normalize_phone(raw: &str) -> Result<String, AccountError> {
     let user = raw.split('@').next().unwrap_or(raw);
-    let digits: String = user.chars().filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')')).collect();
-    if !(6..=15).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) || digits.starts_with('0') {
+    let digits: String = user
+        .chars()
+        .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')'))
+        .collect();
+    if !(6..=15).contains(&digits.len())
+        || !digits.chars().all(|c| c.is_ascii_digit())
+        || digits.starts_with('0')
+    {
         return Err(AccountError::InvalidPhone(raw.to_string()));
     }
     Ok(digits)
 }
 
-pub(crate) async fn create(core: Arc<Core>, phone: Option<String>, name: Option<String>) -> Result<AccountInfo, AccountError> {
+pub(crate) async fn create(
+    core: Arc<Core>,
+    phone: Option<String>,
+    name: Option<String>,
+) -> Result<AccountInfo, AccountError> {
     let phone = phone.as_deref().map(normalize_phone).transpose()?;
     let info = {
         let mut net = core.lock_net();
@@ -62,19 +72,25 @@ pub(crate) async fn create(core: Arc<Core>, phone: Option<String>, name: Option<
             Some(p) => p,
             None => loop {
                 // 1-555 numbers are reserved for fiction; good for a simulated network.
-                let candidate = format!("1555{:07}", rand::thread_rng().gen_range(0..10_000_000u32));
+                let candidate =
+                    format!("1555{:07}", rand::thread_rng().gen_range(0..10_000_000u32));
                 if !net.accounts.contains_key(&candidate) {
                     break candidate;
                 }
             },
         };
         let lid = loop {
-            let candidate = format!("{}", rand::thread_rng().gen_range(100_000_000_000_000u64..999_999_999_999_999));
+            let candidate = format!(
+                "{}",
+                rand::thread_rng().gen_range(100_000_000_000_000u64..999_999_999_999_999)
+            );
             if !net.lid_to_phone.contains_key(&candidate) {
                 break candidate;
             }
         };
-        let name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| format!("Sandbox {}", &phone[phone.len() - 4..]));
+        let name = name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("Sandbox {}", &phone[phone.len() - 4..]));
         let identity = generate_key_pair();
         let phone_noise = generate_key_pair();
         let primary = DeviceRecord {
@@ -105,8 +121,13 @@ pub(crate) async fn create(core: Arc<Core>, phone: Option<String>, name: Option<
         net.accounts.insert(phone.clone(), account);
         AccountInfo { phone, lid, name }
     };
-    let started = core.rt.spawn(super::phone::start(core.clone(), info.phone.clone())).await;
-    let started = started.map_err(|e| anyhow!("phone task failed: {e}")).and_then(|r| r);
+    let started = core
+        .rt
+        .spawn(super::phone::start(core.clone(), info.phone.clone()))
+        .await;
+    let started = started
+        .map_err(|e| anyhow!("phone task failed: {e}"))
+        .and_then(|r| r);
     if let Err(e) = started {
         // An account without a working phone is useless; do not leave it half-made.
         let mut net = core.lock_net();
@@ -114,26 +135,37 @@ pub(crate) async fn create(core: Arc<Core>, phone: Option<String>, name: Option<
         net.lid_to_phone.remove(&info.lid);
         drop(net);
         core.lock_phones().remove(&info.phone);
-        return Err(AccountError::Internal(e.context("starting the account's phone")));
+        return Err(AccountError::Internal(
+            e.context("starting the account's phone"),
+        ));
     }
     Ok(info)
 }
 
 fn key32(bytes: &[u8]) -> anyhow::Result<[u8; 32]> {
-    bytes.try_into().map_err(|_| anyhow!("public key is not 32 bytes"))
+    bytes
+        .try_into()
+        .map_err(|_| anyhow!("public key is not 32 bytes"))
 }
 
 pub(crate) fn list(core: &Core) -> Vec<AccountInfo> {
     core.lock_net()
         .accounts
         .values()
-        .map(|a| AccountInfo { phone: a.phone.clone(), lid: a.lid.clone(), name: a.name.clone() })
+        .map(|a| AccountInfo {
+            phone: a.phone.clone(),
+            lid: a.lid.clone(),
+            name: a.name.clone(),
+        })
         .collect()
 }
 
 pub(crate) fn devices(core: &Core, phone: &str) -> Result<Vec<DeviceInfo>, AccountError> {
     let net = core.lock_net();
-    let acc = net.accounts.get(phone).ok_or_else(|| AccountError::NotFound(phone.to_string()))?;
+    let acc = net
+        .accounts
+        .get(phone)
+        .ok_or_else(|| AccountError::NotFound(phone.to_string()))?;
     Ok(acc
         .devices
         .values()

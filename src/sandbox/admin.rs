@@ -29,11 +29,19 @@ pub struct AdminError {
 
 impl AdminError {
     fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into() }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+        }
     }
     fn internal(e: anyhow::Error) -> Self {
         log::error!("sandbox admin: {e:#}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
     }
 }
 
@@ -48,22 +56,28 @@ impl ResponseError for AdminError {
         self.status
     }
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).content_type("application/problem+json").json(json!({
-            "type": "about:blank",
-            "title": self.status.canonical_reason().unwrap_or("error"),
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "code": self.code,
-        }))
+        HttpResponse::build(self.status)
+            .content_type("application/problem+json")
+            .json(json!({
+                "type": "about:blank",
+                "title": self.status.canonical_reason().unwrap_or("error"),
+                "status": self.status.as_u16(),
+                "detail": self.detail,
+                "code": self.code,
+            }))
     }
 }
 
 impl From<AccountError> for AdminError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::InvalidPhone(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string()),
+            AccountError::InvalidPhone(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
+            }
             AccountError::Exists(_) => Self::new(StatusCode::CONFLICT, "conflict", e.to_string()),
-            AccountError::NotFound(_) => Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            AccountError::NotFound(_) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
             AccountError::Internal(e) => Self::internal(e),
         }
     }
@@ -72,9 +86,13 @@ impl From<AccountError> for AdminError {
 impl From<ScanError> for AdminError {
     fn from(e: ScanError) -> Self {
         match e {
-            ScanError::InvalidQr(_) => Self::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string()),
+            ScanError::InvalidQr(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())
+            }
             ScanError::NoAccount(_) => Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
-            ScanError::UnknownRef => Self::new(StatusCode::NOT_FOUND, "pairing_not_found", e.to_string()),
+            ScanError::UnknownRef => {
+                Self::new(StatusCode::NOT_FOUND, "pairing_not_found", e.to_string())
+            }
             ScanError::Internal(e) => Self::internal(e),
         }
     }
@@ -102,14 +120,21 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
         .route("/accounts/{phone}/scan", web::post().to(scan))
         .route("/accounts/{phone}/link-code", web::post().to(link_code))
         .route("/accounts/{phone}/devices", web::get().to(devices))
-        .route("/accounts/{phone}/devices/{device}", web::delete().to(unlink))
+        .route(
+            "/accounts/{phone}/devices/{device}",
+            web::delete().to(unlink),
+        )
         .route("/accounts/{phone}/messages", web::post().to(send_message))
-        .route("/accounts/{phone}/messages", web::get().to(received_messages))
+        .route(
+            "/accounts/{phone}/messages",
+            web::get().to(received_messages),
+        )
         .route("/faults", web::post().to(fault))
 }
 
 async fn info(state: web::Data<AdminState>) -> HttpResponse {
-    let root = base64::engine::general_purpose::STANDARD.encode(state.core.root.public_key.public_key_bytes());
+    let root = base64::engine::general_purpose::STANDARD
+        .encode(state.core.root.public_key.public_key_bytes());
     HttpResponse::Ok().json(json!({ "ws_url": state.core.ws_url, "root_public_key": root }))
 }
 
@@ -119,7 +144,10 @@ struct NewAccount {
     name: Option<String>,
 }
 
-async fn create_account(state: web::Data<AdminState>, body: web::Json<NewAccount>) -> Result<HttpResponse> {
+async fn create_account(
+    state: web::Data<AdminState>,
+    body: web::Json<NewAccount>,
+) -> Result<HttpResponse> {
     let body = body.into_inner();
     let info = accounts::create(state.core.clone(), body.phone, body.name).await?;
     Ok(HttpResponse::Created().json(info))
@@ -142,7 +170,11 @@ struct Scan {
     qr: String,
 }
 
-async fn scan(state: web::Data<AdminState>, path: web::Path<String>, body: web::Json<Scan>) -> Result<HttpResponse> {
+async fn scan(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+    body: web::Json<Scan>,
+) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
     let jid = pairing::scan(&state.core, &phone, &body.qr)?;
     Ok(HttpResponse::Ok().json(json!({ "device": jid.device, "jid": jid.to_string() })))
@@ -153,7 +185,11 @@ struct LinkCode {
     code: String,
 }
 
-async fn link_code(state: web::Data<AdminState>, path: web::Path<String>, body: web::Json<LinkCode>) -> Result<HttpResponse> {
+async fn link_code(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+    body: web::Json<LinkCode>,
+) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
     linkcode::enter_code(&state.core, &phone, &body.code)?;
     // The companion finishes the exchange on its own; the link shows up in the device list.
@@ -165,15 +201,26 @@ async fn devices(state: web::Data<AdminState>, path: web::Path<String>) -> Resul
     Ok(HttpResponse::Ok().json(accounts::devices(&state.core, &phone)?))
 }
 
-async fn unlink(state: web::Data<AdminState>, path: web::Path<(String, u16)>) -> Result<HttpResponse> {
+async fn unlink(
+    state: web::Data<AdminState>,
+    path: web::Path<(String, u16)>,
+) -> Result<HttpResponse> {
     let (raw, device) = path.into_inner();
     let phone = known_phone(&state.core, &raw)?;
     if device == 0 {
-        return Err(AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", "device 0 is the phone itself"));
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "device 0 is the phone itself",
+        ));
     }
     match pairing::unlink(&state.core, &phone, device).map_err(AdminError::internal)? {
         true => Ok(HttpResponse::NoContent().finish()),
-        false => Err(AdminError::new(StatusCode::NOT_FOUND, "not_found", format!("no device {device}"))),
+        false => Err(AdminError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no device {device}"),
+        )),
     }
 }
 
@@ -185,29 +232,45 @@ struct Outgoing {
 
 fn parse_recipient(raw: &str) -> Result<Jid> {
     if raw.contains('@') {
-        return raw
-            .parse::<Jid>()
-            .map(|j| j.to_non_ad())
-            .map_err(|_| AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", "invalid JID"));
+        return raw.parse::<Jid>().map(|j| j.to_non_ad()).map_err(|_| {
+            AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", "invalid JID")
+        });
     }
     Ok(Jid::pn(normalize_phone(raw)?.as_str()))
 }
 
-async fn send_message(state: web::Data<AdminState>, path: web::Path<String>, body: web::Json<Outgoing>) -> Result<HttpResponse> {
+async fn send_message(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+    body: web::Json<Outgoing>,
+) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
     let body = body.into_inner();
     if body.text.is_empty() || body.text.len() > 65_536 {
-        return Err(AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", "text must be 1..65536 bytes"));
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "text must be 1..65536 bytes",
+        ));
     }
     let to = parse_recipient(&body.to)?;
-    let id = phone::send_text(state.core.clone(), phone, to.clone(), body.text).await.map_err(AdminError::internal)?;
+    let id = phone::send_text(state.core.clone(), phone, to.clone(), body.text)
+        .await
+        .map_err(AdminError::internal)?;
     Ok(HttpResponse::Accepted().json(json!({ "id": id, "to": to.to_string() })))
 }
 
-async fn received_messages(state: web::Data<AdminState>, path: web::Path<String>) -> Result<HttpResponse> {
+async fn received_messages(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
     let net = state.core.lock_net();
-    let inbox = net.accounts.get(&phone).map(|a| a.inbox.clone()).unwrap_or_default();
+    let inbox = net
+        .accounts
+        .get(&phone)
+        .map(|a| a.inbox.clone())
+        .unwrap_or_default();
     Ok(HttpResponse::Ok().json(inbox))
 }
 
@@ -218,9 +281,16 @@ struct FaultRequest {
     seconds: Option<u64>,
 }
 
-async fn fault(state: web::Data<AdminState>, body: web::Json<FaultRequest>) -> Result<HttpResponse> {
+async fn fault(
+    state: web::Data<AdminState>,
+    body: web::Json<FaultRequest>,
+) -> Result<HttpResponse> {
     let body = body.into_inner();
-    let phone = body.phone.as_deref().map(|p| known_phone(&state.core, p)).transpose()?;
+    let phone = body
+        .phone
+        .as_deref()
+        .map(|p| known_phone(&state.core, p))
+        .transpose()?;
     let until = Instant::now() + Duration::from_secs(body.seconds.unwrap_or(DEFAULT_FAULT_SECS));
     match body.kind.as_str() {
         "drop" => {
@@ -232,8 +302,16 @@ async fn fault(state: web::Data<AdminState>, body: web::Json<FaultRequest>) -> R
                 }
             }
         }
-        "refuse" => state.core.faults.add(Fault { kind: FaultKind::Refuse, phone: phone.clone(), until }),
-        "delay" => state.core.faults.add(Fault { kind: FaultKind::Delay, phone: phone.clone(), until }),
+        "refuse" => state.core.faults.add(Fault {
+            kind: FaultKind::Refuse,
+            phone: phone.clone(),
+            until,
+        }),
+        "delay" => state.core.faults.add(Fault {
+            kind: FaultKind::Delay,
+            phone: phone.clone(),
+            until,
+        }),
         other => {
             return Err(AdminError::new(
                 StatusCode::BAD_REQUEST,

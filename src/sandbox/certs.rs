@@ -35,7 +35,8 @@ pub(crate) fn load_or_create_key(dir: Option<&Path>, name: &str) -> Result<KeyPa
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let private = PrivateKey::deserialize(&bytes)
             .map_err(|e| anyhow!("invalid key in {}: {e}", path.display()))?;
-        return KeyPair::try_from(private).map_err(|e| anyhow!("invalid key in {}: {e}", path.display()));
+        return KeyPair::try_from(private)
+            .map_err(|e| anyhow!("invalid key in {}: {e}", path.display()));
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let pair = generate_key_pair();
@@ -57,10 +58,16 @@ pub(crate) fn xeddsa_sign(key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>> {
         .map_err(|e| anyhow!("XEdDSA signing failed: {e}"))
 }
 
-fn certificate(details: noise_certificate::Details, signer: &PrivateKey) -> Result<wa::cert_chain::NoiseCertificate> {
+fn certificate(
+    details: noise_certificate::Details,
+    signer: &PrivateKey,
+) -> Result<wa::cert_chain::NoiseCertificate> {
     let details_bytes = details.encode_to_vec();
     let signature = xeddsa_sign(signer, &details_bytes)?;
-    Ok(wa::cert_chain::NoiseCertificate { details: Some(details_bytes), signature: Some(signature) })
+    Ok(wa::cert_chain::NoiseCertificate {
+        details: Some(details_bytes),
+        signature: Some(signature),
+    })
 }
 
 /// Encoded `CertChain` for `server_static_pub`: intermediate signed by the root, leaf signed by a
@@ -106,6 +113,9 @@ mod tests {
         let chain = wa::CertChain::decode_from_slice(&bytes).unwrap();
         let inter = chain.intermediate.into_option().unwrap();
         let details = inter.details.unwrap();
-        assert!(root.public_key.verify_signature(&details, inter.signature.as_ref().unwrap()));
+        assert!(
+            root.public_key
+                .verify_signature(&details, inter.signature.as_ref().unwrap())
+        );
     }
 }

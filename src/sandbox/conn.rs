@@ -37,13 +37,21 @@ pub(crate) struct Conn {
 }
 
 /// Serves one client until it leaves or is closed; errors end only this connection.
-pub(crate) async fn serve(core: Arc<Core>, inbound: mpsc::Receiver<Bytes>, outbound: mpsc::Sender<Bytes>) {
+pub(crate) async fn serve(
+    core: Arc<Core>,
+    inbound: mpsc::Receiver<Bytes>,
+    outbound: mpsc::Sender<Bytes>,
+) {
     if let Err(e) = run(core, inbound, outbound).await {
         log::debug!("sandbox connection ended: {e:#}");
     }
 }
 
-async fn run(core: Arc<Core>, inbound: mpsc::Receiver<Bytes>, outbound: mpsc::Sender<Bytes>) -> Result<()> {
+async fn run(
+    core: Arc<Core>,
+    inbound: mpsc::Receiver<Bytes>,
+    outbound: mpsc::Sender<Bytes>,
+) -> Result<()> {
     let mut wire = Wire::new(inbound, outbound);
     if let Some(delay) = core.faults.connect_delay() {
         tokio::time::sleep(delay).await;
@@ -53,14 +61,21 @@ async fn run(core: Arc<Core>, inbound: mpsc::Receiver<Bytes>, outbound: mpsc::Se
     let known = {
         let mut net = core.lock_net();
         net.next_conn_id += 1;
-        let handle = ConnHandle { id: net.next_conn_id, tx };
+        let handle = ConnHandle {
+            id: net.next_conn_id,
+            tx,
+        };
         (net.device_by_noise(&hs.client_static), handle)
     };
     let (device, handle) = known;
     let peer = match device {
         Some((phone, device)) => Peer::Device { phone, device },
-        None if hs.client_payload.device_pairing_data.is_set() || hs.client_payload.username.is_none() => {
-            Peer::Unpaired { noise_pub: hs.client_static }
+        None if hs.client_payload.device_pairing_data.is_set()
+            || hs.client_payload.username.is_none() =>
+        {
+            Peer::Unpaired {
+                noise_pub: hs.client_static,
+            }
         }
         None => {
             // Credentials of a device the sandbox does not know (unlinked, or from another
@@ -72,7 +87,13 @@ async fn run(core: Arc<Core>, inbound: mpsc::Receiver<Bytes>, outbound: mpsc::Se
             return Ok(());
         }
     };
-    let mut conn = Conn { core: core.clone(), peer, handle, wire, transport: hs.transport };
+    let mut conn = Conn {
+        core: core.clone(),
+        peer,
+        handle,
+        wire,
+        transport: hs.transport,
+    };
     let result = conn.run_session(&mut rx).await;
     conn.unregister();
     result
@@ -131,8 +152,13 @@ impl Conn {
         {
             let mut net = self.core.lock_net();
             for r in &refs {
-                net.pending_pairings
-                    .insert(r.clone(), PendingPairing { conn: self.handle.clone(), noise_pub });
+                net.pending_pairings.insert(
+                    r.clone(),
+                    PendingPairing {
+                        conn: self.handle.clone(),
+                        noise_pub,
+                    },
+                );
             }
         }
         let node = NodeBuilder::new("iq")
@@ -141,7 +167,10 @@ impl Conn {
             .attr("id", iq::new_id())
             .attr("xmlns", "md")
             .children([NodeBuilder::new("pair-device")
-                .children(refs.iter().map(|r| NodeBuilder::new("ref").bytes(r.as_bytes().to_vec()).build()))
+                .children(
+                    refs.iter()
+                        .map(|r| NodeBuilder::new("ref").bytes(r.as_bytes().to_vec()).build()),
+                )
                 .build()])
             .build();
         self.send(&node).await
@@ -154,24 +183,31 @@ impl Conn {
         }
         let (linked, lid) = {
             let net = self.core.lock_net();
-            let acc = net.accounts.get(phone).ok_or_else(|| anyhow!("account {phone} vanished"))?;
+            let acc = net
+                .accounts
+                .get(phone)
+                .ok_or_else(|| anyhow!("account {phone} vanished"))?;
             let linked = acc.devices.get(&device).is_some_and(|d| d.linked);
             (linked, acc.lid_jid().with_device(device))
         };
         if !linked || self.core.faults.refuses(phone) {
             // 503 (refuse fault) makes clients retry later; 401 tells them they were logged out.
             let reason = if linked { "503" } else { "401" };
-            self.send(&NodeBuilder::new("failure").attr("reason", reason).build()).await?;
+            self.send(&NodeBuilder::new("failure").attr("reason", reason).build())
+                .await?;
             return Ok(false);
         }
         let replaced = {
             let mut net = self.core.lock_net();
-            net.conns.insert((phone.to_string(), device), self.handle.clone())
+            net.conns
+                .insert((phone.to_string(), device), self.handle.clone())
         };
         if let Some(old) = replaced {
             // A device has one live connection; the older one learns it was replaced.
             let conflict = NodeBuilder::new("stream:error")
-                .children([NodeBuilder::new("conflict").attr("type", "replaced").build()])
+                .children([NodeBuilder::new("conflict")
+                    .attr("type", "replaced")
+                    .build()])
                 .build();
             let _ = old.tx.send(ConnCommand::Close(Some(conflict)));
         }
@@ -188,7 +224,8 @@ impl Conn {
 
     fn unregister(&self) {
         let mut net = self.core.lock_net();
-        net.pending_pairings.retain(|_, p| p.conn.id != self.handle.id);
+        net.pending_pairings
+            .retain(|_, p| p.conn.id != self.handle.id);
         net.code_requests.retain(|_, r| r.conn.id != self.handle.id);
         net.code_flows.retain(|_, f| f.conn.id != self.handle.id);
         if let Peer::Device { phone, device } = &self.peer {
@@ -220,7 +257,9 @@ impl Conn {
     pub(crate) fn device(&self) -> Result<(String, u16)> {
         match &self.peer {
             Peer::Device { phone, device } => Ok((phone.clone(), *device)),
-            Peer::Unpaired { .. } => Err(anyhow!("stanza needs a logged-in device")).context("unpaired connection"),
+            Peer::Unpaired { .. } => {
+                Err(anyhow!("stanza needs a logged-in device")).context("unpaired connection")
+            }
         }
     }
 }

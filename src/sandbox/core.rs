@@ -71,7 +71,9 @@ impl Faults {
         active
             .iter()
             .find(|f| {
-                f.kind == kind && f.until > now && (f.phone.is_none() || f.phone.as_deref() == phone)
+                f.kind == kind
+                    && f.until > now
+                    && (f.phone.is_none() || f.phone.as_deref() == phone)
             })
             .cloned()
     }
@@ -83,7 +85,8 @@ impl Faults {
     /// Delay faults that name no phone hold every new connection before its handshake until the
     /// fault ends (the phone is not known before the handshake).
     pub fn connect_delay(&self) -> Option<Duration> {
-        self.matching(FaultKind::Delay, None).map(|f| f.until.saturating_duration_since(Instant::now()))
+        self.matching(FaultKind::Delay, None)
+            .map(|f| f.until.saturating_duration_since(Instant::now()))
     }
 
     /// A delay fault naming `phone` holds that account's logins until the fault ends.
@@ -92,7 +95,9 @@ impl Faults {
         let now = Instant::now();
         active
             .iter()
-            .find(|f| f.kind == FaultKind::Delay && f.until > now && f.phone.as_deref() == Some(phone))
+            .find(|f| {
+                f.kind == FaultKind::Delay && f.until > now && f.phone.as_deref() == Some(phone)
+            })
             .map(|f| f.until.saturating_duration_since(now))
     }
 }

@@ -11,9 +11,9 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
 use wacore::net::{HttpClient, HttpRequest, HttpResponse};
 use wacore::runtime::{AbortHandle, Runtime};
-use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
 
 /// Spawns engine tasks onto one specific tokio runtime, whichever thread asks.
 #[derive(Clone)]
@@ -38,7 +38,10 @@ impl Runtime for SandboxRuntime {
         Box::pin(tokio::time::sleep(duration))
     }
 
-    fn spawn_blocking(&self, f: Box<dyn FnOnce() + Send + 'static>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    fn spawn_blocking(
+        &self,
+        f: Box<dyn FnOnce() + Send + 'static>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         let task = self.handle.spawn_blocking(f);
         Box::pin(async move {
             let _ = task.await;
@@ -58,7 +61,10 @@ pub struct NoHttpClient;
 #[async_trait::async_trait]
 impl HttpClient for NoHttpClient {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
-        Err(anyhow!("no HTTP on the sandbox network (request to {})", request.url))
+        Err(anyhow!(
+            "no HTTP on the sandbox network (request to {})",
+            request.url
+        ))
     }
 }
 
@@ -93,7 +99,9 @@ impl Transport for WsTransport {
 
 #[async_trait::async_trait]
 impl TransportFactory for WsTransportFactory {
-    async fn create_transport(&self) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
+    async fn create_transport(
+        &self,
+    ) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
         let (ws, _) = tokio_tungstenite::connect_async(self.url.as_str())
             .await
             .map_err(|e| anyhow!("connecting to {}: {e}", self.url))?;
@@ -113,7 +121,11 @@ impl TransportFactory for WsTransportFactory {
             let reason = loop {
                 match stream.next().await {
                     Some(Ok(WsMessage::Binary(data))) => {
-                        if ev_tx.send(TransportEvent::DataReceived(data)).await.is_err() {
+                        if ev_tx
+                            .send(TransportEvent::DataReceived(data))
+                            .await
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -130,6 +142,11 @@ impl TransportFactory for WsTransportFactory {
             };
             let _ = ev_tx.send(TransportEvent::Disconnected(reason)).await;
         });
-        Ok((Arc::new(WsTransport { tx: std::sync::Mutex::new(Some(tx)) }), ev_rx))
+        Ok((
+            Arc::new(WsTransport {
+                tx: std::sync::Mutex::new(Some(tx)),
+            }),
+            ev_rx,
+        ))
     }
 }

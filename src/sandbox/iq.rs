@@ -44,7 +44,10 @@ pub(crate) fn error(request: &Node, code: u16, text: &str) -> Node {
         .attr("from", SERVER)
         .attr("type", "error")
         .attr("id", attr(request, "id").unwrap_or_default())
-        .children([NodeBuilder::new("error").attr("code", code.to_string()).attr("text", text).build()])
+        .children([NodeBuilder::new("error")
+            .attr("code", code.to_string())
+            .attr("text", text)
+            .build()])
         .build()
 }
 
@@ -71,7 +74,11 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         return conn.send(&reply).await;
     }
     let xmlns = attr(&node, "xmlns").unwrap_or_default();
-    let first = node.children().and_then(|c| c.first()).map(|c| c.tag.to_string()).unwrap_or_default();
+    let first = node
+        .children()
+        .and_then(|c| c.first())
+        .map(|c| c.tag.to_string())
+        .unwrap_or_default();
     let reply = match (xmlns.as_str(), first.as_str()) {
         ("encrypt", _) => prekeys::handle(conn, &node)?,
         ("usync", _) => usync::handle(conn, &node)?,
@@ -83,17 +90,26 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         ("w:sync:app:state", _) => app_state(&node),
         ("w", "props") | ("abt", "props") => result(
             &node,
-            vec![NodeBuilder::new("props").attr("protocol", "1").attr("hash", "sandbox").build()],
+            vec![
+                NodeBuilder::new("props")
+                    .attr("protocol", "1")
+                    .attr("hash", "sandbox")
+                    .build(),
+            ],
         ),
         ("blocklist", _) => result(&node, vec![NodeBuilder::new("list").build()]),
         ("privacy", _) if kind == "get" => privacy(&node),
         ("w:m", "media_conn") => result(
             &node,
-            vec![NodeBuilder::new("media_conn")
-                .attr("auth", "sandbox")
-                .attr("ttl", "3600")
-                .children([NodeBuilder::new("host").attr("hostname", "127.0.0.1").build()])
-                .build()],
+            vec![
+                NodeBuilder::new("media_conn")
+                    .attr("auth", "sandbox")
+                    .attr("ttl", "3600")
+                    .children([NodeBuilder::new("host")
+                        .attr("hostname", "127.0.0.1")
+                        .build()])
+                    .build(),
+            ],
         ),
         ("md", "remove-companion-device") => {
             let (phone, device) = conn.device()?;
@@ -126,7 +142,10 @@ fn app_state(request: &Node) -> Node {
                 .collect()
         })
         .unwrap_or_default();
-    result(request, vec![NodeBuilder::new("sync").children(collections).build()])
+    result(
+        request,
+        vec![NodeBuilder::new("sync").children(collections).build()],
+    )
 }
 
 fn privacy(request: &Node) -> Node {
@@ -139,10 +158,16 @@ fn privacy(request: &Node) -> Node {
         ("groupadd", "all"),
         ("calladd", "all"),
     ];
-    let nodes = categories
-        .iter()
-        .map(|(name, value)| NodeBuilder::new("category").attr("name", *name).attr("value", *value).build());
-    result(request, vec![NodeBuilder::new("privacy").children(nodes).build()])
+    let nodes = categories.iter().map(|(name, value)| {
+        NodeBuilder::new("category")
+            .attr("name", *name)
+            .attr("value", *value)
+            .build()
+    });
+    result(
+        request,
+        vec![NodeBuilder::new("privacy").children(nodes).build()],
+    )
 }
 
 /// After the client says it is active: messages queued while it was away, then the offline
@@ -150,7 +175,12 @@ fn privacy(request: &Node) -> Node {
 async fn flush_offline(conn: &mut Conn) -> Result<()> {
     let (phone, device) = conn.device()?;
     let key = (phone.clone(), device);
-    let queued = conn.core.lock_net().offline.remove(&key).unwrap_or_default();
+    let queued = conn
+        .core
+        .lock_net()
+        .offline
+        .remove(&key)
+        .unwrap_or_default();
     let count = queued.len();
     for mut node in queued {
         node.attrs.insert("offline", "1");
@@ -159,7 +189,9 @@ async fn flush_offline(conn: &mut Conn) -> Result<()> {
     }
     let marker = NodeBuilder::new("ib")
         .attr("from", SERVER)
-        .children([NodeBuilder::new("offline").attr("count", count.to_string()).build()])
+        .children([NodeBuilder::new("offline")
+            .attr("count", count.to_string())
+            .build()])
         .build();
     conn.send(&marker).await?;
     super::phone::key_share_if_due(&conn.core, &phone, device);

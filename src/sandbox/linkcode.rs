@@ -37,7 +37,9 @@ pub(crate) struct CodeFlow {
 }
 
 fn key32(bytes: &[u8], what: &str) -> Result<[u8; 32]> {
-    bytes.try_into().map_err(|_| anyhow!("{what} is {} bytes, expected 32", bytes.len()))
+    bytes
+        .try_into()
+        .map_err(|_| anyhow!("{what} is {} bytes, expected 32", bytes.len()))
 }
 
 /// Stage 1 and stage 2 IQs from an unpaired companion. Returns the IQ's answer.
@@ -50,7 +52,10 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         .ok_or_else(|| anyhow!("missing <link_code_companion_reg>"))?;
     match attr(reg, "stage").as_deref() {
         Some("companion_hello") => {
-            let jid: Jid = attr(reg, "jid").unwrap_or_default().parse().map_err(|_| anyhow!("bad jid"))?;
+            let jid: Jid = attr(reg, "jid")
+                .unwrap_or_default()
+                .parse()
+                .map_err(|_| anyhow!("bad jid"))?;
             let wrapped = child_bytes(reg, "link_code_pairing_wrapped_companion_ephemeral_pub")
                 .ok_or_else(|| anyhow!("missing wrapped companion ephemeral key"))?
                 .to_vec();
@@ -61,13 +66,22 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
             }
             net.code_requests.insert(
                 jid.user.to_string(),
-                CodeRequest { conn: conn.handle.clone(), noise_pub, wrapped_companion_ephemeral: wrapped, pairing_ref: pairing_ref.clone() },
+                CodeRequest {
+                    conn: conn.handle.clone(),
+                    noise_pub,
+                    wrapped_companion_ephemeral: wrapped,
+                    pairing_ref: pairing_ref.clone(),
+                },
             );
             Ok(result(
                 node,
-                vec![NodeBuilder::new("link_code_companion_reg")
-                    .children([NodeBuilder::new("link_code_pairing_ref").bytes(pairing_ref.into_bytes()).build()])
-                    .build()],
+                vec![
+                    NodeBuilder::new("link_code_companion_reg")
+                        .children([NodeBuilder::new("link_code_pairing_ref")
+                            .bytes(pairing_ref.into_bytes())
+                            .build()])
+                        .build(),
+                ],
             ))
         }
         Some("companion_finish") => {
@@ -80,9 +94,15 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
 
 /// The account's phone enters `code`: it answers the waiting companion with `primary_hello`.
 pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), ScanError> {
-    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase();
+    let code: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_uppercase();
     if !PairCodeUtils::validate_code(&code) {
-        return Err(ScanError::InvalidQr("a pairing code is 8 letters or digits".into()));
+        return Err(ScanError::InvalidQr(
+            "a pairing code is 8 letters or digits".into(),
+        ));
     }
     let mut net = core.lock_net();
     let identity_pub = net
@@ -90,10 +110,14 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
         .get(phone)
         .map(|a| a.identity.public_key.public_key_bytes().to_vec())
         .ok_or_else(|| ScanError::NoAccount(phone.to_string()))?;
-    let request = net.code_requests.remove(phone).ok_or(ScanError::UnknownRef)?;
+    let request = net
+        .code_requests
+        .remove(phone)
+        .ok_or(ScanError::UnknownRef)?;
     // Same wrapping (salt ‖ iv ‖ AES-CTR under PBKDF2(code)) in both directions.
-    let companion_ephemeral_pub = PairCodeUtils::decrypt_primary_ephemeral_pub(&request.wrapped_companion_ephemeral, &code)
-        .map_err(|e| ScanError::InvalidQr(format!("unwrapping the companion's key: {e}")))?;
+    let companion_ephemeral_pub =
+        PairCodeUtils::decrypt_primary_ephemeral_pub(&request.wrapped_companion_ephemeral, &code)
+            .map_err(|e| ScanError::InvalidQr(format!("unwrapping the companion's key: {e}")))?;
     let primary_ephemeral = generate_key_pair();
     let mut primary_pub = [0u8; 32];
     primary_pub.copy_from_slice(primary_ephemeral.public_key.public_key_bytes());
@@ -107,13 +131,23 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
         .children([NodeBuilder::new("link_code_companion_reg")
             .attr("stage", "primary_hello")
             .children([
-                NodeBuilder::new("link_code_pairing_wrapped_primary_ephemeral_pub").bytes(wrapped.to_vec()).build(),
-                NodeBuilder::new("primary_identity_pub").bytes(identity_pub).build(),
-                NodeBuilder::new("link_code_pairing_ref").bytes(request.pairing_ref.clone().into_bytes()).build(),
+                NodeBuilder::new("link_code_pairing_wrapped_primary_ephemeral_pub")
+                    .bytes(wrapped.to_vec())
+                    .build(),
+                NodeBuilder::new("primary_identity_pub")
+                    .bytes(identity_pub)
+                    .build(),
+                NodeBuilder::new("link_code_pairing_ref")
+                    .bytes(request.pairing_ref.clone().into_bytes())
+                    .build(),
             ])
             .build()])
         .build();
-    request.conn.tx.send(ConnCommand::Send(hello)).map_err(|_| anyhow!("the device disconnected"))?;
+    request
+        .conn
+        .tx
+        .send(ConnCommand::Send(hello))
+        .map_err(|_| anyhow!("the device disconnected"))?;
     net.code_flows.insert(
         request.pairing_ref,
         CodeFlow {
@@ -132,13 +166,21 @@ fn finish(core: &Core, reg: &Node) -> Result<()> {
     let pairing_ref = child_bytes(reg, "link_code_pairing_ref")
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .ok_or_else(|| anyhow!("missing pairing ref"))?;
-    let wrapped = child_bytes(reg, "link_code_pairing_wrapped_key_bundle").ok_or_else(|| anyhow!("missing key bundle"))?;
+    let wrapped = child_bytes(reg, "link_code_pairing_wrapped_key_bundle")
+        .ok_or_else(|| anyhow!("missing key bundle"))?;
     if wrapped.len() < 32 + 12 + 16 {
         bail!("key bundle too short");
     }
     let mut net = core.lock_net();
-    let flow = net.code_flows.remove(&pairing_ref).ok_or_else(|| anyhow!("no pairing-code flow for this ref"))?;
-    let identity = net.accounts.get(&flow.phone).map(|a| a.identity.clone()).ok_or_else(|| anyhow!("account gone"))?;
+    let flow = net
+        .code_flows
+        .remove(&pairing_ref)
+        .ok_or_else(|| anyhow!("no pairing-code flow for this ref"))?;
+    let identity = net
+        .accounts
+        .get(&flow.phone)
+        .map(|a| a.identity.clone())
+        .ok_or_else(|| anyhow!("account gone"))?;
 
     let companion_eph = PublicKey::from_djb_public_key_bytes(&flow.companion_ephemeral_pub)
         .map_err(|e| anyhow!("companion ephemeral key: {e}"))?;
@@ -148,8 +190,13 @@ fn finish(core: &Core, reg: &Node) -> Result<()> {
         .calculate_agreement(&companion_eph)
         .map_err(|e| anyhow!("ephemeral agreement: {e}"))?;
     let mut enc_key = [0u8; 32];
-    wacore::crypto::hkdf_sha256_into(&ephemeral_shared, Some(&wrapped[..32]), b"link_code_pairing_key_bundle_encryption_key", &mut enc_key)
-        .map_err(|e| anyhow!("bundle key: {e:?}"))?;
+    wacore::crypto::hkdf_sha256_into(
+        &ephemeral_shared,
+        Some(&wrapped[..32]),
+        b"link_code_pairing_key_bundle_encryption_key",
+        &mut enc_key,
+    )
+    .map_err(|e| anyhow!("bundle key: {e:?}"))?;
     let iv: [u8; 12] = wrapped[32..44].try_into().context("bundle iv")?;
     let mut bundle = Vec::new();
     aes_256_gcm_decrypt(&enc_key, &iv, b"", &wrapped[44..], &mut bundle)
@@ -172,9 +219,17 @@ fn finish(core: &Core, reg: &Node) -> Result<()> {
     combined.extend_from_slice(&identity_shared);
     combined.extend_from_slice(&bundle[64..96]);
     let mut adv_secret = [0u8; 32];
-    wacore::crypto::hkdf_sha256_into(&combined, None, b"adv_secret", &mut adv_secret).map_err(|e| anyhow!("adv secret: {e:?}"))?;
+    wacore::crypto::hkdf_sha256_into(&combined, None, b"adv_secret", &mut adv_secret)
+        .map_err(|e| anyhow!("adv secret: {e:?}"))?;
 
-    pairing::link_companion(&mut net, &flow.phone, &flow.conn, flow.noise_pub, companion_identity, &adv_secret)
-        .map_err(|e| anyhow!("linking: {e}"))?;
+    pairing::link_companion(
+        &mut net,
+        &flow.phone,
+        &flow.conn,
+        flow.noise_pub,
+        companion_identity,
+        &adv_secret,
+    )
+    .map_err(|e| anyhow!("linking: {e}"))?;
     Ok(())
 }

@@ -54,7 +54,10 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir: None }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+        }
     }
 }
 
@@ -124,7 +127,8 @@ fn shutdown_runtime(runtime: &Mutex<Option<tokio::runtime::Runtime>>) {
 pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let data_dir = cfg.data_dir.clone();
     let root = certs::load_or_create_key(data_dir.as_deref(), "sandbox-root.key")?;
-    let server_static = certs::load_or_create_key(data_dir.as_deref(), "sandbox-server-static.key")?;
+    let server_static =
+        certs::load_or_create_key(data_dir.as_deref(), "sandbox-server-static.key")?;
     let cert_chain = certs::build_cert_chain(&root, server_static.public_key.public_key_bytes())?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -134,7 +138,8 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         .build()
         .context("building the sandbox runtime")?;
 
-    let listener = TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
+    let listener =
+        TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let net = match data_dir.as_deref() {
         Some(dir) => persist::load(dir)?,
@@ -154,7 +159,9 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     });
     // Restored accounts get their phones back before anyone can talk to them.
     for phone in saved_phones {
-        let started = runtime.spawn(phone::start(core.clone(), phone.clone())).await;
+        let started = runtime
+            .spawn(phone::start(core.clone(), phone.clone()))
+            .await;
         started
             .map_err(|e| anyhow::anyhow!("phone task failed: {e}"))
             .and_then(|r| r)
@@ -181,5 +188,10 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let server_handle = server.handle();
     actix_web::rt::spawn(server);
     log::info!("sandbox listening on {addr}");
-    Ok(SandboxHandle { addr, core, server: server_handle, runtime })
+    Ok(SandboxHandle {
+        addr,
+        core,
+        server: server_handle,
+        runtime,
+    })
 }

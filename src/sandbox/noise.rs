@@ -5,7 +5,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use buffa::Message as _;
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
-use wacore_binary::consts::{NOISE_PATTERN_IK, NOISE_PATTERN_XX, NOISE_PATTERN_XXFALLBACK, WA_CONN_HEADER};
+use wacore_binary::consts::{
+    NOISE_PATTERN_IK, NOISE_PATTERN_XX, NOISE_PATTERN_XXFALLBACK, WA_CONN_HEADER,
+};
 use wacore_libsignal::protocol::KeyPair;
 use wacore_noise::framing::{FrameDecoder, encode_frame};
 use wacore_noise::{NoiseCipher, NoiseHandshake};
@@ -28,7 +30,12 @@ pub(crate) struct Wire {
 
 impl Wire {
     pub(crate) fn new(inbound: mpsc::Receiver<Bytes>, outbound: mpsc::Sender<Bytes>) -> Self {
-        Self { inbound, outbound, decoder: FrameDecoder::new(), preamble: Some(Vec::new()) }
+        Self {
+            inbound,
+            outbound,
+            decoder: FrameDecoder::new(),
+            preamble: Some(Vec::new()),
+        }
     }
 
     /// Next complete frame; `None` when the client went away.
@@ -57,7 +64,10 @@ impl Wire {
 
     pub(crate) async fn send_frame(&self, payload: &[u8]) -> Result<()> {
         let framed = encode_frame(payload, None).context("framing outgoing payload")?;
-        self.outbound.send(Bytes::from(framed)).await.map_err(|_| anyhow!("client connection closed"))
+        self.outbound
+            .send(Bytes::from(framed))
+            .await
+            .map_err(|_| anyhow!("client connection closed"))
     }
 }
 
@@ -121,49 +131,108 @@ pub(crate) struct Handshake {
 }
 
 fn key32(bytes: &[u8], what: &str) -> Result<[u8; 32]> {
-    bytes.try_into().map_err(|_| anyhow!("{what} is {} bytes, expected 32", bytes.len()))
+    bytes
+        .try_into()
+        .map_err(|_| anyhow!("{what} is {} bytes, expected 32", bytes.len()))
 }
 
 fn transport_from(noise: NoiseHandshake) -> Result<NoiseTransport> {
     // The responder's split is (initiator→responder, responder→initiator) = (read, write).
     let (read, write) = noise.finish().map_err(|e| anyhow!("noise split: {e}"))?;
-    Ok(NoiseTransport { read, write, read_counter: 0, write_counter: 0 })
+    Ok(NoiseTransport {
+        read,
+        write,
+        read_counter: 0,
+        write_counter: 0,
+    })
 }
 
 async fn send_server_hello(wire: &Wire, hello: wa::handshake_message::ServerHello) -> Result<()> {
-    let msg = HandshakeMessage { server_hello: buffa::MessageField::some(hello), ..Default::default() };
+    let msg = HandshakeMessage {
+        server_hello: buffa::MessageField::some(hello),
+        ..Default::default()
+    };
     wire.send_frame(&msg.encode_to_vec()).await
 }
 
 /// Runs the responder side of the handshake the client starts.
-pub(crate) async fn accept(wire: &mut Wire, server_static: &KeyPair, cert_chain: &[u8]) -> Result<Handshake> {
-    let frame = wire.next_frame().await?.ok_or_else(|| anyhow!("client left before ClientHello"))?;
+pub(crate) async fn accept(
+    wire: &mut Wire,
+    server_static: &KeyPair,
+    cert_chain: &[u8],
+) -> Result<Handshake> {
+    let frame = wire
+        .next_frame()
+        .await?
+        .ok_or_else(|| anyhow!("client left before ClientHello"))?;
     let hello = HandshakeMessage::decode_from_slice(&frame)
         .context("decoding ClientHello")?
         .client_hello
         .into_option()
         .ok_or_else(|| anyhow!("first frame is not a ClientHello"))?;
-    let client_eph = key32(hello.ephemeral.as_deref().unwrap_or_default(), "client ephemeral")?;
+    let client_eph = key32(
+        hello.ephemeral.as_deref().unwrap_or_default(),
+        "client ephemeral",
+    )?;
     match (hello.r#static.as_deref(), hello.payload.as_deref()) {
         (Some(enc_static), Some(enc_payload)) => {
-            match try_ik(server_static, cert_chain, &client_eph, enc_static, enc_payload) {
+            match try_ik(
+                server_static,
+                cert_chain,
+                &client_eph,
+                enc_static,
+                enc_payload,
+            ) {
                 Ok((noise, hello, client_static, payload)) => {
                     send_server_hello(wire, hello).await?;
-                    let client_payload =
-                        wa::ClientPayload::decode_from_slice(&payload).context("decoding IK ClientPayload")?;
-                    Ok(Handshake { transport: transport_from(noise)?, client_static, client_payload })
+                    let client_payload = wa::ClientPayload::decode_from_slice(&payload)
+                        .context("decoding IK ClientPayload")?;
+                    Ok(Handshake {
+                        transport: transport_from(noise)?,
+                        client_static,
+                        client_payload,
+                    })
                 }
                 // The client cached a server key this sandbox no longer has: make it fall back to XX.
-                Err(_) => xx(wire, server_static, cert_chain, &client_eph, NOISE_PATTERN_XXFALLBACK).await,
+                Err(_) => {
+                    xx(
+                        wire,
+                        server_static,
+                        cert_chain,
+                        &client_eph,
+                        NOISE_PATTERN_XXFALLBACK,
+                    )
+                    .await
+                }
             }
         }
-        _ => xx(wire, server_static, cert_chain, &client_eph, NOISE_PATTERN_XX).await,
+        _ => {
+            xx(
+                wire,
+                server_static,
+                cert_chain,
+                &client_eph,
+                NOISE_PATTERN_XX,
+            )
+            .await
+        }
     }
 }
 
-type IkAccepted = (NoiseHandshake, wa::handshake_message::ServerHello, [u8; 32], Vec<u8>);
+type IkAccepted = (
+    NoiseHandshake,
+    wa::handshake_message::ServerHello,
+    [u8; 32],
+    Vec<u8>,
+);
 
-fn try_ik(server_static: &KeyPair, cert_chain: &[u8], client_eph: &[u8; 32], enc_static: &[u8], enc_payload: &[u8]) -> Result<IkAccepted> {
+fn try_ik(
+    server_static: &KeyPair,
+    cert_chain: &[u8],
+    client_eph: &[u8; 32],
+    enc_static: &[u8],
+    enc_payload: &[u8],
+) -> Result<IkAccepted> {
     let server_priv = server_static.private_key.serialize();
     let mut noise = NoiseHandshake::new(NOISE_PATTERN_IK, &WA_CONN_HEADER)?;
     noise.authenticate(server_static.public_key.public_key_bytes());
@@ -186,7 +255,13 @@ fn try_ik(server_static: &KeyPair, cert_chain: &[u8], client_eph: &[u8; 32], enc
     Ok((noise, hello, client_static, payload))
 }
 
-async fn xx(wire: &mut Wire, server_static: &KeyPair, cert_chain: &[u8], client_eph: &[u8; 32], pattern: &str) -> Result<Handshake> {
+async fn xx(
+    wire: &mut Wire,
+    server_static: &KeyPair,
+    cert_chain: &[u8],
+    client_eph: &[u8; 32],
+    pattern: &str,
+) -> Result<Handshake> {
     let mut noise = NoiseHandshake::new(pattern, &WA_CONN_HEADER)?;
     noise.authenticate(client_eph);
     let eph = generate_key_pair();
@@ -206,15 +281,26 @@ async fn xx(wire: &mut Wire, server_static: &KeyPair, cert_chain: &[u8], client_
     )
     .await?;
 
-    let frame = wire.next_frame().await?.ok_or_else(|| anyhow!("client left before ClientFinish"))?;
+    let frame = wire
+        .next_frame()
+        .await?
+        .ok_or_else(|| anyhow!("client left before ClientFinish"))?;
     let finish = HandshakeMessage::decode_from_slice(&frame)
         .context("decoding ClientFinish")?
         .client_finish
         .into_option()
         .ok_or_else(|| anyhow!("expected ClientFinish"))?;
-    let client_static = key32(&noise.decrypt(finish.r#static.as_deref().unwrap_or_default())?, "client static")?;
+    let client_static = key32(
+        &noise.decrypt(finish.r#static.as_deref().unwrap_or_default())?,
+        "client static",
+    )?;
     noise.mix_shared_secret(eph.private_key.serialize(), &client_static)?;
     let payload = noise.decrypt(finish.payload.as_deref().unwrap_or_default())?;
-    let client_payload = wa::ClientPayload::decode_from_slice(&payload).context("decoding ClientPayload")?;
-    Ok(Handshake { transport: transport_from(noise)?, client_static, client_payload })
+    let client_payload =
+        wa::ClientPayload::decode_from_slice(&payload).context("decoding ClientPayload")?;
+    Ok(Handshake {
+        transport: transport_from(noise)?,
+        client_static,
+        client_payload,
+    })
 }

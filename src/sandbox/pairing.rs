@@ -41,8 +41,12 @@ struct Qr {
 }
 
 fn key32(b64: &str, what: &str) -> Result<[u8; 32]> {
-    let bytes = B64.decode(b64).with_context(|| format!("QR {what} is not base64"))?;
-    bytes.try_into().map_err(|_| anyhow!("QR {what} is not 32 bytes"))
+    let bytes = B64
+        .decode(b64)
+        .with_context(|| format!("QR {what} is not base64"))?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow!("QR {what} is not 32 bytes"))
 }
 
 fn parse_qr(qr: &str) -> Result<Qr> {
@@ -55,7 +59,9 @@ fn parse_qr(qr: &str) -> Result<Qr> {
         pairing_ref: parts[0].to_string(),
         noise_pub: key32(parts[1], "noise key")?,
         identity_pub: key32(parts[2], "identity key")?,
-        adv_secret: B64.decode(parts[3]).context("QR ADV secret is not base64")?,
+        adv_secret: B64
+            .decode(parts[3])
+            .context("QR ADV secret is not base64")?,
     })
 }
 
@@ -66,7 +72,9 @@ pub enum ScanError {
     InvalidQr(String),
     #[error("no account {0}")]
     NoAccount(String),
-    #[error("no device is waiting to be linked with this QR code or number (expired or already linked)")]
+    #[error(
+        "no device is waiting to be linked with this QR code or number (expired or already linked)"
+    )]
     UnknownRef,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -76,12 +84,24 @@ pub enum ScanError {
 pub(crate) fn scan(core: &Core, phone: &str, qr: &str) -> Result<Jid, ScanError> {
     let qr = parse_qr(qr).map_err(|e| ScanError::InvalidQr(format!("{e:#}")))?;
     let mut net = core.lock_net();
-    let pending = net.pending_pairings.get(&qr.pairing_ref).ok_or(ScanError::UnknownRef)?;
+    let pending = net
+        .pending_pairings
+        .get(&qr.pairing_ref)
+        .ok_or(ScanError::UnknownRef)?;
     if pending.noise_pub != qr.noise_pub {
-        return Err(ScanError::InvalidQr("the QR's noise key is not the one of the device that holds this ref".into()));
+        return Err(ScanError::InvalidQr(
+            "the QR's noise key is not the one of the device that holds this ref".into(),
+        ));
     }
     let conn = pending.conn.clone();
-    link_companion(&mut net, phone, &conn, qr.noise_pub, qr.identity_pub, &qr.adv_secret)
+    link_companion(
+        &mut net,
+        phone,
+        &conn,
+        qr.noise_pub,
+        qr.identity_pub,
+        &qr.adv_secret,
+    )
 }
 
 /// The phone links the companion on `conn` (QR or pairing code alike): a new device of the account,
@@ -94,7 +114,10 @@ pub(crate) fn link_companion(
     identity_pub: [u8; 32],
     adv_secret: &[u8],
 ) -> Result<Jid, ScanError> {
-    let acc = net.accounts.get_mut(phone).ok_or_else(|| ScanError::NoAccount(phone.to_string()))?;
+    let acc = net
+        .accounts
+        .get_mut(phone)
+        .ok_or_else(|| ScanError::NoAccount(phone.to_string()))?;
     let device = acc.next_device;
     acc.next_device += 1;
     let key_index = u32::from(device);
@@ -119,7 +142,8 @@ pub(crate) fn link_companion(
         device_signature: None,
     }
     .encode_to_vec();
-    let mut mac = Hmac::<Sha256>::new_from_slice(adv_secret).map_err(|e| anyhow!("HMAC key: {e}"))?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(adv_secret).map_err(|e| anyhow!("HMAC key: {e}"))?;
     mac.update(&signed);
     let container = wa::ADVSignedDeviceIdentityHMAC {
         details: Some(signed),
@@ -149,7 +173,13 @@ pub(crate) fn link_companion(
         },
     );
     let id = iq::new_id();
-    net.pairings_in_flight.insert(id.clone(), PairingInFlight { phone: phone.to_string(), device });
+    net.pairings_in_flight.insert(
+        id.clone(),
+        PairingInFlight {
+            phone: phone.to_string(),
+            device,
+        },
+    );
     net.pending_pairings.retain(|_, p| p.conn.id != conn.id);
 
     let success = NodeBuilder::new("iq")
@@ -162,17 +192,26 @@ pub(crate) fn link_companion(
                 NodeBuilder::new("device-identity").bytes(container).build(),
                 NodeBuilder::new("platform").attr("name", "android").build(),
                 NodeBuilder::new("biz").attr("name", name).build(),
-                NodeBuilder::new("device").attr("jid", pn.clone()).attr("lid", lid).build(),
+                NodeBuilder::new("device")
+                    .attr("jid", pn.clone())
+                    .attr("lid", lid)
+                    .build(),
             ])
             .build()])
         .build();
-    conn.tx.send(ConnCommand::Send(success)).map_err(|_| anyhow!("the device disconnected"))?;
+    conn.tx
+        .send(ConnCommand::Send(success))
+        .map_err(|_| anyhow!("the device disconnected"))?;
     Ok(pn)
 }
 
 /// The companion's answer to pair-success (an IQ result). Returns false if `node` is not one.
 pub(crate) fn complete(conn: &mut Conn, node: &Node) -> Result<bool> {
-    let id = node.attrs.get("id").map(|v| v.as_str().into_owned()).unwrap_or_default();
+    let id = node
+        .attrs
+        .get("id")
+        .map(|v| v.as_str().into_owned())
+        .unwrap_or_default();
     let Some(in_flight) = conn.core.lock_net().pairings_in_flight.remove(&id) else {
         return Ok(false);
     };
@@ -227,7 +266,9 @@ pub(crate) fn unlink(core: &Core, phone: &str, device: u16) -> Result<bool> {
     if let Some(conn) = net.conns.remove(&key) {
         let removed = NodeBuilder::new("stream:error")
             .attr("code", "401")
-            .children([NodeBuilder::new("conflict").attr("type", "device_removed").build()])
+            .children([NodeBuilder::new("conflict")
+                .attr("type", "device_removed")
+                .build()])
             .build();
         let _ = conn.tx.send(ConnCommand::Close(Some(removed)));
     }
@@ -253,12 +294,19 @@ fn notify_device_change(net: &mut Network, phone: &str, device: u16, op: &'stati
         .attr("type", "devices")
         .attr("id", iq::new_id())
         .attr("t", chrono::Utc::now().timestamp().to_string())
-        .children([NodeBuilder::new_dynamic(op.to_string()).children([dev.build(), key_index_list(acc)]).build()])
+        .children([NodeBuilder::new_dynamic(op.to_string())
+            .children([dev.build(), key_index_list(acc)])
+            .build()])
         .build();
     let targets: Vec<(String, u16)> = net
         .accounts
         .values()
-        .flat_map(|a| a.devices.values().filter(|d| d.linked).map(|d| (a.phone.clone(), d.id)))
+        .flat_map(|a| {
+            a.devices
+                .values()
+                .filter(|d| d.linked)
+                .map(|d| (a.phone.clone(), d.id))
+        })
         .filter(|(p, d)| !(p == phone && *d == device))
         .collect();
     for (p, d) in targets {

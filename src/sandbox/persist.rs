@@ -93,23 +93,32 @@ fn snapshot(net: &Network) -> Snapshot {
                         .signed_prekey
                         .as_ref()
                         .map(|s| (s.id, B64.encode(&s.public), B64.encode(&s.signature))),
-                    prekeys: d.prekeys.iter().map(|(id, k)| (*id, B64.encode(k))).collect(),
+                    prekeys: d
+                        .prekeys
+                        .iter()
+                        .map(|(id, k)| (*id, B64.encode(k)))
+                        .collect(),
                     linked_at: d.linked_at,
                 })
                 .collect(),
             inbox: a.inbox.clone(),
         })
         .collect();
-    Snapshot { version: 1, accounts }
+    Snapshot {
+        version: 1,
+        accounts,
+    }
 }
 
 fn restore_account(snap: AccountSnap) -> Result<Account> {
     let mut devices = BTreeMap::new();
     for d in snap.devices {
         let signed_prekey = match d.signed_prekey {
-            Some((id, public, signature)) => {
-                Some(SignedPreKey { id, public: B64.decode(public)?, signature: B64.decode(signature)? })
-            }
+            Some((id, public, signature)) => Some(SignedPreKey {
+                id,
+                public: B64.decode(public)?,
+                signature: B64.decode(signature)?,
+            }),
             None => None,
         };
         let prekeys = d
@@ -154,8 +163,10 @@ pub(crate) fn load(dir: &Path) -> Result<Network> {
     if !path.exists() {
         return Ok(net);
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let snap: Snapshot = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let snap: Snapshot =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     for acc in snap.accounts {
         let acc = restore_account(acc).with_context(|| format!("restoring {}", path.display()))?;
         net.lid_to_phone.insert(acc.lid.clone(), acc.phone.clone());
@@ -180,7 +191,8 @@ pub(crate) fn save(core: &Core, last: &mut String) -> Result<()> {
     let Some(dir) = core.data_dir.as_ref() else {
         return Ok(());
     };
-    let text = serde_json::to_string_pretty(&snapshot(&core.lock_net())).context("encoding sandbox state")?;
+    let text = serde_json::to_string_pretty(&snapshot(&core.lock_net()))
+        .context("encoding sandbox state")?;
     if text != *last {
         write_atomic(&dir.join(STATE_FILE), &text)?;
         *last = text;

@@ -10,15 +10,15 @@ use buffa::Message as _;
 use bytes::Bytes;
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
+use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
 use wacore::proto_helpers::MessageExt;
 use wacore::store::traits::DeviceStore;
 use wacore::store::{Device, InMemoryBackend};
 use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waproto::whatsapp as wa;
-use whatsapp_rust::bot::{Bot, BotHandle};
-use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
 use whatsapp_rust::Client;
+use whatsapp_rust::bot::{Bot, BotHandle};
 
 use super::core::Core;
 use super::engine::{NoHttpClient, SandboxRuntime};
@@ -47,34 +47,57 @@ struct InProcessTransport {
 #[async_trait::async_trait]
 impl Transport for InProcessTransport {
     async fn send(&self, data: Bytes) -> Result<()> {
-        let tx = self.to_server.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let tx = self
+            .to_server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let tx = tx.ok_or_else(|| anyhow!("transport disconnected"))?;
-        tx.send(data).await.map_err(|_| anyhow!("sandbox connection closed"))
+        tx.send(data)
+            .await
+            .map_err(|_| anyhow!("sandbox connection closed"))
     }
 
     async fn disconnect(&self) {
-        self.to_server.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.to_server
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }
 
 #[async_trait::async_trait]
 impl TransportFactory for InProcessTransportFactory {
-    async fn create_transport(&self) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
-        let core = self.core.upgrade().ok_or_else(|| anyhow!("sandbox stopped"))?;
+    async fn create_transport(
+        &self,
+    ) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
+        let core = self
+            .core
+            .upgrade()
+            .ok_or_else(|| anyhow!("sandbox stopped"))?;
         let (in_tx, in_rx) = mpsc::channel::<Bytes>(64);
         let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(64);
         let (ev_tx, ev_rx) = async_channel::unbounded();
-        core.rt.spawn(super::conn::serve(core.clone(), in_rx, out_tx));
+        core.rt
+            .spawn(super::conn::serve(core.clone(), in_rx, out_tx));
         let _ = ev_tx.send(TransportEvent::Connected).await;
         core.rt.spawn(async move {
             while let Some(chunk) = out_rx.recv().await {
-                if ev_tx.send(TransportEvent::DataReceived(chunk)).await.is_err() {
+                if ev_tx
+                    .send(TransportEvent::DataReceived(chunk))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
-            let _ = ev_tx.send(TransportEvent::Disconnected(DisconnectReason::StreamEnded)).await;
+            let _ = ev_tx
+                .send(TransportEvent::Disconnected(DisconnectReason::StreamEnded))
+                .await;
         });
-        let transport = InProcessTransport { to_server: std::sync::Mutex::new(Some(in_tx)) };
+        let transport = InProcessTransport {
+            to_server: std::sync::Mutex::new(Some(in_tx)),
+        };
         Ok((Arc::new(transport), ev_rx))
     }
 }
@@ -85,7 +108,10 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
     let mut device = Device::new();
     {
         let mut net = core.lock_net();
-        let acc = net.accounts.get_mut(phone).ok_or_else(|| anyhow!("no account {phone}"))?;
+        let acc = net
+            .accounts
+            .get_mut(phone)
+            .ok_or_else(|| anyhow!("no account {phone}"))?;
         // The phone's store starts empty (also after a restart): keys it uploaded before are gone,
         // so the server must not hand them out any more.
         if let Some(primary) = acc.devices.get_mut(&0) {
@@ -100,19 +126,28 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         device.push_name = acc.name.clone();
         device.account = Some(Arc::new(self_signed_identity(acc)?));
         // The signed prekey must be signed by the identity key it now carries.
-        let signature = super::certs::xeddsa_sign(&acc.identity.private_key, &device.signed_pre_key.public_key.serialize())?;
-        device.signed_pre_key_signature =
-            signature.try_into().map_err(|_| anyhow!("XEdDSA signature is not 64 bytes"))?;
+        let signature = super::certs::xeddsa_sign(
+            &acc.identity.private_key,
+            &device.signed_pre_key.public_key.serialize(),
+        )?;
+        device.signed_pre_key_signature = signature
+            .try_into()
+            .map_err(|_| anyhow!("XEdDSA signature is not 64 bytes"))?;
     }
     let backend = InMemoryBackend::new();
-    backend.save(&device).await.map_err(|e| anyhow!("saving phone store: {e}"))?;
+    backend
+        .save(&device)
+        .await
+        .map_err(|e| anyhow!("saving phone store: {e}"))?;
 
     let (connected_tx, mut connected_rx) = watch::channel(false);
     let owner = phone.to_string();
     let events_core = Arc::downgrade(&core);
     let bot = Bot::builder()
         .with_backend(backend)
-        .with_transport_factory(InProcessTransportFactory { core: Arc::downgrade(&core) })
+        .with_transport_factory(InProcessTransportFactory {
+            core: Arc::downgrade(&core),
+        })
         .with_http_client(NoHttpClient)
         .with_runtime(SandboxRuntime::new(core.rt.clone()))
         .with_version((2, 3000, 0))
@@ -141,7 +176,13 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .map_err(|e| anyhow!("building the phone client: {e}"))?;
     let handle = bot.spawn();
     let client = handle.client();
-    core.lock_phones().insert(phone.to_string(), PhoneClient { client, _bot: handle });
+    core.lock_phones().insert(
+        phone.to_string(),
+        PhoneClient {
+            client,
+            _bot: handle,
+        },
+    );
     tokio::time::timeout(PHONE_CONNECT_TIMEOUT, connected_rx.wait_for(|c| *c))
         .await
         .context("the phone did not come online in time")?
@@ -197,11 +238,19 @@ fn record_inbox(core: &Core, phone: &str, batch: &wacore::types::events::Message
 }
 
 fn phone_client(core: &Core, phone: &str) -> Result<Arc<Client>> {
-    core.lock_phones().get(phone).map(|p| p.client.clone()).ok_or_else(|| anyhow!("account {phone} has no phone online"))
+    core.lock_phones()
+        .get(phone)
+        .map(|p| p.client.clone())
+        .ok_or_else(|| anyhow!("account {phone} has no phone online"))
 }
 
 /// Sends `text` from the account's phone; returns the message id.
-pub(crate) async fn send_text(core: Arc<Core>, phone: String, to: Jid, text: String) -> Result<String> {
+pub(crate) async fn send_text(
+    core: Arc<Core>,
+    phone: String,
+    to: Jid,
+    text: String,
+) -> Result<String> {
     let client = phone_client(&core, &phone)?;
     let sent = core
         .rt
@@ -219,7 +268,11 @@ pub(crate) fn key_share_if_due(core: &Arc<Core>, phone: &str, device: u16) {
     let due = {
         let mut net = core.lock_net();
         let online = net.conns.contains_key(&(phone.to_string(), device));
-        match net.accounts.get_mut(phone).and_then(|a| a.devices.get_mut(&device)) {
+        match net
+            .accounts
+            .get_mut(phone)
+            .and_then(|a| a.devices.get_mut(&device))
+        {
             Some(d) if d.needs_key_share && d.signed_prekey.is_some() && online => {
                 d.needs_key_share = false;
                 true
@@ -247,7 +300,9 @@ fn key_share_message() -> wa::Message {
     let key_id: [u8; 6] = rng.r#gen();
     let key_data: [u8; 32] = rng.r#gen();
     let key = wa::message::AppStateSyncKey {
-        key_id: buffa::MessageField::some(wa::message::AppStateSyncKeyId { key_id: Some(key_id.to_vec()) }),
+        key_id: buffa::MessageField::some(wa::message::AppStateSyncKeyId {
+            key_id: Some(key_id.to_vec()),
+        }),
         key_data: buffa::MessageField::some(wa::message::AppStateSyncKeyData {
             key_data: Some(key_data.to_vec()),
             fingerprint: buffa::MessageField::some(wa::message::AppStateSyncKeyFingerprint {
@@ -261,7 +316,9 @@ fn key_share_message() -> wa::Message {
     wa::Message {
         protocol_message: buffa::MessageField::some(wa::message::ProtocolMessage {
             r#type: Some(wa::message::protocol_message::Type::AppStateSyncKeyShare),
-            app_state_sync_key_share: buffa::MessageField::some(wa::message::AppStateSyncKeyShare { keys: vec![key] }),
+            app_state_sync_key_share: buffa::MessageField::some(
+                wa::message::AppStateSyncKeyShare { keys: vec![key] },
+            ),
             ..Default::default()
         }),
         ..Default::default()

@@ -29,7 +29,11 @@ fn parse_key(node: &Node) -> Option<(u32, Vec<u8>)> {
 
 fn parse_signed(node: &Node) -> Option<SignedPreKey> {
     let (id, public) = parse_key(node)?;
-    Some(SignedPreKey { id, public, signature: child_bytes(node, "signature")?.to_vec() })
+    Some(SignedPreKey {
+        id,
+        public,
+        signature: child_bytes(node, "signature")?.to_vec(),
+    })
 }
 
 pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
@@ -45,7 +49,9 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         if let Some(reg) = child_bytes(node, "registration").filter(|b| b.len() == 4) {
             dev.registration_id = Some(u32::from_be_bytes([reg[0], reg[1], reg[2], reg[3]]));
         }
-        if let Some(identity) = child_bytes(node, "identity").and_then(|b| <[u8; 32]>::try_from(b).ok()) {
+        if let Some(identity) =
+            child_bytes(node, "identity").and_then(|b| <[u8; 32]>::try_from(b).ok())
+        {
             dev.identity_pub = identity;
         }
         let skey = node
@@ -66,8 +72,19 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         return Ok(result(node, vec![]));
     }
     if node.get_optional_child("count").is_some() {
-        let count = net.accounts.get(&phone).and_then(|a| a.devices.get(&device)).map_or(0, |d| d.prekeys.len());
-        return Ok(result(node, vec![NodeBuilder::new("count").attr("value", count.to_string()).build()]));
+        let count = net
+            .accounts
+            .get(&phone)
+            .and_then(|a| a.devices.get(&device))
+            .map_or(0, |d| d.prekeys.len());
+        return Ok(result(
+            node,
+            vec![
+                NodeBuilder::new("count")
+                    .attr("value", count.to_string())
+                    .build(),
+            ],
+        ));
     }
     if let Some(key) = node.get_optional_child("key") {
         let users: Vec<Node> = key
@@ -75,7 +92,10 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
             .filter_map(|u| u.attrs.get("jid").and_then(|j| j.to_jid()))
             .map(|jid| bundle(&mut net, &jid))
             .collect();
-        return Ok(result(node, vec![NodeBuilder::new("list").children(users).build()]));
+        return Ok(result(
+            node,
+            vec![NodeBuilder::new("list").children(users).build()],
+        ));
     }
     if node.get_optional_child("digest").is_some() {
         // An empty digest is accepted by clients as "nothing to compare".
@@ -89,22 +109,33 @@ fn bundle(net: &mut Network, jid: &Jid) -> Node {
     let not_found = |jid: &Jid| {
         NodeBuilder::new("user")
             .attr("jid", jid.clone())
-            .children([NodeBuilder::new("error").attr("code", "404").attr("text", "item-not-found").build()])
+            .children([NodeBuilder::new("error")
+                .attr("code", "404")
+                .attr("text", "item-not-found")
+                .build()])
             .build()
     };
     let Some(phone) = net.phone_of(jid) else {
         return not_found(jid);
     };
-    let Some(dev) = net.accounts.get_mut(&phone).and_then(|a| a.devices.get_mut(&jid.device)) else {
+    let Some(dev) = net
+        .accounts
+        .get_mut(&phone)
+        .and_then(|a| a.devices.get_mut(&jid.device))
+    else {
         return not_found(jid);
     };
     let (Some(reg), Some(skey)) = (dev.registration_id, dev.signed_prekey.clone()) else {
         return not_found(jid);
     };
     let mut children = vec![
-        NodeBuilder::new("registration").bytes(reg.to_be_bytes().to_vec()).build(),
+        NodeBuilder::new("registration")
+            .bytes(reg.to_be_bytes().to_vec())
+            .build(),
         NodeBuilder::new("type").bytes(vec![5u8]).build(),
-        NodeBuilder::new("identity").bytes(dev.identity_pub.to_vec()).build(),
+        NodeBuilder::new("identity")
+            .bytes(dev.identity_pub.to_vec())
+            .build(),
     ];
     if let Some((id, public)) = dev.prekeys.pop_front() {
         children.push(
@@ -126,7 +157,11 @@ fn bundle(net: &mut Network, jid: &Jid) -> Node {
             .build(),
     );
     if let Some(identity) = &dev.signed_identity {
-        children.push(NodeBuilder::new("device-identity").bytes(identity.clone()).build());
+        children.push(
+            NodeBuilder::new("device-identity")
+                .bytes(identity.clone())
+                .build(),
+        );
     }
     let mut user = NodeBuilder::new("user").attr("jid", jid.clone()).build();
     user.content = Some(NodeContent::Nodes(children));

@@ -22,7 +22,11 @@ fn sender_as_seen_by(net: &Network, phone: &str, device: u16, target: &Jid) -> O
     let acc = net.accounts.get(phone)?;
     let pn = acc.pn_jid().with_device(device);
     let lid = acc.lid_jid().with_device(device);
-    Some(if target.is_lid() { (lid, pn) } else { (pn, lid) })
+    Some(if target.is_lid() {
+        (lid, pn)
+    } else {
+        (pn, lid)
+    })
 }
 
 pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
@@ -34,7 +38,12 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
     let kind = attr(node, "type").unwrap_or_else(|| "text".into());
     let extra: Vec<Node> = node
         .children()
-        .map(|c| c.iter().filter(|n| n.tag == "device-identity").cloned().collect())
+        .map(|c| {
+            c.iter()
+                .filter(|n| n.tag == "device-identity")
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
 
     // (recipient JID, its <enc> nodes)
@@ -56,7 +65,11 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
 
     {
         let mut net = conn.core.lock_net();
-        let notify = net.accounts.get(&phone).map(|a| a.name.clone()).unwrap_or_default();
+        let notify = net
+            .accounts
+            .get(&phone)
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
         for (target, encs) in targets {
             let Some(target_phone) = net.phone_of(&target) else {
                 continue;
@@ -67,7 +80,11 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
             let Some((from, alt)) = sender_as_seen_by(&net, &phone, device, &target) else {
                 continue;
             };
-            let alt_key = if from.is_lid() { "sender_pn" } else { "sender_lid" };
+            let alt_key = if from.is_lid() {
+                "sender_pn"
+            } else {
+                "sender_lid"
+            };
             let mut b = NodeBuilder::new("message")
                 .attr("from", from)
                 .attr("id", id.clone())
@@ -88,7 +105,13 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
             out.content = Some(NodeContent::Nodes(children));
             net.deliver(&target_phone, target.device, out);
         }
-        net.remember_sender(id.clone(), SentBy { phone: phone.clone(), device });
+        net.remember_sender(
+            id.clone(),
+            SentBy {
+                phone: phone.clone(),
+                device,
+            },
+        );
     }
 
     let ack = NodeBuilder::new("ack")
@@ -109,7 +132,10 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
     let kind = attr(node, "type");
     let mut ids = vec![id.clone()];
     if let Some(list) = node.get_optional_child("list") {
-        ids.extend(list.get_children_by_tag("item").filter_map(|i| attr(i, "id")));
+        ids.extend(
+            list.get_children_by_tag("item")
+                .filter_map(|i| attr(i, "id")),
+        );
     }
 
     {
@@ -126,7 +152,12 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
             && let Some(to_phone) = net.phone_of(&to)
             && let Some(acc) = net.accounts.get(&to_phone)
         {
-            targets.extend(acc.devices.values().filter(|d| d.linked).map(|d| (to_phone.clone(), d.id)));
+            targets.extend(
+                acc.devices
+                    .values()
+                    .filter(|d| d.linked)
+                    .map(|d| (to_phone.clone(), d.id)),
+            );
         }
         targets.sort();
         targets.dedup();
@@ -135,7 +166,10 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
                 if target_phone == phone && target_device == device {
                     continue;
                 }
-                let mut b = NodeBuilder::new("receipt").attr("from", from.clone()).attr("id", id.clone()).attr("t", now());
+                let mut b = NodeBuilder::new("receipt")
+                    .attr("from", from.clone())
+                    .attr("id", id.clone())
+                    .attr("t", now());
                 if let Some(kind) = &kind {
                     b = b.attr("type", kind.clone());
                 }
@@ -149,7 +183,10 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
         }
     }
 
-    let mut ack = NodeBuilder::new("ack").attr("class", "receipt").attr("id", id).attr("from", to);
+    let mut ack = NodeBuilder::new("ack")
+        .attr("class", "receipt")
+        .attr("id", id)
+        .attr("from", to);
     if let Some(kind) = kind {
         ack = ack.attr("type", kind);
     }

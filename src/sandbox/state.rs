@@ -82,7 +82,9 @@ impl Account {
     /// WA's ADV `raw_id` names the account's identity epoch; any stable value works for clients,
     /// as long as device identities and key-index lists agree on it.
     pub fn raw_id(&self) -> u32 {
-        self.phone.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        self.phone
+            .bytes()
+            .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
     }
 }
 
@@ -164,7 +166,10 @@ impl Network {
     /// Finds the device that owns a Noise static key.
     pub fn device_by_noise(&self, noise_pub: &[u8; 32]) -> Option<(String, u16)> {
         self.accounts.values().find_map(|acc| {
-            acc.devices.values().find(|d| &d.noise_pub == noise_pub).map(|d| (acc.phone.clone(), d.id))
+            acc.devices
+                .values()
+                .find(|d| &d.noise_pub == noise_pub)
+                .map(|d| (acc.phone.clone(), d.id))
         })
     }
 

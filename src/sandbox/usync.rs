@@ -2,17 +2,19 @@
 
 use anyhow::{Result, anyhow};
 use buffa::Message as _;
-use waproto::whatsapp as wa;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
+use waproto::whatsapp as wa;
 
+use super::certs::xeddsa_sign;
 use super::conn::Conn;
 use super::iq::{attr, result};
-use super::certs::xeddsa_sign;
 use super::state::{Account, Network};
 
 pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
-    let usync = node.get_optional_child("usync").ok_or_else(|| anyhow!("usync IQ without <usync>"))?;
+    let usync = node
+        .get_optional_child("usync")
+        .ok_or_else(|| anyhow!("usync IQ without <usync>"))?;
     let protocols: Vec<String> = usync
         .get_optional_child("query")
         .and_then(|q| q.children())
@@ -21,7 +23,11 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
     let net = conn.core.lock_net();
     let users: Vec<Node> = usync
         .get_optional_child("list")
-        .map(|list| list.get_children_by_tag("user").filter_map(|u| user_result(&net, u, &protocols)).collect())
+        .map(|list| {
+            list.get_children_by_tag("user")
+                .filter_map(|u| user_result(&net, u, &protocols))
+                .collect()
+        })
         .unwrap_or_default();
     drop(net);
 
@@ -31,11 +37,15 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
             out = out.attr(key, v);
         }
     }
-    let result_protocols = protocols.iter().map(|p| NodeBuilder::new_dynamic(p.clone()).build());
+    let result_protocols = protocols
+        .iter()
+        .map(|p| NodeBuilder::new_dynamic(p.clone()).build());
     let out = out
         .attr("last", "true")
         .children([
-            NodeBuilder::new("result").children(result_protocols).build(),
+            NodeBuilder::new("result")
+                .children(result_protocols)
+                .build(),
             NodeBuilder::new("list").children(users).build(),
         ])
         .build();
@@ -47,7 +57,12 @@ const ADV_KEY_INDEX_LIST_PREFIX: [u8; 2] = [6, 2];
 
 /// `<key-index-list>`: the account-signed list of its companions' key indexes.
 pub(crate) fn key_index_list(acc: &Account) -> Node {
-    let valid: Vec<u32> = acc.devices.values().filter(|d| d.linked && d.id != 0).map(|d| d.key_index).collect();
+    let valid: Vec<u32> = acc
+        .devices
+        .values()
+        .filter(|d| d.linked && d.id != 0)
+        .map(|d| d.key_index)
+        .collect();
     let ts = chrono::Utc::now().timestamp() as u64;
     let details = wa::ADVKeyIndexList {
         raw_id: Some(acc.raw_id()),
@@ -61,8 +76,16 @@ pub(crate) fn key_index_list(acc: &Account) -> Node {
     to_sign.extend_from_slice(&details);
     // An unsigned list still parses; clients defer the signature check to the Noise channel.
     let account_signature = xeddsa_sign(&acc.identity.private_key, &to_sign).ok();
-    let signed = wa::ADVSignedKeyIndexList { details: Some(details), account_signature, ..Default::default() }.encode_to_vec();
-    NodeBuilder::new("key-index-list").attr("ts", ts.to_string()).bytes(signed).build()
+    let signed = wa::ADVSignedKeyIndexList {
+        details: Some(details),
+        account_signature,
+        ..Default::default()
+    }
+    .encode_to_vec();
+    NodeBuilder::new("key-index-list")
+        .attr("ts", ts.to_string())
+        .bytes(signed)
+        .build()
 }
 
 /// The phone number a `<contact>` query names (`+4915…` or digits).
@@ -121,8 +144,12 @@ fn user_result(net: &Network, user: &Node, protocols: &[String]) -> Option<Node>
                 children.push(b.build());
             }
             "contact" => {
-                let mut b = NodeBuilder::new("contact").attr("type", if acc.is_some() { "in" } else { "out" });
-                if let Some(c) = user.get_optional_child("contact").and_then(|c| c.content_as_string()) {
+                let mut b = NodeBuilder::new("contact")
+                    .attr("type", if acc.is_some() { "in" } else { "out" });
+                if let Some(c) = user
+                    .get_optional_child("contact")
+                    .and_then(|c| c.content_as_string())
+                {
                     b = b.string_content(c);
                 }
                 children.push(b.build());

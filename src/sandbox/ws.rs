@@ -14,9 +14,16 @@ use super::core::Core;
 /// Noise frames are at most 16 MiB (3-byte length).
 const MAX_WS_MESSAGE: usize = 16 * 1024 * 1024 + 16;
 
-pub(crate) async fn chat(req: HttpRequest, body: web::Payload, core: web::Data<Arc<Core>>) -> actix_web::Result<HttpResponse> {
+pub(crate) async fn chat(
+    req: HttpRequest,
+    body: web::Payload,
+    core: web::Data<Arc<Core>>,
+) -> actix_web::Result<HttpResponse> {
     let (response, mut session, stream) = actix_ws::handle(&req, body)?;
-    let mut stream = stream.max_frame_size(MAX_WS_MESSAGE).aggregate_continuations().max_continuation_size(MAX_WS_MESSAGE);
+    let mut stream = stream
+        .max_frame_size(MAX_WS_MESSAGE)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_WS_MESSAGE);
     let (in_tx, in_rx) = mpsc::channel::<Bytes>(64);
     let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(64);
     let core = core.get_ref().clone();

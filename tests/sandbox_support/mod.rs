@@ -7,15 +7,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use wacore::pair_code::PairCodeOptions;
 use wacore::proto_helpers::MessageExt;
 use wacore::store::InMemoryBackend;
 use wacore::store::traits::Backend;
 use wacore::types::events::Event;
 use wacore_binary::Jid;
-use waras::sandbox::engine::{NoHttpClient, WsTransportFactory};
 use waras::sandbox::SandboxHandle;
+use waras::sandbox::engine::{NoHttpClient, WsTransportFactory};
 use whatsapp_rust::TokioRuntime;
-use wacore::pair_code::PairCodeOptions;
 use whatsapp_rust::bot::{Bot, BotHandle};
 
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -40,11 +40,18 @@ impl Companion {
 
     /// A fresh companion that asks to be linked to `phone` with a pairing code.
     pub async fn connect_for_code(sandbox: &SandboxHandle, phone: &str) -> Companion {
-        let options = PairCodeOptions { phone_number: phone.to_string(), ..Default::default() };
+        let options = PairCodeOptions {
+            phone_number: phone.to_string(),
+            ..Default::default()
+        };
         Self::build(sandbox, Arc::new(InMemoryBackend::new()), Some(options)).await
     }
 
-    async fn build(sandbox: &SandboxHandle, store: Arc<dyn Backend>, code: Option<PairCodeOptions>) -> Companion {
+    async fn build(
+        sandbox: &SandboxHandle,
+        store: Arc<dyn Backend>,
+        code: Option<PairCodeOptions>,
+    ) -> Companion {
         let (tx, events) = mpsc::unbounded_channel();
         let mut builder = Bot::builder()
             .with_backend_arc(store.clone())
@@ -61,16 +68,27 @@ impl Companion {
         if let Some(options) = code {
             builder = builder.with_pair_code(options);
         }
-        let bot = builder
-            .build()
-            .await
-            .expect("build companion");
-        Companion { bot: bot.spawn(), events, backlog: Vec::new(), store }
+        let bot = builder.build().await.expect("build companion");
+        Companion {
+            bot: bot.spawn(),
+            events,
+            backlog: Vec::new(),
+            store,
+        }
     }
 
     /// Waits for the first event `pick` accepts, including events that arrived earlier.
-    pub async fn wait_for<T>(&mut self, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-        if let Some((i, found)) = self.backlog.iter().enumerate().find_map(|(i, e)| pick(e).map(|f| (i, f))) {
+    pub async fn wait_for<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> T {
+        if let Some((i, found)) = self
+            .backlog
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| pick(e).map(|f| (i, f)))
+        {
             self.backlog.remove(i);
             return found;
         }
@@ -96,7 +114,10 @@ impl Companion {
     }
 
     pub async fn connected(&mut self) {
-        self.wait_for("Connected", |e| matches!(e, Event::Connected(_)).then_some(())).await
+        self.wait_for("Connected", |e| {
+            matches!(e, Event::Connected(_)).then_some(())
+        })
+        .await
     }
 
     pub async fn text(&mut self, expected: &str) -> (String, Jid) {
@@ -132,18 +153,32 @@ impl Admin {
             .send_json(&body)
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        let json = resp.json::<Value>().limit(1 << 20).await.unwrap_or(Value::Null);
+        let json = resp
+            .json::<Value>()
+            .limit(1 << 20)
+            .await
+            .unwrap_or(Value::Null);
         (resp.status().as_u16(), json)
     }
 
     pub async fn get(&self, path: &str) -> Value {
-        let mut resp = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let mut resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
-        resp.json::<Value>().limit(1 << 20).await.expect("json body")
+        resp.json::<Value>()
+            .limit(1 << 20)
+            .await
+            .expect("json body")
     }
 
     pub async fn create_account(&self, phone: &str, name: &str) -> Value {
-        let (status, body) = self.post("/accounts", json!({ "phone": phone, "name": name })).await;
+        let (status, body) = self
+            .post("/accounts", json!({ "phone": phone, "name": name }))
+            .await;
         assert_eq!(status, 201, "create account: {body}");
         body
     }
@@ -152,13 +187,18 @@ impl Admin {
     pub async fn link(&self, sandbox: &SandboxHandle, phone: &str) -> Companion {
         let mut companion = Companion::connect(sandbox).await;
         let qr = companion.qr().await;
-        let (status, body) = self.post(&format!("/accounts/{phone}/scan"), json!({ "qr": qr })).await;
+        let (status, body) = self
+            .post(&format!("/accounts/{phone}/scan"), json!({ "qr": qr }))
+            .await;
         assert_eq!(status, 200, "scan: {body}");
         let scanned = Instant::now();
         companion.connected().await;
         let took = scanned.elapsed();
         eprintln!("linked a companion to {phone} in {took:?} after the scan");
-        assert!(took < Duration::from_secs(2), "linking {phone} took {took:?} after the scan");
+        assert!(
+            took < Duration::from_secs(2),
+            "linking {phone} took {took:?} after the scan"
+        );
         companion
     }
 
@@ -167,20 +207,28 @@ impl Admin {
         let deadline = Instant::now() + EVENT_TIMEOUT;
         loop {
             let inbox = self.get(&format!("/accounts/{phone}/messages")).await;
-            if let Some(m) = inbox.as_array().and_then(|a| a.iter().find(|m| m["text"] == text)) {
+            if let Some(m) = inbox
+                .as_array()
+                .and_then(|a| a.iter().find(|m| m["text"] == text))
+            {
                 return m.clone();
             }
-            assert!(Instant::now() < deadline, "phone {phone} never received {text:?}; inbox: {inbox}");
+            assert!(
+                Instant::now() < deadline,
+                "phone {phone} never received {text:?}; inbox: {inbox}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }
 
-
 impl Admin {
     pub fn new(sandbox: &SandboxHandle) -> Admin {
         let _ = env_logger::builder().is_test(true).try_init();
-        Admin { http: awc::Client::default(), base: sandbox.admin_url() }
+        Admin {
+            http: awc::Client::default(),
+            base: sandbox.admin_url(),
+        }
     }
 
     /// Polls the device list until `device` of `phone` is (or is not) online.
@@ -188,17 +236,28 @@ impl Admin {
         let deadline = Instant::now() + EVENT_TIMEOUT;
         loop {
             let devices = self.get(&format!("/accounts/{phone}/devices")).await;
-            let found = devices.as_array().and_then(|d| d.iter().find(|d| d["device"] == device)).cloned();
+            let found = devices
+                .as_array()
+                .and_then(|d| d.iter().find(|d| d["device"] == device))
+                .cloned();
             if found.is_some_and(|d| d["online"] == online) {
                 return;
             }
-            assert!(Instant::now() < deadline, "{phone}:{device} never became online={online}: {devices}");
+            assert!(
+                Instant::now() < deadline,
+                "{phone}:{device} never became online={online}: {devices}"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
     pub async fn delete(&self, path: &str) -> u16 {
-        let resp = self.http.delete(format!("{}{path}", self.base)).send().await.expect("DELETE");
+        let resp = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("DELETE");
         resp.status().as_u16()
     }
 }
