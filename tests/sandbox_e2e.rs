@@ -5,6 +5,7 @@
 mod sandbox_support;
 
 use serde_json::{Value, json};
+use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waras::sandbox::{self, SandboxConfig};
 
@@ -86,6 +87,29 @@ async fn two_companions_link_and_exchange_messages() {
         .expect("send from B");
     admin.phone_received("15550000001", "reply from B").await;
     b.receipt_for(&sent.message_id).await;
+
+    // Presence and typing travel too.
+    b.bot
+        .client()
+        .presence()
+        .subscribe(Jid::pn("15550000001"))
+        .await
+        .expect("subscribe");
+    b.wait_for("A's presence", |e| match e {
+        Event::Presence(p) if p.from.user == "15550000001" => Some(()),
+        _ => None,
+    })
+    .await;
+    a.bot
+        .client()
+        .chatstate()
+        .send_composing(&Jid::pn("15550000002"))
+        .await
+        .expect("composing");
+    b.wait_for("A typing", |e| {
+        matches!(e, Event::ChatPresence(_)).then_some(())
+    })
+    .await;
 
     sandbox.stop().await;
 }

@@ -242,13 +242,15 @@ impl Conn {
             "iq" => iq::handle(self, node).await,
             "message" => relay::message(self, &node).await,
             "receipt" => relay::receipt(self, &node).await,
+            "presence" => relay::presence(self, &node).await,
+            "chatstate" => relay::chatstate(self, &node).await,
             "ack" => {
                 if let (Ok(key), Some(id)) = (self.device(), iq::attr(&node, "id")) {
                     self.core.lock_net().acknowledged(&key, &[id]);
                 }
                 Ok(())
             }
-            // Acks of what we delivered, presence and chat state need no answer from the sandbox.
+            // `ib` (unified session, …) and anything else needs no answer from the sandbox.
             _ => Ok(()),
         }
     }

@@ -192,3 +192,90 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
     }
     conn.send(&ack.build()).await
 }
+
+fn presence_node(net: &Network, phone: &str) -> Option<Node> {
+    let acc = net.accounts.get(phone)?;
+    let kind = if net.available.contains(phone) {
+        "available"
+    } else {
+        "unavailable"
+    };
+    Some(
+        NodeBuilder::new("presence")
+            .attr("from", acc.pn_jid())
+            .attr("type", kind)
+            .build(),
+    )
+}
+
+/// `<presence type="available|unavailable">` updates the account's state for its subscribers;
+/// `<presence type="subscribe" to>` subscribes and answers with the current state.
+pub(crate) async fn presence(conn: &mut Conn, node: &Node) -> Result<()> {
+    let (phone, device) = conn.device()?;
+    let kind = attr(node, "type").unwrap_or_else(|| "available".into());
+    let mut net = conn.core.lock_net();
+    match kind.as_str() {
+        "available" | "unavailable" => {
+            let changed = if kind == "available" {
+                net.available.insert(phone.clone())
+            } else {
+                net.available.remove(&phone)
+            };
+            if changed && let Some(update) = presence_node(&net, &phone) {
+                let subscribers: Vec<(String, u16)> = net
+                    .presence_subscribers
+                    .get(&phone)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default();
+                for (p, d) in subscribers {
+                    net.deliver_live(&p, d, update.clone());
+                }
+            }
+        }
+        "subscribe" => {
+            if let Some(target) = jid_attr(node, "to").and_then(|j| net.phone_of(&j)) {
+                net.presence_subscribers
+                    .entry(target.clone())
+                    .or_default()
+                    .insert((phone.clone(), device));
+                if let Some(current) = presence_node(&net, &target) {
+                    net.deliver_live(&phone, device, current);
+                }
+            }
+        }
+        "unsubscribe" => {
+            if let Some(target) = jid_attr(node, "to").and_then(|j| net.phone_of(&j))
+                && let Some(subs) = net.presence_subscribers.get_mut(&target)
+            {
+                subs.remove(&(phone, device));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Typing and recording indicators go to the recipient account's online devices.
+pub(crate) async fn chatstate(conn: &mut Conn, node: &Node) -> Result<()> {
+    let (phone, _) = conn.device()?;
+    let Some(to) = jid_attr(node, "to") else {
+        return Ok(());
+    };
+    let net = conn.core.lock_net();
+    let (Some(target), Some(sender)) = (net.phone_of(&to), net.accounts.get(&phone)) else {
+        return Ok(());
+    };
+    let from = if to.is_lid() {
+        sender.lid_jid()
+    } else {
+        sender.pn_jid()
+    };
+    let mut out = NodeBuilder::new("chatstate").attr("from", from).build();
+    out.content = node.content.clone();
+    if let Some(acc) = net.accounts.get(&target) {
+        for d in acc.devices.values().filter(|d| d.linked) {
+            net.deliver_live(&target, d.id, out.clone());
+        }
+    }
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! The simulated network's state: accounts, their devices and keys, live connections and the
 //! pairings waiting for a phone. One lock guards it all; nothing awaits while holding it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -129,6 +129,10 @@ pub(crate) struct Network {
     /// Insertion order of `sent`, to forget the oldest senders first.
     sent_order: VecDeque<String>,
     pub next_conn_id: u64,
+    /// Accounts whose devices last said they are available.
+    pub available: HashSet<String>,
+    /// Devices subscribed to an account's presence, by the account watched.
+    pub presence_subscribers: HashMap<String, HashSet<(String, u16)>>,
 }
 
 /// How many message senders the network remembers for routing receipts.
@@ -186,6 +190,13 @@ impl Network {
         queue.push_back(node);
         if queue.len() > MAX_OFFLINE_PER_DEVICE {
             queue.pop_front();
+        }
+    }
+
+    /// Sends a node only if the device is online: presence and typing are not worth queueing.
+    pub fn deliver_live(&self, phone: &str, device: u16, node: Node) {
+        if let Some(conn) = self.conns.get(&(phone.to_string(), device)) {
+            let _ = conn.tx.send(ConnCommand::Send(node));
         }
     }
 
