@@ -135,3 +135,27 @@ async fn scanning_an_unknown_qr_is_a_client_error() {
     assert_eq!(status, 404);
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn the_admin_scope_mounts_in_another_app() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let app = actix_web::test::init_service(
+        actix_web::App::new().service(sandbox::admin_scope(&sandbox)),
+    )
+    .await;
+    let req = actix_web::test::TestRequest::get()
+        .uri("/sandbox/info")
+        .to_request();
+    let info: Value = actix_web::test::call_and_read_body_json(&app, req).await;
+    assert_eq!(info["ws_url"], sandbox.ws_url());
+
+    let req = actix_web::test::TestRequest::post()
+        .uri("/sandbox/accounts")
+        .set_json(json!({ "phone": "12" }))
+        .to_request();
+    let resp = actix_web::test::call_service(&app, req).await;
+    assert_eq!(resp.status(), 400);
+    sandbox.stop().await;
+}

@@ -254,6 +254,13 @@ async fn send_message(
         ));
     }
     let to = parse_recipient(&body.to)?;
+    if state.core.lock_net().phone_of(&to).is_none() {
+        return Err(AdminError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{to} is not on the sandbox network"),
+        ));
+    }
     let id = phone::send_text(state.core.clone(), phone, to.clone(), body.text)
         .await
         .map_err(AdminError::internal)?;

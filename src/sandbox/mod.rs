@@ -62,12 +62,24 @@ impl Default for SandboxConfig {
 }
 
 /// A running sandbox. Dropping it without `stop()` leaves the HTTP server running until the
-/// actix System ends, but shuts the sandbox's own runtime down.
+/// actix System ends, but shuts the sandbox's own runtime down. Clones share one sandbox (the
+/// service can keep one to mount `admin_scope` in each worker); the runtime goes when the last
+/// clone does, or at `stop()`.
+#[derive(Clone)]
 pub struct SandboxHandle {
     addr: SocketAddr,
     core: Arc<Core>,
     server: actix_web::dev::ServerHandle,
-    runtime: Arc<Mutex<Option<tokio::runtime::Runtime>>>,
+    runtime: Arc<RuntimeGuard>,
+}
+
+/// Owns the sandbox runtime; shutting it down on drop.
+struct RuntimeGuard(Mutex<Option<tokio::runtime::Runtime>>);
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        shutdown_runtime(&self.0);
+    }
 }
 
 impl SandboxHandle {
@@ -104,14 +116,8 @@ impl SandboxHandle {
             log::warn!("sandbox: saving state at stop failed: {e:#}");
         }
         self.core.lock_phones().clear();
-        shutdown_runtime(&self.runtime);
+        shutdown_runtime(&self.runtime.0);
         self.server.stop(true).await;
-    }
-}
-
-impl Drop for SandboxHandle {
-    fn drop(&mut self) {
-        shutdown_runtime(&self.runtime);
     }
 }
 
@@ -170,7 +176,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     if core.data_dir.is_some() {
         runtime.spawn(persist::run_saver(Arc::downgrade(&core)));
     }
-    let runtime = Arc::new(Mutex::new(Some(runtime)));
+    let runtime = Arc::new(RuntimeGuard(Mutex::new(Some(runtime))));
 
     let scope_core = core.clone();
     let server = HttpServer::new(move || {
