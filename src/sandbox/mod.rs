@@ -1,9 +1,23 @@
 //! The sandbox: a WhatsApp Web server simulator on loopback (DESIGN.md, "The sandbox").
 //!
-//! Real WhatsApp Web clients connect to `ws://…/ws/chat`, complete the Noise handshake against a
-//! certificate chain signed by the sandbox's root key, link to simulated accounts by QR, log in,
-//! and exchange end-to-end encrypted messages with each other and with the accounts' phones
-//! (engine clients running in-process). The admin API (`admin_scope`) acts as those people.
+//! Real WhatsApp Web clients connect to `ws://…/ws/chat`, complete the Noise handshake (XX, IK,
+//! XXfallback) against a certificate chain signed by the sandbox's root key, link to simulated
+//! accounts by QR or pairing code, log in, and exchange end-to-end encrypted messages, receipts,
+//! presence and typing with each other and with the accounts' phones. Each account's phone
+//! (device 0) is an engine client running in-process, so it really encrypts and decrypts.
+//!
+//! Admin API (`admin_scope`, mounted at `/sandbox` on the sandbox's own port):
+//! - `GET /sandbox/info` → `{"ws_url","root_public_key"}`
+//! - `POST /sandbox/accounts {"phone"?,"name"?}` → 201 `{"phone","lid","name"}`; `GET /sandbox/accounts`
+//! - `POST /sandbox/accounts/{phone}/scan {"qr"}` → `{"device","jid"}`
+//! - `POST /sandbox/accounts/{phone}/link-code {"code"}` → 202
+//! - `GET /sandbox/accounts/{phone}/devices`; `DELETE /sandbox/accounts/{phone}/devices/{device}` → 204
+//! - `POST /sandbox/accounts/{phone}/messages {"to","text"}` → 202 `{"id","to"}`
+//! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","text","timestamp"}]`
+//! - `POST /sandbox/faults {"kind":"drop"|"refuse"|"delay","phone"?,"seconds"?}` → 202
+//!
+//! Not simulated yet: groups, media upload/download (media_conn is answered, nothing serves it),
+//! profiles and pictures, app-state content (collections are always empty at version 0).
 //!
 //! Engine clients only accept the sandbox's certificate chain with the engine's
 //! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
