@@ -247,3 +247,34 @@ async fn refused_logins_recover_when_the_fault_ends() {
     assert_eq!(status, 400, "{body}");
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn many_companions_link_at_once_and_message_in_a_ring() {
+    const N: usize = 8;
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    let phones: Vec<String> = (0..N).map(|i| format!("155500001{i:02}")).collect();
+    futures_util::future::join_all(phones.iter().map(|p| admin.create_account(p, "Ring"))).await;
+    let mut companions =
+        futures_util::future::join_all(phones.iter().map(|p| admin.link(&sandbox, p))).await;
+
+    for i in 0..N {
+        let to = Jid::pn(phones[(i + 1) % N].as_str());
+        companions[i]
+            .bot
+            .client()
+            .send_text(to, format!("ring {i}"))
+            .await
+            .expect("send");
+    }
+    for i in 0..N {
+        let from = (i + N - 1) % N;
+        companions[i].text(&format!("ring {from}")).await;
+        admin
+            .phone_received(&phones[i], &format!("ring {from}"))
+            .await;
+    }
+    sandbox.stop().await;
+}
