@@ -159,3 +159,63 @@ async fn the_admin_scope_mounts_in_another_app() {
     assert_eq!(resp.status(), 400);
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn a_group_message_reaches_every_member_device() {
+    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    for (phone, name) in [
+        ("15550000071", "Ann"),
+        ("15550000072", "Ben"),
+        ("15550000073", "Cat"),
+    ] {
+        admin.create_account(phone, name).await;
+    }
+    let mut a = admin.link(&sandbox, "15550000071").await;
+    let mut b = admin.link(&sandbox, "15550000072").await;
+
+    let options = GroupCreateOptions::builder()
+        .subject("Sandbox crew")
+        .participants(vec![
+            GroupParticipantOptions::from_phone(Jid::pn("15550000072")),
+            GroupParticipantOptions::from_phone(Jid::pn("15550000073")),
+        ])
+        .build();
+    let group = a
+        .bot
+        .client()
+        .groups()
+        .create_group(options)
+        .await
+        .expect("create group");
+    assert_eq!(group.metadata.subject, "Sandbox crew");
+    assert_eq!(group.metadata.participants.len(), 3);
+
+    let sent = a
+        .bot
+        .client()
+        .send_text(group.metadata.id.clone(), "hello group")
+        .await
+        .expect("send to group");
+    let (_, sender) = b.text("hello group").await;
+    assert_eq!(sender.user, "15550000071");
+    let on_phone = admin.phone_received("15550000073", "hello group").await;
+    assert_eq!(on_phone["chat"], group.metadata.id.to_string());
+    assert_eq!(on_phone["from"], "15550000071@s.whatsapp.net");
+    admin.phone_received("15550000072", "hello group").await;
+    a.receipt_for(&sent.message_id).await;
+
+    // And back from a member who has never sent to the group before.
+    b.bot
+        .client()
+        .send_text(group.metadata.id.clone(), "hi all")
+        .await
+        .expect("reply to group");
+    a.text("hi all").await;
+    admin.phone_received("15550000073", "hi all").await;
+    sandbox.stop().await;
+}

@@ -82,6 +82,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
     let reply = match (xmlns.as_str(), first.as_str()) {
         ("encrypt", _) => prekeys::handle(conn, &node)?,
         ("usync", _) => usync::handle(conn, &node)?,
+        ("w:g2", _) => super::groups::handle(conn, &node)?,
         ("passive", "active") => {
             let reply = result(&node, vec![]);
             conn.send(&reply).await?;

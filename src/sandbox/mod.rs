@@ -16,7 +16,10 @@
 //! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","text","timestamp"}]`
 //! - `POST /sandbox/faults {"kind":"drop"|"refuse"|"delay","phone"?,"seconds"?}` → 202
 //!
-//! Not simulated yet: groups, media upload/download (media_conn is answered, nothing serves it),
+//! Groups: create, metadata query, participating list, and sender-key group messages with
+//! receipts (no admin endpoints, no membership changes or group notifications yet).
+//!
+//! Not simulated yet: media upload/download (media_conn is answered, nothing serves it),
 //! profiles and pictures, app-state content (collections are always empty at version 0).
 //!
 //! Engine clients only accept the sandbox's certificate chain with the engine's
@@ -28,6 +31,7 @@ mod certs;
 mod conn;
 mod core;
 pub mod engine;
+mod groups;
 mod iq;
 mod linkcode;
 mod noise;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use wacore_libsignal::protocol::{KeyPair, PrivateKey};
 
 use super::core::Core;
+use super::groups::Group;
 use super::state::{Account, DeviceRecord, Network, ReceivedMessage, SignedPreKey};
 
 const STATE_FILE: &str = "sandbox-state.json";
@@ -24,6 +25,8 @@ const SAVE_INTERVAL: Duration = Duration::from_millis(500);
 struct Snapshot {
     version: u32,
     accounts: Vec<AccountSnap>,
+    #[serde(default)]
+    groups: Vec<Group>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -107,6 +110,7 @@ fn snapshot(net: &Network) -> Snapshot {
     Snapshot {
         version: 1,
         accounts,
+        groups: net.groups.values().cloned().collect(),
     }
 }
 
@@ -171,6 +175,9 @@ pub(crate) fn load(dir: &Path) -> Result<Network> {
         let acc = restore_account(acc).with_context(|| format!("restoring {}", path.display()))?;
         net.lid_to_phone.insert(acc.lid.clone(), acc.phone.clone());
         net.accounts.insert(acc.phone.clone(), acc);
+    }
+    for group in snap.groups {
+        net.groups.insert(group.id.clone(), group);
     }
     Ok(net)
 }

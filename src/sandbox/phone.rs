@@ -231,6 +231,11 @@ fn record_inbox(core: &Core, phone: &str, batch: &wacore::types::events::Message
         acc.inbox.push(ReceivedMessage {
             id: msg.info.id.clone(),
             from: from.to_string(),
+            chat: if src.is_group {
+                src.chat.to_string()
+            } else {
+                from.to_string()
+            },
             text: text.to_string(),
             timestamp: msg.info.timestamp.timestamp(),
         });

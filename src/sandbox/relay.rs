@@ -2,8 +2,10 @@
 //! to that device, acks the sender, and routes receipts back to the device that sent the message.
 
 use anyhow::Result;
+use std::collections::HashMap;
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::{Jid, Node, NodeContent};
+
+use wacore_binary::{Jid, Node, NodeContent, Server};
 
 use super::conn::Conn;
 use super::iq::attr;
@@ -36,6 +38,9 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
         return Ok(());
     };
     let kind = attr(node, "type").unwrap_or_else(|| "text".into());
+    if to.server == Server::Group {
+        return group_message(conn, node, to, id, kind).await;
+    }
     let extra: Vec<Node> = node
         .children()
         .map(|c| {
@@ -123,6 +128,101 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
     conn.send(&ack).await
 }
 
+/// A group message: the sender-key ciphertext (`skmsg`) goes to every member device, each with
+/// the pairwise `<enc>` (carrying the sender key) the sender addressed to it, if any.
+async fn group_message(
+    conn: &mut Conn,
+    node: &Node,
+    group: Jid,
+    id: String,
+    kind: String,
+) -> Result<()> {
+    let (phone, device) = conn.device()?;
+    let children_where = |pred: &dyn Fn(&Node) -> bool| -> Vec<Node> {
+        node.children()
+            .map(|c| c.iter().filter(|n| pred(n)).cloned().collect())
+            .unwrap_or_default()
+    };
+    let extra = children_where(&|n| n.tag == "device-identity");
+    let shared = children_where(&|n| n.tag == "enc");
+    let mut ack = NodeBuilder::new("ack")
+        .attr("class", "message")
+        .attr("id", id.clone())
+        .attr("from", group.clone());
+    {
+        let mut net = conn.core.lock_net();
+        let mut pairwise: HashMap<(String, u16), Vec<Node>> = HashMap::new();
+        if let Some(participants) = node.get_optional_child("participants") {
+            for to_node in participants.get_children_by_tag("to") {
+                if let (Some(jid), Some(children)) = (jid_attr(to_node, "jid"), to_node.children())
+                    && let Some(p) = net.phone_of(&jid)
+                {
+                    pairwise
+                        .entry((p, jid.device))
+                        .or_default()
+                        .extend(children.iter().cloned());
+                }
+            }
+        }
+        let members = net
+            .groups
+            .get(group.user.as_str())
+            .filter(|g| g.members.contains(&phone))
+            .map(|g| g.members.clone());
+        match (members, net.accounts.get(&phone)) {
+            (Some(members), Some(sender)) => {
+                let sender_pn = sender.pn_jid().with_device(device);
+                let sender_lid = sender.lid_jid().with_device(device);
+                let notify = sender.name.clone();
+                let mut targets = Vec::new();
+                for member in &members {
+                    if let Some(acc) = net.accounts.get(member) {
+                        targets.extend(
+                            acc.devices
+                                .values()
+                                .filter(|d| d.linked)
+                                .map(|d| (member.clone(), d.id)),
+                        );
+                    }
+                }
+                for (member, dev) in targets {
+                    if member == phone && dev == device {
+                        continue;
+                    }
+                    let mut children = pairwise.remove(&(member.clone(), dev)).unwrap_or_default();
+                    children.extend(shared.iter().cloned());
+                    if children.is_empty() {
+                        continue;
+                    }
+                    children.extend(extra.iter().cloned());
+                    let mut out = NodeBuilder::new("message")
+                        .attr("from", group.clone())
+                        .attr("participant", sender_pn.clone())
+                        .attr("participant_lid", sender_lid.clone())
+                        .attr("addressing_mode", "pn")
+                        .attr("id", id.clone())
+                        .attr("t", now())
+                        .attr("type", kind.clone())
+                        .attr("notify", notify.clone())
+                        .build();
+                    out.content = Some(NodeContent::Nodes(children));
+                    net.deliver(&member, dev, out);
+                }
+                net.remember_sender(
+                    id.clone(),
+                    SentBy {
+                        phone: phone.clone(),
+                        device,
+                    },
+                );
+            }
+            // Not a group this account is in: refuse like the server does.
+            _ => ack = ack.attr("error", "403"),
+        }
+    }
+    conn.send(&ack.attr("t", now()).build()).await
+}
+
 pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
     let (phone, device) = conn.device()?;
     let id = attr(node, "id").unwrap_or_default();
@@ -161,7 +261,15 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
         }
         targets.sort();
         targets.dedup();
-        if let Some((from, _)) = sender_as_seen_by(&net, &phone, device, &to) {
+        // In a group the receipt comes "from" the group, naming the member device as participant.
+        let seen = if to.server == Server::Group {
+            net.accounts
+                .get(&phone)
+                .map(|a| (to.clone(), Some(a.pn_jid().with_device(device))))
+        } else {
+            sender_as_seen_by(&net, &phone, device, &to).map(|(from, _)| (from, None))
+        };
+        if let Some((from, participant)) = seen {
             for (target_phone, target_device) in targets {
                 if target_phone == phone && target_device == device {
                     continue;
@@ -173,7 +281,9 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
                 if let Some(kind) = &kind {
                     b = b.attr("type", kind.clone());
                 }
-                if target_phone == phone {
+                if let Some(participant) = &participant {
+                    b = b.attr("participant", participant.clone());
+                } else if target_phone == phone {
                     b = b.attr("recipient", to.clone());
                 }
                 let mut out = b.build();

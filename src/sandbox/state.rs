@@ -55,6 +55,9 @@ pub(crate) struct DeviceRecord {
 pub struct ReceivedMessage {
     pub id: String,
     pub from: String,
+    /// The conversation: the sender for a direct message, the group for a group message.
+    #[serde(default)]
+    pub chat: String,
     pub text: String,
     pub timestamp: i64,
 }
@@ -129,6 +132,8 @@ pub(crate) struct Network {
     /// Insertion order of `sent`, to forget the oldest senders first.
     sent_order: VecDeque<String>,
     pub next_conn_id: u64,
+    /// Groups by the user part of their JID.
+    pub groups: BTreeMap<String, super::groups::Group>,
     /// Accounts whose devices last said they are available.
     pub available: HashSet<String>,
     /// Devices subscribed to an account's presence, by the account watched.
