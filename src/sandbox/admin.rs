@@ -14,7 +14,7 @@ use super::accounts::{self, AccountError, normalize_phone};
 use super::core::{Core, Fault, FaultKind};
 use super::pairing::{self, ScanError};
 use super::state::ConnCommand;
-use super::{SandboxHandle, linkcode, phone};
+use super::{SandboxHandle, groups, linkcode, phone};
 
 /// Fault duration when the request names none.
 const DEFAULT_FAULT_SECS: u64 = 30;
@@ -129,6 +129,8 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
             "/accounts/{phone}/messages",
             web::get().to(received_messages),
         )
+        .route("/accounts/{phone}/groups", web::post().to(create_group))
+        .route("/accounts/{phone}/groups", web::get().to(list_groups))
         .route("/faults", web::post().to(fault))
 }
 
@@ -230,6 +232,45 @@ struct Outgoing {
     text: String,
 }
 
+#[derive(Deserialize)]
+struct NewGroup {
+    subject: String,
+    participants: Vec<String>,
+}
+
+async fn create_group(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+    body: web::Json<NewGroup>,
+) -> Result<HttpResponse> {
+    let phone = known_phone(&state.core, &path)?;
+    let body = body.into_inner();
+    if body.subject.trim().is_empty() || body.subject.len() > 100 {
+        return Err(AdminError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "subject must be 1..100 bytes",
+        ));
+    }
+    let members = body
+        .participants
+        .iter()
+        .map(|p| known_phone(&state.core, p))
+        .collect::<Result<Vec<_>>>()?;
+    let group = phone::create_group(state.core.clone(), phone, body.subject, members)
+        .await
+        .map_err(AdminError::internal)?;
+    Ok(HttpResponse::Created().json(group))
+}
+
+async fn list_groups(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse> {
+    let phone = known_phone(&state.core, &path)?;
+    Ok(HttpResponse::Ok().json(groups::of_account(&state.core, &phone)))
+}
+
 fn parse_recipient(raw: &str) -> Result<Jid> {
     if raw.contains('@') {
         return raw.parse::<Jid>().map(|j| j.to_non_ad()).map_err(|_| {
@@ -254,7 +295,14 @@ async fn send_message(
         ));
     }
     let to = parse_recipient(&body.to)?;
-    if state.core.lock_net().phone_of(&to).is_none() {
+    let known = {
+        let net = state.core.lock_net();
+        match to.server {
+            wacore_binary::Server::Group => net.groups.contains_key(to.user.as_str()),
+            _ => net.phone_of(&to).is_some(),
+        }
+    };
+    if !known {
         return Err(AdminError::new(
             StatusCode::NOT_FOUND,
             "not_found",

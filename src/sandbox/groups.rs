@@ -4,10 +4,11 @@
 use anyhow::Result;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use wacore_binary::builder::NodeBuilder;
 use wacore_binary::Node;
+use wacore_binary::builder::NodeBuilder;
 
 use super::conn::Conn;
+use super::core::Core;
 use super::iq::{attr, error, result};
 use super::state::Network;
 
@@ -20,6 +21,71 @@ pub(crate) struct Group {
     pub creation: i64,
     /// Account phone numbers, creator first; the creator is the super admin.
     pub members: Vec<String>,
+}
+
+/// A group as the admin API shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupInfo {
+    pub id: String,
+    pub subject: String,
+    pub creator: String,
+    pub participants: Vec<String>,
+}
+
+pub(crate) fn info(core: &Core, id: &str) -> Option<GroupInfo> {
+    let net = core.lock_net();
+    let g = net.groups.get(id)?;
+    Some(GroupInfo {
+        id: format!("{}@g.us", g.id),
+        subject: g.subject.clone(),
+        creator: g.creator.clone(),
+        participants: g.members.clone(),
+    })
+}
+
+pub(crate) fn of_account(core: &Core, phone: &str) -> Vec<GroupInfo> {
+    let ids: Vec<String> = core
+        .lock_net()
+        .groups
+        .values()
+        .filter(|g| g.members.iter().any(|m| m == phone))
+        .map(|g| g.id.clone())
+        .collect();
+    ids.iter().filter_map(|id| info(core, id)).collect()
+}
+
+/// Tells the other members' devices they were added to a new group (`w:gp2` create), as the
+/// server does, so their clients learn the group before its first message.
+fn announce_creation(net: &mut Network, group: &Group) {
+    let Some(creator) = net.accounts.get(&group.creator) else {
+        return;
+    };
+    let node = NodeBuilder::new("notification")
+        .attr("from", wacore_binary::Jid::group(group.id.as_str()))
+        .attr("type", "w:gp2")
+        .attr("id", super::iq::new_id())
+        .attr("participant", creator.pn_jid())
+        .attr("t", chrono::Utc::now().timestamp().to_string())
+        .children([NodeBuilder::new("create")
+            .attr("reason", "new")
+            .children([group_node(net, group)])
+            .build()])
+        .build();
+    let targets: Vec<(String, u16)> = group
+        .members
+        .iter()
+        .filter_map(|m| net.accounts.get(m))
+        .flat_map(|a| {
+            a.devices
+                .values()
+                .filter(|d| d.linked)
+                .map(|d| (a.phone.clone(), d.id))
+        })
+        .filter(|(p, _)| *p != group.creator)
+        .collect();
+    for (p, d) in targets {
+        net.deliver(&p, d, node.clone());
+    }
 }
 
 /// `<group>` as clients parse it (`id`, `subject`, `creation`, participants with roles).
@@ -82,6 +148,7 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
                 members,
             };
             let reply = group_node(&net, &group);
+            announce_creation(&mut net, &group);
             net.groups.insert(id, group);
             Ok(result(node, vec![reply]))
         }

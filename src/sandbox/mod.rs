@@ -14,10 +14,12 @@
 //! - `GET /sandbox/accounts/{phone}/devices`; `DELETE /sandbox/accounts/{phone}/devices/{device}` → 204
 //! - `POST /sandbox/accounts/{phone}/messages {"to","text"}` → 202 `{"id","to"}`
 //! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","text","timestamp"}]`
+//! - `POST /sandbox/accounts/{phone}/groups {"subject","participants":[phone…]}` → 201
+//!   `{"id","subject","creator","participants"}`; `GET /sandbox/accounts/{phone}/groups`
 //! - `POST /sandbox/faults {"kind":"drop"|"refuse"|"delay","phone"?,"seconds"?}` → 202
 //!
 //! Groups: create, metadata query, participating list, and sender-key group messages with
-//! receipts (no admin endpoints, no membership changes or group notifications yet).
+//! receipts, the creation notification to members (no membership changes yet).
 //!
 //! Not simulated yet: media upload/download (media_conn is answered, nothing serves it),
 //! profiles and pictures, app-state content (collections are always empty at version 0).
@@ -54,6 +56,7 @@ use base64::Engine as _;
 
 pub use accounts::{AccountInfo, DeviceInfo};
 pub use admin::{AdminError, admin_scope};
+pub use groups::GroupInfo;
 pub use state::ReceivedMessage;
 
 use self::core::{Core, Faults};

@@ -329,3 +329,31 @@ fn key_share_message() -> wa::Message {
         ..Default::default()
     }
 }
+
+/// The account's phone creates a group with other accounts; returns the group as the admin API
+/// shows it.
+pub(crate) async fn create_group(
+    core: Arc<Core>,
+    phone: String,
+    subject: String,
+    members: Vec<String>,
+) -> Result<super::groups::GroupInfo> {
+    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+    let client = phone_client(&core, &phone)?;
+    let participants = members
+        .iter()
+        .map(|m| GroupParticipantOptions::from_phone(Jid::pn(m.as_str())))
+        .collect();
+    let options = GroupCreateOptions::builder()
+        .subject(subject)
+        .participants(participants)
+        .build();
+    let created = core
+        .rt
+        .spawn(async move { client.groups().create_group(options).await })
+        .await
+        .context("phone group task failed")?
+        .map_err(|e| anyhow!("creating the group failed: {e}"))?;
+    let id = created.metadata.id.user.to_string();
+    super::groups::info(&core, &id).ok_or_else(|| anyhow!("group {id} vanished"))
+}
