@@ -182,8 +182,18 @@ async fn accounts_and_links_survive_a_restart() {
         .phone_received("15550000052", "before the restart")
         .await;
     let (a_store, b_store) = (a.store.clone(), b.store.clone());
-    a.bot.shutdown().await;
+    // B's companion goes offline; a message queued for it must survive the restart.
     b.bot.shutdown().await;
+    admin.wait_online("15550000052", 1, false).await;
+    a.bot
+        .client()
+        .send_text(Jid::pn("15550000052"), "queued across the restart")
+        .await
+        .expect("send");
+    admin
+        .phone_received("15550000052", "queued across the restart")
+        .await;
+    a.bot.shutdown().await;
     let listen = sandbox.addr();
     sandbox.stop().await;
 
@@ -201,6 +211,7 @@ async fn accounts_and_links_survive_a_restart() {
     let mut b = Companion::connect_with(&sandbox, b_store).await;
     a.connected().await;
     b.connected().await;
+    b.text("queued across the restart").await;
     let sent = a
         .bot
         .client()

@@ -1,6 +1,7 @@
 //! The network's state in the data dir (`sandbox-state.json`), so accounts and linked devices
 //! survive a restart. It holds the simulated accounts' private keys: it is test data, written
-//! with owner-only permissions. The phones' own Signal sessions are not kept; after a restart
+//! with owner-only permissions. Offline queues are kept too (still encrypted end to end).
+//! The phones' own Signal sessions are not kept; after a restart
 //! they re-establish sessions through the clients' normal retry path.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use anyhow::{Context, Result, anyhow};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
+use wacore_binary::Node;
 use wacore_libsignal::protocol::{KeyPair, PrivateKey};
 
 use super::core::Core;
@@ -27,6 +29,16 @@ struct Snapshot {
     accounts: Vec<AccountSnap>,
     #[serde(default)]
     groups: Vec<Group>,
+    /// Stanzas waiting for offline devices (and those sent but never acknowledged), encoded.
+    #[serde(default)]
+    offline: Vec<OfflineSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OfflineSnap {
+    phone: String,
+    device: u16,
+    nodes: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -107,10 +119,30 @@ fn snapshot(net: &Network) -> Snapshot {
             inbox: a.inbox.clone(),
         })
         .collect();
+    let mut pending: BTreeMap<(String, u16), Vec<String>> = BTreeMap::new();
+    let encode = |node: &Node| wacore_binary::marshal(node).ok().map(|b| B64.encode(b));
+    for (key, nodes) in &net.unacked {
+        let entry = pending.entry(key.clone()).or_default();
+        entry.extend(nodes.iter().filter_map(|(_, n)| encode(n)));
+    }
+    for (key, nodes) in &net.offline {
+        let entry = pending.entry(key.clone()).or_default();
+        entry.extend(nodes.iter().filter_map(encode));
+    }
+    let offline = pending
+        .into_iter()
+        .filter(|(_, nodes)| !nodes.is_empty())
+        .map(|((phone, device), nodes)| OfflineSnap {
+            phone,
+            device,
+            nodes,
+        })
+        .collect();
     Snapshot {
         version: 1,
         accounts,
         groups: net.groups.values().cloned().collect(),
+        offline,
     }
 }
 
@@ -179,7 +211,26 @@ pub(crate) fn load(dir: &Path) -> Result<Network> {
     for group in snap.groups {
         net.groups.insert(group.id.clone(), group);
     }
+    for queue in snap.offline {
+        let nodes = queue
+            .nodes
+            .iter()
+            .map(|b64| decode_node(b64))
+            .collect::<Result<Vec<_>>>()
+            .with_context(|| format!("restoring the offline queue of {}", queue.phone))?;
+        net.offline
+            .insert((queue.phone, queue.device), nodes.into());
+    }
     Ok(net)
+}
+
+fn decode_node(b64: &str) -> Result<Node> {
+    let bytes = B64.decode(b64).context("queued stanza is not base64")?;
+    let plain =
+        wacore_binary::util::unpack(&bytes).map_err(|e| anyhow!("unpacking queued stanza: {e}"))?;
+    let node = wacore_binary::marshal::unmarshal_ref(&plain)
+        .map_err(|e| anyhow!("decoding queued stanza: {e}"))?;
+    Ok(node.to_owned())
 }
 
 fn write_atomic(path: &PathBuf, text: &str) -> Result<()> {
