@@ -13,7 +13,7 @@ async fn main() -> Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let mut cfg = SandboxConfig {
         listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
-        data_dir: None,
+        ..SandboxConfig::default()
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -24,6 +24,13 @@ async fn main() -> Result<()> {
                     .context("--listen needs an address")?
                     .parse()
                     .context("--listen")?
+            }
+            "--media-listen" => {
+                cfg.media_listen = args
+                    .next()
+                    .context("--media-listen needs an address")?
+                    .parse()
+                    .context("--media-listen")?
             }
             "--data-dir" => {
                 cfg.data_dir = Some(PathBuf::from(
@@ -40,6 +47,7 @@ async fn main() -> Result<()> {
             "ws_url": handle.ws_url(),
             "admin_url": handle.admin_url(),
             "root_public_key": handle.root_public_key_base64(),
+            "media_host": handle.media_host(),
         })
     );
     tokio::signal::ctrl_c()

@@ -219,3 +219,51 @@ async fn a_group_message_reaches_every_member_device() {
     admin.phone_received("15550000073", "hi all").await;
     sandbox.stop().await;
 }
+
+#[actix_web::test]
+async fn an_image_travels_through_the_media_host() {
+    use whatsapp_rust::download::MediaType;
+    use whatsapp_rust::upload::UploadOptions;
+
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000081", "Dee").await;
+    admin.create_account("15550000082", "Eli").await;
+    let a = admin.link(&sandbox, "15550000081").await;
+    let mut b = admin.link(&sandbox, "15550000082").await;
+
+    let image: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let client = a.bot.client();
+    let uploaded = client
+        .upload(image.clone(), MediaType::Image, UploadOptions::default())
+        .await
+        .expect("upload to the sandbox media host");
+    let message = whatsapp_rust::media::image_message(uploaded, Default::default());
+    client
+        .send_message(Jid::pn("15550000082"), message)
+        .await
+        .expect("send image");
+
+    let received = b
+        .wait_for("an image", |e| match e {
+            Event::Messages(batch) => batch.iter().find_map(|m| {
+                m.message
+                    .image_message
+                    .as_option()
+                    .map(|_| m.message.clone())
+            }),
+            _ => None,
+        })
+        .await;
+    let image_message = received.image_message.as_option().expect("image");
+    let downloaded = b
+        .bot
+        .client()
+        .download(image_message)
+        .await
+        .expect("download");
+    assert_eq!(downloaded, image);
+    sandbox.stop().await;
+}

@@ -137,7 +137,12 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
 async fn info(state: web::Data<AdminState>) -> HttpResponse {
     let root = base64::engine::general_purpose::STANDARD
         .encode(state.core.root.public_key.public_key_bytes());
-    HttpResponse::Ok().json(json!({ "ws_url": state.core.ws_url, "root_public_key": root }))
+    HttpResponse::Ok().json(json!({
+        "ws_url": state.core.ws_url,
+        "root_public_key": root,
+        "media_host": state.core.media_host,
+        "media_ca_pem": state.core.media_ca_pem,
+    }))
 }
 
 #[derive(Deserialize)]

@@ -21,6 +21,9 @@ pub(crate) struct Core {
     pub phones: Mutex<HashMap<String, PhoneClient>>,
     pub faults: Faults,
     pub ws_url: String,
+    /// `host:port` of the HTTPS media host.
+    pub media_host: String,
+    pub media_ca_pem: String,
     pub data_dir: Option<PathBuf>,
 }
 

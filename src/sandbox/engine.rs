@@ -54,8 +54,8 @@ impl Runtime for SandboxRuntime {
     }
 }
 
-/// The sandbox network has no HTTP services the engine needs (the version is pinned and media is
-/// not served yet), so every request fails clearly instead of reaching the internet.
+/// For clients that need no HTTP at all (the version is pinned): every request fails clearly
+/// instead of reaching the internet.
 pub struct NoHttpClient;
 
 #[async_trait::async_trait]
@@ -148,5 +148,60 @@ impl TransportFactory for WsTransportFactory {
             }),
             ev_rx,
         ))
+    }
+}
+
+/// HTTPS for engine clients on the sandbox network: trusts the sandbox media CA (and nothing else),
+/// so uploads and downloads reach the sandbox's media host. Blocking I/O runs off the async threads.
+#[derive(Clone)]
+pub struct SandboxHttpClient {
+    agent: ureq::Agent,
+}
+
+impl SandboxHttpClient {
+    /// `ca_pem`: `SandboxHandle::media_ca_pem()` (or `media_ca_pem` of `GET /sandbox/info`).
+    pub fn new(ca_pem: &str) -> Result<Self> {
+        let ca = native_tls::Certificate::from_pem(ca_pem.as_bytes())
+            .map_err(|e| anyhow!("sandbox media CA: {e}"))?;
+        let tls = native_tls::TlsConnector::builder()
+            .add_root_certificate(ca)
+            .disable_built_in_roots(true)
+            .build()
+            .map_err(|e| anyhow!("TLS connector: {e}"))?;
+        let agent = ureq::AgentBuilder::new()
+            .tls_connector(Arc::new(tls))
+            .timeout(Duration::from_secs(60))
+            .build();
+        Ok(Self { agent })
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpClient for SandboxHttpClient {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let agent = self.agent.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut req = agent.request(&request.method, &request.url);
+            for (k, v) in &request.headers {
+                req = req.set(k, v);
+            }
+            let result = match &request.body {
+                Some(body) => req.send_bytes(body),
+                None => req.call(),
+            };
+            let resp = match result {
+                Ok(resp) => resp,
+                // Non-2xx answers are responses too; the engine decides what they mean.
+                Err(ureq::Error::Status(_, resp)) => resp,
+                Err(e) => return Err(anyhow!("{} {}: {e}", request.method, request.url)),
+            };
+            let status_code = resp.status();
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut resp.into_reader(), &mut body)
+                .map_err(|e| anyhow!("reading the response of {}: {e}", request.url))?;
+            Ok(HttpResponse { status_code, body })
+        })
+        .await
+        .map_err(|e| anyhow!("HTTP task failed: {e}"))?
     }
 }

@@ -107,7 +107,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
                     .attr("auth", "sandbox")
                     .attr("ttl", "3600")
                     .children([NodeBuilder::new("host")
-                        .attr("hostname", "127.0.0.1")
+                        .attr("hostname", conn.core.media_host.clone())
                         .build()])
                     .build(),
             ],

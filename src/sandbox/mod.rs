@@ -21,8 +21,10 @@
 //! Groups: create, metadata query, participating list, and sender-key group messages with
 //! receipts, the creation notification to members (no membership changes yet).
 //!
-//! Not simulated yet: media upload/download (media_conn is answered, nothing serves it),
-//! profiles and pictures, app-state content (collections are always empty at version 0).
+//! Media: an HTTPS host (own CA, `SandboxHandle::media_ca_pem`) that stores uploads in memory and
+//! serves them back; `sandbox::engine::SandboxHttpClient` trusts it.
+//!
+//! Not simulated yet: profiles and pictures, app-state content (collections are always empty at version 0).
 //!
 //! Engine clients only accept the sandbox's certificate chain with the engine's
 //! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
@@ -36,6 +38,7 @@ pub mod engine;
 mod groups;
 mod iq;
 mod linkcode;
+mod media;
 mod noise;
 mod pairing;
 mod persist;
@@ -71,6 +74,8 @@ pub struct SandboxConfig {
     /// Keeps the root and server keys (so clients' cached chains stay valid across restarts).
     /// `None`: fresh keys for every start.
     pub data_dir: Option<PathBuf>,
+    /// Where the HTTPS media host listens (clients hard-code `https://` for media).
+    pub media_listen: SocketAddr,
 }
 
 impl Default for SandboxConfig {
@@ -78,6 +83,7 @@ impl Default for SandboxConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: None,
+            media_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -91,6 +97,7 @@ pub struct SandboxHandle {
     addr: SocketAddr,
     core: Arc<Core>,
     server: actix_web::dev::ServerHandle,
+    media_server: actix_web::dev::ServerHandle,
     runtime: Arc<RuntimeGuard>,
 }
 
@@ -124,6 +131,16 @@ impl SandboxHandle {
         base64::engine::general_purpose::STANDARD.encode(self.root_public_key())
     }
 
+    /// `host:port` of the HTTPS media host (what `media_conn` hands out).
+    pub fn media_host(&self) -> &str {
+        &self.core.media_host
+    }
+
+    /// PEM of the CA that signs the media host's certificate: trust it to upload and download.
+    pub fn media_ca_pem(&self) -> &str {
+        &self.core.media_ca_pem
+    }
+
     /// The admin API's base URL on the sandbox's own port.
     pub fn admin_url(&self) -> String {
         format!("http://{}/sandbox", self.addr)
@@ -139,6 +156,7 @@ impl SandboxHandle {
         self.core.lock_phones().clear();
         shutdown_runtime(&self.runtime.0);
         self.server.stop(true).await;
+        self.media_server.stop(true).await;
     }
 }
 
@@ -168,6 +186,12 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let listener =
         TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
+    let media_listener = TcpListener::bind(cfg.media_listen)
+        .with_context(|| format!("binding {}", cfg.media_listen))?;
+    let media_addr = media_listener
+        .local_addr()
+        .context("reading the media address")?;
+    let media_ca = media::load_or_create_ca(data_dir.as_deref())?;
     let net = match data_dir.as_deref() {
         Some(dir) => persist::load(dir)?,
         None => Default::default(),
@@ -182,6 +206,8 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         phones: Default::default(),
         faults: Faults::default(),
         ws_url: format!("ws://{addr}/ws/chat"),
+        media_host: media_addr.to_string(),
+        media_ca_pem: media_ca.cert_pem()?,
         data_dir,
     });
     // Restored accounts get their phones back before anyone can talk to them.
@@ -214,11 +240,30 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     .run();
     let server_handle = server.handle();
     actix_web::rt::spawn(server);
+
+    let media_state = web::Data::new(media::MediaState {
+        store: Default::default(),
+        host: core.media_host.clone(),
+    });
+    let media_server = HttpServer::new(move || {
+        App::new()
+            .app_data(media_state.clone())
+            .configure(media::configure)
+    })
+    .workers(1)
+    .shutdown_timeout(1)
+    .disable_signals()
+    .listen_openssl(media_listener, media::tls_acceptor(&media_ca)?)
+    .context("serving sandbox media")?
+    .run();
+    let media_server_handle = media_server.handle();
+    actix_web::rt::spawn(media_server);
     log::info!("sandbox listening on {addr}");
     Ok(SandboxHandle {
         addr,
         core,
         server: server_handle,
+        media_server: media_server_handle,
         runtime,
     })
 }

@@ -21,7 +21,7 @@ use whatsapp_rust::Client;
 use whatsapp_rust::bot::{Bot, BotHandle};
 
 use super::core::Core;
-use super::engine::{NoHttpClient, SandboxRuntime};
+use super::engine::{SandboxHttpClient, SandboxRuntime};
 use super::state::ReceivedMessage;
 
 /// How long account creation waits for the phone to come online.
@@ -148,7 +148,7 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .with_transport_factory(InProcessTransportFactory {
             core: Arc::downgrade(&core),
         })
-        .with_http_client(NoHttpClient)
+        .with_http_client(SandboxHttpClient::new(&core.media_ca_pem)?)
         .with_runtime(SandboxRuntime::new(core.rt.clone()))
         .with_version((2, 3000, 0))
         .skip_history_sync()

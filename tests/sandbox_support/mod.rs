@@ -14,7 +14,7 @@ use wacore::store::traits::Backend;
 use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waras::sandbox::SandboxHandle;
-use waras::sandbox::engine::{NoHttpClient, WsTransportFactory};
+use waras::sandbox::engine::{SandboxHttpClient, WsTransportFactory};
 use whatsapp_rust::TokioRuntime;
 use whatsapp_rust::bot::{Bot, BotHandle};
 
@@ -56,7 +56,7 @@ impl Companion {
         let mut builder = Bot::builder()
             .with_backend_arc(store.clone())
             .with_transport_factory(WsTransportFactory::new(sandbox.ws_url()))
-            .with_http_client(NoHttpClient)
+            .with_http_client(SandboxHttpClient::new(sandbox.media_ca_pem()).expect("media CA"))
             .with_runtime(TokioRuntime)
             .with_version((2, 3000, 0))
             .skip_history_sync()
