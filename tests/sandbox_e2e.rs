@@ -88,6 +88,37 @@ async fn two_companions_link_and_exchange_messages() {
     admin.phone_received("15550000001", "reply from B").await;
     b.receipt_for(&sent.message_id).await;
 
+    // Who is on the network.
+    let found = a
+        .bot
+        .client()
+        .contacts()
+        .is_on_whatsapp(&[Jid::pn("15550000002"), Jid::pn("19990000000")])
+        .await
+        .expect("is_on_whatsapp");
+    let bob_found = found
+        .iter()
+        .find(|r| r.jid.user == "15550000002")
+        .expect("bob");
+    assert!(bob_found.is_registered);
+    assert_eq!(
+        bob_found.lid.as_ref().map(|l| l.user.to_string()),
+        bob["lid"].as_str().map(String::from)
+    );
+    assert!(
+        found
+            .iter()
+            .all(|r| r.jid.user != "19990000000" || !r.is_registered),
+        "{found:?}"
+    );
+    let picture = a
+        .bot
+        .client()
+        .contacts()
+        .get_profile_picture(&Jid::pn("15550000002"), true)
+        .await;
+    assert!(matches!(picture, Ok(None)), "{picture:?}");
+
     // Presence and typing travel too.
     b.bot
         .client()

@@ -98,6 +98,8 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
                     .build(),
             ],
         ),
+        // No one on the sandbox network has a profile picture.
+        ("w:profile:picture", _) if kind == "get" => error(&node, 404, "item-not-found"),
         ("blocklist", _) => result(&node, vec![NodeBuilder::new("list").build()]),
         ("privacy", _) if kind == "get" => privacy(&node),
         ("w:m", "media_conn") => result(
