@@ -116,7 +116,11 @@ impl Conn {
                     let plain = self.transport.decrypt(frame)?;
                     let unpacked = unpack(&plain).map_err(|e| anyhow!("unpacking node: {e}"))?;
                     let node = unmarshal_ref(&unpacked).map_err(|e| anyhow!("decoding node: {e}"))?.to_owned();
-                    self.handle_node(node).await?;
+                    if let Err(e) = self.handle_node(node).await {
+                        // One bad stanza must not cost the client its connection; a dead
+                        // connection shows up at the next read anyway.
+                        log::warn!("sandbox: stanza from {:?} failed: {e:#}", self.peer);
+                    }
                 }
                 cmd = rx.recv() => match cmd {
                     Some(ConnCommand::Send(node)) => self.send(&node).await?,
@@ -238,6 +242,11 @@ impl Conn {
     }
 
     async fn handle_node(&mut self, node: Node) -> Result<()> {
+        if matches!(self.peer, Peer::Unpaired { .. }) && node.tag != "iq" {
+            // A device being linked may already announce presence and the like; it has no
+            // account yet to speak for, so that is dropped rather than treated as an error.
+            return Ok(());
+        }
         match node.tag.as_ref() {
             "iq" => iq::handle(self, node).await,
             "message" => relay::message(self, &node).await,
