@@ -14,6 +14,8 @@ pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod metrics;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod time;
 pub mod webhooks;
 

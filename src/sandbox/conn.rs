@@ -1,0 +1,276 @@
+//! One client connection: handshake, then either QR pairing (unknown device) or login (known
+//! device), then a loop that answers the client's stanzas and writes what the network sends it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use wacore_binary::builder::NodeBuilder;
+use wacore_binary::marshal::unmarshal_ref;
+use wacore_binary::{Node, marshal, util::unpack};
+
+use super::core::Core;
+use super::noise::{self, NoiseTransport, Wire};
+use super::state::{ConnCommand, ConnHandle, PendingPairing};
+use super::{iq, pairing, relay};
+
+/// Refs offered to an unpaired client, one QR code each.
+const PAIRING_REFS: usize = 6;
+
+/// Who is on the other end once the handshake is done.
+#[derive(Clone, Debug)]
+pub(crate) enum Peer {
+    /// A device waiting to be linked by a phone.
+    Unpaired { noise_pub: [u8; 32] },
+    /// A device of an account.
+    Device { phone: String, device: u16 },
+}
+
+pub(crate) struct Conn {
+    pub core: Arc<Core>,
+    pub peer: Peer,
+    pub handle: ConnHandle,
+    wire: Wire,
+    transport: NoiseTransport,
+}
+
+/// Serves one client until it leaves or is closed; errors end only this connection.
+pub(crate) async fn serve(
+    core: Arc<Core>,
+    inbound: mpsc::Receiver<Bytes>,
+    outbound: mpsc::Sender<Bytes>,
+) {
+    if let Err(e) = run(core, inbound, outbound).await {
+        log::debug!("sandbox connection ended: {e:#}");
+    }
+}
+
+async fn run(
+    core: Arc<Core>,
+    inbound: mpsc::Receiver<Bytes>,
+    outbound: mpsc::Sender<Bytes>,
+) -> Result<()> {
+    let mut wire = Wire::new(inbound, outbound);
+    if let Some(delay) = core.faults.connect_delay() {
+        tokio::time::sleep(delay).await;
+    }
+    let hs = noise::accept(&mut wire, &core.server_static, &core.cert_chain).await?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let known = {
+        let mut net = core.lock_net();
+        net.next_conn_id += 1;
+        let handle = ConnHandle {
+            id: net.next_conn_id,
+            tx,
+        };
+        (net.device_by_noise(&hs.client_static), handle)
+    };
+    let (device, handle) = known;
+    let peer = match device {
+        Some((phone, device)) => Peer::Device { phone, device },
+        None if hs.client_payload.device_pairing_data.is_set()
+            || hs.client_payload.username.is_none() =>
+        {
+            Peer::Unpaired {
+                noise_pub: hs.client_static,
+            }
+        }
+        None => {
+            // Credentials of a device the sandbox does not know (unlinked, or from another
+            // sandbox): logged out, as WhatsApp answers a removed companion.
+            let mut transport = hs.transport;
+            let failure = NodeBuilder::new("failure").attr("reason", "401").build();
+            let plain = marshal(&failure).map_err(|e| anyhow!("encoding node: {e}"))?;
+            wire.send_frame(&transport.encrypt(&plain)?).await?;
+            return Ok(());
+        }
+    };
+    let mut conn = Conn {
+        core: core.clone(),
+        peer,
+        handle,
+        wire,
+        transport: hs.transport,
+    };
+    let result = conn.run_session(&mut rx).await;
+    conn.unregister();
+    result
+}
+
+impl Conn {
+    async fn run_session(&mut self, rx: &mut mpsc::UnboundedReceiver<ConnCommand>) -> Result<()> {
+        match self.peer.clone() {
+            Peer::Unpaired { noise_pub } => self.offer_pairing(noise_pub).await?,
+            Peer::Device { phone, device } => {
+                if !self.login(&phone, device).await? {
+                    return Ok(());
+                }
+            }
+        }
+        loop {
+            tokio::select! {
+                frame = self.wire.next_frame() => {
+                    let Some(frame) = frame? else { return Ok(()) };
+                    let plain = self.transport.decrypt(frame)?;
+                    let unpacked = unpack(&plain).map_err(|e| anyhow!("unpacking node: {e}"))?;
+                    let node = unmarshal_ref(&unpacked).map_err(|e| anyhow!("decoding node: {e}"))?.to_owned();
+                    if let Err(e) = self.handle_node(node).await {
+                        // One bad stanza must not cost the client its connection; a dead
+                        // connection shows up at the next read anyway.
+                        log::warn!("sandbox: stanza from {:?} failed: {e:#}", self.peer);
+                    }
+                }
+                cmd = rx.recv() => match cmd {
+                    Some(ConnCommand::Send(node)) => self.send(&node).await?,
+                    Some(ConnCommand::Close(node)) => {
+                        if let Some(node) = node {
+                            self.send(&node).await?;
+                        }
+                        return Ok(());
+                    }
+                    None => return Ok(()),
+                },
+            }
+        }
+    }
+
+    pub(crate) async fn send(&mut self, node: &Node) -> Result<()> {
+        let plain = marshal(node).map_err(|e| anyhow!("encoding node: {e}"))?;
+        let cipher = self.transport.encrypt(&plain)?;
+        self.wire.send_frame(&cipher).await
+    }
+
+    /// Queues a command to this connection itself, for replies that must wait (the 515 restart).
+    pub(crate) fn later(&self, delay: Duration, cmd: ConnCommand) {
+        let tx = self.handle.tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = tx.send(cmd);
+        });
+    }
+
+    async fn offer_pairing(&mut self, noise_pub: [u8; 32]) -> Result<()> {
+        let refs: Vec<String> = (0..PAIRING_REFS).map(|_| pairing::new_ref()).collect();
+        {
+            let mut net = self.core.lock_net();
+            for r in &refs {
+                net.pending_pairings.insert(
+                    r.clone(),
+                    PendingPairing {
+                        conn: self.handle.clone(),
+                        noise_pub,
+                    },
+                );
+            }
+        }
+        let node = NodeBuilder::new("iq")
+            .attr("from", iq::SERVER)
+            .attr("type", "set")
+            .attr("id", iq::new_id())
+            .attr("xmlns", "md")
+            .children([NodeBuilder::new("pair-device")
+                .children(
+                    refs.iter()
+                        .map(|r| NodeBuilder::new("ref").bytes(r.as_bytes().to_vec()).build()),
+                )
+                .build()])
+            .build();
+        self.send(&node).await
+    }
+
+    /// Answers a known device's login; false when it was refused and the connection must end.
+    async fn login(&mut self, phone: &str, device: u16) -> Result<bool> {
+        if let Some(delay) = self.core.faults.login_delay(phone) {
+            tokio::time::sleep(delay).await;
+        }
+        let (linked, lid) = {
+            let net = self.core.lock_net();
+            let acc = net
+                .accounts
+                .get(phone)
+                .ok_or_else(|| anyhow!("account {phone} vanished"))?;
+            let linked = acc.devices.get(&device).is_some_and(|d| d.linked);
+            (linked, acc.lid_jid().with_device(device))
+        };
+        if !linked || self.core.faults.refuses(phone) {
+            // 503 (refuse fault) makes clients retry later; 401 tells them they were logged out.
+            let reason = if linked { "503" } else { "401" };
+            self.send(&NodeBuilder::new("failure").attr("reason", reason).build())
+                .await?;
+            return Ok(false);
+        }
+        let replaced = {
+            let mut net = self.core.lock_net();
+            net.conns
+                .insert((phone.to_string(), device), self.handle.clone())
+        };
+        if let Some(old) = replaced {
+            // A device has one live connection; the older one learns it was replaced.
+            let conflict = NodeBuilder::new("stream:error")
+                .children([NodeBuilder::new("conflict")
+                    .attr("type", "replaced")
+                    .build()])
+                .build();
+            let _ = old.tx.send(ConnCommand::Close(Some(conflict)));
+        }
+        let success = NodeBuilder::new("success")
+            .attr("t", chrono::Utc::now().timestamp().to_string())
+            .attr("props", "1")
+            .attr("creation", "1700000000")
+            .attr("location", "sandbox")
+            .attr("lid", lid)
+            .build();
+        self.send(&success).await?;
+        Ok(true)
+    }
+
+    fn unregister(&self) {
+        let mut net = self.core.lock_net();
+        net.pending_pairings
+            .retain(|_, p| p.conn.id != self.handle.id);
+        net.code_requests.retain(|_, r| r.conn.id != self.handle.id);
+        net.code_flows.retain(|_, f| f.conn.id != self.handle.id);
+        if let Peer::Device { phone, device } = &self.peer {
+            let key = (phone.clone(), *device);
+            if net.conns.get(&key).is_some_and(|c| c.id == self.handle.id) {
+                net.conns.remove(&key);
+                net.requeue_unacked(&key);
+            }
+        }
+    }
+
+    async fn handle_node(&mut self, node: Node) -> Result<()> {
+        if matches!(self.peer, Peer::Unpaired { .. }) && node.tag != "iq" {
+            // A device being linked may already announce presence and the like; it has no
+            // account yet to speak for, so that is dropped rather than treated as an error.
+            return Ok(());
+        }
+        match node.tag.as_ref() {
+            "iq" => iq::handle(self, node).await,
+            "message" => relay::message(self, &node).await,
+            "receipt" => relay::receipt(self, &node).await,
+            "presence" => relay::presence(self, &node).await,
+            "chatstate" => relay::chatstate(self, &node).await,
+            "ack" => {
+                if let (Ok(key), Some(id)) = (self.device(), iq::attr(&node, "id")) {
+                    self.core.lock_net().acknowledged(&key, &[id]);
+                }
+                Ok(())
+            }
+            // `ib` (unified session, …) and anything else needs no answer from the sandbox.
+            _ => Ok(()),
+        }
+    }
+
+    /// The account and device of a logged-in connection.
+    pub(crate) fn device(&self) -> Result<(String, u16)> {
+        match &self.peer {
+            Peer::Device { phone, device } => Ok((phone.clone(), *device)),
+            Peer::Unpaired { .. } => {
+                Err(anyhow!("stanza needs a logged-in device")).context("unpaired connection")
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The sandbox: a WhatsApp Web server simulator on loopback (DESIGN.md, "The sandbox").
+//!
+//! Real WhatsApp Web clients connect to `ws://…/ws/chat`, complete the Noise handshake (XX, IK,
+//! XXfallback) against a certificate chain signed by the sandbox's root key, link to simulated
+//! accounts by QR or pairing code, log in, and exchange end-to-end encrypted messages, receipts,
+//! presence and typing with each other and with the accounts' phones. Each account's phone
+//! (device 0) is an engine client running in-process, so it really encrypts and decrypts.
+//!
+//! Admin API (`admin_scope`, mounted at `/sandbox` on the sandbox's own port):
+//! - `GET /sandbox/info` → `{"ws_url","root_public_key"}`
+//! - `POST /sandbox/accounts {"phone"?,"name"?}` → 201 `{"phone","lid","name"}`; `GET /sandbox/accounts`
+//! - `POST /sandbox/accounts/{phone}/scan {"qr"}` → `{"device","jid"}`
+//! - `POST /sandbox/accounts/{phone}/link-code {"code"}` → 202
+//! - `GET /sandbox/accounts/{phone}/devices`; `DELETE /sandbox/accounts/{phone}/devices/{device}` → 204
+//! - `POST /sandbox/accounts/{phone}/messages {"to","text"}` → 202 `{"id","to"}`
+//! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","text","timestamp"}]`
+//! - `POST /sandbox/accounts/{phone}/groups {"subject","participants":[phone…]}` → 201
+//!   `{"id","subject","creator","participants"}`; `GET /sandbox/accounts/{phone}/groups`
+//! - `POST /sandbox/faults {"kind":"drop"|"refuse"|"delay","phone"?,"seconds"?}` → 202
+//!
+//! Groups: create, metadata query, participating list, and sender-key group messages with
+//! receipts, the creation notification to members (no membership changes yet).
+//!
+//! Media: an HTTPS host (own CA, `SandboxHandle::media_ca_pem`) that stores uploads in memory and
+//! serves them back; `sandbox::engine::SandboxHttpClient` trusts it.
+//!
+//! Not simulated yet: profiles and pictures, app-state content (collections are always empty at version 0).
+//!
+//! Engine clients only accept the sandbox's certificate chain with the engine's
+//! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
+
+mod accounts;
+mod admin;
+mod certs;
+mod conn;
+mod core;
+pub mod engine;
+mod groups;
+mod iq;
+mod linkcode;
+mod media;
+mod noise;
+mod pairing;
+mod persist;
+mod phone;
+mod prekeys;
+mod relay;
+mod state;
+mod usync;
+mod ws;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpServer, web};
+use anyhow::{Context, Result};
+use base64::Engine as _;
+
+pub use accounts::{AccountInfo, DeviceInfo};
+pub use admin::{AdminError, admin_scope};
+pub use groups::GroupInfo;
+pub use state::ReceivedMessage;
+
+use self::core::{Core, Faults};
+
+/// Threads of the sandbox's own runtime (connections and phones).
+const SANDBOX_THREADS: usize = 2;
+
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Where to listen; port 0 picks a free port (see `SandboxHandle::addr`).
+    pub listen: SocketAddr,
+    /// Keeps the root and server keys (so clients' cached chains stay valid across restarts).
+    /// `None`: fresh keys for every start.
+    pub data_dir: Option<PathBuf>,
+    /// Where the HTTPS media host listens (clients hard-code `https://` for media).
+    pub media_listen: SocketAddr,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            media_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// A running sandbox. Dropping it without `stop()` leaves the HTTP server running until the
+/// actix System ends, but shuts the sandbox's own runtime down. Clones share one sandbox (the
+/// service can keep one to mount `admin_scope` in each worker); the runtime goes when the last
+/// clone does, or at `stop()`.
+#[derive(Clone)]
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    core: Arc<Core>,
+    server: actix_web::dev::ServerHandle,
+    media_server: actix_web::dev::ServerHandle,
+    runtime: Arc<RuntimeGuard>,
+}
+
+/// Owns the sandbox runtime; shutting it down on drop.
+struct RuntimeGuard(Mutex<Option<tokio::runtime::Runtime>>);
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        shutdown_runtime(&self.0);
+    }
+}
+
+impl SandboxHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The WebSocket URL clients dial (`ws://host:port/ws/chat`).
+    pub fn ws_url(&self) -> &str {
+        &self.core.ws_url
+    }
+
+    /// The root public key that signs the certificate chain (32 bytes, Curve25519).
+    pub fn root_public_key(&self) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(self.core.root.public_key.public_key_bytes());
+        key
+    }
+
+    pub fn root_public_key_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.root_public_key())
+    }
+
+    /// `host:port` of the HTTPS media host (what `media_conn` hands out).
+    pub fn media_host(&self) -> &str {
+        &self.core.media_host
+    }
+
+    /// PEM of the CA that signs the media host's certificate: trust it to upload and download.
+    pub fn media_ca_pem(&self) -> &str {
+        &self.core.media_ca_pem
+    }
+
+    /// The admin API's base URL on the sandbox's own port.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/sandbox", self.addr)
+    }
+
+    /// Stops the HTTP server, every connection and every phone.
+    pub async fn stop(self) {
+        // Connections first: the HTTP server's graceful stop would otherwise wait for every open
+        // WebSocket to close by itself.
+        if let Err(e) = persist::save(&self.core, &mut String::new()) {
+            log::warn!("sandbox: saving state at stop failed: {e:#}");
+        }
+        self.core.lock_phones().clear();
+        shutdown_runtime(&self.runtime.0);
+        self.server.stop(true).await;
+        self.media_server.stop(true).await;
+    }
+}
+
+fn shutdown_runtime(runtime: &Mutex<Option<tokio::runtime::Runtime>>) {
+    // `shutdown_background`: dropping a runtime from inside async code would panic.
+    if let Some(rt) = runtime.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        rt.shutdown_background();
+    }
+}
+
+/// Starts a sandbox inside the current actix System: WebSocket `/ws/chat` and the admin API under
+/// `/sandbox` on `cfg.listen`.
+pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
+    let data_dir = cfg.data_dir.clone();
+    let root = certs::load_or_create_key(data_dir.as_deref(), "sandbox-root.key")?;
+    let server_static =
+        certs::load_or_create_key(data_dir.as_deref(), "sandbox-server-static.key")?;
+    let cert_chain = certs::build_cert_chain(&root, server_static.public_key.public_key_bytes())?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(SANDBOX_THREADS)
+        .thread_name("sandbox")
+        .enable_all()
+        .build()
+        .context("building the sandbox runtime")?;
+
+    let listener =
+        TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let media_listener = TcpListener::bind(cfg.media_listen)
+        .with_context(|| format!("binding {}", cfg.media_listen))?;
+    let media_addr = media_listener
+        .local_addr()
+        .context("reading the media address")?;
+    let media_ca = media::load_or_create_ca(data_dir.as_deref())?;
+    let net = match data_dir.as_deref() {
+        Some(dir) => persist::load(dir)?,
+        None => Default::default(),
+    };
+    let saved_phones: Vec<String> = net.accounts.keys().cloned().collect();
+    let core = Arc::new(Core {
+        net: std::sync::Mutex::new(net),
+        root,
+        server_static,
+        cert_chain,
+        rt: runtime.handle().clone(),
+        phones: Default::default(),
+        faults: Faults::default(),
+        ws_url: format!("ws://{addr}/ws/chat"),
+        media_host: media_addr.to_string(),
+        media_ca_pem: media_ca.cert_pem()?,
+        data_dir,
+    });
+    // Restored accounts get their phones back before anyone can talk to them.
+    for phone in saved_phones {
+        let started = runtime
+            .spawn(phone::start(core.clone(), phone.clone()))
+            .await;
+        started
+            .map_err(|e| anyhow::anyhow!("phone task failed: {e}"))
+            .and_then(|r| r)
+            .with_context(|| format!("restarting the phone of {phone}"))?;
+    }
+    if core.data_dir.is_some() {
+        runtime.spawn(persist::run_saver(Arc::downgrade(&core)));
+    }
+    let runtime = Arc::new(RuntimeGuard(Mutex::new(Some(runtime))));
+
+    let scope_core = core.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(scope_core.clone()))
+            .route("/ws/chat", web::get().to(ws::chat))
+            .service(admin::scope_for(scope_core.clone()))
+    })
+    .workers(1)
+    .shutdown_timeout(1)
+    .disable_signals()
+    .listen(listener)
+    .context("serving the sandbox")?
+    .run();
+    let server_handle = server.handle();
+    actix_web::rt::spawn(server);
+
+    let media_state = web::Data::new(media::MediaState {
+        store: Default::default(),
+        host: core.media_host.clone(),
+    });
+    let media_server = HttpServer::new(move || {
+        App::new()
+            .app_data(media_state.clone())
+            .configure(media::configure)
+    })
+    .workers(1)
+    .shutdown_timeout(1)
+    .disable_signals()
+    .listen_openssl(media_listener, media::tls_acceptor(&media_ca)?)
+    .context("serving sandbox media")?
+    .run();
+    let media_server_handle = media_server.handle();
+    actix_web::rt::spawn(media_server);
+    log::info!("sandbox listening on {addr}");
+    Ok(SandboxHandle {
+        addr,
+        core,
+        server: server_handle,
+        media_server: media_server_handle,
+        runtime,
+    })
+}

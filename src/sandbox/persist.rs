@@ -1,0 +1,273 @@
+//! The network's state in the data dir (`sandbox-state.json`), so accounts and linked devices
+//! survive a restart. It holds the simulated accounts' private keys: it is test data, written
+//! with owner-only permissions. Offline queues are kept too (still encrypted end to end).
+//! The phones' own Signal sessions are not kept; after a restart
+//! they re-establish sessions through the clients' normal retry path.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use wacore_binary::Node;
+use wacore_libsignal::protocol::{KeyPair, PrivateKey};
+
+use super::core::Core;
+use super::groups::Group;
+use super::state::{Account, DeviceRecord, Network, ReceivedMessage, SignedPreKey};
+
+const STATE_FILE: &str = "sandbox-state.json";
+/// How often a changed state is written.
+const SAVE_INTERVAL: Duration = Duration::from_millis(500);
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    version: u32,
+    accounts: Vec<AccountSnap>,
+    #[serde(default)]
+    groups: Vec<Group>,
+    /// Stanzas waiting for offline devices (and those sent but never acknowledged), encoded.
+    #[serde(default)]
+    offline: Vec<OfflineSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OfflineSnap {
+    phone: String,
+    device: u16,
+    nodes: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccountSnap {
+    phone: String,
+    lid: String,
+    name: String,
+    identity_private: String,
+    phone_noise_private: String,
+    next_device: u16,
+    devices: Vec<DeviceSnap>,
+    inbox: Vec<ReceivedMessage>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DeviceSnap {
+    id: u16,
+    noise_pub: String,
+    identity_pub: String,
+    key_index: u32,
+    platform: String,
+    signed_identity: Option<String>,
+    linked: bool,
+    registration_id: Option<u32>,
+    signed_prekey: Option<(u32, String, String)>,
+    prekeys: Vec<(u32, String)>,
+    linked_at: i64,
+}
+
+fn key_from(b64: &str) -> Result<KeyPair> {
+    let bytes = B64.decode(b64).context("key is not base64")?;
+    let private = PrivateKey::deserialize(&bytes).map_err(|e| anyhow!("bad private key: {e}"))?;
+    KeyPair::try_from(private).map_err(|e| anyhow!("bad private key: {e}"))
+}
+
+fn bytes32(b64: &str) -> Result<[u8; 32]> {
+    let bytes = B64.decode(b64).context("not base64")?;
+    bytes.try_into().map_err(|_| anyhow!("expected 32 bytes"))
+}
+
+fn snapshot(net: &Network) -> Snapshot {
+    let accounts = net
+        .accounts
+        .values()
+        .map(|a| AccountSnap {
+            phone: a.phone.clone(),
+            lid: a.lid.clone(),
+            name: a.name.clone(),
+            identity_private: B64.encode(a.identity.private_key.serialize()),
+            phone_noise_private: B64.encode(a.phone_noise.private_key.serialize()),
+            next_device: a.next_device,
+            devices: a
+                .devices
+                .values()
+                // A device still mid-pairing is not worth keeping: its companion must start over.
+                .filter(|d| d.linked)
+                .map(|d| DeviceSnap {
+                    id: d.id,
+                    noise_pub: B64.encode(d.noise_pub),
+                    identity_pub: B64.encode(d.identity_pub),
+                    key_index: d.key_index,
+                    platform: d.platform.clone(),
+                    signed_identity: d.signed_identity.as_ref().map(|b| B64.encode(b)),
+                    linked: d.linked,
+                    registration_id: d.registration_id,
+                    signed_prekey: d
+                        .signed_prekey
+                        .as_ref()
+                        .map(|s| (s.id, B64.encode(&s.public), B64.encode(&s.signature))),
+                    prekeys: d
+                        .prekeys
+                        .iter()
+                        .map(|(id, k)| (*id, B64.encode(k)))
+                        .collect(),
+                    linked_at: d.linked_at,
+                })
+                .collect(),
+            inbox: a.inbox.clone(),
+        })
+        .collect();
+    let mut pending: BTreeMap<(String, u16), Vec<String>> = BTreeMap::new();
+    let encode = |node: &Node| wacore_binary::marshal(node).ok().map(|b| B64.encode(b));
+    for (key, nodes) in &net.unacked {
+        let entry = pending.entry(key.clone()).or_default();
+        entry.extend(nodes.iter().filter_map(|(_, n)| encode(n)));
+    }
+    for (key, nodes) in &net.offline {
+        let entry = pending.entry(key.clone()).or_default();
+        entry.extend(nodes.iter().filter_map(encode));
+    }
+    let offline = pending
+        .into_iter()
+        .filter(|(_, nodes)| !nodes.is_empty())
+        .map(|((phone, device), nodes)| OfflineSnap {
+            phone,
+            device,
+            nodes,
+        })
+        .collect();
+    Snapshot {
+        version: 1,
+        accounts,
+        groups: net.groups.values().cloned().collect(),
+        offline,
+    }
+}
+
+fn restore_account(snap: AccountSnap) -> Result<Account> {
+    let mut devices = BTreeMap::new();
+    for d in snap.devices {
+        let signed_prekey = match d.signed_prekey {
+            Some((id, public, signature)) => Some(SignedPreKey {
+                id,
+                public: B64.decode(public)?,
+                signature: B64.decode(signature)?,
+            }),
+            None => None,
+        };
+        let prekeys = d
+            .prekeys
+            .into_iter()
+            .map(|(id, k)| Ok((id, B64.decode(k)?)))
+            .collect::<Result<_>>()?;
+        devices.insert(
+            d.id,
+            DeviceRecord {
+                id: d.id,
+                noise_pub: bytes32(&d.noise_pub)?,
+                identity_pub: bytes32(&d.identity_pub)?,
+                key_index: d.key_index,
+                platform: d.platform,
+                signed_identity: d.signed_identity.map(|b| B64.decode(b)).transpose()?,
+                linked: d.linked,
+                registration_id: d.registration_id,
+                signed_prekey,
+                prekeys,
+                needs_key_share: false,
+                linked_at: d.linked_at,
+            },
+        );
+    }
+    Ok(Account {
+        phone: snap.phone,
+        lid: snap.lid,
+        name: snap.name,
+        identity: key_from(&snap.identity_private)?,
+        phone_noise: key_from(&snap.phone_noise_private)?,
+        devices,
+        next_device: snap.next_device,
+        inbox: snap.inbox,
+    })
+}
+
+/// Reads the saved network, if there is one.
+pub(crate) fn load(dir: &Path) -> Result<Network> {
+    let path = dir.join(STATE_FILE);
+    let mut net = Network::default();
+    if !path.exists() {
+        return Ok(net);
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let snap: Snapshot =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    for acc in snap.accounts {
+        let acc = restore_account(acc).with_context(|| format!("restoring {}", path.display()))?;
+        net.lid_to_phone.insert(acc.lid.clone(), acc.phone.clone());
+        net.accounts.insert(acc.phone.clone(), acc);
+    }
+    for group in snap.groups {
+        net.groups.insert(group.id.clone(), group);
+    }
+    for queue in snap.offline {
+        let nodes = queue
+            .nodes
+            .iter()
+            .map(|b64| decode_node(b64))
+            .collect::<Result<Vec<_>>>()
+            .with_context(|| format!("restoring the offline queue of {}", queue.phone))?;
+        net.offline
+            .insert((queue.phone, queue.device), nodes.into());
+    }
+    Ok(net)
+}
+
+fn decode_node(b64: &str) -> Result<Node> {
+    let bytes = B64.decode(b64).context("queued stanza is not base64")?;
+    let plain =
+        wacore_binary::util::unpack(&bytes).map_err(|e| anyhow!("unpacking queued stanza: {e}"))?;
+    let node = wacore_binary::marshal::unmarshal_ref(&plain)
+        .map_err(|e| anyhow!("decoding queued stanza: {e}"))?;
+    Ok(node.to_owned())
+}
+
+fn write_atomic(path: &PathBuf, text: &str) -> Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
+}
+
+/// Writes the state now if it changed since `last`; returns what was written.
+pub(crate) fn save(core: &Core, last: &mut String) -> Result<()> {
+    let Some(dir) = core.data_dir.as_ref() else {
+        return Ok(());
+    };
+    let text = serde_json::to_string_pretty(&snapshot(&core.lock_net()))
+        .context("encoding sandbox state")?;
+    if text != *last {
+        write_atomic(&dir.join(STATE_FILE), &text)?;
+        *last = text;
+    }
+    Ok(())
+}
+
+/// Keeps the saved state current while the sandbox runs.
+pub(crate) async fn run_saver(core: std::sync::Weak<Core>) {
+    let mut last = String::new();
+    loop {
+        tokio::time::sleep(SAVE_INTERVAL).await;
+        let Some(core) = core.upgrade() else {
+            return;
+        };
+        if let Err(e) = save(&core, &mut last) {
+            log::warn!("sandbox: saving state failed: {e:#}");
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! End to end through the sandbox: two engine clients link to two simulated accounts by QR, reach
+//! Connected quickly, and exchange end-to-end encrypted texts and receipts with each other and with
+//! the accounts' phones.
+
+mod sandbox_support;
+
+use serde_json::{Value, json};
+use wacore::types::events::Event;
+use wacore_binary::Jid;
+use waras::sandbox::{self, SandboxConfig};
+
+use sandbox_support::Admin;
+
+#[actix_web::test]
+async fn two_companions_link_and_exchange_messages() {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+
+    let info = admin.get("/info").await;
+    assert_eq!(info["ws_url"], sandbox.ws_url());
+    assert_eq!(info["root_public_key"], sandbox.root_public_key_base64());
+
+    let alice = admin.create_account("15550000001", "Alice").await;
+    let bob = admin.create_account("+1 555 000 0002", "Bob").await;
+    assert_eq!(bob["phone"], "15550000002");
+    assert!(bob["lid"].as_str().is_some_and(|l| !l.is_empty()));
+    let accounts = admin.get("/accounts").await;
+    assert_eq!(accounts.as_array().map(Vec::len), Some(2));
+
+    let mut a = admin.link(&sandbox, "15550000001").await;
+    let mut b = admin.link(&sandbox, "15550000002").await;
+
+    let devices = admin.get("/accounts/15550000002/devices").await;
+    let linked: Vec<&Value> = devices
+        .as_array()
+        .expect("devices")
+        .iter()
+        .filter(|d| d["device"] != 0)
+        .collect();
+    assert_eq!(linked.len(), 1, "{devices}");
+    assert_eq!(linked[0]["linked"], true);
+    assert_eq!(linked[0]["online"], true);
+
+    // Companion A → account B: B's companion and B's phone both decrypt it.
+    let sent = a
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000002"), "hello from A's companion")
+        .await
+        .expect("send from A");
+    let (_, sender) = b.text("hello from A's companion").await;
+    assert_eq!(
+        sender.user_base(),
+        alice["lid"]
+            .as_str()
+            .filter(|_| sender.is_lid())
+            .unwrap_or("15550000001")
+    );
+    let on_phone = admin
+        .phone_received("15550000002", "hello from A's companion")
+        .await;
+    assert_eq!(on_phone["id"], sent.message_id.as_str());
+    assert_eq!(on_phone["from"], "15550000001@s.whatsapp.net");
+    // The receivers' delivery receipts come back to the sending companion.
+    a.receipt_for(&sent.message_id).await;
+
+    // Account B's phone (admin API) → account A: A's companion decrypts it.
+    let (status, body) = admin
+        .post(
+            "/accounts/15550000002/messages",
+            json!({ "to": "+15550000001", "text": "hi from B's phone" }),
+        )
+        .await;
+    assert_eq!(status, 202, "send as B: {body}");
+    let (id, _) = a.text("hi from B's phone").await;
+    assert_eq!(body["id"], id.as_str());
+
+    // And back from companion B to account A's phone.
+    let sent = b
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000001"), "reply from B")
+        .await
+        .expect("send from B");
+    admin.phone_received("15550000001", "reply from B").await;
+    b.receipt_for(&sent.message_id).await;
+
+    // Who is on the network.
+    let found = a
+        .bot
+        .client()
+        .contacts()
+        .is_on_whatsapp(&[Jid::pn("15550000002"), Jid::pn("19990000000")])
+        .await
+        .expect("is_on_whatsapp");
+    let bob_found = found
+        .iter()
+        .find(|r| r.jid.user == "15550000002")
+        .expect("bob");
+    assert!(bob_found.is_registered);
+    assert_eq!(
+        bob_found.lid.as_ref().map(|l| l.user.to_string()),
+        bob["lid"].as_str().map(String::from)
+    );
+    assert!(
+        found
+            .iter()
+            .all(|r| r.jid.user != "19990000000" || !r.is_registered),
+        "{found:?}"
+    );
+    let picture = a
+        .bot
+        .client()
+        .contacts()
+        .get_profile_picture(&Jid::pn("15550000002"), true)
+        .await;
+    assert!(matches!(picture, Ok(None)), "{picture:?}");
+
+    // Presence and typing travel too.
+    b.bot
+        .client()
+        .presence()
+        .subscribe(Jid::pn("15550000001"))
+        .await
+        .expect("subscribe");
+    b.wait_for("A's presence", |e| match e {
+        Event::Presence(p) if p.from.user == "15550000001" => Some(()),
+        _ => None,
+    })
+    .await;
+    a.bot
+        .client()
+        .chatstate()
+        .send_composing(&Jid::pn("15550000002"))
+        .await
+        .expect("composing");
+    b.wait_for("A typing", |e| {
+        matches!(e, Event::ChatPresence(_)).then_some(())
+    })
+    .await;
+
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn scanning_an_unknown_qr_is_a_client_error() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000009", "Carol").await;
+    let (status, body) = admin
+        .post(
+            "/accounts/15550000009/scan",
+            json!({ "qr": "not,a,real,qr" }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "invalid_request");
+    let (status, _) = admin
+        .post("/accounts/19999999999/scan", json!({ "qr": "x" }))
+        .await;
+    assert_eq!(status, 404);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn the_admin_scope_mounts_in_another_app() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let app = actix_web::test::init_service(
+        actix_web::App::new().service(sandbox::admin_scope(&sandbox)),
+    )
+    .await;
+    let req = actix_web::test::TestRequest::get()
+        .uri("/sandbox/info")
+        .to_request();
+    let info: Value = actix_web::test::call_and_read_body_json(&app, req).await;
+    assert_eq!(info["ws_url"], sandbox.ws_url());
+
+    let req = actix_web::test::TestRequest::post()
+        .uri("/sandbox/accounts")
+        .set_json(json!({ "phone": "12" }))
+        .to_request();
+    let resp = actix_web::test::call_service(&app, req).await;
+    assert_eq!(resp.status(), 400);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn a_group_message_reaches_every_member_device() {
+    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    for (phone, name) in [
+        ("15550000071", "Ann"),
+        ("15550000072", "Ben"),
+        ("15550000073", "Cat"),
+    ] {
+        admin.create_account(phone, name).await;
+    }
+    let mut a = admin.link(&sandbox, "15550000071").await;
+    let mut b = admin.link(&sandbox, "15550000072").await;
+
+    let options = GroupCreateOptions::builder()
+        .subject("Sandbox crew")
+        .participants(vec![
+            GroupParticipantOptions::from_phone(Jid::pn("15550000072")),
+            GroupParticipantOptions::from_phone(Jid::pn("15550000073")),
+        ])
+        .build();
+    let group = a
+        .bot
+        .client()
+        .groups()
+        .create_group(options)
+        .await
+        .expect("create group");
+    assert_eq!(group.metadata.subject, "Sandbox crew");
+    assert_eq!(group.metadata.participants.len(), 3);
+
+    let sent = a
+        .bot
+        .client()
+        .send_text(group.metadata.id.clone(), "hello group")
+        .await
+        .expect("send to group");
+    let (_, sender) = b.text("hello group").await;
+    assert_eq!(sender.user, "15550000071");
+    let on_phone = admin.phone_received("15550000073", "hello group").await;
+    assert_eq!(on_phone["chat"], group.metadata.id.to_string());
+    assert_eq!(on_phone["from"], "15550000071@s.whatsapp.net");
+    admin.phone_received("15550000072", "hello group").await;
+    a.receipt_for(&sent.message_id).await;
+
+    // And back from a member who has never sent to the group before.
+    b.bot
+        .client()
+        .send_text(group.metadata.id.clone(), "hi all")
+        .await
+        .expect("reply to group");
+    a.text("hi all").await;
+    admin.phone_received("15550000073", "hi all").await;
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn an_image_travels_through_the_media_host() {
+    use whatsapp_rust::download::MediaType;
+    use whatsapp_rust::upload::UploadOptions;
+
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000081", "Dee").await;
+    admin.create_account("15550000082", "Eli").await;
+    let a = admin.link(&sandbox, "15550000081").await;
+    let mut b = admin.link(&sandbox, "15550000082").await;
+
+    let image: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let client = a.bot.client();
+    let uploaded = client
+        .upload(image.clone(), MediaType::Image, UploadOptions::default())
+        .await
+        .expect("upload to the sandbox media host");
+    let message = whatsapp_rust::media::image_message(uploaded, Default::default());
+    client
+        .send_message(Jid::pn("15550000082"), message)
+        .await
+        .expect("send image");
+
+    let received = b
+        .wait_for("an image", |e| match e {
+            Event::Messages(batch) => batch.iter().find_map(|m| {
+                m.message
+                    .image_message
+                    .as_option()
+                    .map(|_| m.message.clone())
+            }),
+            _ => None,
+        })
+        .await;
+    let image_message = received.image_message.as_option().expect("image");
+    let downloaded = b
+        .bot
+        .client()
+        .download(image_message)
+        .await
+        .expect("download");
+    assert_eq!(downloaded, image);
+    sandbox.stop().await;
+}

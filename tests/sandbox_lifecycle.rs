@@ -1,0 +1,291 @@
+//! Device lifecycle through the sandbox: offline queues, reconnects after dropped connections,
+//! and unlinking from the phone.
+
+mod sandbox_support;
+
+use serde_json::json;
+use wacore::types::events::Event;
+use wacore_binary::Jid;
+use waras::sandbox::{self, SandboxConfig};
+
+use sandbox_support::{Admin, Companion};
+
+#[actix_web::test]
+async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000011", "Dora").await;
+    admin.create_account("15550000012", "Eve").await;
+    let a = admin.link(&sandbox, "15550000011").await;
+    let b = admin.link(&sandbox, "15550000012").await;
+
+    // B's companion goes away cleanly; its store survives.
+    let store = b.store.clone();
+    b.bot.shutdown().await;
+    admin.wait_online("15550000012", 1, false).await;
+
+    let sent = a
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000012"), "while you were away")
+        .await
+        .expect("send");
+    // The phone is online, so the account has it at once; the companion gets it from the queue.
+    admin
+        .phone_received("15550000012", "while you were away")
+        .await;
+
+    let mut b = Companion::connect_with(&sandbox, store).await;
+    b.connected().await;
+    let (id, _) = b.text("while you were away").await;
+    assert_eq!(id, sent.message_id);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn a_dropped_connection_reconnects_and_keeps_working() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000021", "Finn").await;
+    admin.create_account("15550000022", "Gina").await;
+    let mut a = admin.link(&sandbox, "15550000021").await;
+    let mut b = admin.link(&sandbox, "15550000022").await;
+
+    let (status, body) = admin
+        .post("/faults", json!({ "kind": "drop", "phone": "15550000022" }))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    b.wait_for("Disconnected", |e| {
+        matches!(e, Event::Disconnected(_)).then_some(())
+    })
+    .await;
+    // The engine reconnects by itself (Noise IK with the cached certificate chain).
+    b.connected().await;
+
+    let sent = a
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000022"), "still there?")
+        .await
+        .expect("send");
+    b.text("still there?").await;
+    a.receipt_for(&sent.message_id).await;
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn unlinking_a_device_logs_it_out() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000031", "Hal").await;
+    let mut a = admin.link(&sandbox, "15550000031").await;
+
+    assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 204);
+    a.wait_for("LoggedOut", |e| {
+        matches!(e, Event::LoggedOut(_)).then_some(())
+    })
+    .await;
+    let devices = admin.get("/accounts/15550000031/devices").await;
+    assert_eq!(
+        devices.as_array().map(Vec::len),
+        Some(1),
+        "only the phone is left: {devices}"
+    );
+
+    // The same credentials are refused at the next login.
+    let store = a.store.clone();
+    a.bot.abort();
+    let mut again = Companion::connect_with(&sandbox, store).await;
+    again
+        .wait_for("LoggedOut at login", |e| {
+            matches!(e, Event::LoggedOut(_)).then_some(())
+        })
+        .await;
+
+    assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 404);
+    assert_eq!(admin.delete("/accounts/15550000031/devices/0").await, 400);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn a_companion_links_with_a_pairing_code() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000041", "Ivy").await;
+    admin.create_account("15550000042", "Jon").await;
+    let mut b = admin.link(&sandbox, "15550000042").await;
+
+    let mut a = Companion::connect_for_code(&sandbox, "15550000041").await;
+    let code = a
+        .wait_for("a pairing code", |e| match e {
+            Event::PairingCode(c) => Some(c.code.clone()),
+            _ => None,
+        })
+        .await;
+    let (status, body) = admin
+        .post("/accounts/15550000041/link-code", json!({ "code": code }))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    a.connected().await;
+    admin.wait_online("15550000041", 1, true).await;
+
+    let sent = a
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000042"), "linked by code")
+        .await
+        .expect("send");
+    b.text("linked by code").await;
+    a.receipt_for(&sent.message_id).await;
+
+    // A code for a number nobody is linking is refused.
+    let (status, _) = admin
+        .post(
+            "/accounts/15550000042/link-code",
+            json!({ "code": "ABCD-EFGH" }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn accounts_and_links_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
+    };
+    let sandbox = sandbox::start(cfg.clone()).await.expect("start sandbox");
+    let root = sandbox.root_public_key();
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000051", "Kim").await;
+    admin.create_account("15550000052", "Lou").await;
+    let a = admin.link(&sandbox, "15550000051").await;
+    let mut b = admin.link(&sandbox, "15550000052").await;
+    // Sessions with B's phone exist before the restart, so the phone's loss of them is exercised.
+    a.bot
+        .client()
+        .send_text(Jid::pn("15550000052"), "before the restart")
+        .await
+        .expect("send");
+    b.text("before the restart").await;
+    admin
+        .phone_received("15550000052", "before the restart")
+        .await;
+    let (a_store, b_store) = (a.store.clone(), b.store.clone());
+    // B's companion goes offline; a message queued for it must survive the restart.
+    b.bot.shutdown().await;
+    admin.wait_online("15550000052", 1, false).await;
+    a.bot
+        .client()
+        .send_text(Jid::pn("15550000052"), "queued across the restart")
+        .await
+        .expect("send");
+    admin
+        .phone_received("15550000052", "queued across the restart")
+        .await;
+    a.bot.shutdown().await;
+    let listen = sandbox.addr();
+    sandbox.stop().await;
+
+    // Same port, so the companions' stored endpoint still works; same keys, so their cached
+    // certificate chain (Noise IK) does too.
+    let sandbox = sandbox::start(SandboxConfig { listen, ..cfg })
+        .await
+        .expect("restart sandbox");
+    assert_eq!(sandbox.root_public_key(), root);
+    let admin = Admin::new(&sandbox);
+    let accounts = admin.get("/accounts").await;
+    assert_eq!(accounts.as_array().map(Vec::len), Some(2), "{accounts}");
+
+    let mut a = Companion::connect_with(&sandbox, a_store).await;
+    let mut b = Companion::connect_with(&sandbox, b_store).await;
+    a.connected().await;
+    b.connected().await;
+    b.text("queued across the restart").await;
+    let sent = a
+        .bot
+        .client()
+        .send_text(Jid::pn("15550000052"), "after the restart")
+        .await
+        .expect("send");
+    b.text("after the restart").await;
+    a.receipt_for(&sent.message_id).await;
+    // The phone lost its Signal sessions with the restart; clients recover them by retrying.
+    admin
+        .phone_received("15550000052", "after the restart")
+        .await;
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn refused_logins_recover_when_the_fault_ends() {
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550000061", "Max").await;
+    let mut a = admin.link(&sandbox, "15550000061").await;
+
+    let (status, _) = admin
+        .post(
+            "/faults",
+            json!({ "kind": "refuse", "phone": "15550000061", "seconds": 2 }),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let (status, _) = admin
+        .post("/faults", json!({ "kind": "drop", "phone": "15550000061" }))
+        .await;
+    assert_eq!(status, 202);
+    a.wait_for("a refused login", |e| {
+        matches!(e, Event::ConnectFailure(_)).then_some(())
+    })
+    .await;
+    a.connected().await;
+    admin.wait_online("15550000061", 1, true).await;
+
+    let (status, body) = admin.post("/faults", json!({ "kind": "flood" })).await;
+    assert_eq!(status, 400, "{body}");
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn many_companions_link_at_once_and_message_in_a_ring() {
+    const N: usize = 8;
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    let phones: Vec<String> = (0..N).map(|i| format!("155500001{i:02}")).collect();
+    futures_util::future::join_all(phones.iter().map(|p| admin.create_account(p, "Ring"))).await;
+    let mut companions =
+        futures_util::future::join_all(phones.iter().map(|p| admin.link(&sandbox, p))).await;
+
+    for i in 0..N {
+        let to = Jid::pn(phones[(i + 1) % N].as_str());
+        companions[i]
+            .bot
+            .client()
+            .send_text(to, format!("ring {i}"))
+            .await
+            .expect("send");
+    }
+    for i in 0..N {
+        let from = (i + N - 1) % N;
+        companions[i].text(&format!("ring {from}")).await;
+        admin
+            .phone_received(&phones[i], &format!("ring {from}"))
+            .await;
+    }
+    sandbox.stop().await;
+}
