@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod engine;
 pub mod metrics;
 
 /// Whether the WhatsApp certificate chain is verified; only a `sandbox` build turns it off.
