@@ -36,7 +36,8 @@ enum Kind {
 }
 
 fn pg_base() -> String {
-    std::env::var("WARAS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("WARAS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A migrated database that lives for one test; PostgreSQL databases are dropped afterwards.
@@ -50,19 +51,28 @@ impl Fixture {
     fn new(kind: Kind) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, pg_name) = match kind {
-            Kind::Sqlite => (format!("sqlite://{}", dir.path().join("engine.db").display()), None),
+            Kind::Sqlite => (
+                format!("sqlite://{}", dir.path().join("engine.db").display()),
+                None,
+            ),
             Kind::Postgres => {
                 let name = format!("waras_test_{}", uuid::Uuid::now_v7().simple());
                 let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base()))
                     .expect("PostgreSQL must be running on 127.0.0.1:5432");
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .unwrap();
                 (format!("{}/{name}", pg_base()), Some(name))
             }
         };
         let target = DatabaseTarget::parse(&url).unwrap();
         migrate(&target).unwrap();
         let pool = DbPool::connect(&target, 4).unwrap();
-        let fixture = Self { db: Db::new(pool), pg_name, _dir: dir };
+        let fixture = Self {
+            db: Db::new(pool),
+            pg_name,
+            _dir: dir,
+        };
         fixture.add_session(SESSION);
         fixture
     }
@@ -77,18 +87,22 @@ impl Fixture {
              INSERT INTO sessions (id, tenant_id, name, desired_state, status, config, created_at, updated_at) \
              VALUES ('{id}', 't1', '{id}', 'stopped', 'stopped', '{{}}', 0, 0);"
         );
-        let done: DbResult<()> = (|| waras::with_conn!(self.pool(), |conn| Ok(conn.batch_execute(&sql)?)))();
+        let done: DbResult<()> =
+            (|| waras::with_conn!(self.pool(), |conn| Ok(conn.batch_execute(&sql)?)))();
         done.unwrap();
     }
 
     fn delete_session(&self, id: &str) {
         let sql = format!("DELETE FROM sessions WHERE id = '{id}';");
-        let done: DbResult<()> = (|| waras::with_conn!(self.pool(), |conn| Ok(conn.batch_execute(&sql)?)))();
+        let done: DbResult<()> =
+            (|| waras::with_conn!(self.pool(), |conn| Ok(conn.batch_execute(&sql)?)))();
         done.unwrap();
     }
 
     async fn store(&self, session_id: &str) -> DieselStore {
-        DieselStore::open(self.db.clone(), session_id, &MASTER).await.unwrap()
+        DieselStore::open(self.db.clone(), session_id, &MASTER)
+            .await
+            .unwrap()
     }
 }
 
@@ -97,7 +111,8 @@ impl Drop for Fixture {
         if let Some(name) = &self.pg_name
             && let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base()))
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
         }
     }
 }
@@ -176,15 +191,24 @@ fn arc(s: &str) -> Arc<str> {
 
 async fn identities_and_sessions(s: &dyn Backend) -> Transcript {
     let mut t = Vec::new();
-    let (a, b) = ("5511000000001@s.whatsapp.net", "5511000000002:3@s.whatsapp.net");
+    let (a, b) = (
+        "5511000000001@s.whatsapp.net",
+        "5511000000002:3@s.whatsapp.net",
+    );
     rec!(t, s.load_identity(a));
     rec!(t, s.has_signal_state_for_user("5511000000001"));
     rec!(t, s.put_identity(a, [1; 32]));
     rec!(t, s.load_identity(a));
     rec!(t, s.put_identity(a, [2; 32]));
     rec!(t, s.load_identity(a));
-    rec!(t, s.put_identities_batch(&[(arc(a), [3; 32]), (arc(b), [4; 32]), (arc(b), [5; 32])]));
-    rec!(t, s.put_identities_batch(&[(arc(a), [3; 32]), (arc(b), [5; 32])])); // a retry
+    rec!(
+        t,
+        s.put_identities_batch(&[(arc(a), [3; 32]), (arc(b), [4; 32]), (arc(b), [5; 32])])
+    );
+    rec!(
+        t,
+        s.put_identities_batch(&[(arc(a), [3; 32]), (arc(b), [5; 32])])
+    ); // a retry
     rec!(t, s.load_identity(a));
     rec!(t, s.load_identity(b));
     rec!(t, s.has_signal_state_for_user("5511000000001"));
@@ -199,6 +223,7 @@ async fn identities_and_sessions(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_session(a));
     rec!(t, s.has_session(a));
     rec!(t, s.has_signal_state_for_user("5511000000001"));
+    rec!(t, s.has_signal_state_for_user("551100000000")); // a prefix of the user is not the user
     let batch = [
         (arc(a), Bytes::from_static(b"session-a-v2")),
         (arc("77_7%@lid"), Bytes::from_static(b"odd")),
@@ -214,8 +239,15 @@ async fn identities_and_sessions(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_session(a));
     rec!(t, s.has_session(a));
     rec!(t, s.has_signal_state_for_user("5511000000001"));
-    rec!(t, s.put_session("big@s.whatsapp.net", &vec![0xAB; 64 * 1024]));
-    rec!(t, s.get_session("big@s.whatsapp.net").then(|r| async { r.map(|b| b.map(|b| b.len())) }));
+    rec!(
+        t,
+        s.put_session("big@s.whatsapp.net", &vec![0xAB; 64 * 1024])
+    );
+    rec!(
+        t,
+        s.get_session("big@s.whatsapp.net")
+            .then(|r| async { r.map(|b| b.map(|b| b.len())) })
+    );
     t
 }
 
@@ -236,7 +268,9 @@ async fn prekeys(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_max_prekey_id());
     rec!(t, s.load_prekey(1));
     // The first login writes ~812 prekeys in one batch.
-    let keys: Vec<(u32, Bytes)> = (1..=812u32).map(|i| (i, Bytes::from(format!("prekey-{i}")))).collect();
+    let keys: Vec<(u32, Bytes)> = (1..=812u32)
+        .map(|i| (i, Bytes::from(format!("prekey-{i}"))))
+        .collect();
     rec!(t, s.store_prekeys_batch(&keys, false));
     rec!(t, s.store_prekeys_batch(&keys, false)); // retried: idempotent
     rec!(t, s.get_max_prekey_id());
@@ -255,7 +289,11 @@ async fn prekeys(s: &dyn Backend) -> Transcript {
     rec!(t, s.load_prekey(1));
     rec!(t, s.store_prekey(4_000_000_000, b"high id", false));
     rec!(t, s.get_max_prekey_id());
-    rec!(t, s.load_prekeys_batch(&(1..=700u32).collect::<Vec<_>>()).then(|r| async { r.map(|v| v.len()) }));
+    rec!(
+        t,
+        s.load_prekeys_batch(&(1..=700u32).collect::<Vec<_>>())
+            .then(|r| async { r.map(|v| v.len()) })
+    );
     rec!(t, s.mark_prekeys_uploaded(&[]));
     t
 }
@@ -277,7 +315,10 @@ async fn signed_prekeys_and_sender_keys(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_sender_key(g));
     rec!(t, s.put_sender_key(g, b"sk-1"));
     rec!(t, s.get_sender_key(g));
-    let batch = [(arc(g), Bytes::from_static(b"sk-2")), (arc("other"), Bytes::from_static(b"sk-o"))];
+    let batch = [
+        (arc(g), Bytes::from_static(b"sk-2")),
+        (arc("other"), Bytes::from_static(b"sk-o")),
+    ];
     rec!(t, s.put_sender_keys_batch(&batch));
     rec!(t, s.put_sender_keys_batch(&batch));
     rec!(t, s.get_sender_key(g));
@@ -290,15 +331,27 @@ async fn signed_prekeys_and_sender_keys(s: &dyn Backend) -> Transcript {
 
 fn sorted_state(h: HashState) -> String {
     let map: BTreeMap<String, Vec<u8>> = h.index_value_map.into_iter().collect();
-    format!("v{} hash={:?} map={map:?} fatal={}", h.version, &h.hash[..], h.mac_mismatch_fatal)
+    format!(
+        "v{} hash={:?} map={map:?} fatal={}",
+        h.version,
+        &h.hash[..],
+        h.mac_mismatch_fatal
+    )
 }
 
 fn sync_key(tag: u8) -> AppStateSyncKey {
-    AppStateSyncKey { key_data: vec![tag; 32], fingerprint: vec![tag, 1, 2], timestamp: 1_700_000_000 + i64::from(tag) }
+    AppStateSyncKey {
+        key_data: vec![tag; 32],
+        fingerprint: vec![tag, 1, 2],
+        timestamp: 1_700_000_000 + i64::from(tag),
+    }
 }
 
 fn mac(i: u8, v: u8) -> AppStateMutationMAC {
-    AppStateMutationMAC { index_mac: vec![i; 32], value_mac: vec![v; 32] }
+    AppStateMutationMAC {
+        index_mac: vec![i; 32],
+        value_mac: vec![v; 32],
+    }
 }
 
 async fn app_state(s: &dyn Backend) -> Transcript {
@@ -314,7 +367,10 @@ async fn app_state(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_latest_sync_key_id());
 
     t.push(sorted_state(s.get_version("regular").await.unwrap()));
-    let mut state = HashState { version: 7, ..HashState::default() };
+    let mut state = HashState {
+        version: 7,
+        ..HashState::default()
+    };
     state.hash[0] = 9;
     state.hash[127] = 1;
     state.index_value_map.insert("idx-a".into(), vec![1, 2, 3]);
@@ -328,14 +384,28 @@ async fn app_state(s: &dyn Backend) -> Transcript {
     t.push(sorted_state(s.get_version("critical_block").await.unwrap()));
 
     rec!(t, s.get_mutation_mac("regular", &[1; 32]));
-    rec!(t, s.put_mutation_macs("regular", 1, &[mac(1, 10), mac(2, 20), mac(1, 11)]));
-    rec!(t, s.put_mutation_macs("regular", 1, &[mac(1, 10), mac(2, 20), mac(1, 11)]));
+    rec!(
+        t,
+        s.put_mutation_macs("regular", 1, &[mac(1, 10), mac(2, 20), mac(1, 11)])
+    );
+    rec!(
+        t,
+        s.put_mutation_macs("regular", 1, &[mac(1, 10), mac(2, 20), mac(1, 11)])
+    );
     rec!(t, s.put_mutation_macs("critical_block", 1, &[mac(1, 99)]));
     rec!(t, s.get_mutation_mac("regular", &[1; 32]));
     rec!(t, s.get_mutation_mac("critical_block", &[1; 32]));
-    let batch: BTreeMap<_, _> = s.get_mutation_macs("regular", &[[1; 32], [2; 32], [3; 32]]).await.unwrap().into_iter().collect();
+    let batch: BTreeMap<_, _> = s
+        .get_mutation_macs("regular", &[[1; 32], [2; 32], [3; 32]])
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
     t.push(format!("get_mutation_macs => {batch:?}"));
-    rec!(t, s.delete_mutation_macs("regular", &[vec![1; 32], vec![7; 32]]));
+    rec!(
+        t,
+        s.delete_mutation_macs("regular", &[vec![1; 32], vec![7; 32]])
+    );
     rec!(t, s.get_mutation_mac("regular", &[1; 32]));
     rec!(t, s.get_mutation_mac("regular", &[2; 32]));
     rec!(t, s.clear_mutation_macs("regular"));
@@ -363,8 +433,21 @@ async fn sender_key_devices_and_lid_mappings(s: &dyn Backend) -> Transcript {
     let mut t = Vec::new();
     let (g1, g2) = ("g1@g.us", "g2@g.us");
     rec!(t, s.get_sender_key_devices(g1));
-    rec!(t, s.set_sender_key_status(g1, &[("d1@s.whatsapp.net", true), ("d2@lid", false), ("d1@s.whatsapp.net", false)]));
-    rec!(t, s.set_sender_key_status(g2, &[("d1@s.whatsapp.net", true), ("d3@lid", true)]));
+    rec!(
+        t,
+        s.set_sender_key_status(
+            g1,
+            &[
+                ("d1@s.whatsapp.net", true),
+                ("d2@lid", false),
+                ("d1@s.whatsapp.net", false)
+            ]
+        )
+    );
+    rec!(
+        t,
+        s.set_sender_key_status(g2, &[("d1@s.whatsapp.net", true), ("d3@lid", true)])
+    );
     rec_sorted!(t, s.get_sender_key_devices(g1));
     rec!(t, s.set_sender_key_status(g1, &[("d2@lid", true)]));
     rec_sorted!(t, s.get_sender_key_devices(g1));
@@ -387,7 +470,11 @@ async fn sender_key_devices_and_lid_mappings(s: &dyn Backend) -> Transcript {
     rec!(t, s.put_lid_mapping(&lid("100", "5522", 20)));
     rec!(t, s.get_pn_mapping("5511"));
     rec!(t, s.get_pn_mapping("5522"));
-    let batch = [lid("200", "5533", 30), lid("300", "5544", 40), lid("200", "5533", 31)];
+    let batch = [
+        lid("200", "5533", 30),
+        lid("300", "5544", 40),
+        lid("200", "5533", 31),
+    ];
     rec!(t, s.put_lid_mappings(&batch));
     rec!(t, s.put_lid_mappings(&batch));
     rec!(t, s.get_lid_mapping("200"));
@@ -402,7 +489,10 @@ async fn sender_key_devices_and_lid_mappings(s: &dyn Backend) -> Transcript {
 fn devices(user: &str, ids: &[u32], ts: i64) -> DeviceListRecord {
     DeviceListRecord {
         user: user.into(),
-        devices: ids.iter().map(|i| DeviceInfo::new(*i, Some(*i + 10)).with_hosting(*i == 99)).collect(),
+        devices: ids
+            .iter()
+            .map(|i| DeviceInfo::new(*i, Some(*i + 10)).with_hosting(*i == 99))
+            .collect(),
         timestamp: ts,
         phash: Some(format!("2:{ts}")),
         raw_id: if ts > 1 { Some(ts as u32) } else { None },
@@ -427,7 +517,11 @@ async fn base_keys_registry_and_groups(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_devices("5511"));
     rec!(t, s.update_device_list(devices("5511", &[0, 2, 99], 2)));
     rec!(t, s.get_devices("5511"));
-    let batch = vec![devices("5522", &[0], 3), devices("5533", &[], 4), devices("5522", &[0, 5], 5)];
+    let batch = vec![
+        devices("5522", &[0], 3),
+        devices("5533", &[], 4),
+        devices("5522", &[0, 5], 5),
+    ];
     rec!(t, s.update_device_lists(batch.clone()));
     rec!(t, s.update_device_lists(batch));
     rec!(t, s.get_devices("5522"));
@@ -446,7 +540,11 @@ async fn base_keys_registry_and_groups(s: &dyn Backend) -> Transcript {
 }
 
 fn tc(token: &[u8], ts: i64, sender: Option<i64>) -> TcTokenEntry {
-    TcTokenEntry { token: token.to_vec(), token_timestamp: ts, sender_timestamp: sender }
+    TcTokenEntry {
+        token: token.to_vec(),
+        token_timestamp: ts,
+        sender_timestamp: sender,
+    }
 }
 
 async fn tc_tokens(s: &dyn Backend) -> Transcript {
@@ -487,9 +585,18 @@ async fn sent_messages_and_pending_inbound(s: &dyn Backend) -> Transcript {
     let mut t = Vec::new();
     let now = chrono::Utc::now().timestamp();
     rec!(t, s.take_sent_message("c@s.whatsapp.net", "m1"));
-    rec!(t, s.store_sent_message("c@s.whatsapp.net", "m1", b"payload-1"));
-    rec!(t, s.store_sent_message("c@s.whatsapp.net", "m1", b"payload-1b"));
-    rec!(t, s.store_sent_message("c@s.whatsapp.net", "m2", b"payload-2"));
+    rec!(
+        t,
+        s.store_sent_message("c@s.whatsapp.net", "m1", b"payload-1")
+    );
+    rec!(
+        t,
+        s.store_sent_message("c@s.whatsapp.net", "m1", b"payload-1b")
+    );
+    rec!(
+        t,
+        s.store_sent_message("c@s.whatsapp.net", "m2", b"payload-2")
+    );
     rec!(t, s.store_sent_message("g@g.us", "m1", b"payload-g"));
     rec!(t, s.take_sent_message("c@s.whatsapp.net", "m1"));
     rec!(t, s.take_sent_message("c@s.whatsapp.net", "m1")); // taken once only
@@ -502,9 +609,24 @@ async fn sent_messages_and_pending_inbound(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_pending_inbound("c", "s", "i1"));
     rec!(t, s.get_pending_inbound("c", "other", "i1"));
     let rows = [
-        PendingInboundRow { chat: "c", sender: "s", id: "i1", message: b"msg-1b" },
-        PendingInboundRow { chat: "c", sender: "s", id: "i2", message: b"msg-2" },
-        PendingInboundRow { chat: "c", sender: "s2", id: "i1", message: b"msg-3" },
+        PendingInboundRow {
+            chat: "c",
+            sender: "s",
+            id: "i1",
+            message: b"msg-1b",
+        },
+        PendingInboundRow {
+            chat: "c",
+            sender: "s",
+            id: "i2",
+            message: b"msg-2",
+        },
+        PendingInboundRow {
+            chat: "c",
+            sender: "s2",
+            id: "i1",
+            message: b"msg-3",
+        },
     ];
     rec!(t, s.store_pending_inbound_batch(&rows));
     rec!(t, s.store_pending_inbound_batch(&rows));
@@ -512,10 +634,21 @@ async fn sent_messages_and_pending_inbound(s: &dyn Backend) -> Transcript {
     rec!(t, s.get_pending_inbound("c", "s2", "i1"));
     rec!(t, s.delete_pending_inbound("c", "s", "i1"));
     rec!(t, s.get_pending_inbound("c", "s", "i1"));
-    rec!(t, s.delete_pending_inbound_batch(&[
-        PendingInboundKey { chat: "c", sender: "s", id: "i2" },
-        PendingInboundKey { chat: "c", sender: "nobody", id: "i9" },
-    ]));
+    rec!(
+        t,
+        s.delete_pending_inbound_batch(&[
+            PendingInboundKey {
+                chat: "c",
+                sender: "s",
+                id: "i2"
+            },
+            PendingInboundKey {
+                chat: "c",
+                sender: "nobody",
+                id: "i9"
+            },
+        ])
+    );
     rec!(t, s.get_pending_inbound("c", "s", "i2"));
     rec!(t, s.delete_expired_pending_inbound(now - 3600));
     rec!(t, s.get_pending_inbound("c", "s2", "i1"));
@@ -545,7 +678,14 @@ async fn msg_secrets(s: &dyn Backend) -> Transcript {
     // Merges: "never" (0) beats any deadline; later deadline and later parent time win.
     rec!(t, s.put_msg_secrets(vec![secret("c", "m1", 2, 500, 40)]));
     rec!(t, s.get_msg_secret_with_ts("c", me, "m1"));
-    rec!(t, s.put_msg_secrets(vec![secret("c", "m2", 3, 100, 10), secret("c", "m2", 4, 300, 0), secret("c", "m3", 5, 50, 7)]));
+    rec!(
+        t,
+        s.put_msg_secrets(vec![
+            secret("c", "m2", 3, 100, 10),
+            secret("c", "m2", 4, 300, 0),
+            secret("c", "m3", 5, 50, 7)
+        ])
+    );
     rec!(t, s.put_msg_secrets(vec![secret("c", "m2", 4, 200, 5)]));
     rec!(t, s.get_msg_secret_with_ts("c", me, "m2"));
     rec!(t, s.get_msg_secret_with_ts("c", me, "m3"));
@@ -556,7 +696,9 @@ async fn msg_secrets(s: &dyn Backend) -> Transcript {
     rec!(t, s.delete_expired_msg_secrets(300));
     rec!(t, s.get_msg_secret("c", me, "m2"));
     rec!(t, s.get_msg_secret("c", me, "m1")); // never expires
-    let many: Vec<_> = (0..1200).map(|i| secret("h", &format!("h{i}"), (i % 250) as u8, 0, i)).collect();
+    let many: Vec<_> = (0..1200)
+        .map(|i| secret("h", &format!("h{i}"), (i % 250) as u8, 0, i))
+        .collect();
     rec!(t, s.put_msg_secrets(many));
     rec!(t, s.get_msg_secret_with_ts("h", me, "h1199"));
     t
@@ -565,10 +707,16 @@ async fn msg_secrets(s: &dyn Backend) -> Transcript {
 async fn device(s: &dyn Backend) -> Transcript {
     let mut t = Vec::new();
     rec!(t, s.exists());
-    t.push(format!("load before create is_none: {}", s.load().await.unwrap().is_none()));
+    t.push(format!(
+        "load before create is_none: {}",
+        s.load().await.unwrap().is_none()
+    ));
     rec!(t, s.create());
     rec!(t, s.exists());
-    t.push(format!("load after create is_some: {}", s.load().await.unwrap().is_some()));
+    t.push(format!(
+        "load after create is_some: {}",
+        s.load().await.unwrap().is_some()
+    ));
     let mut device = wacore::store::Device::new();
     device.push_name = "WARAS test".into();
     device.pn = Some("5511000000001:7@s.whatsapp.net".parse().unwrap());
@@ -578,11 +726,21 @@ async fn device(s: &dyn Backend) -> Transcript {
     device.edge_routing_info = Some(vec![1, 2, 3]);
     rec!(t, s.save(&device));
     let loaded = s.load().await.unwrap().unwrap();
-    t.push(serde_json::to_string(&loaded).unwrap().replace(&serde_json::to_string(&device).unwrap(), "<saved device>"));
-    t.push(format!("device props preserved: {}", loaded.device_props == device.device_props));
+    t.push(
+        serde_json::to_string(&loaded)
+            .unwrap()
+            .replace(&serde_json::to_string(&device).unwrap(), "<saved device>"),
+    );
+    t.push(format!(
+        "device props preserved: {}",
+        loaded.device_props == device.device_props
+    ));
     device.push_name = "renamed".into();
     rec!(t, s.save(&device));
-    t.push(format!("push name after save: {}", s.load().await.unwrap().unwrap().push_name));
+    t.push(format!(
+        "push name after save: {}",
+        s.load().await.unwrap().unwrap().push_name
+    ));
     t
 }
 
@@ -601,22 +759,86 @@ fn all_sealed_values(pool: &DbPool) -> Vec<Vec<u8>> {
     let loaded: DbResult<Vec<Vec<u8>>> = (|| {
         waras::with_conn!(pool, |conn| {
             let mut all: Vec<Vec<u8>> = Vec::new();
-            all.extend(es::engine_device::table.select(es::engine_device::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_identities::table.select(es::engine_identities::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_signal_sessions::table.select(es::engine_signal_sessions::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_prekeys::table.select(es::engine_prekeys::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_signed_prekeys::table.select(es::engine_signed_prekeys::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_sender_keys::table.select(es::engine_sender_keys::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_app_state_keys::table.select(es::engine_app_state_keys::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_app_state_versions::table.select(es::engine_app_state_versions::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_app_state_mutation_macs::table.select(es::engine_app_state_mutation_macs::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_base_keys::table.select(es::engine_base_keys::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_group_metadata::table.select(es::engine_group_metadata::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_tc_tokens::table.select(es::engine_tc_tokens::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_sent_messages::table.select(es::engine_sent_messages::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_pending_inbound::table.select(es::engine_pending_inbound::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::engine_msg_secrets::table.select(es::engine_msg_secrets::sealed).load::<Vec<u8>>(conn)?);
-            all.extend(es::session_keys::table.select(es::session_keys::wrapped).load::<Vec<u8>>(conn)?);
+            all.extend(
+                es::engine_device::table
+                    .select(es::engine_device::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_identities::table
+                    .select(es::engine_identities::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_signal_sessions::table
+                    .select(es::engine_signal_sessions::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_prekeys::table
+                    .select(es::engine_prekeys::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_signed_prekeys::table
+                    .select(es::engine_signed_prekeys::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_sender_keys::table
+                    .select(es::engine_sender_keys::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_app_state_keys::table
+                    .select(es::engine_app_state_keys::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_app_state_versions::table
+                    .select(es::engine_app_state_versions::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_app_state_mutation_macs::table
+                    .select(es::engine_app_state_mutation_macs::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_base_keys::table
+                    .select(es::engine_base_keys::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_group_metadata::table
+                    .select(es::engine_group_metadata::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_tc_tokens::table
+                    .select(es::engine_tc_tokens::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_sent_messages::table
+                    .select(es::engine_sent_messages::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_pending_inbound::table
+                    .select(es::engine_pending_inbound::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::engine_msg_secrets::table
+                    .select(es::engine_msg_secrets::sealed)
+                    .load::<Vec<u8>>(conn)?,
+            );
+            all.extend(
+                es::session_keys::table
+                    .select(es::session_keys::wrapped)
+                    .load::<Vec<u8>>(conn)?,
+            );
             Ok(all)
         })
     })();
@@ -631,16 +853,38 @@ async fn write_secrets(s: &DieselStore) {
     s.store_prekey(1, SECRET, false).await.unwrap();
     s.store_signed_prekey(1, SECRET).await.unwrap();
     s.put_sender_key("g::a", SECRET).await.unwrap();
-    s.set_sync_key(b"k", AppStateSyncKey { key_data: SECRET.to_vec(), fingerprint: vec![], timestamp: 0 }).await.unwrap();
+    s.set_sync_key(
+        b"k",
+        AppStateSyncKey {
+            key_data: SECRET.to_vec(),
+            fingerprint: vec![],
+            timestamp: 0,
+        },
+    )
+    .await
+    .unwrap();
     let mut state = HashState::default();
     state.index_value_map.insert("i".into(), SECRET.to_vec());
     s.set_version("regular", state).await.unwrap();
-    s.put_mutation_macs("regular", 1, &[AppStateMutationMAC { index_mac: vec![1], value_mac: SECRET.to_vec() }]).await.unwrap();
+    s.put_mutation_macs(
+        "regular",
+        1,
+        &[AppStateMutationMAC {
+            index_mac: vec![1],
+            value_mac: SECRET.to_vec(),
+        }],
+    )
+    .await
+    .unwrap();
     s.save_base_key("a", "m", SECRET).await.unwrap();
     s.put_group_metadata("g@g.us", SECRET).await.unwrap();
     s.store_received_tc_token("a@lid", SECRET, 1).await.unwrap();
-    s.store_sent_message("a@s.whatsapp.net", "m", SECRET).await.unwrap();
-    s.store_pending_inbound("c", "s", "i", SECRET).await.unwrap();
+    s.store_sent_message("a@s.whatsapp.net", "m", SECRET)
+        .await
+        .unwrap();
+    s.store_pending_inbound("c", "s", "i", SECRET)
+        .await
+        .unwrap();
     s.put_msg_secret("c", "s", "m", &secret32).await.unwrap();
     let mut device = wacore::store::Device::new();
     device.push_name = String::from_utf8(SECRET.to_vec()).unwrap();
@@ -652,29 +896,41 @@ async fn write_secrets(s: &DieselStore) {
 fn set_session_sealed(pool: &DbPool, session: &str, address: &str, sealed: &[u8]) {
     use es::engine_signal_sessions as t;
     let done: DbResult<usize> = (|| {
-        waras::with_conn!(pool, |conn| Ok(diesel::update(t::table.find((session, address)))
-            .set(t::sealed.eq(sealed))
-            .execute(conn)?))
+        waras::with_conn!(pool, |conn| Ok(diesel::update(
+            t::table.find((session, address))
+        )
+        .set(t::sealed.eq(sealed))
+        .execute(conn)?))
     })();
     assert_eq!(done.unwrap(), 1);
 }
 
 fn session_sealed(pool: &DbPool, session: &str, address: &str) -> Vec<u8> {
     use es::engine_signal_sessions as t;
-    let got: DbResult<Vec<u8>> =
-        (|| waras::with_conn!(pool, |conn| Ok(t::table.find((session, address)).select(t::sealed).first(conn)?)))();
+    let got: DbResult<Vec<u8>> = (|| {
+        waras::with_conn!(pool, |conn| Ok(t::table
+            .find((session, address))
+            .select(t::sealed)
+            .first(conn)?))
+    })();
     got.unwrap()
 }
 
 fn count_rows(pool: &DbPool, session: &str) -> (i64, i64, i64) {
     let got: DbResult<(i64, i64, i64)> = (|| {
         waras::with_conn!(pool, |conn| {
-            let keys = es::session_keys::table.filter(es::session_keys::session_id.eq(session)).count().get_result(conn)?;
+            let keys = es::session_keys::table
+                .filter(es::session_keys::session_id.eq(session))
+                .count()
+                .get_result(conn)?;
             let sessions = es::engine_signal_sessions::table
                 .filter(es::engine_signal_sessions::session_id.eq(session))
                 .count()
                 .get_result(conn)?;
-            let device = es::engine_device::table.filter(es::engine_device::session_id.eq(session)).count().get_result(conn)?;
+            let device = es::engine_device::table
+                .filter(es::engine_device::session_id.eq(session))
+                .count()
+                .get_result(conn)?;
             Ok((keys, sessions, device))
         })
     })();
@@ -686,15 +942,34 @@ async fn raw_columns_never_hold_plaintext(kind: Kind) {
     let s = f.store(SESSION).await;
     write_secrets(&s).await;
     let values = all_sealed_values(f.pool());
-    assert!(values.len() >= 16, "{kind:?}: every table got a row ({})", values.len());
+    assert!(
+        values.len() >= 16,
+        "{kind:?}: every table got a row ({})",
+        values.len()
+    );
     for v in &values {
-        assert!(!contains(v, SECRET), "{kind:?}: plaintext found in a sealed column");
-        assert!(!contains(v, &SECRET[..16]), "{kind:?}: plaintext prefix found in a sealed column");
+        assert!(
+            !contains(v, SECRET),
+            "{kind:?}: plaintext found in a sealed column"
+        );
+        assert!(
+            !contains(v, &SECRET[..16]),
+            "{kind:?}: plaintext prefix found in a sealed column"
+        );
     }
     // And everything reads back.
-    assert_eq!(s.get_session("a@s.whatsapp.net").await.unwrap().unwrap(), Bytes::from_static(SECRET));
-    assert_eq!(s.load().await.unwrap().unwrap().push_name.as_bytes(), SECRET);
-    assert_eq!(s.get_tc_token("a@lid").await.unwrap().unwrap().token, SECRET);
+    assert_eq!(
+        s.get_session("a@s.whatsapp.net").await.unwrap().unwrap(),
+        Bytes::from_static(SECRET)
+    );
+    assert_eq!(
+        s.load().await.unwrap().unwrap().push_name.as_bytes(),
+        SECRET
+    );
+    assert_eq!(
+        s.get_tc_token("a@lid").await.unwrap().unwrap().token,
+        SECRET
+    );
 }
 
 async fn tampered_or_moved_ciphertexts_do_not_open(kind: Kind) {
@@ -702,9 +977,15 @@ async fn tampered_or_moved_ciphertexts_do_not_open(kind: Kind) {
     f.add_session("sess-2");
     let s1 = f.store(SESSION).await;
     let s2 = f.store("sess-2").await;
-    s1.put_session("a@s.whatsapp.net", b"record-a").await.unwrap();
-    s1.put_session("b@s.whatsapp.net", b"record-b").await.unwrap();
-    s2.put_session("a@s.whatsapp.net", b"record-2a").await.unwrap();
+    s1.put_session("a@s.whatsapp.net", b"record-a")
+        .await
+        .unwrap();
+    s1.put_session("b@s.whatsapp.net", b"record-b")
+        .await
+        .unwrap();
+    s2.put_session("a@s.whatsapp.net", b"record-2a")
+        .await
+        .unwrap();
     let sealed_a = session_sealed(f.pool(), SESSION, "a@s.whatsapp.net");
 
     // One flipped bit anywhere in the ciphertext or tag.
@@ -712,19 +993,34 @@ async fn tampered_or_moved_ciphertexts_do_not_open(kind: Kind) {
     let last = tampered.len() - 1;
     tampered[last] ^= 0x01;
     set_session_sealed(f.pool(), SESSION, "a@s.whatsapp.net", &tampered);
-    assert!(s1.get_session("a@s.whatsapp.net").await.is_err(), "{kind:?}: tampered tag opened");
+    assert!(
+        s1.get_session("a@s.whatsapp.net").await.is_err(),
+        "{kind:?}: tampered tag opened"
+    );
     let mut tampered = sealed_a.clone();
     tampered[20] ^= 0x80;
     set_session_sealed(f.pool(), SESSION, "a@s.whatsapp.net", &tampered);
-    assert!(s1.get_session("a@s.whatsapp.net").await.is_err(), "{kind:?}: tampered body opened");
+    assert!(
+        s1.get_session("a@s.whatsapp.net").await.is_err(),
+        "{kind:?}: tampered body opened"
+    );
     set_session_sealed(f.pool(), SESSION, "a@s.whatsapp.net", &sealed_a);
-    assert_eq!(s1.get_session("a@s.whatsapp.net").await.unwrap().unwrap(), Bytes::from_static(b"record-a"));
+    assert_eq!(
+        s1.get_session("a@s.whatsapp.net").await.unwrap().unwrap(),
+        Bytes::from_static(b"record-a")
+    );
 
     // Moved to another row of the same session, and to the same row of another session.
     set_session_sealed(f.pool(), SESSION, "b@s.whatsapp.net", &sealed_a);
-    assert!(s1.get_session("b@s.whatsapp.net").await.is_err(), "{kind:?}: moved row opened");
+    assert!(
+        s1.get_session("b@s.whatsapp.net").await.is_err(),
+        "{kind:?}: moved row opened"
+    );
     set_session_sealed(f.pool(), "sess-2", "a@s.whatsapp.net", &sealed_a);
-    assert!(s2.get_session("a@s.whatsapp.net").await.is_err(), "{kind:?}: cross-session row opened");
+    assert!(
+        s2.get_session("a@s.whatsapp.net").await.is_err(),
+        "{kind:?}: cross-session row opened"
+    );
     // Truncated and empty values are errors, not panics.
     set_session_sealed(f.pool(), SESSION, "b@s.whatsapp.net", &sealed_a[..10]);
     assert!(s1.get_session("b@s.whatsapp.net").await.is_err());
@@ -741,17 +1037,30 @@ async fn wrong_master_key_is_detected(kind: Kind) {
     let wrong = [0x22; 32];
     let err = check_master_key(f.pool(), &wrong).unwrap_err().to_string();
     assert!(err.contains("master_key"), "{kind:?}: unclear error: {err}");
-    let err = DieselStore::open(f.db.clone(), SESSION, &wrong).await.unwrap_err().to_string();
+    let err = DieselStore::open(f.db.clone(), SESSION, &wrong)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("master key"), "{kind:?}: unclear error: {err}");
     // The right key still works after the failed attempts.
     let again = f.store(SESSION).await;
-    assert_eq!(again.get_session("a@s.whatsapp.net").await.unwrap().unwrap(), Bytes::from_static(b"record"));
+    assert_eq!(
+        again
+            .get_session("a@s.whatsapp.net")
+            .await
+            .unwrap()
+            .unwrap(),
+        Bytes::from_static(b"record")
+    );
 }
 
 async fn canary_missing_but_keys_wrapped_detects_wrong_key(kind: Kind) {
     let f = Fixture::new(kind);
     f.store(SESSION).await; // wraps a data key, no canary yet
-    assert!(check_master_key(f.pool(), &[0x33; 32]).is_err(), "{kind:?}: wrong key accepted");
+    assert!(
+        check_master_key(f.pool(), &[0x33; 32]).is_err(),
+        "{kind:?}: wrong key accepted"
+    );
     check_master_key(f.pool(), &MASTER).unwrap();
 }
 
@@ -764,27 +1073,62 @@ async fn deleting_a_session_deletes_its_keys(kind: Kind) {
     s2.put_session("a@s.whatsapp.net", b"kept").await.unwrap();
     assert_eq!(count_rows(f.pool(), SESSION), (1, 1, 1));
     f.delete_session(SESSION);
-    assert_eq!(count_rows(f.pool(), SESSION), (0, 0, 0), "{kind:?}: key material outlived its session");
+    assert_eq!(
+        count_rows(f.pool(), SESSION),
+        (0, 0, 0),
+        "{kind:?}: key material outlived its session"
+    );
     let left = all_sealed_values(f.pool());
-    assert_eq!(left.len(), 2, "{kind:?}: only sess-2's data key and session remain");
-    assert_eq!(s2.get_session("a@s.whatsapp.net").await.unwrap().unwrap(), Bytes::from_static(b"kept"));
+    assert_eq!(
+        left.len(),
+        2,
+        "{kind:?}: only sess-2's data key and session remain"
+    );
+    assert_eq!(
+        s2.get_session("a@s.whatsapp.net").await.unwrap().unwrap(),
+        Bytes::from_static(b"kept")
+    );
 }
 
 async fn data_keys_rotate(kind: Kind) {
     let f = Fixture::new(kind);
     let s = f.store(SESSION).await;
     s.put_session("old@s.whatsapp.net", b"old").await.unwrap();
-    assert_eq!(session_sealed(f.pool(), SESSION, "old@s.whatsapp.net")[0], 1);
+    assert_eq!(
+        session_sealed(f.pool(), SESSION, "old@s.whatsapp.net")[0],
+        1
+    );
     let pool = f.pool().clone();
-    let sealer = f.db.run(move |_| Ok(rotate_data_key(&pool, SESSION, &MASTER))).await.unwrap().unwrap();
+    let sealer =
+        f.db.run(move |_| Ok(rotate_data_key(&pool, SESSION, &MASTER)))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(sealer.current_key_id(), 2);
     let s = DieselStore::with_sealer(f.db.clone(), sealer);
     s.put_session("new@s.whatsapp.net", b"new").await.unwrap();
-    assert_eq!(session_sealed(f.pool(), SESSION, "new@s.whatsapp.net")[0], 2);
+    assert_eq!(
+        session_sealed(f.pool(), SESSION, "new@s.whatsapp.net")[0],
+        2
+    );
     // A reopened store reads both generations and seals with the newest.
     let reopened = f.store(SESSION).await;
-    assert_eq!(reopened.get_session("old@s.whatsapp.net").await.unwrap().unwrap(), Bytes::from_static(b"old"));
-    assert_eq!(reopened.get_session("new@s.whatsapp.net").await.unwrap().unwrap(), Bytes::from_static(b"new"));
+    assert_eq!(
+        reopened
+            .get_session("old@s.whatsapp.net")
+            .await
+            .unwrap()
+            .unwrap(),
+        Bytes::from_static(b"old")
+    );
+    assert_eq!(
+        reopened
+            .get_session("new@s.whatsapp.net")
+            .await
+            .unwrap()
+            .unwrap(),
+        Bytes::from_static(b"new")
+    );
     // The key id byte is authenticated: relabelling a ciphertext does not open it.
     let mut relabelled = session_sealed(f.pool(), SESSION, "new@s.whatsapp.net");
     relabelled[0] = 1;
@@ -800,7 +1144,9 @@ async fn concurrent_writers(kind: Kind) {
     for w in 0..4u32 {
         let s = s.clone();
         tasks.push(actix_rt::spawn(async move {
-            let keys: Vec<(u32, Bytes)> = (0..100).map(|i| (w * 1000 + i, Bytes::from(vec![w as u8; 8]))).collect();
+            let keys: Vec<(u32, Bytes)> = (0..100)
+                .map(|i| (w * 1000 + i, Bytes::from(vec![w as u8; 8])))
+                .collect();
             s.store_prekeys_batch(&keys, false).await.unwrap();
             s.store_sent_message("c", "m", b"p").await.unwrap();
             s.take_sent_message("c", "m").await.unwrap().is_some() as u32

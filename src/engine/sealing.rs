@@ -48,7 +48,9 @@ pub enum SealError {
     Malformed(usize),
     #[error("sealed value names data key {0}, which this session does not have")]
     UnknownKey(u8),
-    #[error("sealed value failed to open: tampered, moved from another row, or sealed under another key")]
+    #[error(
+        "sealed value failed to open: tampered, moved from another row, or sealed under another key"
+    )]
     Open,
     #[error("sealing failed")]
     Seal,
@@ -110,7 +112,10 @@ impl Sealer {
     }
 
     pub fn seal(&self, row: &RowId<'_>, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
-        let cipher = self.keys.get(&self.current).ok_or(SealError::UnknownKey(self.current))?;
+        let cipher = self
+            .keys
+            .get(&self.current)
+            .ok_or(SealError::UnknownKey(self.current))?;
         let mut out = vec![self.current];
         out.extend_from_slice(&encrypt(cipher, &row.aad(self.current), plaintext)?);
         Ok(out)
@@ -118,9 +123,17 @@ impl Sealer {
 
     pub fn open(&self, row: &RowId<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
         let (&key_id, rest) = sealed.split_first().ok_or(SealError::Malformed(0))?;
-        let cipher = self.keys.get(&key_id).ok_or(SealError::UnknownKey(key_id))?;
-        decrypt(cipher, &row.aad(key_id), rest)
-            .map_err(|e| if rest.len() < NONCE_LEN + TAG_LEN { SealError::Malformed(sealed.len()) } else { e })
+        let cipher = self
+            .keys
+            .get(&key_id)
+            .ok_or(SealError::UnknownKey(key_id))?;
+        decrypt(cipher, &row.aad(key_id), rest).map_err(|e| {
+            if rest.len() < NONCE_LEN + TAG_LEN {
+                SealError::Malformed(sealed.len())
+            } else {
+                e
+            }
+        })
     }
 
     /// Loads the session's data keys, creating the first one when the session has none.
@@ -154,10 +167,17 @@ impl Sealer {
                      the master key is not the one this database was sealed with"
                 )
             })?;
-            keys.insert(id, Aes256Gcm::new_from_slice(&key[..]).map_err(|_| SealError::Seal)?);
+            keys.insert(
+                id,
+                Aes256Gcm::new_from_slice(&key[..]).map_err(|_| SealError::Seal)?,
+            );
         }
         let current = *keys.keys().next_back().context("session has no data key")?;
-        Ok(Self { session_id: Arc::from(session_id), keys: Arc::new(keys), current })
+        Ok(Self {
+            session_id: Arc::from(session_id),
+            keys: Arc::new(keys),
+            current,
+        })
     }
 }
 
@@ -170,7 +190,9 @@ pub fn rotate_data_key(
 ) -> anyhow::Result<Sealer> {
     let wrap = derive(master_key, WRAP_INFO)?;
     let current = Sealer::load_or_create(pool, session_id, master_key)?.current_key_id();
-    let next = current.checked_add(1).context("session has used all 255 data key ids")?;
+    let next = current
+        .checked_add(1)
+        .context("session has used all 255 data key ids")?;
     insert_wrapped(pool, session_id, next, &wrap, true)?;
     Sealer::from_rows(session_id, &wrap, load_wrapped(pool, session_id)?)
 }
@@ -179,7 +201,11 @@ pub fn rotate_data_key(
 /// row (creating it on first use). Blocking.
 pub fn check_master_key(pool: &DbPool, master_key: &[u8; KEY_LEN]) -> anyhow::Result<()> {
     let canary = derive(master_key, CANARY_INFO)?;
-    let row = RowId { table: "sealing_canary", session_id: "", key: &[CANARY_ID.as_bytes()] };
+    let row = RowId {
+        table: "sealing_canary",
+        session_id: "",
+        key: &[CANARY_ID.as_bytes()],
+    };
     let existing = load_canary(pool)?;
     let sealed = match existing {
         Some(sealed) => sealed,
@@ -221,16 +247,19 @@ fn ensure_any_key_unwraps(pool: &DbPool, master_key: &[u8; KEY_LEN]) -> anyhow::
     let wrap = derive(master_key, WRAP_INFO)?;
     let row: Option<(String, i64, Vec<u8>)> = with_conn!(pool, |conn| {
         session_keys::table
-            .select((session_keys::session_id, session_keys::key_id, session_keys::wrapped))
+            .select((
+                session_keys::session_id,
+                session_keys::key_id,
+                session_keys::wrapped,
+            ))
             .first(conn)
             .optional()
             .map_err(DbError::from)
     })?;
     if let Some((session_id, key_id, wrapped)) = row {
         let id = u8::try_from(key_id).context("data key id out of range")?;
-        unwrap_key(&wrap, &session_id, id, &wrapped).context(
-            "the configured master_key cannot unwrap the stored session data keys",
-        )?;
+        unwrap_key(&wrap, &session_id, id, &wrapped)
+            .context("the configured master_key cannot unwrap the stored session data keys")?;
     }
     Ok(())
 }
@@ -285,7 +314,10 @@ fn insert_wrapped(
         })
     })
     .with_context(|| format!("cannot store a data key for session {session_id}"))?;
-    anyhow::ensure!(!must_insert || inserted == 1, "data key {key_id} was created concurrently");
+    anyhow::ensure!(
+        !must_insert || inserted == 1,
+        "data key {key_id} was created concurrently"
+    );
     Ok(())
 }
 
@@ -296,14 +328,22 @@ fn unwrap_key(
     wrapped: &[u8],
 ) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     let (&version, rest) = wrapped.split_first().context("empty wrapped key")?;
-    anyhow::ensure!(version == WRAP_VERSION, "unknown data key wrap version {version}");
+    anyhow::ensure!(
+        version == WRAP_VERSION,
+        "unknown data key wrap version {version}"
+    );
     let key = decrypt(wrap, &wrap_aad(session_id, key_id), rest)?;
     anyhow::ensure!(key.len() == KEY_LEN, "data key has {} bytes", key.len());
     Ok(key)
 }
 
 fn wrap_aad(session_id: &str, key_id: u8) -> Vec<u8> {
-    RowId { table: "session_keys", session_id, key: &[] }.aad(key_id)
+    RowId {
+        table: "session_keys",
+        session_id,
+        key: &[],
+    }
+    .aad(key_id)
 }
 
 /// A purpose-bound AES-256-GCM key derived from the master key.
@@ -321,7 +361,13 @@ fn encrypt(cipher: &Aes256Gcm, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, 
     let mut nonce = [0u8; NONCE_LEN];
     OsRng.fill_bytes(&mut nonce);
     let ct = cipher
-        .encrypt(&Nonce::from(nonce), Payload { msg: plaintext, aad })
+        .encrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| SealError::Seal)?;
     let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
     out.extend_from_slice(&nonce);
@@ -334,7 +380,9 @@ fn decrypt(cipher: &Aes256Gcm, aad: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<
         return Err(SealError::Malformed(data.len()));
     }
     let (nonce, ct) = data.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SealError::Malformed(data.len()))?;
+    let nonce: [u8; NONCE_LEN] = nonce
+        .try_into()
+        .map_err(|_| SealError::Malformed(data.len()))?;
     cipher
         .decrypt(&Nonce::from(nonce), Payload { msg: ct, aad })
         .map(Zeroizing::new)
@@ -350,34 +398,60 @@ mod tests {
             .iter()
             .map(|(id, k)| (*id, Aes256Gcm::new_from_slice(k).unwrap()))
             .collect();
-        Sealer { session_id: Arc::from("s1"), keys: Arc::new(keys), current }
+        Sealer {
+            session_id: Arc::from("s1"),
+            keys: Arc::new(keys),
+            current,
+        }
     }
 
     #[test]
     fn aad_binds_table_session_and_key_columns() {
         let s = sealer(&[(1, [7; 32])], 1);
-        let row = RowId { table: "t", session_id: "s1", key: &[b"a", b"bc"] };
+        let row = RowId {
+            table: "t",
+            session_id: "s1",
+            key: &[b"a", b"bc"],
+        };
         let sealed = s.seal(&row, b"secret").unwrap();
         assert_eq!(sealed[0], 1);
         assert_eq!(&s.open(&row, &sealed).unwrap()[..], b"secret");
         // Same bytes, split differently across key columns: must not open.
-        let shifted = RowId { table: "t", session_id: "s1", key: &[b"ab", b"c"] };
+        let shifted = RowId {
+            table: "t",
+            session_id: "s1",
+            key: &[b"ab", b"c"],
+        };
         assert!(matches!(s.open(&shifted, &sealed), Err(SealError::Open)));
-        let other_table = RowId { table: "u", session_id: "s1", key: &[b"a", b"bc"] };
+        let other_table = RowId {
+            table: "u",
+            session_id: "s1",
+            key: &[b"a", b"bc"],
+        };
         assert!(s.open(&other_table, &sealed).is_err());
     }
 
     #[test]
     fn key_id_selects_the_key_and_is_authenticated() {
         let s = sealer(&[(1, [1; 32]), (2, [2; 32])], 2);
-        let row = RowId { table: "t", session_id: "s1", key: &[b"k"] };
+        let row = RowId {
+            table: "t",
+            session_id: "s1",
+            key: &[b"k"],
+        };
         let mut sealed = s.seal(&row, b"v").unwrap();
         assert_eq!(sealed[0], 2);
         sealed[0] = 1;
         assert!(s.open(&row, &sealed).is_err());
         sealed[0] = 9;
-        assert!(matches!(s.open(&row, &sealed), Err(SealError::UnknownKey(9))));
-        assert!(matches!(s.open(&row, &[1, 2, 3]), Err(SealError::Malformed(3))));
+        assert!(matches!(
+            s.open(&row, &sealed),
+            Err(SealError::UnknownKey(9))
+        ));
+        assert!(matches!(
+            s.open(&row, &[1, 2, 3]),
+            Err(SealError::Malformed(3))
+        ));
     }
 
     #[test]

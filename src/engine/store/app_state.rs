@@ -36,7 +36,9 @@ impl AppSyncStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        let Some(sealed) = sealed else { return Ok(None) };
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
         let json = self.open_value(KEYS, &[key_id], &sealed)?;
         Ok(Some(serde_json::from_slice(&json).map_err(json_error)?))
     }
@@ -55,10 +57,18 @@ impl AppSyncStore for DieselStore {
                     .first(conn)?;
                 let seq = seq.unwrap_or(0) + 1;
                 diesel::insert_into(keys::table)
-                    .values((keys::session_id.eq(sid), keys::key_id.eq(&id), keys::sealed.eq(&sealed), keys::seq.eq(seq)))
+                    .values((
+                        keys::session_id.eq(sid),
+                        keys::key_id.eq(&id),
+                        keys::sealed.eq(&sealed),
+                        keys::seq.eq(seq),
+                    ))
                     .on_conflict((keys::session_id, keys::key_id))
                     .do_update()
-                    .set((keys::sealed.eq(excluded(keys::sealed)), keys::seq.eq(excluded(keys::seq))))
+                    .set((
+                        keys::sealed.eq(excluded(keys::sealed)),
+                        keys::seq.eq(excluded(keys::seq)),
+                    ))
                     .execute(conn)?;
                 Ok(())
             }))
@@ -90,7 +100,9 @@ impl AppSyncStore for DieselStore {
             })
             .await?;
         // A collection never synced starts from the empty state, as the engine expects.
-        let Some(sealed) = sealed else { return Ok(HashState::default()) };
+        let Some(sealed) = sealed else {
+            return Ok(HashState::default());
+        };
         let json = self.open_value(VERSIONS, &[name.as_bytes()], &sealed)?;
         serde_json::from_slice(&json).map_err(json_error)
     }
@@ -102,7 +114,11 @@ impl AppSyncStore for DieselStore {
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(versions::table)
-                    .values((versions::session_id.eq(sid), versions::name.eq(&n), versions::sealed.eq(&sealed)))
+                    .values((
+                        versions::session_id.eq(sid),
+                        versions::name.eq(&n),
+                        versions::sealed.eq(&sealed),
+                    ))
                     .on_conflict((versions::session_id, versions::name))
                     .do_update()
                     .set(versions::sealed.eq(excluded(versions::sealed)))
@@ -123,7 +139,8 @@ impl AppSyncStore for DieselStore {
         let rows = mutations
             .iter()
             .map(|m| {
-                let sealed = self.seal_value(MACS, &[name.as_bytes(), &m.index_mac], &m.value_mac)?;
+                let sealed =
+                    self.seal_value(MACS, &[name.as_bytes(), &m.index_mac], &m.value_mac)?;
                 Ok((m.index_mac.clone(), sealed))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -148,7 +165,10 @@ impl AppSyncStore for DieselStore {
                         .values(values)
                         .on_conflict((macs::session_id, macs::name, macs::index_mac))
                         .do_update()
-                        .set((macs::version.eq(excluded(macs::version)), macs::sealed.eq(excluded(macs::sealed))))
+                        .set((
+                            macs::version.eq(excluded(macs::version)),
+                            macs::sealed.eq(excluded(macs::sealed)),
+                        ))
                         .execute(conn)?;
                 }
                 Ok(())
@@ -169,7 +189,11 @@ impl AppSyncStore for DieselStore {
             })
             .await?;
         sealed
-            .map(|s| Ok(self.open_value(MACS, &[name.as_bytes(), index_mac], &s)?.to_vec()))
+            .map(|s| {
+                Ok(self
+                    .open_value(MACS, &[name.as_bytes(), index_mac], &s)?
+                    .to_vec())
+            })
             .transpose()
     }
 
@@ -201,7 +225,9 @@ impl AppSyncStore for DieselStore {
             .await?;
         let mut out = HashMap::with_capacity(rows.len());
         for (index_mac, sealed) in rows {
-            let value = self.open_value(MACS, &[name.as_bytes(), &index_mac], &sealed)?.to_vec();
+            let value = self
+                .open_value(MACS, &[name.as_bytes(), &index_mac], &sealed)?
+                .to_vec();
             if let Ok(key) = <[u8; 32]>::try_from(index_mac.as_slice()) {
                 out.insert(key, value);
             }
@@ -232,8 +258,12 @@ impl AppSyncStore for DieselStore {
         let n = name.to_string();
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
-                diesel::delete(macs::table.filter(macs::session_id.eq(sid)).filter(macs::name.eq(&n)))
-                    .execute(conn)?;
+                diesel::delete(
+                    macs::table
+                        .filter(macs::session_id.eq(sid))
+                        .filter(macs::name.eq(&n)),
+                )
+                .execute(conn)?;
                 Ok(())
             })
         })

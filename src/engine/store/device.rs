@@ -35,10 +35,17 @@ impl DeviceStore for DieselStore {
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(dev::table)
-                    .values((dev::session_id.eq(sid), dev::sealed.eq(&sealed), dev::updated_at.eq(now_ms())))
+                    .values((
+                        dev::session_id.eq(sid),
+                        dev::sealed.eq(&sealed),
+                        dev::updated_at.eq(now_ms()),
+                    ))
                     .on_conflict(dev::session_id)
                     .do_update()
-                    .set((dev::sealed.eq(excluded(dev::sealed)), dev::updated_at.eq(excluded(dev::updated_at))))
+                    .set((
+                        dev::sealed.eq(excluded(dev::sealed)),
+                        dev::updated_at.eq(excluded(dev::updated_at)),
+                    ))
                     .execute(conn)?;
                 Ok(())
             })
@@ -56,7 +63,9 @@ impl DeviceStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        let Some(sealed) = sealed else { return Ok(None) };
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
         let json = self.open_value(DEV, &[], &sealed)?;
         let mut device: Device = serde_json::from_slice(&json).map_err(json_error)?;
         // Device props are runtime configuration that serde skips; start from the library's
@@ -67,8 +76,10 @@ impl DeviceStore for DieselStore {
 
     async fn exists(&self) -> Result<bool> {
         self.run(move |pool, sid| {
-            with_conn!(pool, |conn| Ok(diesel::select(diesel::dsl::exists(dev::table.find(sid)))
-                .get_result(conn)?))
+            with_conn!(pool, |conn| Ok(diesel::select(diesel::dsl::exists(
+                dev::table.find(sid)
+            ))
+            .get_result(conn)?))
         })
         .await
     }
@@ -80,7 +91,11 @@ impl DeviceStore for DieselStore {
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(dev::table)
-                    .values((dev::session_id.eq(sid), dev::sealed.eq(&sealed), dev::updated_at.eq(now_ms())))
+                    .values((
+                        dev::session_id.eq(sid),
+                        dev::sealed.eq(&sealed),
+                        dev::updated_at.eq(now_ms()),
+                    ))
                     .on_conflict(dev::session_id)
                     .do_nothing()
                     .execute(conn)?;
@@ -95,9 +110,10 @@ impl DeviceStore for DieselStore {
         // On PostgreSQL the data lives in another process. SQLite's page cache is in-process but
         // shared by every session of the pool, so no per-session figure exists: not reported.
         match self.db.pool() {
-            crate::db::DbPool::Postgres(_) => {
-                wacore::stats::StorageResourceReport { memory_bytes: Some(0), ..Default::default() }
-            }
+            crate::db::DbPool::Postgres(_) => wacore::stats::StorageResourceReport {
+                memory_bytes: Some(0),
+                ..Default::default()
+            },
             crate::db::DbPool::Sqlite(_) => wacore::stats::StorageResourceReport::default(),
         }
     }

@@ -18,8 +18,14 @@ const PENDING: &str = "engine_pending_inbound";
 type PendingRow = (String, String, String, Vec<u8>);
 
 impl DieselStore {
-    pub(super) async fn sent_store(&self, chat_jid: &str, message_id: &str, payload: &[u8]) -> Result<()> {
-        let sealed = self.seal_value(SENT, &[chat_jid.as_bytes(), message_id.as_bytes()], payload)?;
+    pub(super) async fn sent_store(
+        &self,
+        chat_jid: &str,
+        message_id: &str,
+        payload: &[u8],
+    ) -> Result<()> {
+        let sealed =
+            self.seal_value(SENT, &[chat_jid.as_bytes(), message_id.as_bytes()], payload)?;
         let (c, m, now) = (chat_jid.to_string(), message_id.to_string(), now_secs());
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
@@ -33,7 +39,10 @@ impl DieselStore {
                     ))
                     .on_conflict((sent::session_id, sent::chat_jid, sent::message_id))
                     .do_update()
-                    .set((sent::sealed.eq(excluded(sent::sealed)), sent::created_secs.eq(excluded(sent::created_secs))))
+                    .set((
+                        sent::sealed.eq(excluded(sent::sealed)),
+                        sent::created_secs.eq(excluded(sent::created_secs)),
+                    ))
                     .execute(conn)?;
                 Ok(())
             })
@@ -43,18 +52,28 @@ impl DieselStore {
 
     /// Atomic take: one DELETE … RETURNING, so two retry receipts racing for the same message
     /// cannot both get the payload.
-    pub(super) async fn sent_take(&self, chat_jid: &str, message_id: &str) -> Result<Option<Vec<u8>>> {
+    pub(super) async fn sent_take(
+        &self,
+        chat_jid: &str,
+        message_id: &str,
+    ) -> Result<Option<Vec<u8>>> {
         let (c, m) = (chat_jid.to_string(), message_id.to_string());
         let sealed: Option<Vec<u8>> = self
             .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(diesel::delete(sent::table.find((sid, &c, &m)))
-                    .returning(sent::sealed)
-                    .get_result(conn)
-                    .optional()?))
+                with_conn!(pool, |conn| Ok(diesel::delete(
+                    sent::table.find((sid, &c, &m))
+                )
+                .returning(sent::sealed)
+                .get_result(conn)
+                .optional()?))
             })
             .await?;
         sealed
-            .map(|s| Ok(self.open_value(SENT, &[chat_jid.as_bytes(), message_id.as_bytes()], &s)?.to_vec()))
+            .map(|s| {
+                Ok(self
+                    .open_value(SENT, &[chat_jid.as_bytes(), message_id.as_bytes()], &s)?
+                    .to_vec())
+            })
             .transpose()
     }
 
@@ -62,7 +81,9 @@ impl DieselStore {
         let n = self
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(diesel::delete(
-                    sent::table.filter(sent::session_id.eq(sid)).filter(sent::created_secs.lt(cutoff)),
+                    sent::table
+                        .filter(sent::session_id.eq(sid))
+                        .filter(sent::created_secs.lt(cutoff)),
                 )
                 .execute(conn)?))
             })
@@ -75,7 +96,12 @@ impl DieselStore {
             .iter()
             .map(|r| {
                 let key: [&[u8]; 3] = [r.chat.as_bytes(), r.sender.as_bytes(), r.id.as_bytes()];
-                Ok((r.chat.to_string(), r.sender.to_string(), r.id.to_string(), self.seal_value(PENDING, &key, r.message)?))
+                Ok((
+                    r.chat.to_string(),
+                    r.sender.to_string(),
+                    r.id.to_string(),
+                    self.seal_value(PENDING, &key, r.message)?,
+                ))
             })
             .collect::<Result<Vec<PendingRow>>>()?;
         let sealed = last_wins(sealed, |r| (r.0.clone(), r.1.clone(), r.2.clone()));
@@ -98,9 +124,17 @@ impl DieselStore {
                         .collect();
                     diesel::insert_into(pin::table)
                         .values(values)
-                        .on_conflict((pin::session_id, pin::chat_jid, pin::sender_jid, pin::message_id))
+                        .on_conflict((
+                            pin::session_id,
+                            pin::chat_jid,
+                            pin::sender_jid,
+                            pin::message_id,
+                        ))
                         .do_update()
-                        .set((pin::sealed.eq(excluded(pin::sealed)), pin::created_secs.eq(excluded(pin::created_secs))))
+                        .set((
+                            pin::sealed.eq(excluded(pin::sealed)),
+                            pin::created_secs.eq(excluded(pin::created_secs)),
+                        ))
                         .execute(conn)?;
                 }
                 Ok(())
@@ -109,7 +143,12 @@ impl DieselStore {
         .await
     }
 
-    pub(super) async fn pending_get(&self, chat: &str, sender: &str, id: &str) -> Result<Option<Vec<u8>>> {
+    pub(super) async fn pending_get(
+        &self,
+        chat: &str,
+        sender: &str,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>> {
         let (c, s, i) = (chat.to_string(), sender.to_string(), id.to_string());
         let sealed: Option<Vec<u8>> = self
             .run(move |pool, sid| {
@@ -121,13 +160,23 @@ impl DieselStore {
             })
             .await?;
         sealed
-            .map(|m| Ok(self.open_value(PENDING, &[chat.as_bytes(), sender.as_bytes(), id.as_bytes()], &m)?.to_vec()))
+            .map(|m| {
+                Ok(self
+                    .open_value(
+                        PENDING,
+                        &[chat.as_bytes(), sender.as_bytes(), id.as_bytes()],
+                        &m,
+                    )?
+                    .to_vec())
+            })
             .transpose()
     }
 
     pub(super) async fn pending_delete(&self, keys: &[PendingInboundKey<'_>]) -> Result<()> {
-        let keys: Vec<(String, String, String)> =
-            keys.iter().map(|k| (k.chat.to_string(), k.sender.to_string(), k.id.to_string())).collect();
+        let keys: Vec<(String, String, String)> = keys
+            .iter()
+            .map(|k| (k.chat.to_string(), k.sender.to_string(), k.id.to_string()))
+            .collect();
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| conn.write_txn(|conn| {
                 for (c, s, i) in &keys {
@@ -143,7 +192,9 @@ impl DieselStore {
         let n = self
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(diesel::delete(
-                    pin::table.filter(pin::session_id.eq(sid)).filter(pin::created_secs.lt(cutoff)),
+                    pin::table
+                        .filter(pin::session_id.eq(sid))
+                        .filter(pin::created_secs.lt(cutoff)),
                 )
                 .execute(conn)?))
             })

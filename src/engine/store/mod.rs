@@ -49,7 +49,11 @@ impl std::fmt::Debug for DieselStore {
 impl DieselStore {
     /// Opens the store of an existing WARAS session, creating its data key on first use.
     /// Fails clearly when `master_key` cannot unwrap the session's data key.
-    pub async fn open(db: Db, session_id: &str, master_key: &[u8; KEY_LEN]) -> anyhow::Result<Self> {
+    pub async fn open(
+        db: Db,
+        session_id: &str,
+        master_key: &[u8; KEY_LEN],
+    ) -> anyhow::Result<Self> {
         let (sid, key) = (session_id.to_string(), Zeroizing::new(*master_key));
         let sealer = match db
             .run(move |pool| Ok(Sealer::load_or_create(pool, &sid, &key)))
@@ -63,7 +67,11 @@ impl DieselStore {
 
     /// A store over an already loaded sealer (e.g. one returned by `rotate_data_key`).
     pub fn with_sealer(db: Db, sealer: Sealer) -> Self {
-        Self { db, session_id: sealer.session_id().to_string(), sealer }
+        Self {
+            db,
+            session_id: sealer.session_id().to_string(),
+            sealer,
+        }
     }
 
     pub fn session_id(&self) -> &str {
@@ -77,16 +85,32 @@ impl DieselStore {
         F: FnOnce(&DbPool, &str) -> DbResult<T> + Send + 'static,
     {
         let sid = self.session_id.clone();
-        self.db.run(move |pool| f(pool, &sid)).await.map_err(db_error)
+        self.db
+            .run(move |pool| f(pool, &sid))
+            .await
+            .map_err(db_error)
     }
 
     fn seal_value(&self, table: &'static str, key: &[&[u8]], plaintext: &[u8]) -> Result<Vec<u8>> {
-        let row = RowId { table, session_id: &self.session_id, key };
+        let row = RowId {
+            table,
+            session_id: &self.session_id,
+            key,
+        };
         self.sealer.seal(&row, plaintext).map_err(seal_error)
     }
 
-    fn open_value(&self, table: &'static str, key: &[&[u8]], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        let row = RowId { table, session_id: &self.session_id, key };
+    fn open_value(
+        &self,
+        table: &'static str,
+        key: &[&[u8]],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let row = RowId {
+            table,
+            session_id: &self.session_id,
+            key,
+        };
         self.sealer.open(&row, sealed).map_err(seal_error)
     }
 }
@@ -119,7 +143,11 @@ fn count(n: usize) -> u32 {
 /// touch a row twice (PostgreSQL rejects it), while the engine's batches mean "last write wins".
 fn last_wins<T, K: Eq + Hash>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
     let mut seen = HashSet::new();
-    let mut out: Vec<T> = items.into_iter().rev().filter(|item| seen.insert(key(item))).collect();
+    let mut out: Vec<T> = items
+        .into_iter()
+        .rev()
+        .filter(|item| seen.insert(key(item)))
+        .collect();
     out.reverse();
     out
 }

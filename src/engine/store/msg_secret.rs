@@ -38,7 +38,11 @@ fn merge_batch(entries: Vec<MsgSecretEntry>) -> Vec<MsgSecretEntry> {
     let mut index: HashMap<(String, String, String), usize> = HashMap::with_capacity(entries.len());
     let mut out: Vec<MsgSecretEntry> = Vec::with_capacity(entries.len());
     for e in entries {
-        let key = (e.chat.to_string(), e.sender.to_string(), e.msg_id.to_string());
+        let key = (
+            e.chat.to_string(),
+            e.sender.to_string(),
+            e.msg_id.to_string(),
+        );
         match index.get(&key) {
             Some(&i) => {
                 let prev = &mut out[i];
@@ -56,7 +60,12 @@ fn merge_batch(entries: Vec<MsgSecretEntry>) -> Vec<MsgSecretEntry> {
 }
 
 impl DieselStore {
-    async fn load_msg_secret(&self, chat: &str, sender: &str, msg_id: &str) -> Result<Option<(Vec<u8>, i64)>> {
+    async fn load_msg_secret(
+        &self,
+        chat: &str,
+        sender: &str,
+        msg_id: &str,
+    ) -> Result<Option<(Vec<u8>, i64)>> {
         let (c, s, m) = (chat.to_string(), sender.to_string(), msg_id.to_string());
         let row: Option<(Vec<u8>, i64)> = self
             .run(move |pool, sid| {
@@ -68,7 +77,11 @@ impl DieselStore {
             })
             .await?;
         row.map(|(sealed, ts)| {
-            let secret = self.open_value(MS, &[chat.as_bytes(), sender.as_bytes(), msg_id.as_bytes()], &sealed)?;
+            let secret = self.open_value(
+                MS,
+                &[chat.as_bytes(), sender.as_bytes(), msg_id.as_bytes()],
+                &sealed,
+            )?;
             Ok((secret.to_vec(), ts))
         })
         .transpose()
@@ -84,7 +97,14 @@ impl MsgSecretStore for DieselStore {
             .map(|e| {
                 let key: [&[u8]; 3] = [e.chat.as_bytes(), e.sender.as_bytes(), e.msg_id.as_bytes()];
                 let sealed = self.seal_value(MS, &key, &e.secret)?;
-                Ok((e.chat.to_string(), e.sender.to_string(), e.msg_id.to_string(), sealed, e.expires_at, e.message_ts))
+                Ok((
+                    e.chat.to_string(),
+                    e.sender.to_string(),
+                    e.msg_id.to_string(),
+                    sealed,
+                    e.expires_at,
+                    e.message_ts,
+                ))
             })
             .collect::<Result<Vec<SecretRow>>>()?;
         self.run(move |pool, sid| {
@@ -122,8 +142,16 @@ impl MsgSecretStore for DieselStore {
         Ok(stored)
     }
 
-    async fn get_msg_secret(&self, chat: &str, sender: &str, msg_id: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.load_msg_secret(chat, sender, msg_id).await?.map(|(secret, _)| secret))
+    async fn get_msg_secret(
+        &self,
+        chat: &str,
+        sender: &str,
+        msg_id: &str,
+    ) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .load_msg_secret(chat, sender, msg_id)
+            .await?
+            .map(|(secret, _)| secret))
     }
 
     async fn get_msg_secret_with_ts(
@@ -167,6 +195,13 @@ mod tests {
         };
         let merged = merge_batch(vec![e(1, 0, 5), e(2, 100, 0)]);
         assert_eq!(merged.len(), 1);
-        assert_eq!((merged[0].secret[0], merged[0].expires_at, merged[0].message_ts), (2, 0, 5));
+        assert_eq!(
+            (
+                merged[0].secret[0],
+                merged[0].expires_at,
+                merged[0].message_ts
+            ),
+            (2, 0, 5)
+        );
     }
 }

@@ -24,8 +24,16 @@ const GROUPS: &str = "engine_group_metadata";
 
 type LidRow = (String, String, i64, i64, String, i64);
 
-fn lid_entry((lid, phone_number, created_at, updated_at, learning_source, _): LidRow) -> LidPnMappingEntry {
-    LidPnMappingEntry { lid, phone_number, created_at, updated_at, learning_source }
+fn lid_entry(
+    (lid, phone_number, created_at, updated_at, learning_source, _): LidRow,
+) -> LidPnMappingEntry {
+    LidPnMappingEntry {
+        lid,
+        phone_number,
+        created_at,
+        updated_at,
+        learning_source,
+    }
 }
 
 impl DieselStore {
@@ -77,7 +85,12 @@ impl DieselStore {
     async fn upsert_device_lists(&self, records: Vec<DeviceListRecord>) -> Result<()> {
         let rows = records
             .iter()
-            .map(|r| Ok((r.user.clone(), serde_json::to_string(r).map_err(json_error)?)))
+            .map(|r| {
+                Ok((
+                    r.user.clone(),
+                    serde_json::to_string(r).map_err(json_error)?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         let rows = last_wins(rows, |r| r.0.clone());
         self.run(move |pool, sid| {
@@ -85,7 +98,13 @@ impl DieselStore {
                 for chunk in rows.chunks(CHUNK) {
                     let values: Vec<_> = chunk
                         .iter()
-                        .map(|(u, json)| (reg::session_id.eq(sid), reg::user_id.eq(u), reg::record.eq(json)))
+                        .map(|(u, json)| {
+                            (
+                                reg::session_id.eq(sid),
+                                reg::user_id.eq(u),
+                                reg::record.eq(json),
+                            )
+                        })
                         .collect();
                     diesel::insert_into(reg::table)
                         .values(values)
@@ -128,7 +147,12 @@ impl ProtocolStore for DieselStore {
                     let values: Vec<_> = chunk
                         .iter()
                         .map(|(d, k)| {
-                            (skd::session_id.eq(sid), skd::group_jid.eq(&g), skd::device_jid.eq(d), skd::has_key.eq(*k))
+                            (
+                                skd::session_id.eq(sid),
+                                skd::group_jid.eq(&g),
+                                skd::device_jid.eq(d),
+                                skd::has_key.eq(*k),
+                            )
                         })
                         .collect();
                     diesel::insert_into(skd::table)
@@ -148,8 +172,12 @@ impl ProtocolStore for DieselStore {
         let g = group_jid.to_string();
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
-                diesel::delete(skd::table.filter(skd::session_id.eq(sid)).filter(skd::group_jid.eq(&g)))
-                    .execute(conn)?;
+                diesel::delete(
+                    skd::table
+                        .filter(skd::session_id.eq(sid))
+                        .filter(skd::group_jid.eq(&g)),
+                )
+                .execute(conn)?;
                 Ok(())
             })
         })
@@ -162,7 +190,9 @@ impl ProtocolStore for DieselStore {
             with_conn!(pool, |conn| conn.write_txn(|conn| {
                 for chunk in devices.chunks(CHUNK) {
                     diesel::delete(
-                        skd::table.filter(skd::session_id.eq(sid)).filter(skd::device_jid.eq_any(chunk)),
+                        skd::table
+                            .filter(skd::session_id.eq(sid))
+                            .filter(skd::device_jid.eq_any(chunk)),
                     )
                     .execute(conn)?;
                 }
@@ -188,7 +218,14 @@ impl ProtocolStore for DieselStore {
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(lid::table
                     .find((sid, &l))
-                    .select((lid::lid, lid::phone_number, lid::created_at, lid::updated_at, lid::learning_source, lid::seq))
+                    .select((
+                        lid::lid,
+                        lid::phone_number,
+                        lid::created_at,
+                        lid::updated_at,
+                        lid::learning_source,
+                        lid::seq
+                    ))
                     .first(conn)
                     .optional()?))
             })
@@ -204,7 +241,14 @@ impl ProtocolStore for DieselStore {
                     .filter(lid::session_id.eq(sid))
                     .filter(lid::phone_number.eq(&p))
                     .order(lid::seq.desc())
-                    .select((lid::lid, lid::phone_number, lid::created_at, lid::updated_at, lid::learning_source, lid::seq))
+                    .select((
+                        lid::lid,
+                        lid::phone_number,
+                        lid::created_at,
+                        lid::updated_at,
+                        lid::learning_source,
+                        lid::seq
+                    ))
                     .first(conn)
                     .optional()?))
             })
@@ -226,7 +270,14 @@ impl ProtocolStore for DieselStore {
                 with_conn!(pool, |conn| Ok(lid::table
                     .filter(lid::session_id.eq(sid))
                     .order(lid::lid.asc())
-                    .select((lid::lid, lid::phone_number, lid::created_at, lid::updated_at, lid::learning_source, lid::seq))
+                    .select((
+                        lid::lid,
+                        lid::phone_number,
+                        lid::created_at,
+                        lid::updated_at,
+                        lid::learning_source,
+                        lid::seq
+                    ))
                     .load(conn)?))
             })
             .await?;
@@ -234,12 +285,21 @@ impl ProtocolStore for DieselStore {
     }
 
     async fn save_base_key(&self, address: &str, message_id: &str, base_key: &[u8]) -> Result<()> {
-        let sealed = self.seal_value(BASE_KEYS, &[address.as_bytes(), message_id.as_bytes()], base_key)?;
+        let sealed = self.seal_value(
+            BASE_KEYS,
+            &[address.as_bytes(), message_id.as_bytes()],
+            base_key,
+        )?;
         let (a, m) = (address.to_string(), message_id.to_string());
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(bk::table)
-                    .values((bk::session_id.eq(sid), bk::address.eq(&a), bk::message_id.eq(&m), bk::sealed.eq(&sealed)))
+                    .values((
+                        bk::session_id.eq(sid),
+                        bk::address.eq(&a),
+                        bk::message_id.eq(&m),
+                        bk::sealed.eq(&sealed),
+                    ))
                     .on_conflict((bk::session_id, bk::address, bk::message_id))
                     .do_update()
                     .set(bk::sealed.eq(excluded(bk::sealed)))
@@ -250,7 +310,12 @@ impl ProtocolStore for DieselStore {
         .await
     }
 
-    async fn has_same_base_key(&self, address: &str, message_id: &str, current_base_key: &[u8]) -> Result<bool> {
+    async fn has_same_base_key(
+        &self,
+        address: &str,
+        message_id: &str,
+        current_base_key: &[u8],
+    ) -> Result<bool> {
         let (a, m) = (address.to_string(), message_id.to_string());
         let sealed: Option<Vec<u8>> = self
             .run(move |pool, sid| {
@@ -261,8 +326,14 @@ impl ProtocolStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        let Some(sealed) = sealed else { return Ok(false) };
-        let stored = self.open_value(BASE_KEYS, &[address.as_bytes(), message_id.as_bytes()], &sealed)?;
+        let Some(sealed) = sealed else {
+            return Ok(false);
+        };
+        let stored = self.open_value(
+            BASE_KEYS,
+            &[address.as_bytes(), message_id.as_bytes()],
+            &sealed,
+        )?;
         Ok(stored.as_slice() == current_base_key)
     }
 
@@ -296,7 +367,8 @@ impl ProtocolStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        json.map(|j| serde_json::from_str(&j).map_err(json_error)).transpose()
+        json.map(|j| serde_json::from_str(&j).map_err(json_error))
+            .transpose()
     }
 
     async fn delete_devices(&self, user: &str) -> Result<()> {
@@ -321,7 +393,13 @@ impl ProtocolStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        sealed.map(|s| Ok(self.open_value(GROUPS, &[group_jid.as_bytes()], &s)?.to_vec())).transpose()
+        sealed
+            .map(|s| {
+                Ok(self
+                    .open_value(GROUPS, &[group_jid.as_bytes()], &s)?
+                    .to_vec())
+            })
+            .transpose()
     }
 
     async fn put_group_metadata(&self, group_jid: &str, blob: &[u8]) -> Result<()> {
@@ -330,7 +408,11 @@ impl ProtocolStore for DieselStore {
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(gm::table)
-                    .values((gm::session_id.eq(sid), gm::group_jid.eq(&g), gm::sealed.eq(&sealed)))
+                    .values((
+                        gm::session_id.eq(sid),
+                        gm::group_jid.eq(&g),
+                        gm::sealed.eq(&sealed),
+                    ))
                     .on_conflict((gm::session_id, gm::group_jid))
                     .do_update()
                     .set(gm::sealed.eq(excluded(gm::sealed)))
@@ -372,15 +454,29 @@ impl ProtocolStore for DieselStore {
         self.tc_delete_expired(token_cutoff, sender_cutoff).await
     }
 
-    async fn touch_tc_token_sender_timestamp(&self, jid: &str, sender_timestamp: i64) -> Result<()> {
+    async fn touch_tc_token_sender_timestamp(
+        &self,
+        jid: &str,
+        sender_timestamp: i64,
+    ) -> Result<()> {
         self.tc_touch_sender(jid, sender_timestamp).await
     }
 
-    async fn store_received_tc_token(&self, jid: &str, token: &[u8], token_timestamp: i64) -> Result<()> {
+    async fn store_received_tc_token(
+        &self,
+        jid: &str,
+        token: &[u8],
+        token_timestamp: i64,
+    ) -> Result<()> {
         self.tc_store_received(jid, token, token_timestamp).await
     }
 
-    async fn store_sent_message(&self, chat_jid: &str, message_id: &str, payload: &[u8]) -> Result<()> {
+    async fn store_sent_message(
+        &self,
+        chat_jid: &str,
+        message_id: &str,
+        payload: &[u8],
+    ) -> Result<()> {
         self.sent_store(chat_jid, message_id, payload).await
     }
 
@@ -392,16 +488,34 @@ impl ProtocolStore for DieselStore {
         self.sent_delete_expired(cutoff_timestamp).await
     }
 
-    async fn store_pending_inbound(&self, chat: &str, sender: &str, id: &str, message: &[u8]) -> Result<()> {
-        self.pending_store(&[PendingInboundRow { chat, sender, id, message }]).await
+    async fn store_pending_inbound(
+        &self,
+        chat: &str,
+        sender: &str,
+        id: &str,
+        message: &[u8],
+    ) -> Result<()> {
+        self.pending_store(&[PendingInboundRow {
+            chat,
+            sender,
+            id,
+            message,
+        }])
+        .await
     }
 
-    async fn get_pending_inbound(&self, chat: &str, sender: &str, id: &str) -> Result<Option<Vec<u8>>> {
+    async fn get_pending_inbound(
+        &self,
+        chat: &str,
+        sender: &str,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>> {
         self.pending_get(chat, sender, id).await
     }
 
     async fn delete_pending_inbound(&self, chat: &str, sender: &str, id: &str) -> Result<()> {
-        self.pending_delete(&[PendingInboundKey { chat, sender, id }]).await
+        self.pending_delete(&[PendingInboundKey { chat, sender, id }])
+            .await
     }
 
     async fn delete_expired_pending_inbound(&self, cutoff_timestamp: i64) -> Result<u32> {

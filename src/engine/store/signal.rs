@@ -55,7 +55,10 @@ impl DieselStore {
         let rows = items
             .into_iter()
             .map(|(address, record)| {
-                Ok((address.to_string(), self.seal_value(table, &[address.as_bytes()], record)?))
+                Ok((
+                    address.to_string(),
+                    self.seal_value(table, &[address.as_bytes()], record)?,
+                ))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(last_wins(rows, |r| r.0.clone()))
@@ -67,7 +70,13 @@ impl DieselStore {
                 for chunk in rows.chunks(CHUNK) {
                     let values: Vec<_> = chunk
                         .iter()
-                        .map(|(a, s)| (ident::session_id.eq(sid), ident::address.eq(a), ident::sealed.eq(s)))
+                        .map(|(a, s)| {
+                            (
+                                ident::session_id.eq(sid),
+                                ident::address.eq(a),
+                                ident::sealed.eq(s),
+                            )
+                        })
                         .collect();
                     diesel::insert_into(ident::table)
                         .values(values)
@@ -88,7 +97,13 @@ impl DieselStore {
                 for chunk in rows.chunks(CHUNK) {
                     let values: Vec<_> = chunk
                         .iter()
-                        .map(|(a, s)| (sess::session_id.eq(sid), sess::address.eq(a), sess::sealed.eq(s)))
+                        .map(|(a, s)| {
+                            (
+                                sess::session_id.eq(sid),
+                                sess::address.eq(a),
+                                sess::sealed.eq(s),
+                            )
+                        })
                         .collect();
                     diesel::insert_into(sess::table)
                         .values(values)
@@ -127,7 +142,12 @@ impl DieselStore {
     async fn upsert_prekeys(&self, keys: &[(u32, Bytes)], uploaded: bool) -> Result<()> {
         let rows = keys
             .iter()
-            .map(|(id, record)| Ok((i64::from(*id), self.seal_value(PK, &[&id.to_be_bytes()], record)?)))
+            .map(|(id, record)| {
+                Ok((
+                    i64::from(*id),
+                    self.seal_value(PK, &[&id.to_be_bytes()], record)?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         let rows = last_wins(rows, |r| r.0);
         self.run(move |pool, sid| {
@@ -136,14 +156,22 @@ impl DieselStore {
                     let values: Vec<_> = chunk
                         .iter()
                         .map(|(id, s)| {
-                            (pk::session_id.eq(sid), pk::id.eq(id), pk::sealed.eq(s), pk::uploaded.eq(uploaded))
+                            (
+                                pk::session_id.eq(sid),
+                                pk::id.eq(id),
+                                pk::sealed.eq(s),
+                                pk::uploaded.eq(uploaded),
+                            )
                         })
                         .collect();
                     diesel::insert_into(pk::table)
                         .values(values)
                         .on_conflict((pk::session_id, pk::id))
                         .do_update()
-                        .set((pk::sealed.eq(excluded(pk::sealed)), pk::uploaded.eq(excluded(pk::uploaded))))
+                        .set((
+                            pk::sealed.eq(excluded(pk::sealed)),
+                            pk::uploaded.eq(excluded(pk::uploaded)),
+                        ))
                         .execute(conn)?;
                 }
                 Ok(())
@@ -176,7 +204,9 @@ impl SignalStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        let Some(sealed) = sealed else { return Ok(None) };
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
         let key = self.open_value(IDENT, &[address.as_bytes()], &sealed)?;
         let key: [u8; 32] = key[..]
             .try_into()
@@ -207,7 +237,13 @@ impl SignalStore for DieselStore {
             })
             .await?;
         sealed
-            .map(|s| Ok(Bytes::copy_from_slice(&self.open_value(SESS, &[address.as_bytes()], &s)?)))
+            .map(|s| {
+                Ok(Bytes::copy_from_slice(&self.open_value(
+                    SESS,
+                    &[address.as_bytes()],
+                    &s,
+                )?))
+            })
             .transpose()
     }
 
@@ -269,7 +305,8 @@ impl SignalStore for DieselStore {
     }
 
     async fn store_prekey(&self, id: u32, record: &[u8], uploaded: bool) -> Result<()> {
-        self.upsert_prekeys(&[(id, Bytes::copy_from_slice(record))], uploaded).await
+        self.upsert_prekeys(&[(id, Bytes::copy_from_slice(record))], uploaded)
+            .await
     }
 
     async fn store_prekeys_batch(&self, keys: &[(u32, Bytes)], uploaded: bool) -> Result<()> {
@@ -277,7 +314,11 @@ impl SignalStore for DieselStore {
     }
 
     async fn load_prekey(&self, id: u32) -> Result<Option<Bytes>> {
-        Ok(self.load_prekeys_batch(&[id]).await?.pop().map(|(_, record)| record))
+        Ok(self
+            .load_prekeys_batch(&[id])
+            .await?
+            .pop()
+            .map(|(_, record)| record))
     }
 
     async fn load_prekeys_batch(&self, ids: &[u32]) -> Result<Vec<(u32, Bytes)>> {
@@ -302,10 +343,16 @@ impl SignalStore for DieselStore {
         let mut found = std::collections::HashMap::with_capacity(rows.len());
         for (id, sealed) in rows {
             let id = id_from_db(id)?;
-            found.insert(id, Bytes::copy_from_slice(&self.open_value(PK, &[&id.to_be_bytes()], &sealed)?));
+            found.insert(
+                id,
+                Bytes::copy_from_slice(&self.open_value(PK, &[&id.to_be_bytes()], &sealed)?),
+            );
         }
         // Answer in the caller's order, like the reference store.
-        Ok(ids.iter().filter_map(|id| found.get(id).map(|r| (*id, r.clone()))).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).map(|r| (*id, r.clone())))
+            .collect())
     }
 
     async fn mark_prekeys_uploaded(&self, ids: &[u32]) -> Result<()> {
@@ -314,9 +361,13 @@ impl SignalStore for DieselStore {
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| conn.write_txn(|conn| {
                 for chunk in ids.chunks(CHUNK) {
-                    diesel::update(pk::table.filter(pk::session_id.eq(sid)).filter(pk::id.eq_any(chunk)))
-                        .set(pk::uploaded.eq(true))
-                        .execute(conn)?;
+                    diesel::update(
+                        pk::table
+                            .filter(pk::session_id.eq(sid))
+                            .filter(pk::id.eq_any(chunk)),
+                    )
+                    .set(pk::uploaded.eq(true))
+                    .execute(conn)?;
                 }
                 Ok(())
             }))
@@ -351,7 +402,11 @@ impl SignalStore for DieselStore {
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(spk::table)
-                    .values((spk::session_id.eq(sid), spk::id.eq(i64::from(id)), spk::sealed.eq(&sealed)))
+                    .values((
+                        spk::session_id.eq(sid),
+                        spk::id.eq(i64::from(id)),
+                        spk::sealed.eq(&sealed),
+                    ))
                     .on_conflict((spk::session_id, spk::id))
                     .do_update()
                     .set(spk::sealed.eq(excluded(spk::sealed)))
@@ -372,7 +427,9 @@ impl SignalStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        sealed.map(|s| Ok(self.open_value(SPK, &[&id.to_be_bytes()], &s)?.to_vec())).transpose()
+        sealed
+            .map(|s| Ok(self.open_value(SPK, &[&id.to_be_bytes()], &s)?.to_vec()))
+            .transpose()
     }
 
     async fn load_all_signed_prekeys(&self) -> Result<Vec<(u32, Vec<u8>)>> {
@@ -388,7 +445,11 @@ impl SignalStore for DieselStore {
         rows.into_iter()
             .map(|(id, sealed)| {
                 let id = id_from_db(id)?;
-                Ok((id, self.open_value(SPK, &[&id.to_be_bytes()], &sealed)?.to_vec()))
+                Ok((
+                    id,
+                    self.open_value(SPK, &[&id.to_be_bytes()], &sealed)?
+                        .to_vec(),
+                ))
             })
             .collect()
     }
@@ -424,7 +485,9 @@ impl SignalStore for DieselStore {
                     .optional()?))
             })
             .await?;
-        sealed.map(|s| Ok(self.open_value(SK, &[address.as_bytes()], &s)?.to_vec())).transpose()
+        sealed
+            .map(|s| Ok(self.open_value(SK, &[address.as_bytes()], &s)?.to_vec()))
+            .transpose()
     }
 
     async fn delete_sender_key(&self, address: &str) -> Result<()> {

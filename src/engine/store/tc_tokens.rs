@@ -18,8 +18,7 @@ const TC: &str = "engine_tc_tokens";
 
 /// The received token is replaced only by a newer one, or when the row holds a placeholder.
 /// Column references in a conflict UPDATE see the row as it was before the statement.
-const TOKEN_WINS: &str =
-    "(NOT engine_tc_tokens.has_token OR excluded.token_timestamp >= engine_tc_tokens.token_timestamp)";
+const TOKEN_WINS: &str = "(NOT engine_tc_tokens.has_token OR excluded.token_timestamp >= engine_tc_tokens.token_timestamp)";
 
 type TcRow = (Vec<u8>, bool, i64, Option<i64>);
 
@@ -30,14 +29,25 @@ impl DieselStore {
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(tc::table
                     .find((sid, &j))
-                    .select((tc::sealed, tc::has_token, tc::token_timestamp, tc::sender_timestamp))
+                    .select((
+                        tc::sealed,
+                        tc::has_token,
+                        tc::token_timestamp,
+                        tc::sender_timestamp
+                    ))
                     .first(conn)
                     .optional()?))
             })
             .await?;
-        let Some((sealed, _, token_timestamp, sender_timestamp)) = row else { return Ok(None) };
+        let Some((sealed, _, token_timestamp, sender_timestamp)) = row else {
+            return Ok(None);
+        };
         let token = self.open_value(TC, &[jid.as_bytes()], &sealed)?.to_vec();
-        Ok(Some(TcTokenEntry { token, token_timestamp, sender_timestamp }))
+        Ok(Some(TcTokenEntry {
+            token,
+            token_timestamp,
+            sender_timestamp,
+        }))
     }
 
     pub(super) async fn tc_put(&self, jid: &str, entry: &TcTokenEntry) -> Result<()> {
@@ -92,14 +102,22 @@ impl DieselStore {
         .await
     }
 
-    pub(super) async fn tc_delete_expired(&self, token_cutoff: i64, sender_cutoff: i64) -> Result<u32> {
+    pub(super) async fn tc_delete_expired(
+        &self,
+        token_cutoff: i64,
+        sender_cutoff: i64,
+    ) -> Result<u32> {
         // Dropped only when both windows are dead: no live received token and no live sender bucket.
         let n = self
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(diesel::delete(
                     tc::table
                         .filter(tc::session_id.eq(sid))
-                        .filter(tc::has_token.eq(false).or(tc::token_timestamp.lt(token_cutoff)))
+                        .filter(
+                            tc::has_token
+                                .eq(false)
+                                .or(tc::token_timestamp.lt(token_cutoff))
+                        )
                         .filter(
                             tc::sender_timestamp
                                 .is_null()
@@ -142,13 +160,19 @@ impl DieselStore {
     }
 
     /// Stores a received token, newer-wins, keeping whatever sender bucket the row has.
-    pub(super) async fn tc_store_received(&self, jid: &str, token: &[u8], token_timestamp: i64) -> Result<()> {
+    pub(super) async fn tc_store_received(
+        &self,
+        jid: &str,
+        token: &[u8],
+        token_timestamp: i64,
+    ) -> Result<()> {
         let sealed = self.seal_value(TC, &[jid.as_bytes()], token)?;
         let (j, has_token) = (jid.to_string(), !token.is_empty());
         let pick = |col: &str| {
             format!("CASE WHEN {TOKEN_WINS} THEN excluded.{col} ELSE engine_tc_tokens.{col} END")
         };
-        let (sealed_sql, has_sql, ts_sql) = (pick("sealed"), pick("has_token"), pick("token_timestamp"));
+        let (sealed_sql, has_sql, ts_sql) =
+            (pick("sealed"), pick("has_token"), pick("token_timestamp"));
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| {
                 diesel::insert_into(tc::table)
