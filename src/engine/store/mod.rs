@@ -9,9 +9,12 @@
 
 mod app_state;
 mod device;
+mod lid_mappings;
 mod messages;
 mod msg_secret;
+mod prekeys;
 mod protocol;
+mod registry;
 pub mod schema;
 mod signal;
 mod tc_tokens;

@@ -1,6 +1,7 @@
-//! WhatsApp Web protocol alignment: per-device sender-key status, LID↔PN mappings, base keys,
-//! the device registry and group metadata. Trusted-contact tokens ([`super::tc_tokens`]) and the
-//! sent / pending-inbound message buffers ([`super::messages`]) are implemented beside it.
+//! WhatsApp Web protocol alignment: the `ProtocolStore` trait. Per-device sender-key status and
+//! base keys live here; LID mappings ([`super::lid_mappings`]), the device registry and group
+//! metadata ([`super::registry`]), trusted-contact tokens ([`super::tc_tokens`]) and the sent /
+//! pending-inbound message buffers ([`super::messages`]) are implemented beside it.
 
 use async_trait::async_trait;
 use diesel::prelude::*;
@@ -11,114 +12,12 @@ use wacore::store::traits::{
     TcTokenEntry,
 };
 
-use super::schema::{
-    engine_base_keys as bk, engine_device_registry as reg, engine_group_metadata as gm,
-    engine_lid_pn_mappings as lid, engine_sender_key_devices as skd,
-};
-use super::{CHUNK, DieselStore, json_error, last_wins};
+use super::schema::{engine_base_keys as bk, engine_sender_key_devices as skd};
+use super::{CHUNK, DieselStore, last_wins};
 use crate::db::DbConn;
 use crate::with_conn;
 
 const BASE_KEYS: &str = "engine_base_keys";
-const GROUPS: &str = "engine_group_metadata";
-
-type LidRow = (String, String, i64, i64, String, i64);
-
-fn lid_entry(
-    (lid, phone_number, created_at, updated_at, learning_source, _): LidRow,
-) -> LidPnMappingEntry {
-    LidPnMappingEntry {
-        lid,
-        phone_number,
-        created_at,
-        updated_at,
-        learning_source,
-    }
-}
-
-impl DieselStore {
-    async fn upsert_lid_mappings(&self, entries: Vec<LidPnMappingEntry>) -> Result<()> {
-        let entries = last_wins(entries, |e| e.lid.clone());
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                // seq orders mappings by write, so a phone number answers with its latest LID.
-                let base: Option<i64> = lid::table
-                    .filter(lid::session_id.eq(sid))
-                    .select(diesel::dsl::max(lid::seq))
-                    .first(conn)?;
-                let base = base.unwrap_or(0);
-                for (n, chunk) in entries.chunks(CHUNK).enumerate() {
-                    let values: Vec<_> = chunk
-                        .iter()
-                        .enumerate()
-                        .map(|(i, e)| {
-                            (
-                                lid::session_id.eq(sid),
-                                lid::lid.eq(&e.lid),
-                                lid::phone_number.eq(&e.phone_number),
-                                lid::created_at.eq(e.created_at),
-                                lid::updated_at.eq(e.updated_at),
-                                lid::learning_source.eq(&e.learning_source),
-                                lid::seq.eq(base + (n * CHUNK + i) as i64 + 1),
-                            )
-                        })
-                        .collect();
-                    diesel::insert_into(lid::table)
-                        .values(values)
-                        .on_conflict((lid::session_id, lid::lid))
-                        .do_update()
-                        .set((
-                            lid::phone_number.eq(excluded(lid::phone_number)),
-                            lid::created_at.eq(excluded(lid::created_at)),
-                            lid::updated_at.eq(excluded(lid::updated_at)),
-                            lid::learning_source.eq(excluded(lid::learning_source)),
-                            lid::seq.eq(excluded(lid::seq)),
-                        ))
-                        .execute(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await
-    }
-
-    async fn upsert_device_lists(&self, records: Vec<DeviceListRecord>) -> Result<()> {
-        let rows = records
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.user.clone(),
-                    serde_json::to_string(r).map_err(json_error)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let rows = last_wins(rows, |r| r.0.clone());
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                for chunk in rows.chunks(CHUNK) {
-                    let values: Vec<_> = chunk
-                        .iter()
-                        .map(|(u, json)| {
-                            (
-                                reg::session_id.eq(sid),
-                                reg::user_id.eq(u),
-                                reg::record.eq(json),
-                            )
-                        })
-                        .collect();
-                    diesel::insert_into(reg::table)
-                        .values(values)
-                        .on_conflict((reg::session_id, reg::user_id))
-                        .do_update()
-                        .set(reg::record.eq(excluded(reg::record)))
-                        .execute(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await
-    }
-}
 
 #[async_trait]
 impl ProtocolStore for DieselStore {
@@ -212,48 +111,12 @@ impl ProtocolStore for DieselStore {
         .await
     }
 
-    async fn get_lid_mapping(&self, lid_user: &str) -> Result<Option<LidPnMappingEntry>> {
-        let l = lid_user.to_string();
-        let row: Option<LidRow> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(lid::table
-                    .find((sid, &l))
-                    .select((
-                        lid::lid,
-                        lid::phone_number,
-                        lid::created_at,
-                        lid::updated_at,
-                        lid::learning_source,
-                        lid::seq
-                    ))
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        Ok(row.map(lid_entry))
+    async fn get_lid_mapping(&self, lid: &str) -> Result<Option<LidPnMappingEntry>> {
+        self.lid_get(lid).await
     }
 
     async fn get_pn_mapping(&self, phone: &str) -> Result<Option<LidPnMappingEntry>> {
-        let p = phone.to_string();
-        let row: Option<LidRow> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(lid::table
-                    .filter(lid::session_id.eq(sid))
-                    .filter(lid::phone_number.eq(&p))
-                    .order(lid::seq.desc())
-                    .select((
-                        lid::lid,
-                        lid::phone_number,
-                        lid::created_at,
-                        lid::updated_at,
-                        lid::learning_source,
-                        lid::seq
-                    ))
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        Ok(row.map(lid_entry))
+        self.pn_get(phone).await
     }
 
     async fn put_lid_mapping(&self, entry: &LidPnMappingEntry) -> Result<()> {
@@ -265,23 +128,7 @@ impl ProtocolStore for DieselStore {
     }
 
     async fn get_all_lid_mappings(&self) -> Result<Vec<LidPnMappingEntry>> {
-        let rows: Vec<LidRow> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(lid::table
-                    .filter(lid::session_id.eq(sid))
-                    .order(lid::lid.asc())
-                    .select((
-                        lid::lid,
-                        lid::phone_number,
-                        lid::created_at,
-                        lid::updated_at,
-                        lid::learning_source,
-                        lid::seq
-                    ))
-                    .load(conn)?))
-            })
-            .await?;
-        Ok(rows.into_iter().map(lid_entry).collect())
+        self.lid_all().await
     }
 
     async fn save_base_key(&self, address: &str, message_id: &str, base_key: &[u8]) -> Result<()> {
@@ -357,81 +204,23 @@ impl ProtocolStore for DieselStore {
     }
 
     async fn get_devices(&self, user: &str) -> Result<Option<DeviceListRecord>> {
-        let u = user.to_string();
-        let json: Option<String> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(reg::table
-                    .find((sid, &u))
-                    .select(reg::record)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        json.map(|j| serde_json::from_str(&j).map_err(json_error))
-            .transpose()
+        self.registry_get(user).await
     }
 
     async fn delete_devices(&self, user: &str) -> Result<()> {
-        let u = user.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::delete(reg::table.find((sid, &u))).execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.registry_delete(user).await
     }
 
     async fn get_group_metadata(&self, group_jid: &str) -> Result<Option<Vec<u8>>> {
-        let g = group_jid.to_string();
-        let sealed: Option<Vec<u8>> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(gm::table
-                    .find((sid, &g))
-                    .select(gm::sealed)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        sealed
-            .map(|s| {
-                Ok(self
-                    .open_value(GROUPS, &[group_jid.as_bytes()], &s)?
-                    .to_vec())
-            })
-            .transpose()
+        self.group_get(group_jid).await
     }
 
     async fn put_group_metadata(&self, group_jid: &str, blob: &[u8]) -> Result<()> {
-        let sealed = self.seal_value(GROUPS, &[group_jid.as_bytes()], blob)?;
-        let g = group_jid.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::insert_into(gm::table)
-                    .values((
-                        gm::session_id.eq(sid),
-                        gm::group_jid.eq(&g),
-                        gm::sealed.eq(&sealed),
-                    ))
-                    .on_conflict((gm::session_id, gm::group_jid))
-                    .do_update()
-                    .set(gm::sealed.eq(excluded(gm::sealed)))
-                    .execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.group_put(group_jid, blob).await
     }
 
     async fn delete_group_metadata(&self, group_jid: &str) -> Result<()> {
-        let g = group_jid.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::delete(gm::table.find((sid, &g))).execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.group_delete(group_jid).await
     }
 
     async fn get_tc_token(&self, jid: &str) -> Result<Option<TcTokenEntry>> {
