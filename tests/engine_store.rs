@@ -1161,6 +1161,35 @@ async fn concurrent_writers(kind: Kind) {
     assert_eq!(s.get_max_prekey_id().await.unwrap(), 3099);
 }
 
+/// The engine's own persistence layer runs on the store: the device it creates on first start is
+/// the device it loads on the next start, and its flushed changes survive a reopen.
+async fn engine_persistence_manager_restarts(kind: Kind) {
+    use whatsapp_rust::store::persistence_manager::PersistenceManager;
+    let f = Fixture::new(kind);
+    let first = PersistenceManager::new(Arc::new(f.store(SESSION).await))
+        .await
+        .unwrap();
+    let created = serde_json::to_string(&first.get_device_snapshot().core).unwrap();
+    first
+        .modify_device(|d| d.push_name = "after flush".into())
+        .await;
+    first.flush().await.unwrap();
+    drop(first);
+
+    let second = PersistenceManager::new(Arc::new(f.store(SESSION).await))
+        .await
+        .unwrap();
+    let device = second.get_device_snapshot();
+    assert_eq!(device.push_name, "after flush", "{kind:?}");
+    let mut reloaded = device.core.clone();
+    reloaded.push_name = String::new();
+    assert_eq!(
+        serde_json::to_string(&reloaded).unwrap(),
+        created,
+        "{kind:?}: same keys after restart"
+    );
+}
+
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
         mod sealing_sqlite {
@@ -1180,6 +1209,7 @@ on_both!(
     deleting_a_session_deletes_its_keys,
     data_keys_rotate,
     concurrent_writers,
+    engine_persistence_manager_restarts,
 );
 
 /// Sanity: the reference really is the store the engine ships, not a stand-in.
