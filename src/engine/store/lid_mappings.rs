@@ -7,7 +7,7 @@ use wacore::store::error::Result;
 use wacore::store::traits::LidPnMappingEntry;
 
 use super::schema::engine_lid_pn_mappings as lid;
-use super::{CHUNK, DieselStore, last_wins};
+use super::{CHUNK, DieselStore, last_occurrences};
 use crate::db::DbConn;
 use crate::with_conn;
 
@@ -27,7 +27,15 @@ fn lid_entry(
 
 impl DieselStore {
     pub(super) async fn upsert_lid_mappings(&self, entries: Vec<LidPnMappingEntry>) -> Result<()> {
-        let entries = last_wins(entries, |e| e.lid.clone());
+        // seq follows the caller's order (later writes win the reverse lookup); rows are then
+        // written in key order so overlapping concurrent batches cannot deadlock.
+        let mut entries: Vec<(i64, LidPnMappingEntry)> =
+            last_occurrences(entries, |e| e.lid.clone())
+                .into_iter()
+                .zip(1..)
+                .map(|(e, n)| (n, e))
+                .collect();
+        entries.sort_by(|a, b| a.1.lid.cmp(&b.1.lid));
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| conn.write_txn(|conn| {
                 // seq orders mappings by write, so a phone number answers with its latest LID.
@@ -36,11 +44,10 @@ impl DieselStore {
                     .select(diesel::dsl::max(lid::seq))
                     .first(conn)?;
                 let base = base.unwrap_or(0);
-                for (n, chunk) in entries.chunks(CHUNK).enumerate() {
+                for chunk in entries.chunks(CHUNK) {
                     let values: Vec<_> = chunk
                         .iter()
-                        .enumerate()
-                        .map(|(i, e)| {
+                        .map(|(n, e)| {
                             (
                                 lid::session_id.eq(sid),
                                 lid::lid.eq(&e.lid),
@@ -48,7 +55,7 @@ impl DieselStore {
                                 lid::created_at.eq(e.created_at),
                                 lid::updated_at.eq(e.updated_at),
                                 lid::learning_source.eq(&e.learning_source),
-                                lid::seq.eq(base + (n * CHUNK + i) as i64 + 1),
+                                lid::seq.eq(base + n),
                             )
                         })
                         .collect();

@@ -173,10 +173,11 @@ impl DieselStore {
     }
 
     pub(super) async fn pending_delete(&self, keys: &[PendingInboundKey<'_>]) -> Result<()> {
-        let keys: Vec<(String, String, String)> = keys
+        let mut keys: Vec<(String, String, String)> = keys
             .iter()
             .map(|k| (k.chat.to_string(), k.sender.to_string(), k.id.to_string()))
             .collect();
+        keys.sort(); // same lock order as every other writer of these rows
         self.run(move |pool, sid| {
             with_conn!(pool, |conn| conn.write_txn(|conn| {
                 for (c, s, i) in &keys {

@@ -142,9 +142,10 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Keeps the last occurrence of each key, in first-seen order. A single upsert statement may not
-/// touch a row twice (PostgreSQL rejects it), while the engine's batches mean "last write wins".
-fn last_wins<T, K: Eq + Hash>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+/// Keeps the last occurrence of each key, in the order of those last occurrences. A single
+/// upsert statement may not touch a row twice (PostgreSQL rejects it), while the engine's batches
+/// mean "last write wins".
+fn last_occurrences<T, K: Eq + Hash>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
     let mut seen = HashSet::new();
     let mut out: Vec<T> = items
         .into_iter()
@@ -155,6 +156,14 @@ fn last_wins<T, K: Eq + Hash>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
     out
 }
 
+/// [`last_occurrences`], then sorted by key: concurrent transactions upserting overlapping
+/// batches then lock their rows in the same order and wait for each other instead of deadlocking.
+fn last_wins<T, K: Ord + Hash>(items: Vec<T>, key: impl Fn(&T) -> K) -> Vec<T> {
+    let mut out = last_occurrences(items, &key);
+    out.sort_by_cached_key(|item| key(item));
+    out
+}
+
 /// Unix seconds, the engine's time unit.
 fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
@@ -162,11 +171,16 @@ fn now_secs() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::last_wins;
+    use super::{last_occurrences, last_wins};
 
     #[test]
     fn last_wins_keeps_the_last_value_per_key() {
-        let rows = vec![("a", 1), ("b", 2), ("a", 3)];
-        assert_eq!(last_wins(rows, |r| r.0), vec![("b", 2), ("a", 3)]);
+        let rows = vec![("b", 1), ("a", 2), ("b", 3)];
+        assert_eq!(
+            last_occurrences(rows.clone(), |r| r.0),
+            vec![("a", 2), ("b", 3)]
+        );
+        let rows = vec![("c", 1), ("a", 2), ("c", 3), ("b", 4)];
+        assert_eq!(last_wins(rows, |r| r.0), vec![("a", 2), ("b", 4), ("c", 3)]);
     }
 }

@@ -56,6 +56,8 @@ fn merge_batch(entries: Vec<MsgSecretEntry>) -> Vec<MsgSecretEntry> {
             }
         }
     }
+    // Key order, so overlapping concurrent batches lock rows in the same order.
+    out.sort_by(|a, b| (&a.chat, &a.sender, &a.msg_id).cmp(&(&b.chat, &b.sender, &b.msg_id)));
     out
 }
 
