@@ -18,7 +18,7 @@ use crate::api::{self, AppState};
 use crate::config::{Secrets, Settings};
 use crate::crypto::Sealer;
 use crate::db::{self, Db, DbPool, InstanceLease};
-use crate::engine::{EngineDeps, EngineRuntime};
+use crate::engine::{DieselStores, EngineDeps, EngineRuntime, check_master_key};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
 
@@ -57,6 +57,11 @@ impl Application {
             );
         }
         let db = Db::new(pool);
+        // A wrong master key is a clear startup error, not unreadable sessions later.
+        let master_key = secrets.master_key;
+        db.run(move |pool| check_master_key(pool, &master_key).map_err(|e| crate::db::DbError::Unavailable(format!("{e:#}"))))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let engine = EngineDeps {
             runtime: EngineRuntime::new(match settings.engine_threads {
@@ -66,7 +71,7 @@ impl Application {
             network: actix::Arbiter::new().handle(),
             wa_url: settings.wa_url.clone(),
             version: settings.pinned_wa_version()?,
-            stores: Arc::new(crate::engine::memory_stores::MemoryStores::default()),
+            stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
         };
         let engine_stores = engine.stores.clone();
         let supervisor = SupervisorActor::new(

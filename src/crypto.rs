@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hkdf::Hkdf;
 use rand::RngCore;
-use sha2::Sha256;
+use sha2_011::Sha256;
 
 const VERSION: u8 = 1;
 
@@ -45,7 +45,7 @@ impl Sealer {
         let ct = self
             .cipher
             .encrypt(
-                Nonce::from_slice(&nonce),
+                &Nonce::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad,
@@ -64,9 +64,11 @@ impl Sealer {
         if raw.len() < 1 + 12 + 16 || raw[0] != VERSION {
             return Err(OpenError);
         }
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&raw[1..13]);
         self.cipher
             .decrypt(
-                Nonce::from_slice(&raw[1..13]),
+                &Nonce::from(nonce),
                 Payload {
                     msg: &raw[13..],
                     aad,

@@ -1,11 +1,14 @@
 //! Adapters that let the `whatsapp-rust` engine run inside WARAS: its runtime, transport, HTTP
-//! client and store, and the translation of its events. WARAS never reimplements the protocol.
+//! client and persistent store (with key material sealed at rest), and the translation of its
+//! events. WARAS never reimplements the protocol.
 
 pub mod http;
 pub mod inbound;
 pub mod jid;
-pub mod memory_stores;
 pub mod runtime;
+pub mod sealing;
+pub mod store;
+pub mod stores;
 pub mod transport;
 
 use std::sync::Arc;
@@ -14,6 +17,9 @@ use actix::ArbiterHandle;
 use wacore::store::traits::Backend;
 
 pub use runtime::EngineRuntime;
+pub use sealing::{Sealer, check_master_key, rotate_data_key};
+pub use store::DieselStore;
+pub use stores::DieselStores;
 
 /// Where each session's engine state lives.
 #[async_trait::async_trait]

@@ -1,0 +1,144 @@
+//! LID ↔ phone-number mappings. Not secret (directory data); `seq` orders writes so that a
+//! phone number answers with the LID most recently mapped to it, as the reference store does.
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use wacore::store::error::Result;
+use wacore::store::traits::LidPnMappingEntry;
+
+use super::schema::engine_lid_pn_mappings as lid;
+use super::{CHUNK, DieselStore, last_occurrences};
+use crate::db::DbConn;
+use crate::with_conn;
+
+type LidRow = (String, String, i64, i64, String, i64);
+
+fn lid_entry(
+    (lid, phone_number, created_at, updated_at, learning_source, _): LidRow,
+) -> LidPnMappingEntry {
+    LidPnMappingEntry {
+        lid,
+        phone_number,
+        created_at,
+        updated_at,
+        learning_source,
+    }
+}
+
+impl DieselStore {
+    pub(super) async fn upsert_lid_mappings(&self, entries: Vec<LidPnMappingEntry>) -> Result<()> {
+        // seq follows the caller's order (later writes win the reverse lookup); rows are then
+        // written in key order so overlapping concurrent batches cannot deadlock.
+        let mut entries: Vec<(i64, LidPnMappingEntry)> =
+            last_occurrences(entries, |e| e.lid.clone())
+                .into_iter()
+                .zip(1..)
+                .map(|(e, n)| (n, e))
+                .collect();
+        entries.sort_by(|a, b| a.1.lid.cmp(&b.1.lid));
+        self.run(move |pool, sid| {
+            with_conn!(pool, |conn| conn.write_txn(|conn| {
+                // seq orders mappings by write, so a phone number answers with its latest LID.
+                let base: Option<i64> = lid::table
+                    .filter(lid::session_id.eq(sid))
+                    .select(diesel::dsl::max(lid::seq))
+                    .first(conn)?;
+                let base = base.unwrap_or(0);
+                for chunk in entries.chunks(CHUNK) {
+                    let values: Vec<_> = chunk
+                        .iter()
+                        .map(|(n, e)| {
+                            (
+                                lid::session_id.eq(sid),
+                                lid::lid.eq(&e.lid),
+                                lid::phone_number.eq(&e.phone_number),
+                                lid::created_at.eq(e.created_at),
+                                lid::updated_at.eq(e.updated_at),
+                                lid::learning_source.eq(&e.learning_source),
+                                lid::seq.eq(base + n),
+                            )
+                        })
+                        .collect();
+                    diesel::insert_into(lid::table)
+                        .values(values)
+                        .on_conflict((lid::session_id, lid::lid))
+                        .do_update()
+                        .set((
+                            lid::phone_number.eq(excluded(lid::phone_number)),
+                            lid::created_at.eq(excluded(lid::created_at)),
+                            lid::updated_at.eq(excluded(lid::updated_at)),
+                            lid::learning_source.eq(excluded(lid::learning_source)),
+                            lid::seq.eq(excluded(lid::seq)),
+                        ))
+                        .execute(conn)?;
+                }
+                Ok(())
+            }))
+        })
+        .await
+    }
+
+    pub(super) async fn lid_get(&self, lid_user: &str) -> Result<Option<LidPnMappingEntry>> {
+        let l = lid_user.to_string();
+        let row: Option<LidRow> = self
+            .run(move |pool, sid| {
+                with_conn!(pool, |conn| Ok(lid::table
+                    .find((sid, &l))
+                    .select((
+                        lid::lid,
+                        lid::phone_number,
+                        lid::created_at,
+                        lid::updated_at,
+                        lid::learning_source,
+                        lid::seq
+                    ))
+                    .first(conn)
+                    .optional()?))
+            })
+            .await?;
+        Ok(row.map(lid_entry))
+    }
+
+    pub(super) async fn pn_get(&self, phone: &str) -> Result<Option<LidPnMappingEntry>> {
+        let p = phone.to_string();
+        let row: Option<LidRow> = self
+            .run(move |pool, sid| {
+                with_conn!(pool, |conn| Ok(lid::table
+                    .filter(lid::session_id.eq(sid))
+                    .filter(lid::phone_number.eq(&p))
+                    .order(lid::seq.desc())
+                    .select((
+                        lid::lid,
+                        lid::phone_number,
+                        lid::created_at,
+                        lid::updated_at,
+                        lid::learning_source,
+                        lid::seq
+                    ))
+                    .first(conn)
+                    .optional()?))
+            })
+            .await?;
+        Ok(row.map(lid_entry))
+    }
+
+    pub(super) async fn lid_all(&self) -> Result<Vec<LidPnMappingEntry>> {
+        let rows: Vec<LidRow> = self
+            .run(move |pool, sid| {
+                with_conn!(pool, |conn| Ok(lid::table
+                    .filter(lid::session_id.eq(sid))
+                    .order(lid::lid.asc())
+                    .select((
+                        lid::lid,
+                        lid::phone_number,
+                        lid::created_at,
+                        lid::updated_at,
+                        lid::learning_source,
+                        lid::seq
+                    ))
+                    .load(conn)?))
+            })
+            .await?;
+        Ok(rows.into_iter().map(lid_entry).collect())
+    }
+}
