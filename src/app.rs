@@ -22,6 +22,9 @@ use crate::engine::{DieselStores, EngineDeps, EngineRuntime, check_master_key};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
 
+/// Routes added beside the API, configured in every HTTP worker.
+pub type ExtraRoutes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
 pub struct Application {
     addr: SocketAddr,
     server: Server,
@@ -33,6 +36,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_routes(settings, None).await
+    }
+
+    /// Like [`Application::build`], with extra routes mounted beside the API (the in-process
+    /// sandbox's admin API under `/sandbox`).
+    pub async fn build_with_routes(
+        settings: Settings,
+        extra: Option<ExtraRoutes>,
+    ) -> anyhow::Result<Self> {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let target = settings.database()?;
@@ -59,9 +71,12 @@ impl Application {
         let db = Db::new(pool);
         // A wrong master key is a clear startup error, not unreadable sessions later.
         let master_key = secrets.master_key;
-        db.run(move |pool| check_master_key(pool, &master_key).map_err(|e| crate::db::DbError::Unavailable(format!("{e:#}"))))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        db.run(move |pool| {
+            check_master_key(pool, &master_key)
+                .map_err(|e| crate::db::DbError::Unavailable(format!("{e:#}")))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let engine = EngineDeps {
             runtime: EngineRuntime::new(match settings.engine_threads {
@@ -130,7 +145,12 @@ impl Application {
                     Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
                         .custom_request_replace("method", |req| req.method().to_string()),
                 )
-                .configure(api::routes)
+                .configure(|cfg| {
+                    if let Some(extra) = &extra {
+                        extra(cfg);
+                    }
+                    api::routes(cfg)
+                })
         })
         .listen(listener)?
         .shutdown_timeout(10);

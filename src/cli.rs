@@ -25,7 +25,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the service.
-    Serve,
+    Serve {
+        /// Also run an in-process sandbox (a WhatsApp network on loopback) and connect the sessions
+        /// to it; its admin API is served under /sandbox. Needs a build with `--features sandbox`.
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Run the sandbox alone: a WhatsApp network simulator on loopback (WebSocket /ws/chat and the
+    /// admin API under /sandbox). Needs a build with `--features sandbox`.
+    Sandbox {
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        listen: std::net::SocketAddr,
+        /// Keeps keys, accounts and linked devices across restarts.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Tenant bootstrap.
@@ -62,10 +76,12 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(&cli.config_dir)?;
     match cli.command {
-        Command::Serve => actix_web::rt::System::new().block_on(async move {
+        Command::Serve { sandbox: false } => actix_web::rt::System::new().block_on(async move {
             let app = Application::build(settings).await?;
             app.run_until_stopped().await
         }),
+        Command::Serve { sandbox: true } => serve_with_sandbox(settings),
+        Command::Sandbox { listen, data_dir } => run_sandbox(listen, data_dir),
         Command::Migrate => {
             let target = settings.database()?;
             let applied = db::migrate(&target)?;
@@ -109,4 +125,70 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[cfg(feature = "sandbox")]
+fn serve_with_sandbox(mut settings: Settings) -> anyhow::Result<()> {
+    use crate::sandbox::{self, SandboxConfig};
+    actix_web::rt::System::new().block_on(async move {
+        let handle = sandbox::start(SandboxConfig {
+            listen: "127.0.0.1:0".parse()?,
+            data_dir: Some(settings.data_dir.join("sandbox")),
+            ..SandboxConfig::default()
+        })
+        .await?;
+        settings.wa_url = handle.ws_url().to_string();
+        if settings.wa_version.trim().is_empty() {
+            settings.wa_version = "2.3000.1".into();
+        }
+        let admin = handle.clone();
+        let extra: crate::app::ExtraRoutes = std::sync::Arc::new(move |cfg| {
+            cfg.service(sandbox::admin_scope(&admin));
+        });
+        let app = Application::build_with_routes(settings, Some(extra)).await?;
+        log::warn!(
+            "SANDBOX MODE: sessions connect to the in-process sandbox at {} (certificate verification off); \
+             act as other people through http://{}/sandbox/",
+            handle.ws_url(),
+            app.addr()
+        );
+        let result = app.run_until_stopped().await;
+        handle.stop().await;
+        result
+    })
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn serve_with_sandbox(_settings: Settings) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no sandbox; build with `cargo build --features sandbox`")
+}
+
+#[cfg(feature = "sandbox")]
+fn run_sandbox(listen: std::net::SocketAddr, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    use crate::sandbox::{self, SandboxConfig};
+    actix_web::rt::System::new().block_on(async move {
+        let handle = sandbox::start(SandboxConfig {
+            listen,
+            data_dir,
+            ..SandboxConfig::default()
+        })
+        .await?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "ws_url": handle.ws_url(),
+                "admin_url": handle.admin_url(),
+                "root_public_key": handle.root_public_key_base64(),
+            })
+        );
+        log::info!("sandbox listening on {}; Ctrl-C stops it", handle.addr());
+        tokio::signal::ctrl_c().await?;
+        handle.stop().await;
+        Ok(())
+    })
+}
+
+#[cfg(not(feature = "sandbox"))]
+fn run_sandbox(_listen: std::net::SocketAddr, _data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no sandbox; build with `cargo build --features sandbox`")
 }

@@ -60,7 +60,7 @@ impl Settings {
             let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
             anyhow::anyhow!("invalid configuration: {}", messages.join("; "))
         })?;
-        settings.validate()?;
+        settings.validate_values()?;
         Ok(settings)
     }
 
@@ -71,7 +71,7 @@ impl Settings {
             .context("embedded default configuration is invalid")
     }
 
-    pub fn validate(&self) -> anyhow::Result<()> {
+    fn validate_values(&self) -> anyhow::Result<()> {
         self.listen_addr()?;
         self.database()?;
         anyhow::ensure!(self.db_pool_size >= 2, "db_pool_size must be at least 2");
@@ -80,6 +80,17 @@ impl Settings {
             "max_json_bytes must be at least 1024"
         );
         self.pinned_wa_version()?;
+        let key = self.master_key.expose_secret();
+        if !key.is_empty() {
+            parse_master_key(key)?;
+        }
+        Ok(())
+    }
+
+    /// Everything [`Settings::validate_values`] checks, plus what depends on the final wiring: a
+    /// sandbox build only talks to loopback.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.validate_values()?;
         if cfg!(feature = "sandbox") {
             let url = url::Url::parse(&self.wa_url).context("wa_url is not a URL")?;
             let loopback = match url.host() {

@@ -62,6 +62,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/sessions/{session_id}/restart",
                 web::post().to(sessions::restart),
             )
+            .route(
+                "/sessions/{session_id}/logout",
+                web::post().to(linking::logout),
+            )
+            .route("/sessions/{session_id}/qr", web::get().to(linking::qr))
+            .route(
+                "/sessions/{session_id}/pair-code",
+                web::post().to(linking::pair_code),
+            )
+            .route(
+                "/sessions/{session_id}/messages",
+                web::post().to(messages::send),
+            )
+            .route(
+                "/sessions/{session_id}/messages",
+                web::get().to(messages::list),
+            )
+            .route(
+                "/sessions/{session_id}/messages/{message_id}",
+                web::get().to(messages::get),
+            )
             .route("/events", web::get().to(events::list))
             .route("/events/ws", web::get().to(stream::stream))
             .route("/events/ws-ticket", web::post().to(stream::ticket))

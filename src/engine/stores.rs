@@ -6,9 +6,9 @@ use std::sync::Arc;
 use diesel::prelude::*;
 use wacore::store::traits::Backend;
 
+use super::SessionStores;
 use super::store::DieselStore;
 use super::store::schema::*;
-use super::SessionStores;
 use crate::db::{Db, DbConn};
 use crate::with_conn;
 
@@ -32,7 +32,9 @@ macro_rules! delete_session_rows {
 #[async_trait::async_trait]
 impl SessionStores for DieselStores {
     async fn open(&self, session_id: &str) -> anyhow::Result<Arc<dyn Backend>> {
-        Ok(Arc::new(DieselStore::open(self.db.clone(), session_id, &self.master_key).await?))
+        Ok(Arc::new(
+            DieselStore::open(self.db.clone(), session_id, &self.master_key).await?,
+        ))
     }
 
     async fn wipe(&self, session_id: &str) -> anyhow::Result<()> {
@@ -41,16 +43,32 @@ impl SessionStores for DieselStores {
             .run(move |pool| {
                 with_conn!(pool, |conn| {
                     conn.write_txn(|conn| {
-                        delete_session_rows!(conn, &id, [
-                            engine_device, engine_identities, engine_signal_sessions, engine_prekeys,
-                            engine_signed_prekeys, engine_sender_keys, engine_app_state_keys,
-                            engine_app_state_versions, engine_app_state_mutation_macs,
-                            engine_sender_key_devices, engine_lid_pn_mappings, engine_base_keys,
-                            engine_device_registry, engine_group_metadata, engine_tc_tokens,
-                            engine_sent_messages, engine_pending_inbound, engine_msg_secrets,
-                            // The data key goes too: nothing sealed under it can be opened again.
-                            session_keys,
-                        ]);
+                        delete_session_rows!(
+                            conn,
+                            &id,
+                            [
+                                engine_device,
+                                engine_identities,
+                                engine_signal_sessions,
+                                engine_prekeys,
+                                engine_signed_prekeys,
+                                engine_sender_keys,
+                                engine_app_state_keys,
+                                engine_app_state_versions,
+                                engine_app_state_mutation_macs,
+                                engine_sender_key_devices,
+                                engine_lid_pn_mappings,
+                                engine_base_keys,
+                                engine_device_registry,
+                                engine_group_metadata,
+                                engine_tc_tokens,
+                                engine_sent_messages,
+                                engine_pending_inbound,
+                                engine_msg_secrets,
+                                // The data key goes too: nothing sealed under it can be opened again.
+                                session_keys,
+                            ]
+                        );
                         Ok(())
                     })
                 })

@@ -113,7 +113,11 @@ pub fn admin_scope(sandbox: &SandboxHandle) -> Scope {
 pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
     web::scope("/sandbox")
         .app_data(web::Data::new(AdminState { core }))
-        .app_data(web::JsonConfig::default().limit(64 * 1024))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(64 * 1024)
+                .content_type_required(false),
+        )
         .route("/info", web::get().to(info))
         .route("/accounts", web::post().to(create_account))
         .route("/accounts", web::get().to(list_accounts))
