@@ -111,7 +111,7 @@ async fn unlinking_a_device_logs_it_out() {
     assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 404);
 
     // A companion that logs out by itself is gone from the account too.
-    let mut second = admin.link(&sandbox, "15550000031").await;
+    let second = admin.link(&sandbox, "15550000031").await;
     second.bot.client().logout().await;
     let deadline = std::time::Instant::now() + sandbox_support::EVENT_TIMEOUT;
     loop {
