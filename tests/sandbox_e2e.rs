@@ -64,8 +64,23 @@ async fn two_companions_link_and_exchange_messages() {
         .await;
     assert_eq!(on_phone["id"], sent.message_id.as_str());
     assert_eq!(on_phone["from"], "15550000001@s.whatsapp.net");
-    // The receivers' delivery receipts come back to the sending companion.
+    // The receivers' delivery receipts come back to the sending companion, then a read receipt.
     a.receipt_for(&sent.message_id).await;
+    b.bot
+        .client()
+        .mark_as_read(&Jid::pn("15550000001"), None, &[sent.message_id.as_str()])
+        .await
+        .expect("mark as read");
+    a.wait_for("a read receipt", |e| match e {
+        Event::Receipt(r)
+            if r.r#type == wacore::types::presence::ReceiptType::Read
+                && r.message_ids.iter().any(|m| *m == sent.message_id) =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
 
     // Account B's phone (admin API) → account A: A's companion decrypts it.
     let (status, body) = admin
