@@ -74,7 +74,7 @@ async fn two_companions_link_and_exchange_messages() {
     a.wait_for("a read receipt", |e| match e {
         Event::Receipt(r)
             if r.r#type == wacore::types::presence::ReceiptType::Read
-                && r.message_ids.iter().any(|m| *m == sent.message_id) =>
+                && r.message_ids.contains(&sent.message_id) =>
         {
             Some(())
         }
