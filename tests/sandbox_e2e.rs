@@ -64,8 +64,23 @@ async fn two_companions_link_and_exchange_messages() {
         .await;
     assert_eq!(on_phone["id"], sent.message_id.as_str());
     assert_eq!(on_phone["from"], "15550000001@s.whatsapp.net");
-    // The receivers' delivery receipts come back to the sending companion.
+    // The receivers' delivery receipts come back to the sending companion, then a read receipt.
     a.receipt_for(&sent.message_id).await;
+    b.bot
+        .client()
+        .mark_as_read(&Jid::pn("15550000001"), None, &[sent.message_id.as_str()])
+        .await
+        .expect("mark as read");
+    a.wait_for("a read receipt", |e| match e {
+        Event::Receipt(r)
+            if r.r#type == wacore::types::presence::ReceiptType::Read
+                && r.message_ids.contains(&sent.message_id) =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
 
     // Account B's phone (admin API) → account A: A's companion decrypts it.
     let (status, body) = admin
@@ -296,5 +311,75 @@ async fn an_image_travels_through_the_media_host() {
         .await
         .expect("download");
     assert_eq!(downloaded, image);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn group_membership_changes_reach_the_new_and_the_removed() {
+    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    for (phone, name) in [
+        ("15550000091", "Gus"),
+        ("15550000092", "Hep"),
+        ("15550000093", "Ida"),
+    ] {
+        admin.create_account(phone, name).await;
+    }
+    let a = admin.link(&sandbox, "15550000091").await;
+    let options = GroupCreateOptions::builder()
+        .subject("Changing crew")
+        .participants(vec![GroupParticipantOptions::from_phone(Jid::pn(
+            "15550000092",
+        ))])
+        .build();
+    let client = a.bot.client();
+    let gid = client
+        .groups()
+        .create_group(options)
+        .await
+        .expect("create")
+        .metadata
+        .id;
+
+    let added = client
+        .groups()
+        .add_participants(
+            gid.clone(),
+            &[Jid::pn("15550000093"), Jid::pn("19990000000")],
+        )
+        .await
+        .expect("add");
+    assert!(
+        added
+            .iter()
+            .any(|r| r.jid.user == "15550000093" && r.is_ok()),
+        "{added:?}"
+    );
+    assert!(
+        added
+            .iter()
+            .any(|r| r.jid.user == "19990000000" && !r.is_ok()),
+        "{added:?}"
+    );
+    client
+        .send_text(gid.clone(), "welcome Ida")
+        .await
+        .expect("send");
+    admin.phone_received("15550000093", "welcome Ida").await;
+
+    let removed = client
+        .groups()
+        .remove_participants(gid.clone(), &[Jid::pn("15550000092")])
+        .await
+        .expect("remove");
+    assert!(removed.iter().all(|r| r.is_ok()), "{removed:?}");
+    let groups = admin.get("/accounts/15550000092/groups").await;
+    assert_eq!(groups.as_array().map(Vec::len), Some(0), "{groups}");
+    let metadata = client.groups().get_metadata(&gid).await.expect("metadata");
+    assert_eq!(metadata.participants.len(), 2);
     sandbox.stop().await;
 }

@@ -109,6 +109,22 @@ async fn unlinking_a_device_logs_it_out() {
         .await;
 
     assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 404);
+
+    // A companion that logs out by itself is gone from the account too.
+    let second = admin.link(&sandbox, "15550000031").await;
+    second.bot.client().logout().await;
+    let deadline = std::time::Instant::now() + sandbox_support::EVENT_TIMEOUT;
+    loop {
+        let devices = admin.get("/accounts/15550000031/devices").await;
+        if devices.as_array().map(Vec::len) == Some(1) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "logged-out companion still listed: {devices}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(admin.delete("/accounts/15550000031/devices/0").await, 400);
     sandbox.stop().await;
 }

@@ -112,10 +112,36 @@ mod tests {
         let bytes = build_cert_chain(&root, server.public_key.public_key_bytes()).unwrap();
         let chain = wa::CertChain::decode_from_slice(&bytes).unwrap();
         let inter = chain.intermediate.into_option().unwrap();
-        let details = inter.details.unwrap();
+        let inter_details_bytes = inter.details.unwrap();
         assert!(
             root.public_key
-                .verify_signature(&details, inter.signature.as_ref().unwrap())
+                .verify_signature(&inter_details_bytes, inter.signature.as_ref().unwrap())
+        );
+        let inter_details =
+            noise_certificate::Details::decode_from_slice(&inter_details_bytes).unwrap();
+        assert_eq!(inter_details.issuer_serial, Some(0));
+
+        let leaf = chain.leaf.into_option().unwrap();
+        let leaf_details_bytes = leaf.details.unwrap();
+        let inter_key = wacore_libsignal::protocol::PublicKey::from_djb_public_key_bytes(
+            inter_details.key.as_deref().unwrap(),
+        )
+        .unwrap();
+        assert!(inter_key.verify_signature(&leaf_details_bytes, leaf.signature.as_ref().unwrap()));
+        let leaf_details =
+            noise_certificate::Details::decode_from_slice(&leaf_details_bytes).unwrap();
+        assert_eq!(leaf_details.issuer_serial, inter_details.serial);
+        assert_eq!(
+            leaf_details.key.as_deref(),
+            Some(server.public_key.public_key_bytes())
+        );
+
+        // Anyone else's root does not verify it.
+        let other = generate_key_pair();
+        assert!(
+            !other
+                .public_key
+                .verify_signature(&inter_details_bytes, inter.signature.as_ref().unwrap())
         );
     }
 }

@@ -21,6 +21,18 @@ pub(crate) struct Group {
     pub creation: i64,
     /// Account phone numbers, creator first; the creator is the super admin.
     pub members: Vec<String>,
+    /// Members promoted to admin (besides the creator).
+    #[serde(default)]
+    pub admins: Vec<String>,
+}
+
+impl Group {
+    /// Everyone allowed to change the membership.
+    pub fn admins(&self) -> Vec<String> {
+        let mut all = vec![self.creator.clone()];
+        all.extend(self.admins.iter().cloned());
+        all
+    }
 }
 
 /// A group as the admin API shows it.
@@ -88,6 +100,57 @@ fn announce_creation(net: &mut Network, group: &Group) {
     }
 }
 
+/// `w:gp2` notification of a membership change (`add`, `remove`, `promote`, `demote`, `leave`)
+/// to the devices of `audience`.
+fn announce_change(
+    net: &mut Network,
+    group: &Group,
+    actor: &str,
+    action: &str,
+    changed: &[String],
+    audience: &[String],
+) {
+    if changed.is_empty() {
+        return;
+    }
+    let Some(actor) = net.accounts.get(actor).map(|a| a.pn_jid()) else {
+        return;
+    };
+    let participants: Vec<Node> = changed
+        .iter()
+        .filter_map(|m| net.accounts.get(m))
+        .map(|a| {
+            NodeBuilder::new("participant")
+                .attr("jid", a.pn_jid())
+                .attr("lid", a.lid_jid())
+                .build()
+        })
+        .collect();
+    let node = NodeBuilder::new("notification")
+        .attr("from", wacore_binary::Jid::group(group.id.as_str()))
+        .attr("type", "w:gp2")
+        .attr("id", super::iq::new_id())
+        .attr("participant", actor)
+        .attr("t", chrono::Utc::now().timestamp().to_string())
+        .children([NodeBuilder::new_dynamic(action.to_string())
+            .children(participants)
+            .build()])
+        .build();
+    let targets: Vec<(String, u16)> = audience
+        .iter()
+        .filter_map(|m| net.accounts.get(m))
+        .flat_map(|a| {
+            a.devices
+                .values()
+                .filter(|d| d.linked)
+                .map(|d| (a.phone.clone(), d.id))
+        })
+        .collect();
+    for (p, d) in targets {
+        net.deliver(&p, d, node.clone());
+    }
+}
+
 /// `<group>` as clients parse it (`id`, `subject`, `creation`, participants with roles).
 fn group_node(net: &Network, group: &Group) -> Node {
     let participants = group.members.iter().filter_map(|phone| {
@@ -97,6 +160,8 @@ fn group_node(net: &Network, group: &Group) -> Node {
             .attr("lid", acc.lid_jid());
         if *phone == group.creator {
             b = b.attr("type", "superadmin");
+        } else if group.admins.contains(phone) {
+            b = b.attr("type", "admin");
         }
         Some(b.build())
     });
@@ -146,6 +211,7 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
                 creator: phone,
                 creation: chrono::Utc::now().timestamp(),
                 members,
+                admins: Vec::new(),
             };
             let reply = group_node(&net, &group);
             announce_creation(&mut net, &group);
@@ -161,6 +227,111 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
                 Some(_) => Ok(error(node, 403, "forbidden")),
                 None => Ok(error(node, 404, "item-not-found")),
             }
+        }
+        "add" | "remove" | "promote" | "demote" => {
+            let action = first.tag.to_string();
+            let Some(gid) = to.map(|j| j.user.to_string()) else {
+                return Ok(error(node, 400, "bad-request"));
+            };
+            let Some(mut group) = net.groups.get(&gid).cloned() else {
+                return Ok(error(node, 404, "item-not-found"));
+            };
+            if !group.admins().contains(&phone) {
+                return Ok(error(node, 403, "forbidden"));
+            }
+            let mut answers = Vec::new();
+            let mut changed = Vec::new();
+            for p in first.get_children_by_tag("participant") {
+                let Some(jid) = p.attrs.get("jid").and_then(|j| j.to_jid()) else {
+                    continue;
+                };
+                let member = net.phone_of(&jid);
+                let mut answer = NodeBuilder::new("participant").attr("jid", jid.clone());
+                let ok = match (action.as_str(), &member) {
+                    ("add", Some(m)) if !group.members.contains(m) => {
+                        group.members.push(m.clone());
+                        true
+                    }
+                    ("remove", Some(m)) if group.members.contains(m) && *m != group.creator => {
+                        group.members.retain(|x| x != m);
+                        group.admins.retain(|x| x != m);
+                        true
+                    }
+                    ("promote", Some(m)) if group.members.contains(m) => {
+                        if !group.admins.contains(m) {
+                            group.admins.push(m.clone());
+                        }
+                        true
+                    }
+                    ("demote", Some(m)) if group.members.contains(m) && *m != group.creator => {
+                        group.admins.retain(|x| x != m);
+                        true
+                    }
+                    (_, None) => false,
+                    _ => false,
+                };
+                if ok {
+                    answer = answer.attr("type", "200");
+                    if let Some(m) = member {
+                        changed.push(m);
+                    }
+                } else {
+                    let code = if member.is_none() { "404" } else { "409" };
+                    answer = answer.attr("error", code);
+                }
+                answers.push(answer.build());
+            }
+            // Removed members still hear that they were removed.
+            let mut audience = group.members.clone();
+            if action == "remove" {
+                audience.extend(changed.iter().cloned());
+            }
+            announce_change(&mut net, &group, &phone, &action, &changed, &audience);
+            net.groups.insert(gid, group);
+            Ok(result(
+                node,
+                vec![NodeBuilder::new_dynamic(action).children(answers).build()],
+            ))
+        }
+        "subject" => {
+            let subject = first
+                .content_as_string()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            let gid = to.map(|j| j.user.to_string()).unwrap_or_default();
+            match net.groups.get_mut(&gid) {
+                Some(g) if g.members.contains(&phone) => {
+                    g.subject = subject;
+                    Ok(result(node, vec![]))
+                }
+                Some(_) => Ok(error(node, 403, "forbidden")),
+                None => Ok(error(node, 404, "item-not-found")),
+            }
+        }
+        "leave" => {
+            for g in first.get_children_by_tag("group") {
+                let Some(gid) = g.attrs.get("id").map(|v| v.as_str().into_owned()) else {
+                    continue;
+                };
+                let gid = gid.split('@').next().unwrap_or_default().to_string();
+                if let Some(mut group) = net.groups.get(&gid).cloned()
+                    && group.members.contains(&phone)
+                {
+                    let audience = group.members.clone();
+                    group.members.retain(|m| *m != phone);
+                    group.admins.retain(|m| *m != phone);
+                    announce_change(
+                        &mut net,
+                        &group,
+                        &phone,
+                        "leave",
+                        std::slice::from_ref(&phone),
+                        &audience,
+                    );
+                    net.groups.insert(gid, group);
+                }
+            }
+            Ok(result(node, vec![]))
         }
         "participating" => {
             let groups: Vec<Node> = net

@@ -116,9 +116,27 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         ),
         ("md", "remove-companion-device") => {
             let (phone, device) = conn.device()?;
+            // A companion may remove itself; the primary may remove any of its companions.
+            let target = node
+                .get_optional_child("remove-companion-device")
+                .and_then(|c| c.attrs.get("jid"))
+                .and_then(|j| j.to_jid());
+            let victim = match target {
+                Some(jid)
+                    if conn.core.lock_net().phone_of(&jid).as_deref() == Some(phone.as_str()) =>
+                {
+                    jid.device
+                }
+                _ => device,
+            };
+            if victim != device && device != 0 {
+                return conn.send(&error(&node, 403, "forbidden")).await;
+            }
             let reply = result(&node, vec![]);
             conn.send(&reply).await?;
-            pairing::unlink(&conn.core, &phone, device)?;
+            if victim != 0 {
+                pairing::unlink(&conn.core, &phone, victim)?;
+            }
             return Ok(());
         }
         _ => {

@@ -7,24 +7,32 @@
 //! (device 0) is an engine client running in-process, so it really encrypts and decrypts.
 //!
 //! Admin API (`admin_scope`, mounted at `/sandbox` on the sandbox's own port):
-//! - `GET /sandbox/info` → `{"ws_url","root_public_key"}`
+//! - `GET /sandbox/info` → `{"ws_url","root_public_key","media_host","media_ca_pem"}`
 //! - `POST /sandbox/accounts {"phone"?,"name"?}` → 201 `{"phone","lid","name"}`; `GET /sandbox/accounts`
 //! - `POST /sandbox/accounts/{phone}/scan {"qr"}` → `{"device","jid"}`
 //! - `POST /sandbox/accounts/{phone}/link-code {"code"}` → 202
 //! - `GET /sandbox/accounts/{phone}/devices`; `DELETE /sandbox/accounts/{phone}/devices/{device}` → 204
 //! - `POST /sandbox/accounts/{phone}/messages {"to","text"}` → 202 `{"id","to"}`
-//! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","text","timestamp"}]`
+//! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","chat","text","timestamp"}]`
 //! - `POST /sandbox/accounts/{phone}/groups {"subject","participants":[phone…]}` → 201
 //!   `{"id","subject","creator","participants"}`; `GET /sandbox/accounts/{phone}/groups`
 //! - `POST /sandbox/faults {"kind":"drop"|"refuse"|"delay","phone"?,"seconds"?}` → 202
 //!
-//! Groups: create, metadata query, participating list, and sender-key group messages with
-//! receipts, the creation notification to members (no membership changes yet).
+//! Groups: create, metadata, participating list, add/remove/promote/demote/leave, subject,
+//! sender-key group messages with receipts, and `w:gp2` notifications to members.
 //!
 //! Media: an HTTPS host (own CA, `SandboxHandle::media_ca_pem`) that stores uploads in memory and
 //! serves them back; `sandbox::engine::SandboxHttpClient` trusts it.
 //!
-//! Not simulated yet: profiles and pictures, app-state content (collections are always empty at version 0).
+//! Faults: `drop` closes live connections now (clients reconnect); `refuse` answers logins with
+//! `<failure reason="503">` until it expires; `delay` holds new connections (or, with `phone`,
+//! that account's logins) until it expires. `seconds` defaults to 30.
+//!
+//! State (accounts, keys, linked devices, prekeys, groups, inboxes, offline queues) and the keys
+//! (Noise root, server static, media CA) persist in `data_dir` when one is given.
+//!
+//! Not simulated yet: profile pictures (always 404), status, app-state content (collections are
+//! always empty at version 0), calls, newsletters, communities.
 //!
 //! Engine clients only accept the sandbox's certificate chain with the engine's
 //! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
