@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
+use futures_util::FutureExt;
+use futures_util::future::{LocalBoxFuture, Shared};
 use wacore::types::events::{Event, EventHandler};
 use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::client::Client;
@@ -39,6 +41,9 @@ pub struct SessionActor {
     client: Option<Arc<Client>>,
     draining: bool,
     retiring: bool,
+    /// The one run of the end-for-good work, shared by whoever asks for it (an engine event and a
+    /// logout may race).
+    retirement: Option<Shared<LocalBoxFuture<'static, ()>>>,
 }
 
 /// Forwards engine events (raised on engine threads) to the actor, in order.
@@ -74,6 +79,7 @@ impl SessionActor {
             client: None,
             draining: false,
             retiring: false,
+            retirement: None,
         }
     }
 
@@ -83,7 +89,7 @@ impl SessionActor {
         status: SessionStatus,
         reason: Option<&'static str>,
         desired: Option<DesiredState>,
-    ) -> impl Future<Output = ()> + 'static {
+    ) -> impl Future<Output = ()> + use<> {
         let db = self.db.clone();
         let id = self.id.clone();
         async move {
@@ -174,7 +180,7 @@ impl SessionActor {
     }
 
     /// Shuts the engine client down (flushing its state) and waits for it.
-    fn stop_engine(&mut self) -> impl Future<Output = ()> + 'static {
+    fn stop_engine(&mut self) -> impl Future<Output = ()> + use<> {
         self.client = None;
         let bot = self.bot.take();
         let handle = self.deps.runtime.handle().clone();
@@ -189,16 +195,16 @@ impl SessionActor {
     }
 
     /// Ends the session for good (logged out, unlinked, QR exhausted): the supervisor forgets it
-    /// instead of restarting it, and its desired state becomes `stopped`.
-    fn retire(
+    /// instead of restarting it, and its desired state becomes `stopped`. Returns the work to
+    /// await (nothing when already retiring); the actor stops once it is done.
+    fn retire_work(
         &mut self,
-        ctx: &mut Context<Self>,
         status: SessionStatus,
         reason: &'static str,
         wipe: bool,
-    ) {
-        if self.retiring {
-            return;
+    ) -> Shared<LocalBoxFuture<'static, ()>> {
+        if let Some(work) = &self.retirement {
+            return work.clone();
         }
         self.retiring = true;
         self.status = status;
@@ -228,12 +234,31 @@ impl SessionActor {
                 }
             }
             write.await;
-        };
-        ctx.wait(work.into_actor(self).map(|_, _, ctx| ctx.stop()));
+        }
+        .boxed_local()
+        .shared();
+        self.retirement = Some(work.clone());
+        work
+    }
+
+    fn retire(
+        &mut self,
+        ctx: &mut Context<Self>,
+        status: SessionStatus,
+        reason: &'static str,
+        wipe: bool,
+    ) {
+        let work = self.retire_work(status, reason, wipe);
+        ctx.wait(
+            work.into_actor(self)
+                .map(|_, _, ctx: &mut Context<Self>| ctx.notify(Retired)),
+        );
     }
 
     fn on_event(&mut self, event: &Event, ctx: &mut Context<Self>) {
         match event {
+            // Once a pairing code is requested the session waits for it, not for a scan.
+            Event::PairingQrCode(_) if self.status == SessionStatus::PairCode => {}
             Event::PairingQrCode(qr) => {
                 if self.status != SessionStatus::ScanQr {
                     self.set_status(ctx, SessionStatus::ScanQr, None);
@@ -397,4 +422,17 @@ impl Handler<Ready> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, _: Ready, _ctx: &mut Self::Context) {}
+}
+
+/// The session has retired: end the actor (after any reply in flight has been sent).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct Retired;
+
+impl Handler<Retired> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Retired, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
 }

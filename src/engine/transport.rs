@@ -189,12 +189,19 @@ impl TransportFactory for WsTransportFactory {
             });
         });
         if !spawned {
+            log::error!("the network arbiter has stopped");
             return Err(anyhow!("the network arbiter has stopped"));
         }
         let actor = opened
             .await
-            .map_err(|_| anyhow!("connection attempt abandoned"))?
-            .map_err(|e| anyhow!(e))?;
+            .map_err(|_| {
+                log::warn!("connection attempt to {} abandoned", self.url);
+                anyhow!("connection attempt abandoned")
+            })?
+            .map_err(|e| {
+                log::warn!("{e}");
+                anyhow!(e)
+            })?;
         Ok((Arc::new(WsTransport { actor }), rx))
     }
 }

@@ -144,6 +144,7 @@ impl TestApp {
     }
 
     pub async fn spawn_configured(db: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let _ = env_logger::builder().is_test(true).try_init();
         let mut settings = settings_for(&db);
         adjust(&mut settings);
         let app = Application::build(settings)
@@ -166,6 +167,12 @@ impl TestApp {
     pub async fn restart(mut self) -> Self {
         self.shutdown().await;
         Self::spawn_on(self.db).await
+    }
+
+    /// Stops this instance and hands back its database (to start another on it).
+    pub async fn into_db(mut self) -> TestDatabase {
+        self.shutdown().await;
+        self.db
     }
 
     pub async fn shutdown(&mut self) {

@@ -9,6 +9,8 @@ mod cli;
 mod isolation;
 mod keys;
 mod lifecycle;
+#[cfg(feature = "sandbox")]
+mod live;
 mod ops;
 mod receiver;
 mod storage;

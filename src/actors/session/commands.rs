@@ -51,11 +51,20 @@ impl Handler<PairCode> for SessionActor {
                     .map_err(SessionCommandError::Engine)
             }
             .into_actor(self)
-            .map(|result, act, ctx| {
-                if result.is_ok() && act.status != SessionStatus::PairCode {
-                    act.set_status(ctx, SessionStatus::PairCode, None);
+            .then(|result, act, _ctx| {
+                // The status is persisted before the code is answered (idempotent if the engine's
+                // own PairingCode event got there first).
+                let write = result.is_ok().then(|| {
+                    act.status = SessionStatus::PairCode;
+                    act.status_write(SessionStatus::PairCode, None, None)
+                });
+                async move {
+                    if let Some(write) = write {
+                        write.await;
+                    }
+                    result
                 }
-                result
+                .into_actor(act)
             }),
         )
     }
@@ -80,8 +89,12 @@ impl Handler<Logout> for SessionActor {
                 }
             }
             .into_actor(self)
-            .map(|_, act, ctx| {
-                act.retire(ctx, SessionStatus::LoggedOut, "logged_out", true);
+            .then(|_, act, _ctx| {
+                act.retire_work(SessionStatus::LoggedOut, "logged_out", true)
+                    .into_actor(act)
+            })
+            .map(|_, _, ctx| {
+                ctx.notify(super::Retired);
                 Ok(())
             }),
         )
