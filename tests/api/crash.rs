@@ -42,6 +42,9 @@ fn start(db: &TestDatabase, port: u16) -> Process {
         .env("WARAS_ADMIN_KEY", ADMIN_KEY)
         .env("WARAS_MASTER_KEY", "22".repeat(32))
         .env("WARAS_LOG", "warn")
+        // Nothing listens there; sessions keep retrying on loopback (and a sandbox build accepts it).
+        .env("WARAS_WA_URL", "ws://127.0.0.1:9/ws/chat")
+        .env("WARAS_WA_VERSION", "2.3000.1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
