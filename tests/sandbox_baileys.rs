@@ -14,7 +14,9 @@ async fn baileys_links_and_exchanges_text() {
         dir.join("node_modules/baileys").is_dir(),
         "Baileys is not installed: run `npm ci --prefix tests/sandbox_baileys` (.ci/run does)"
     );
-    let sandbox = sandbox::start(SandboxConfig::default()).await.expect("sandbox starts");
+    let sandbox = sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts");
     let admin = sandbox.admin_url();
     let client = awc::Client::default();
     for (phone, name) in [("15551110001", "Baileys user"), ("15551110002", "Peer")] {
@@ -26,18 +28,33 @@ async fn baileys_links_and_exchanges_text() {
         assert!(r.status().is_success());
     }
     let auth = tempfile::tempdir().unwrap();
-    let (ws, root) = (sandbox.ws_url().to_string(), sandbox.root_public_key_base64());
+    let (ws, root) = (
+        sandbox.ws_url().to_string(),
+        sandbox.root_public_key_base64(),
+    );
     let auth_dir = auth.path().to_str().unwrap().to_string();
     let out = actix_web::rt::task::spawn_blocking(move || {
         Command::new("node")
             .current_dir(&dir)
-            .args(["link.mjs", &ws, &admin, &root, "15551110001", "15551110002", &auth_dir])
+            .args([
+                "link.mjs",
+                &ws,
+                &admin,
+                &root,
+                "15551110001",
+                "15551110002",
+                &auth_dir,
+            ])
             .output()
             .expect("node runs")
     })
     .await
     .unwrap();
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "Baileys check failed:\n{log}");
     assert!(log.contains("OPEN"), "{log}");
     sandbox.stop().await;

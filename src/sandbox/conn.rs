@@ -17,7 +17,6 @@ use super::state::{ConnCommand, ConnHandle, PendingPairing};
 use super::{iq, pairing, relay};
 
 /// Refs offered to an unpaired client, one QR code each.
-const PAIRING_REFS: usize = 6;
 
 /// Who is on the other end once the handshake is done.
 #[derive(Clone, Debug)]
@@ -152,7 +151,9 @@ impl Conn {
     }
 
     async fn offer_pairing(&mut self, noise_pub: [u8; 32]) -> Result<()> {
-        let refs: Vec<String> = (0..PAIRING_REFS).map(|_| pairing::new_ref()).collect();
+        let refs: Vec<String> = (0..self.core.pairing_refs)
+            .map(|_| pairing::new_ref())
+            .collect();
         {
             let mut net = self.core.lock_net();
             for r in &refs {

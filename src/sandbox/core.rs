@@ -25,6 +25,8 @@ pub(crate) struct Core {
     pub media_host: String,
     pub media_ca_pem: String,
     pub data_dir: Option<PathBuf>,
+    /// QR refs offered per pairing attempt.
+    pub pairing_refs: usize,
 }
 
 impl Core {

@@ -84,6 +84,9 @@ pub struct SandboxConfig {
     pub data_dir: Option<PathBuf>,
     /// Where the HTTPS media host listens (clients hard-code `https://` for media).
     pub media_listen: SocketAddr,
+    /// QR refs offered to an unpaired client (WhatsApp offers 6; a client shows one per ~20 s and
+    /// gives up when they run out). Fewer make QR exhaustion quick to reach in tests.
+    pub pairing_refs: usize,
 }
 
 impl Default for SandboxConfig {
@@ -92,6 +95,7 @@ impl Default for SandboxConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: None,
             media_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pairing_refs: 6,
         }
     }
 }
@@ -217,6 +221,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         media_host: media_addr.to_string(),
         media_ca_pem: media_ca.cert_pem()?,
         data_dir,
+        pairing_refs: cfg.pairing_refs.max(1),
     });
     // Restored accounts get their phones back before anyone can talk to them.
     for phone in saved_phones {

@@ -103,6 +103,10 @@ fn version_reports_certificate_verification() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let expected = if cfg!(feature = "sandbox") { "cert_verification off" } else { "cert_verification on" };
+    let expected = if cfg!(feature = "sandbox") {
+        "cert_verification off"
+    } else {
+        "cert_verification on"
+    };
     assert!(text.contains(expected), "{text}");
 }

@@ -562,3 +562,69 @@ on_both_backends!(
     dropped_connection_recovers,
     logout_and_phone_unlink,
 );
+
+/// Nobody scans: when the engine runs out of QR codes the session ends in a clear status, and
+/// start begins a fresh link. (The sandbox offers a single QR ref here, so this takes ~60 s
+/// instead of ~160 s.)
+#[actix_rt::test]
+async fn qr_exhaustion_ends_clearly_and_start_relinks() {
+    let sandbox = sandbox::start(SandboxConfig {
+        pairing_refs: 1,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let live = live_on(TestDatabase::create(Backend::Sqlite), sandbox, None).await;
+    let sid = live.app.session(&live.key, "unscanned", true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first = live.wait_status(&sid, "SCAN_QR", 20).await;
+    let first_qr = live
+        .app
+        .client
+        .get(format!("{}/api/v1/sessions/{sid}/qr", live.app.base))
+        .insert_header(("X-Api-Key", live.key.as_str()))
+        .insert_header(("Accept", "application/json"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(first["status_reason"].is_null());
+    let s = live.wait_status(&sid, "STOPPED", 120).await;
+    assert_eq!(s["status_reason"], json!("qr_codes_exhausted"));
+    assert_eq!(s["desired_state"], json!("stopped"));
+    let r = live
+        .app
+        .raw(
+            actix_web::http::Method::GET,
+            &format!("/api/v1/sessions/{sid}/qr"),
+            Some(&live.key),
+            None,
+        )
+        .await;
+    assert_eq!(r.problem(409), "session_not_waiting_for_qr");
+    live.app
+        .post(
+            &format!("/api/v1/sessions/{sid}/start"),
+            &live.key,
+            json!({}),
+        )
+        .await;
+    live.wait_status(&sid, "SCAN_QR", 20).await;
+    let again = live
+        .app
+        .client
+        .get(format!("{}/api/v1/sessions/{sid}/qr", live.app.base))
+        .insert_header(("X-Api-Key", live.key.as_str()))
+        .insert_header(("Accept", "application/json"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_ne!(again["code"], first_qr["code"], "a fresh link");
+}

@@ -8,7 +8,11 @@ async fn health_ready_metrics(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let health = app.raw(Method::GET, "/healthz", None, None).await;
     assert_eq!(health.status, StatusCode::OK);
-    let expected = if cfg!(feature = "sandbox") { "off" } else { "on" };
+    let expected = if cfg!(feature = "sandbox") {
+        "off"
+    } else {
+        "on"
+    };
     assert_eq!(health.body["cert_verification"], json!(expected));
     let ready = app.raw(Method::GET, "/readyz", None, None).await;
     assert_eq!(ready.status, StatusCode::OK);
