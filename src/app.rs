@@ -71,12 +71,9 @@ impl Application {
         let db = Db::new(pool);
         // A wrong master key is a clear startup error, not unreadable sessions later.
         let master_key = secrets.master_key;
-        db.run(move |pool| {
-            check_master_key(pool, &master_key)
-                .map_err(|e| crate::db::DbError::Unavailable(format!("{e:#}")))
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        db.run(move |pool| Ok(check_master_key(pool, &master_key)))
+            .await
+            .context("cannot check the master key")??;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let engine = EngineDeps {
             runtime: EngineRuntime::new(match settings.engine_threads {

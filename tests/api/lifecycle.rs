@@ -358,4 +358,26 @@ on_both_backends!(
     deleting_removes_everything,
     lists_page_with_cursors,
     second_instance_runs_no_sessions,
+    wrong_master_key_is_a_startup_error,
 );
+
+/// Key material at rest is sealed under the master key: starting with another key is a clear
+/// error, not unreadable sessions later.
+async fn wrong_master_key_is_a_startup_error(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = app.into_db().await;
+    let mut settings = crate::common::settings_for(&db);
+    settings.master_key = "99".repeat(32).into();
+    let err = match waras::app::Application::build(settings).await {
+        Ok(_) => panic!("a wrong master key must not start"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("master_key"), "{err}");
+    assert!(!err.contains("unavailable"), "{err}");
+    // The right key still works.
+    let again = TestApp::spawn_on(db).await;
+    assert_eq!(
+        again.raw(Method::GET, "/readyz", None, None).await.status,
+        StatusCode::OK
+    );
+}
