@@ -13,6 +13,10 @@ COPY migrations migrations
 COPY config config
 COPY static static
 COPY src src
+# Cargo checks every target the manifest declares, even those this build does not compile.
+COPY benches benches
+COPY examples examples
+COPY tests tests
 RUN cargo build --release --locked --target x86_64-unknown-linux-musl --features bundled \
  && install -D -m 0755 target/x86_64-unknown-linux-musl/release/waras /out/usr/local/bin/waras \
  && install -d -m 0700 /out/data
