@@ -96,6 +96,8 @@ async fn run() -> anyhow::Result<()> {
     s.admin_key = "bench-admin-key-0123456789".to_string().into();
     s.webhook_allow_private = true;
     s.http_workers = 1;
+    // No sessions run here; keep any engine traffic on loopback (and acceptable to sandbox builds).
+    s.wa_url = "ws://127.0.0.1:9/ws/chat".into();
     let backend = if s.database_url_is_postgres() {
         "postgres"
     } else {
