@@ -86,6 +86,20 @@ export function renderSessions(root) {
   }
 
   let refetch = null;
+  const refresh = new Map(); // session id → timer: a status change may change desired_state and me too
+  const refreshOne = (sid) => {
+    clearTimeout(refresh.get(sid));
+    refresh.set(sid, setTimeout(async () => {
+      refresh.delete(sid);
+      try {
+        sessions.set(sid, await api('GET', `/sessions/${enc(sid)}`));
+      } catch (e) {
+        if (e.status === 404) sessions.delete(sid);
+        else return;
+      }
+      draw();
+    }, 250));
+  };
   const unsubscribe = stream.on((ev) => {
     if (!ev.session_id) return;
     const s = sessions.get(ev.session_id);
@@ -93,6 +107,7 @@ export function renderSessions(root) {
       s.status = ev.data.status;
       if ('reason' in ev.data) s.status_reason = ev.data.reason;
       draw();
+      refreshOne(s.id);
     } else if (!s || ev.type === 'session.status') {
       // A session this page does not know yet (created elsewhere): reload, at most once a second.
       clearTimeout(refetch);
@@ -114,5 +129,6 @@ export function renderSessions(root) {
   return () => {
     unsubscribe();
     clearTimeout(refetch);
+    refresh.forEach(clearTimeout);
   };
 }
