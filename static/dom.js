@@ -46,7 +46,7 @@ export function notify(message, kind = 'info') {
   close.addEventListener('click', () => item.remove());
   area.prepend(item);
   if (kind !== 'error') setTimeout(() => item.remove(), 5000);
-  while (area.children.length > 4) area.lastElementChild.remove();
+  while (area.children.length > 3) area.lastElementChild.remove();
   return item;
 }
 

@@ -64,7 +64,10 @@ async function rest(key, method, p, body) {
   return text ? JSON.parse(text) : null;
 }
 
-const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+const shot = async (name) => {
+  await page.evaluate(() => document.querySelectorAll('.notice:not(.error)').forEach((n) => n.remove()));
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+};
 
 before(async () => {
   if (!existsSync(CHROMIUM)) {
