@@ -26,7 +26,7 @@ function renderNav() {
     return;
   }
   const links = auth.kind === 'admin' ? [{ href: '#/tenants', label: 'Tenants' }] : tenantRoutes;
-  const here = location.hash.split('/').slice(0, 2).join('/');
+  const here = location.hash.split('/').slice(0, 2).join('/').replace(/^#?\/?$/, links[0].href);
   const live = h('span', { class: 'live', id: 'live-state', role: 'status' });
   const items = links.map((l) =>
     h('a', { href: l.href, 'aria-current': l.href === here ? 'page' : undefined }, l.label));
@@ -47,8 +47,7 @@ function renderNav() {
 function signOutNow(message) {
   auth.clear();
   stream.stop();
-  location.hash = '';
-  route();
+  go('');
   if (message) notify(message);
 }
 
@@ -74,8 +73,7 @@ function renderSignIn(root) {
     try {
       const kind = await identify(key);
       auth.set(key, kind);
-      location.hash = kind === 'admin' ? '#/tenants' : '#/sessions';
-      route();
+      go(kind === 'admin' ? '#/tenants' : '#/sessions');
     } catch (e) {
       error.textContent = e.message;
       error.hidden = false;
@@ -86,6 +84,12 @@ function renderSignIn(root) {
   });
   fill(root, form);
   input.focus();
+}
+
+/** Navigates; a hash change routes by itself, the same hash is rendered again. */
+function go(hash) {
+  if (location.hash.replace(/^#$/, '') === hash) route();
+  else location.hash = hash;
 }
 
 /** Tells the admin key from a tenant key: only the admin key may list tenants. */
@@ -99,7 +103,8 @@ async function identify(key) {
   return 'tenant';
 }
 
-function route() {
+function route(ev) {
+  const moved = Boolean(ev && ev.type === 'hashchange');
   cleanup();
   cleanup = () => {};
   renderNav();
@@ -124,6 +129,8 @@ function route() {
   if (heading) {
     heading.tabIndex = -1;
     document.title = `${heading.textContent} · WARAS`;
+    // Move focus to the new page's heading, so keyboard and screen-reader users start there.
+    if (moved) heading.focus({ preventScroll: true });
   }
 }
 

@@ -34,6 +34,9 @@ export function renderSession(root, id) {
         if (!fresh) location.hash = '#/sessions';
         else { session = fresh; draw(); }
       })));
+    messages.hint(['WORKING', 'RECONNECTING'].includes(session.status)
+      ? ''
+      : `Sending needs a linked session; this one is ${session.status}, so the service will refuse.`);
     const linking = LINKING.includes(session.status) && session.desired_state === 'running';
     if (linking) {
       if (!linker) {
@@ -206,9 +209,10 @@ function linkPanel(initial) {
     },
     qr(data) {
       if (stopped || mode !== 'qr') return;
-      if (session.status !== 'SCAN_QR') session.status = 'SCAN_QR';
-      expires = data.expires_at ? new Date(data.expires_at) : null;
-      if (expires && expires < Date.now()) return; // an old code replayed from the log
+      const until = data.expires_at ? new Date(data.expires_at) : null;
+      if (until && until < Date.now()) return; // an old code replayed from the log
+      session.status = 'SCAN_QR';
+      expires = until;
       showImage(data.code).then(tick).catch((e) => waiting(e.message));
     },
     destroy() {
@@ -283,10 +287,15 @@ function messagePanel(sessionId) {
     }
   }
 
-  const el = h('section', { class: 'card', id: 'message-panel' }, h('h2', {}, 'Messages'),
+  const hint = h('p', { class: 'muted', id: 'send-hint', hidden: true });
+  const el = h('section', { class: 'card', id: 'message-panel' }, h('h2', {}, 'Messages'), hint,
     h('div', { class: 'split' }, form, h('div', {}, h('h3', {}, 'Live'), empty, feed)));
   return {
     el,
+    hint(text) {
+      hint.textContent = text;
+      hint.hidden = !text;
+    },
     event,
     replay(events) { events.forEach(event); },
     destroy() {},
