@@ -13,6 +13,7 @@ pub mod sessions;
 pub mod state;
 pub mod stream;
 pub mod tenants;
+mod ui;
 pub mod webhooks;
 
 use std::time::Instant;
@@ -105,20 +106,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .default_service(web::to(unknown_route)),
     )
-    .route("/", web::get().to(index))
+    .configure(ui::routes)
     .route("/healthz", web::get().to(ops::healthz))
     .route("/readyz", web::get().to(ops::readyz))
     .route("/metrics", web::get().to(ops::metrics))
     .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
     .route("/docs", web::get().to(docs_redirect))
     .default_service(web::to(unknown_route));
-}
-
-/// The bundled start page (compiled in: the binary serves it without files on disk).
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(include_str!("../../static/index.html"))
 }
 
 async fn docs_redirect() -> HttpResponse {
