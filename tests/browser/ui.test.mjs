@@ -275,6 +275,28 @@ test('the web UI against a real service', async (t) => {
     await shot('session-linked');
   });
 
+  await t.test('linking by pairing code on the sandbox: the code is shown, the phone enters it, WORKING', async () => {
+    const res = await fetch(`${base}/sandbox/accounts`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: '4915100000003', name: 'Front Desk' }),
+    });
+    assert.ok(res.ok);
+    await page.getByRole('link', { name: 'Sessions', exact: true }).click();
+    await page.getByLabel('New session name').fill('paired');
+    await page.getByRole('button', { name: 'Create session' }).click();
+    await page.locator('#session-list').getByRole('link', { name: 'paired' }).click();
+    await page.locator('#qr-image').waitFor({ timeout: 20000 });
+    await page.getByRole('button', { name: 'Pairing code' }).click();
+    await page.getByLabel('Phone number of the account').fill('+49 151 00000003');
+    await page.getByRole('button', { name: 'Get pairing code' }).click();
+    const code = (await page.locator('#pair-code strong').textContent({ timeout: 20000 })).trim();
+    assert.match(code, /^[A-Z0-9]{4}-?[A-Z0-9]{4}$/);
+    const entered = await fetch(`${base}/sandbox/accounts/4915100000003/link-code`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }),
+    });
+    assert.ok(entered.ok, await entered.text());
+    await page.locator('#linked', { hasText: '+4915100000003' }).waitFor({ timeout: 20000 });
+  });
+
   await t.test('a webhook: bad input is explained, the secret is shown once, deliveries are listed', async () => {
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
