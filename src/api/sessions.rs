@@ -301,10 +301,9 @@ pub async fn remove_session(state: &AppState, session_id: &str) -> ApiResult<()>
         .send(ActorAddr(id.clone()))
         .await
         .map_err(ApiError::internal)?
+        && let Ok(Err(e)) = actor.send(Logout).await
     {
-        if let Ok(Err(e)) = actor.send(Logout).await {
-            log::warn!("session {session_id}: unlink before delete failed: {e}");
-        }
+        log::warn!("session {session_id}: unlink before delete failed: {e}");
     }
     state
         .supervisor

@@ -72,7 +72,12 @@ fn etag(at: usize) -> &'static str {
     &TAGS.get_or_init(|| {
         ASSETS
             .iter()
-            .map(|a| format!("\"{}\"", &hex::encode(Sha256::digest(a.body.as_bytes()))[..20]))
+            .map(|a| {
+                format!(
+                    "\"{}\"",
+                    &hex::encode(Sha256::digest(a.body.as_bytes()))[..20]
+                )
+            })
             .collect()
     })[at]
 }

@@ -16,8 +16,6 @@ use super::noise::{self, NoiseTransport, Wire};
 use super::state::{ConnCommand, ConnHandle, PendingPairing};
 use super::{iq, pairing, relay};
 
-/// Refs offered to an unpaired client, one QR code each.
-
 /// Who is on the other end once the handshake is done.
 #[derive(Clone, Debug)]
 pub(crate) enum Peer {
