@@ -4,10 +4,18 @@
 # is signed by the sandbox's own root, not WhatsApp's). Usage: default-build-refuses-sandbox.sh
 # <default waras binary> <sandbox-build waras binary>
 set -euo pipefail
-default_bin=$1
-sandbox_bin=$2
+default_bin=$(realpath "$1")
+sandbox_bin=$(realpath "$2")
 work=$(mktemp -d)
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+    status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "--- waras log"; tail -30 "$work/waras.log" 2>/dev/null || true
+        echo "--- sandbox log"; tail -10 "$work/sandbox.out" 2>/dev/null || true
+    fi
+    kill "${pids[@]}" 2>/dev/null || true
+    rm -rf "$work"
+}
 pids=()
 trap cleanup EXIT
 
@@ -20,7 +28,8 @@ sbx_port=$(free_port); api_port=$(free_port)
 (cd "$work" && WARAS_LISTEN="127.0.0.1:$api_port" WARAS_WA_URL="ws://127.0.0.1:$sbx_port/ws/chat" \
     WARAS_WA_VERSION=2.3000.1 WARAS_ADMIN_KEY=ci-admin-key-0123456789 WARAS_LOG=info \
     "$default_bin" serve > "$work/waras.log" 2>&1) & pids+=($!)
-for _ in $(seq 1 100); do curl -sf "127.0.0.1:$api_port/readyz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 300); do curl -sf "127.0.0.1:$api_port/readyz" >/dev/null && break; sleep 0.1; done
+curl -sf "127.0.0.1:$api_port/readyz" >/dev/null || { echo "the default build did not become ready"; exit 1; }
 api="http://127.0.0.1:$api_port/api/v1"
 tenant=$(curl -sf -X POST "$api/tenants" -H "X-Api-Key: ci-admin-key-0123456789" -d '{"name":"ci"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 key=$(curl -sf -X POST "$api/tenants/$tenant/keys" -H "X-Api-Key: ci-admin-key-0123456789" -d '{"name":"ci","scopes":["read","manage"]}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
