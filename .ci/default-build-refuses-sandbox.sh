@@ -25,7 +25,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 sbx_port=$(free_port); api_port=$(free_port)
 "$sandbox_bin" sandbox --listen "127.0.0.1:$sbx_port" > "$work/sandbox.out" 2>&1 & pids+=($!)
-(cd "$work" && WARAS_LISTEN="127.0.0.1:$api_port" WARAS_WA_URL="ws://127.0.0.1:$sbx_port/ws/chat" \
+(cd "$work" && exec env WARAS_LISTEN="127.0.0.1:$api_port" WARAS_WA_URL="ws://127.0.0.1:$sbx_port/ws/chat" \
     WARAS_WA_VERSION=2.3000.1 WARAS_ADMIN_KEY=ci-admin-key-0123456789 WARAS_LOG=info \
     "$default_bin" serve > "$work/waras.log" 2>&1) & pids+=($!)
 for _ in $(seq 1 300); do curl -sf "127.0.0.1:$api_port/readyz" >/dev/null && break; sleep 0.1; done
