@@ -25,7 +25,6 @@ fn pg_base() -> String {
 /// A database that exists for one test and is dropped after it.
 pub struct TestDatabase {
     pub url: String,
-    pg_name: Option<String>,
     pub dir: TempDir,
 }
 
@@ -35,23 +34,19 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("waras.db").display());
-                Self {
-                    url,
-                    pg_name: None,
-                    dir,
-                }
+                Self { url, dir }
             }
             Backend::Postgres => {
                 let name = format!("waras_test_{}", uuid::Uuid::now_v7().simple());
                 let mut admin = PgConnection::establish(&format!("{}/postgres", pg_base()))
                     .expect("PostgreSQL must be running on 127.0.0.1:5432 (see .ci/run)");
+                drop_stale_databases(&mut admin);
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .expect("create database");
                 Self {
                     // Loopback needs no TLS; libpq with TLS racing process exit crashes the test binary.
                     url: format!("{}/{name}?sslmode=disable", pg_base()),
-                    pg_name: Some(name),
                     dir,
                 }
             }
@@ -59,13 +54,30 @@ impl TestDatabase {
     }
 }
 
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if let Some(name) = &self.pg_name
-            && let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", pg_base()))
-        {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+/// Drops test databases left by runs that ended more than an hour ago. A test's own database is
+/// not dropped when the test ends: its service's background threads may still be using it, and
+/// yanking it (or exiting while libpq reconnects) crashes the test process.
+fn drop_stale_databases(admin: &mut PgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let Ok(names) = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'waras_test_%'",
+    )
+    .load::<Name>(admin) else {
+        return;
+    };
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    for Name { datname } in names {
+        // The name ends in a UUIDv7, whose first 48 bits are its creation time in milliseconds.
+        let created = datname
+            .strip_prefix("waras_test_")
+            .and_then(|hex| i64::from_str_radix(hex.get(..12)?, 16).ok());
+        if created.is_some_and(|t| now_ms - t > 3_600_000) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(admin);
         }
     }
 }
