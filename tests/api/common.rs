@@ -306,15 +306,36 @@ where
     }
 }
 
+/// Ends a passed test's process at once under nextest (one test per process): the services it
+/// started are torn down by the OS instead of by exit handlers that race libpq on background
+/// threads (which crashed passed PostgreSQL tests with SIGSEGV). Under `cargo test`, where many
+/// tests share a process, it does nothing.
+pub fn finish_passed_test() {
+    if std::env::var_os("NEXTEST").is_some() {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // SAFETY: _exit only ends the process; nothing in this process needs to run after a
+        // passed test.
+        unsafe { libc::_exit(0) }
+    }
+}
+
 /// Runs each named scenario `async fn name(backend: Backend)` once per storage backend.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
-            $( #[actix_rt::test] async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )*
+            $( #[actix_rt::test] async fn $name() {
+                super::$name($crate::common::Backend::Sqlite).await;
+                $crate::common::finish_passed_test();
+            } )*
         }
         mod postgres {
-            $( #[actix_rt::test] async fn $name() { super::$name($crate::common::Backend::Postgres).await } )*
+            $( #[actix_rt::test] async fn $name() {
+                super::$name($crate::common::Backend::Postgres).await;
+                $crate::common::finish_passed_test();
+            } )*
         }
     };
 }
