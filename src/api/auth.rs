@@ -40,6 +40,19 @@ impl Caller {
     }
 }
 
+/// The session a request by `key` is about: the one asked for, or the key's own when the key is
+/// restricted to one (asking for another is 403).
+pub fn narrow_session(key: &TenantKey, asked: Option<SessionId>) -> ApiResult<Option<SessionId>> {
+    match (&key.session_id, asked) {
+        (None, asked) => Ok(asked),
+        (Some(own), None) => Ok(Some(own.clone())),
+        (Some(own), Some(asked)) if asked == *own => Ok(Some(asked)),
+        (Some(_), Some(_)) => Err(ApiError::forbidden(
+            "this key is restricted to another session",
+        )),
+    }
+}
+
 pub(crate) fn presented_key(req: &HttpRequest) -> Option<String> {
     let headers = req.headers();
     if let Some(v) = headers.get("authorization").and_then(|v| v.to_str().ok()) {

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::auth::Caller;
+use super::auth::{Caller, narrow_session};
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{DEFAULT_LIMIT, MAX_LIMIT, list_type, split_page};
 use super::state::AppState;
@@ -75,16 +75,8 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
     let mut filter = q.filter()?;
-    if let Some(own) = &key.session_id {
-        match &filter.session_id {
-            Some(asked) if asked != own.as_str() => {
-                return Err(ApiError::forbidden(
-                    "this key is restricted to another session",
-                ));
-            }
-            _ => filter.session_id = Some(own.as_str().to_string()),
-        }
-    }
+    filter.session_id =
+        narrow_session(key, filter.session_id.map(SessionId::from_db))?.map(SessionId::into_string);
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::invalid(format!(

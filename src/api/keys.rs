@@ -3,7 +3,7 @@ use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
+use super::auth::{Caller, narrow_session};
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
@@ -109,17 +109,7 @@ pub async fn create_key_for(
                 "a key can only grant scopes it has itself",
             ));
         }
-        if let Some(own) = &creator.session_id {
-            match &session_id {
-                None => session_id = Some(own.clone()),
-                Some(asked) if asked == own => {}
-                Some(_) => {
-                    return Err(ApiError::forbidden(
-                        "this key is restricted to another session",
-                    ));
-                }
-            }
-        }
+        session_id = narrow_session(creator, session_id)?;
     }
     if let Some(sid) = &session_id {
         let (t, s) = (tenant.as_str().to_string(), sid.as_str().to_string());

@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::{Caller, authenticate, presented_key};
+use super::auth::{Caller, authenticate, narrow_session, presented_key};
 use super::error::{ApiError, ApiResult, Problem};
 use super::events::EventQuery;
 use super::state::AppState;
 use crate::actors::{EventSelector, Subscribe, Unsubscribe};
 use crate::auth::{Principal, TenantKey};
 use crate::db::events::{self, EventFilter, EventRow};
-use crate::domain::Scope;
+use crate::domain::{Scope, SessionId};
 
 const TICKET_TTL: Duration = Duration::from_secs(60);
 const REPLAY_PAGE: i64 = 500;
@@ -117,16 +117,8 @@ pub async fn stream(
         limit: None,
     }
     .filter()?;
-    if let Some(own) = &key.session_id {
-        match &filter.session_id {
-            Some(asked) if asked != own.as_str() => {
-                return Err(ApiError::forbidden(
-                    "this key is restricted to another session",
-                ));
-            }
-            _ => filter.session_id = Some(own.as_str().to_string()),
-        }
-    }
+    filter.session_id = narrow_session(&key, filter.session_id.map(SessionId::from_db))?
+        .map(SessionId::into_string);
     let (res, session, messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::invalid(format!("not a WebSocket upgrade: {e}")))?;
     let (tx, rx) = mpsc::channel(state.ws_queue);

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Caller;
+use super::auth::{Caller, narrow_session};
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
@@ -242,17 +242,7 @@ pub async fn create(
                 .ok_or_else(|| ApiError::invalid("session_id: no such session"))?,
         ),
     };
-    if let Some(own) = &key.session_id {
-        match &session_id {
-            None => session_id = Some(own.clone()),
-            Some(asked) if asked == own => {}
-            Some(_) => {
-                return Err(ApiError::forbidden(
-                    "this key is restricted to another session",
-                ));
-            }
-        }
-    }
+    session_id = narrow_session(key, session_id)?;
     if let Some(sid) = &session_id {
         let (t, s) = (key.tenant_id.as_str().to_string(), sid.as_str().to_string());
         if state
