@@ -24,9 +24,11 @@ use crate::engine::jid::user_jid;
 use crate::engine::transport::WsTransportFactory;
 
 mod commands;
+mod live;
 mod outbox;
 
 pub use commands::{Logout, PairCode, SessionCommandError};
+pub use live::{Live, LiveClient};
 pub use outbox::Drain;
 
 pub struct SessionActor {

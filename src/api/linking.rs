@@ -11,7 +11,8 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::sessions::{Session, load_session};
 use super::state::AppState;
-use crate::actors::{ActorAddr, Logout, PairCode, SessionCommandError};
+use super::live::engine_error;
+use crate::actors::{ActorAddr, Logout, PairCode};
 use crate::db::now_ms;
 use crate::db::sessions::{self, StatusChange};
 use crate::domain::{DesiredState, Scope, SessionId, SessionStatus};
@@ -124,45 +125,6 @@ pub async fn qr(
         .body(render_png(&code)?))
 }
 
-fn command_error(e: SessionCommandError) -> ApiError {
-    match e {
-        SessionCommandError::WrongState(..) => ApiError::conflict("conflict", e.to_string()),
-        SessionCommandError::Engine(msg) => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "whatsapp_error", msg)
-        }
-    }
-}
-
-#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/pair-code", tag = "sessions",
-    params(("session_id" = String, Path)), request_body = PairCodeRequest, security(("api_key" = [])),
-    responses((status = 200, body = PairCodeAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "The session is not started or already linked"),
-        (status = 502, body = Problem, description = "WhatsApp refused the request"), (status = 503, body = Problem)))]
-pub async fn pair_code(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    body: web::Json<PairCodeRequest>,
-) -> ApiResult<HttpResponse> {
-    let key = caller.tenant(Scope::Manage)?;
-    let row = load_session(&state, key, &path).await?;
-    let phone = phone_digits(&body.phone).map_err(|e| ApiError::invalid(format!("phone: {e}")))?;
-    let actor = state
-        .supervisor
-        .send(ActorAddr(SessionId::from_db(row.id.clone())))
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::conflict("conflict", "the session is not running; start it first")
-        })?;
-    let code = actor
-        .send(PairCode(phone))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(command_error)?;
-    Ok(HttpResponse::Ok().json(PairCodeAnswer { code }))
-}
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/logout", tag = "sessions",
     params(("session_id" = String, Path)), security(("api_key" = [])),
@@ -188,7 +150,7 @@ pub async fn logout(
                 .send(Logout)
                 .await
                 .map_err(ApiError::internal)?
-                .map_err(command_error)?;
+                .map_err(engine_error)?;
         }
         None => {
             // Not running: nothing can reach the server, but the local key material goes.

@@ -202,6 +202,7 @@ pub async fn send(
         wa_timestamp: Some(now),
         created_at: now,
         updated_at: now,
+            media_ref: None,
     };
     let result = state
         .db

@@ -5,6 +5,7 @@ pub mod error;
 pub mod events;
 pub mod keys;
 pub mod linking;
+pub mod live;
 pub mod messages;
 pub mod openapi;
 pub mod ops;

@@ -41,6 +41,8 @@ pub struct MessageRow {
     pub wa_timestamp: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Where the media can be had again (see the `media` table); not shown to API users.
+    pub media_ref: Option<String>,
 }
 
 impl MessageRow {
@@ -85,6 +87,7 @@ macro_rules! insert_message {
                 messages::wa_timestamp.eq($m.wa_timestamp),
                 messages::created_at.eq($m.created_at),
                 messages::updated_at.eq($m.updated_at),
+                messages::media_ref.eq(&$m.media_ref),
             ))
             .on_conflict_do_nothing()
             .execute($conn)

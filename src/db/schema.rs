@@ -119,10 +119,27 @@ diesel::table! {
         wa_timestamp -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        media_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> Text,
+        session_id -> Text,
+        tenant_id -> Text,
+        message_id -> Nullable<Text>,
+        mimetype -> Text,
+        filename -> Nullable<Text>,
+        size -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        created_at -> BigInt,
     }
 }
 
 diesel::joinable!(messages -> sessions (session_id));
+diesel::joinable!(media -> sessions (session_id));
 diesel::joinable!(webhooks -> tenants (tenant_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));

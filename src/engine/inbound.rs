@@ -84,6 +84,7 @@ impl InboundRecorder {
             wa_timestamp: Some(timestamp),
             created_at: now,
             updated_at: now,
+            media_ref: None,
         };
         Some((row, data))
     }

@@ -1,0 +1,2 @@
+DROP TABLE media;
+ALTER TABLE messages DROP COLUMN media_ref;

@@ -1,0 +1,20 @@
+-- Where a message's media can be had again: for a received message the engine's encrypted-media
+-- descriptor (to download and decrypt on demand), for a sent one the id of its stored file.
+ALTER TABLE messages ADD COLUMN media_ref TEXT;
+
+-- Media files WARAS holds: uploads waiting in the outbox (and kept with their message) and
+-- received media once downloaded.
+CREATE TABLE media (
+    id          TEXT NOT NULL PRIMARY KEY,
+    session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    message_id  TEXT REFERENCES messages(id) ON DELETE CASCADE,
+    mimetype    TEXT NOT NULL,
+    filename    TEXT,
+    size        BIGINT NOT NULL,
+    sha256      TEXT NOT NULL,
+    data        BYTEA NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX media_message_idx ON media (message_id);
+CREATE INDEX media_session_idx ON media (session_id);
