@@ -1,6 +1,7 @@
 //! The HTTP layer. [`routes`] is the one route table.
 
 pub mod auth;
+pub mod chats;
 pub mod error;
 pub mod events;
 pub mod keys;
@@ -84,6 +85,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/sessions/{session_id}/messages/{message_id}",
                 web::get().to(messages::get),
+            )
+            .route(
+                "/sessions/{session_id}/messages/{message_id}/media",
+                web::get().to(messages::download::media),
+            )
+            .route(
+                "/sessions/{session_id}/messages/{message_id}/read",
+                web::post().to(chats::mark_read),
+            )
+            .route("/sessions/{session_id}/chats", web::get().to(chats::list))
+            .route(
+                "/sessions/{session_id}/presence",
+                web::post().to(chats::presence),
             )
             .route("/events", web::get().to(events::list))
             .route("/events/ws", web::get().to(stream::stream))

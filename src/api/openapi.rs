@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, keys, linking, messages, ops, sessions, stream, tenants, webhooks};
+use super::{chats, events, keys, linking, messages, ops, sessions, stream, tenants, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,7 +12,8 @@ use super::{events, keys, linking, messages, ops, sessions, stream, tenants, web
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,
         linking::qr, linking::pair_code, linking::logout,
-        messages::send, messages::list, messages::get,
+        messages::send, messages::list, messages::get, messages::download::media,
+        chats::list, chats::mark_read, chats::presence,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
