@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
-use waras::sandbox::{self, SandboxConfig, SandboxHandle};
+use waras::sandbox::{self, SandboxConfig};
 
 use crate::common::{Backend, TestDatabase};
 use crate::on_both_backends;
