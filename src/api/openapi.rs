@@ -1,7 +1,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, keys, linking, messages, ops, sessions, stream, tenants, webhooks};
+use super::{
+    contacts, events, groups, keys, linking, messages, ops, profile, sessions, stream, tenants,
+    webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,6 +16,10 @@ use super::{events, keys, linking, messages, ops, sessions, stream, tenants, web
         sessions::start, sessions::stop, sessions::restart,
         linking::qr, linking::pair_code, linking::logout,
         messages::send, messages::list, messages::get,
+        groups::list, groups::create, groups::join, groups::get, groups::update,
+        groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
+        contacts::check, contacts::picture, contacts::about,
+        profile::get, profile::update, profile::set_picture, profile::remove_picture,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
@@ -23,6 +30,9 @@ use super::{events, keys, linking, messages, ops, sessions, stream, tenants, web
         (name = "keys", description = "A tenant's API keys"),
         (name = "sessions", description = "WhatsApp accounts"),
         (name = "messages", description = "Sending and reading messages"),
+        (name = "groups", description = "WhatsApp groups of a WORKING session"),
+        (name = "contacts", description = "Who is on WhatsApp; other people's pictures and about texts"),
+        (name = "profile", description = "The session's own name, about text and picture"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
         (name = "ops", description = "Health, readiness, metrics"))
