@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod engine;
+pub mod media;
 pub mod metrics;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -1,7 +1,6 @@
 //! Linking a session to a WhatsApp account: the current QR (PNG, SVG or JSON), pairing codes, and
 //! logout.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -125,6 +124,36 @@ pub async fn qr(
         .body(render_png(&code)?))
 }
 
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/pair-code", tag = "sessions",
+    params(("session_id" = String, Path)), request_body = PairCodeRequest, security(("api_key" = [])),
+    responses((status = 200, body = PairCodeAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "The session is not started or already linked"),
+        (status = 502, body = Problem, description = "WhatsApp refused the request"), (status = 503, body = Problem)))]
+pub async fn pair_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<PairCodeRequest>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(&state, key, &path).await?;
+    let phone = phone_digits(&body.phone).map_err(|e| ApiError::invalid(format!("phone: {e}")))?;
+    let actor = state
+        .supervisor
+        .send(ActorAddr(SessionId::from_db(row.id.clone())))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| {
+            ApiError::conflict("conflict", "the session is not running; start it first")
+        })?;
+    let code = actor
+        .send(PairCode(phone))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(engine_error)?;
+    Ok(HttpResponse::Ok().json(PairCodeAnswer { code }))
+}
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/logout", tag = "sessions",
     params(("session_id" = String, Path)), security(("api_key" = [])),
