@@ -77,7 +77,8 @@ pub async fn check(
     }
     let mut asked: Vec<(String, String)> = Vec::with_capacity(body.phones.len());
     for (i, raw) in body.phones.iter().enumerate() {
-        let digits = phone_digits(raw).map_err(|e| ApiError::invalid(format!("phones[{i}]: {e}")))?;
+        let digits =
+            phone_digits(raw).map_err(|e| ApiError::invalid(format!("phones[{i}]: {e}")))?;
         asked.push((raw.clone(), digits));
     }
     let mut unique: Vec<Jid> = Vec::with_capacity(asked.len());

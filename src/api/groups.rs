@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use whatsapp_rust::features::{
-    GroupCreateOptions, GroupDescription, GroupMetadata, GroupParticipant,
-    GroupParticipantOptions, GroupSubject, JoinGroupResult, PreviousDescription,
+    GroupCreateOptions, GroupDescription, GroupMetadata, GroupParticipant, GroupParticipantOptions,
+    GroupSubject, JoinGroupResult, PreviousDescription,
 };
 use whatsapp_rust::wacore_binary::Jid;
 
@@ -526,8 +526,12 @@ pub async fn join(
     let key = caller.tenant(Scope::Manage)?;
     let session = load_session(&state, key, &path).await?;
     let code = match (&body.code, &body.url) {
-        (Some(code), None) => invite_code(code).map_err(|e| ApiError::invalid(format!("code: {}", e.detail)))?,
-        (None, Some(url)) => invite_code(url).map_err(|e| ApiError::invalid(format!("url: {}", e.detail)))?,
+        (Some(code), None) => {
+            invite_code(code).map_err(|e| ApiError::invalid(format!("code: {}", e.detail)))?
+        }
+        (None, Some(url)) => {
+            invite_code(url).map_err(|e| ApiError::invalid(format!("url: {}", e.detail)))?
+        }
         _ => return Err(ApiError::invalid("give either code or url")),
     };
     let live = live_client(&state, &session).await?;
@@ -562,7 +566,10 @@ pub async fn leave(
     let jid = group_jid(&group_id)?;
     let live = live_client(&state, &session).await?;
     let id = jid.to_string();
-    call(&live, "group", move |c| async move { c.groups().leave(jid).await }).await?;
+    call(&live, "group", move |c| async move {
+        c.groups().leave(jid).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Left { id, left: true }))
 }
 
@@ -600,6 +607,9 @@ mod tests {
         assert!(invite_code("https://example.com/AbC123").is_err());
         assert!(invite_code("").is_err());
         let i = invite("https://chat.whatsapp.com/XyZ".into());
-        assert_eq!((i.code.as_str(), i.url.as_str()), ("XyZ", "https://chat.whatsapp.com/XyZ"));
+        assert_eq!(
+            (i.code.as_str(), i.url.as_str()),
+            ("XyZ", "https://chat.whatsapp.com/XyZ")
+        );
     }
 }

@@ -89,10 +89,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/sessions/{session_id}/messages/{message_id}",
                 web::get().to(messages::get),
             )
-            .route(
-                "/sessions/{session_id}/groups",
-                web::get().to(groups::list),
-            )
+            .route("/sessions/{session_id}/groups", web::get().to(groups::list))
             .route(
                 "/sessions/{session_id}/groups",
                 web::post().to(groups::create),

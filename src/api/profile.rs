@@ -198,8 +198,7 @@ async fn read_image(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<V
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(0));
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::invalid(format!("cannot read the body: {e}")))?;
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("cannot read the body: {e}")))?;
         if body.len() + chunk.len() > MAX_PICTURE_BYTES {
             return Err(too_large());
         }
