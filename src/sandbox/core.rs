@@ -24,6 +24,8 @@ pub(crate) struct Core {
     /// `host:port` of the HTTPS media host.
     pub media_host: String,
     pub media_ca_pem: String,
+    /// What the media host serves: encrypted uploads and published profile pictures.
+    pub media: std::sync::Arc<super::media::MediaStore>,
     pub data_dir: Option<PathBuf>,
     /// QR refs offered per pairing attempt.
     pub pairing_refs: usize,

@@ -98,8 +98,8 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
                     .build(),
             ],
         ),
-        // No one on the sandbox network has a profile picture.
-        ("w:profile:picture", _) if kind == "get" => error(&node, 404, "item-not-found"),
+        ("w:profile:picture", _) => super::profiles::picture(conn, &node)?,
+        ("status", "status") if kind == "set" => super::profiles::set_status(conn, &node)?,
         ("blocklist", _) => result(&node, vec![NodeBuilder::new("list").build()]),
         ("privacy", _) if kind == "get" => privacy(&node),
         ("w:m", "media_conn") => result(

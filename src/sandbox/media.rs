@@ -152,6 +152,21 @@ pub(crate) struct MediaStore {
     by_token: Mutex<HashMap<String, String>>,
 }
 
+impl MediaStore {
+    /// Publishes an object (a profile picture, say) under `direct_path`.
+    pub fn put(&self, direct_path: &str, bytes: Vec<u8>) {
+        lock(&self.objects).insert(direct_path.to_string(), Bytes::from(bytes));
+    }
+
+    pub fn remove(&self, direct_path: &str) {
+        lock(&self.objects).remove(direct_path);
+    }
+
+    pub fn get(&self, direct_path: &str) -> Option<Bytes> {
+        lock(&self.objects).get(direct_path).cloned()
+    }
+}
+
 #[derive(Deserialize)]
 struct UploadQuery {
     resume: Option<String>,

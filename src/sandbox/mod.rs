@@ -38,20 +38,26 @@
 //! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
 
 mod accounts;
+mod actions;
+mod activity;
 mod admin;
 mod certs;
 mod conn;
 mod core;
 pub mod engine;
 mod groups;
+mod inbox;
 mod iq;
 mod linkcode;
 mod media;
 mod noise;
+mod outgoing;
 mod pairing;
 mod persist;
 mod phone;
 mod prekeys;
+mod profiles;
+mod records;
 mod relay;
 mod state;
 mod usync;
@@ -66,9 +72,14 @@ use anyhow::{Context, Result};
 use base64::Engine as _;
 
 pub use accounts::{AccountInfo, DeviceInfo};
+pub use actions::ParticipantOutcome;
 pub use admin::{AdminError, admin_scope};
-pub use groups::GroupInfo;
-pub use state::ReceivedMessage;
+pub use groups::{GroupInfo, GroupView, MemberView};
+pub use profiles::ProfileView;
+pub use records::{
+    ChatStateRecord, ContactRecord, EditRecord, LocationRecord, MediaRecord, PollRecord,
+    PollVoteRecord, PresenceRecord, ReactionRecord, ReceiptRecord, ReceivedMessage, RevokeRecord,
+};
 
 use self::core::{Core, Faults};
 
@@ -153,6 +164,11 @@ impl SandboxHandle {
         &self.core.media_ca_pem
     }
 
+    /// What the media host serves at `direct_path` (uploads are the clients' encrypted blobs).
+    pub fn media_object(&self, direct_path: &str) -> Option<Vec<u8>> {
+        self.core.media.get(direct_path).map(|b| b.to_vec())
+    }
+
     /// The admin API's base URL on the sandbox's own port.
     pub fn admin_url(&self) -> String {
         format!("http://{}/sandbox", self.addr)
@@ -220,6 +236,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         ws_url: format!("ws://{addr}/ws/chat"),
         media_host: media_addr.to_string(),
         media_ca_pem: media_ca.cert_pem()?,
+        media: Default::default(),
         data_dir,
         pairing_refs: cfg.pairing_refs.max(1),
     });
@@ -255,7 +272,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     actix_web::rt::spawn(server);
 
     let media_state = web::Data::new(media::MediaState {
-        store: Default::default(),
+        store: core.media.clone(),
         host: core.media_host.clone(),
     });
     let media_server = HttpServer::new(move || {

@@ -11,7 +11,6 @@ use bytes::Bytes;
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
 use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
-use wacore::proto_helpers::MessageExt;
 use wacore::store::traits::DeviceStore;
 use wacore::store::{Device, InMemoryBackend};
 use wacore::types::events::Event;
@@ -22,7 +21,6 @@ use whatsapp_rust::bot::{Bot, BotHandle};
 
 use super::core::Core;
 use super::engine::{SandboxHttpClient, SandboxRuntime};
-use super::state::ReceivedMessage;
 
 /// How long account creation waits for the phone to come online.
 const PHONE_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -141,8 +139,9 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .map_err(|e| anyhow!("saving phone store: {e}"))?;
 
     let (connected_tx, mut connected_rx) = watch::channel(false);
-    let owner = phone.to_string();
-    let events_core = Arc::downgrade(&core);
+    // What the phone sees is recorded in arrival order by one task per phone, off the engine's
+    // event path (media downloads take a while).
+    let (seen_tx, seen_rx) = mpsc::unbounded_channel::<Arc<Event>>();
     let bot = Bot::builder()
         .with_backend(backend)
         .with_transport_factory(InProcessTransportFactory {
@@ -154,28 +153,23 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .skip_history_sync()
         .with_wanted_pre_key_count(PHONE_PREKEYS)
         .on_event(move |event, _client| {
-            let core = events_core.clone();
-            let owner = owner.clone();
-            let connected_tx = connected_tx.clone();
-            async move {
-                match &*event {
-                    Event::Connected(_) => {
-                        let _ = connected_tx.send(true);
-                    }
-                    Event::Messages(batch) => {
-                        if let Some(core) = core.upgrade() {
-                            record_inbox(&core, &owner, batch);
-                        }
-                    }
-                    _ => {}
-                }
+            if matches!(&*event, Event::Connected(_)) {
+                let _ = connected_tx.send(true);
             }
+            let _ = seen_tx.send(event);
+            async {}
         })
         .build()
         .await
         .map_err(|e| anyhow!("building the phone client: {e}"))?;
     let handle = bot.spawn();
     let client = handle.client();
+    core.rt.spawn(observe(
+        Arc::downgrade(&core),
+        phone.to_string(),
+        Arc::downgrade(&client),
+        seen_rx,
+    ));
     core.lock_phones().insert(
         phone.to_string(),
         PhoneClient {
@@ -213,57 +207,37 @@ fn self_signed_identity(acc: &super::state::Account) -> Result<wa::ADVSignedDevi
     })
 }
 
-fn record_inbox(core: &Core, phone: &str, batch: &wacore::types::events::MessageBatch) {
-    let mut net = core.lock_net();
-    let Some(acc) = net.accounts.get_mut(phone) else {
-        return;
-    };
-    for msg in batch.iter() {
-        let Some(text) = msg.message.text_content() else {
-            continue;
+/// Records what the phone receives: messages (media downloaded), receipts, chat states and
+/// presences.
+async fn observe(
+    core: Weak<Core>,
+    phone: String,
+    client: Weak<Client>,
+    mut seen: mpsc::UnboundedReceiver<Arc<Event>>,
+) {
+    while let Some(event) = seen.recv().await {
+        let (Some(core), Some(client)) = (core.upgrade(), client.upgrade()) else {
+            return;
         };
-        let src = &msg.info.source;
-        // Report the phone number where the sender is known by it.
-        let from = match (&src.sender, &src.sender_alt) {
-            (s, Some(alt)) if s.is_lid() => alt.to_non_ad(),
-            (s, _) => s.to_non_ad(),
-        };
-        acc.inbox.push(ReceivedMessage {
-            id: msg.info.id.clone(),
-            from: from.to_string(),
-            chat: if src.is_group {
-                src.chat.to_string()
-            } else {
-                from.to_string()
-            },
-            text: text.to_string(),
-            timestamp: msg.info.timestamp.timestamp(),
-        });
+        match &*event {
+            Event::Messages(batch) => {
+                for msg in batch.iter() {
+                    super::inbox::record(&core, &phone, &client, &msg.message, &msg.info).await;
+                }
+            }
+            Event::Receipt(r) => super::activity::receipt(&core, &phone, r),
+            Event::ChatPresence(c) => super::activity::chatstate(&core, &phone, c),
+            Event::Presence(p) => super::activity::presence(&core, &phone, p),
+            _ => {}
+        }
     }
 }
 
-fn phone_client(core: &Core, phone: &str) -> Result<Arc<Client>> {
+pub(crate) fn phone_client(core: &Core, phone: &str) -> Result<Arc<Client>> {
     core.lock_phones()
         .get(phone)
         .map(|p| p.client.clone())
         .ok_or_else(|| anyhow!("account {phone} has no phone online"))
-}
-
-/// Sends `text` from the account's phone; returns the message id.
-pub(crate) async fn send_text(
-    core: Arc<Core>,
-    phone: String,
-    to: Jid,
-    text: String,
-) -> Result<String> {
-    let client = phone_client(&core, &phone)?;
-    let sent = core
-        .rt
-        .spawn(async move { client.send_text(to, text).await.map(|r| r.message_id) })
-        .await
-        .context("phone send task failed")?
-        .map_err(|e| anyhow!("phone send failed: {e}"))?;
-    Ok(sent)
 }
 
 /// A new companion needs the account's app-state keys, which a real phone pushes right after

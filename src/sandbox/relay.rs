@@ -168,6 +168,8 @@ async fn group_message(
             .groups
             .get(group.user.as_str())
             .filter(|g| g.members.contains(&phone))
+            // In an announcement group only admins may speak.
+            .filter(|g| !g.announce || g.is_admin(&phone))
             .map(|g| g.members.clone());
         match (members, net.accounts.get(&phone)) {
             (Some(members), Some(sender)) => {
@@ -242,10 +244,22 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
         let mut net = conn.core.lock_net();
         // A device's receipt is also its acknowledgement of the message.
         net.acknowledged(&(phone.clone(), device), &ids);
+        // A retry asks the sending device itself to resend; other receipts (delivery, read,
+        // played) go to every device of the sender's account, so all of them show the ticks.
+        let to_sender_only = matches!(kind.as_deref(), Some("retry" | "enc_rekey_retry"));
         let mut targets: Vec<(String, u16)> = Vec::new();
         for msg_id in &ids {
-            if let Some(SentBy { phone, device }) = net.sender_of(msg_id) {
-                targets.push((phone.clone(), *device));
+            let Some(SentBy { phone, device }) = net.sender_of(msg_id).cloned() else {
+                continue;
+            };
+            targets.push((phone.clone(), device));
+            if !to_sender_only && let Some(acc) = net.accounts.get(&phone) {
+                targets.extend(
+                    acc.devices
+                        .values()
+                        .filter(|d| d.linked)
+                        .map(|d| (phone.clone(), d.id)),
+                );
             }
         }
         if targets.is_empty()
@@ -322,22 +336,38 @@ fn presence_node(net: &Network, phone: &str) -> Option<Node> {
 /// `<presence type="subscribe" to>` subscribes and answers with the current state.
 pub(crate) async fn presence(conn: &mut Conn, node: &Node) -> Result<()> {
     let (phone, device) = conn.device()?;
-    let kind = attr(node, "type").unwrap_or_else(|| "available".into());
     let mut net = conn.core.lock_net();
+    if let Some(name) = attr(node, "name") {
+        super::profiles::push_name(&mut net, &phone, &name);
+    }
+    let Some(kind) = attr(node, "type") else {
+        // A bare `<presence name>` only renames the account.
+        return Ok(());
+    };
     match kind.as_str() {
         "available" | "unavailable" => {
-            let changed = if kind == "available" {
-                net.available.insert(phone.clone())
+            if kind == "available" {
+                net.available.insert(phone.clone());
             } else {
-                net.available.remove(&phone)
-            };
-            if changed && let Some(update) = presence_node(&net, &phone) {
-                let subscribers: Vec<(String, u16)> = net
+                net.available.remove(&phone);
+            }
+            // Every update goes out, also when another device of the account already said the
+            // same: subscribers, and the other accounts' phones, which watch everyone.
+            if let Some(update) = presence_node(&net, &phone) {
+                let mut watchers: Vec<(String, u16)> = net
                     .presence_subscribers
                     .get(&phone)
                     .map(|s| s.iter().cloned().collect())
                     .unwrap_or_default();
-                for (p, d) in subscribers {
+                watchers.extend(
+                    net.accounts
+                        .keys()
+                        .filter(|p| **p != phone)
+                        .map(|p| (p.clone(), 0)),
+                );
+                watchers.sort();
+                watchers.dedup();
+                for (p, d) in watchers {
                     net.deliver_live(&p, d, update.clone());
                 }
             }
@@ -365,26 +395,54 @@ pub(crate) async fn presence(conn: &mut Conn, node: &Node) -> Result<()> {
     Ok(())
 }
 
-/// Typing and recording indicators go to the recipient account's online devices.
+/// Typing and recording indicators go to the recipient account's online devices; in a group,
+/// to every other member's, naming the typing member as `participant`.
 pub(crate) async fn chatstate(conn: &mut Conn, node: &Node) -> Result<()> {
-    let (phone, _) = conn.device()?;
+    let (phone, device) = conn.device()?;
     let Some(to) = jid_attr(node, "to") else {
         return Ok(());
     };
     let net = conn.core.lock_net();
-    let (Some(target), Some(sender)) = (net.phone_of(&to), net.accounts.get(&phone)) else {
+    let Some(sender) = net.accounts.get(&phone) else {
         return Ok(());
     };
-    let from = if to.is_lid() {
-        sender.lid_jid()
+    let (out, targets) = if to.server == Server::Group {
+        let Some(group) = net
+            .groups
+            .get(to.user.as_str())
+            .filter(|g| g.members.contains(&phone))
+        else {
+            return Ok(());
+        };
+        let out = NodeBuilder::new("chatstate")
+            .attr("from", to.clone())
+            .attr("participant", sender.pn_jid())
+            .build();
+        (out, group.members.clone())
     } else {
-        sender.pn_jid()
+        let Some(target) = net.phone_of(&to) else {
+            return Ok(());
+        };
+        let from = if to.is_lid() {
+            sender.lid_jid()
+        } else {
+            sender.pn_jid()
+        };
+        (
+            NodeBuilder::new("chatstate").attr("from", from).build(),
+            vec![target],
+        )
     };
-    let mut out = NodeBuilder::new("chatstate").attr("from", from).build();
+    let mut out = out;
     out.content = node.content.clone();
-    if let Some(acc) = net.accounts.get(&target) {
-        for d in acc.devices.values().filter(|d| d.linked) {
-            net.deliver_live(&target, d.id, out.clone());
+    for target in targets {
+        if let Some(acc) = net.accounts.get(&target) {
+            for d in acc.devices.values().filter(|d| d.linked) {
+                if target == phone && d.id == device {
+                    continue;
+                }
+                net.deliver_live(&target, d.id, out.clone());
+            }
         }
     }
     Ok(())

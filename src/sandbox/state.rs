@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
 use wacore_libsignal::protocol::KeyPair;
@@ -50,18 +49,6 @@ pub(crate) struct DeviceRecord {
     pub linked_at: i64,
 }
 
-/// A message the account's phone received and decrypted.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ReceivedMessage {
-    pub id: String,
-    pub from: String,
-    /// The conversation: the sender for a direct message, the group for a group message.
-    #[serde(default)]
-    pub chat: String,
-    pub text: String,
-    pub timestamp: i64,
-}
-
 pub(crate) struct Account {
     pub phone: String,
     pub lid: String,
@@ -74,6 +61,8 @@ pub(crate) struct Account {
     pub next_device: u16,
     pub inbox: Vec<ReceivedMessage>,
 }
+
+pub use super::records::ReceivedMessage;
 
 impl Account {
     pub fn pn_jid(&self) -> Jid {
@@ -138,6 +127,12 @@ pub(crate) struct Network {
     pub available: HashSet<String>,
     /// Devices subscribed to an account's presence, by the account watched.
     pub presence_subscribers: HashMap<String, HashSet<(String, u16)>>,
+    /// Receipts, chat states and presences each account's phone received.
+    pub activity: HashMap<String, super::records::Activity>,
+    /// About text and picture, by account.
+    pub profiles: HashMap<String, super::profiles::Profile>,
+    /// Polls the phones know the secrets of, by poll message id.
+    pub polls: HashMap<String, super::records::KnownPoll>,
 }
 
 /// How many message senders the network remembers for routing receipts.

@@ -154,8 +154,11 @@ fn user_result(net: &Network, user: &Node, protocols: &[String]) -> Option<Node>
                 }
                 children.push(b.build());
             }
-            // Other protocols (status, picture, business, …) have no data in the sandbox; an
-            // empty element would not parse (some require attributes), so they are left out.
+            "status" => children.push(super::profiles::usync_status(net, phone.as_ref())),
+            "picture" => children.push(super::profiles::usync_picture(net, phone.as_ref())),
+            // Other protocols (business, …) have no data in the sandbox; an empty element would
+            // mean something (an empty <business/> makes a business account), so they are left
+            // out.
             _ => {}
         }
     }

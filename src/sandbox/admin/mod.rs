@@ -1,5 +1,9 @@
 //! The sandbox's admin HTTP API (API.md, "Sandbox"): act as the simulated people.
 
+mod group_admin;
+mod messages;
+mod profile_admin;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -8,7 +12,6 @@ use actix_web::{HttpResponse, ResponseError, Scope, web};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
-use wacore_binary::Jid;
 
 use super::accounts::{self, AccountError, normalize_phone};
 use super::core::{Core, Fault, FaultKind};
@@ -28,14 +31,14 @@ pub struct AdminError {
 }
 
 impl AdminError {
-    fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
             status,
             code,
             detail: detail.into(),
         }
     }
-    fn internal(e: anyhow::Error) -> Self {
+    pub(crate) fn internal(e: anyhow::Error) -> Self {
         log::error!("sandbox admin: {e:#}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -98,10 +101,20 @@ impl From<ScanError> for AdminError {
     }
 }
 
-type Result<T> = std::result::Result<T, AdminError>;
+pub(crate) type Result<T> = std::result::Result<T, AdminError>;
 
-struct AdminState {
-    core: Arc<Core>,
+pub(crate) struct AdminState {
+    pub core: Arc<Core>,
+}
+
+/// A 400 `invalid_request` problem.
+pub(crate) fn invalid(detail: impl Into<String>) -> AdminError {
+    AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
+}
+
+/// A 404 `not_found` problem.
+pub(crate) fn not_found(detail: impl Into<String>) -> AdminError {
+    AdminError::new(StatusCode::NOT_FOUND, "not_found", detail)
 }
 
 /// The `/sandbox` admin routes, for mounting in any actix-web app (the sandbox's own server, or
@@ -128,13 +141,57 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
             "/accounts/{phone}/devices/{device}",
             web::delete().to(unlink),
         )
-        .route("/accounts/{phone}/messages", web::post().to(send_message))
+        .service(
+            web::resource("/accounts/{phone}/messages")
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(messages::MAX_BODY_BYTES)
+                        .content_type_required(false),
+                )
+                .route(web::post().to(messages::send))
+                .route(web::get().to(messages::received)),
+        )
         .route(
-            "/accounts/{phone}/messages",
-            web::get().to(received_messages),
+            "/accounts/{phone}/receipts",
+            web::get().to(messages::receipts),
+        )
+        .route(
+            "/accounts/{phone}/chatstates",
+            web::get().to(messages::chatstates),
+        )
+        .route(
+            "/accounts/{phone}/presences",
+            web::get().to(messages::presences),
         )
         .route("/accounts/{phone}/groups", web::post().to(create_group))
         .route("/accounts/{phone}/groups", web::get().to(list_groups))
+        .route(
+            "/accounts/{phone}/groups/join",
+            web::post().to(group_admin::join),
+        )
+        .route(
+            "/accounts/{phone}/groups/{group}/participants",
+            web::post().to(group_admin::participants),
+        )
+        .route(
+            "/accounts/{phone}/groups/{group}/leave",
+            web::post().to(group_admin::leave),
+        )
+        .route(
+            "/accounts/{phone}/groups/{group}",
+            web::put().to(group_admin::update),
+        )
+        .route("/groups/{group}", web::get().to(group_admin::get))
+        .service(
+            web::resource("/accounts/{phone}/profile")
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(profile_admin::MAX_BODY_BYTES)
+                        .content_type_required(false),
+                )
+                .route(web::get().to(profile_admin::get))
+                .route(web::put().to(profile_admin::update)),
+        )
         .route("/faults", web::post().to(fault))
 }
 
@@ -168,7 +225,7 @@ async fn list_accounts(state: web::Data<AdminState>) -> HttpResponse {
     HttpResponse::Ok().json(accounts::list(&state.core))
 }
 
-fn known_phone(core: &Core, raw: &str) -> Result<String> {
+pub(crate) fn known_phone(core: &Core, raw: &str) -> Result<String> {
     let phone = normalize_phone(raw)?;
     if !core.lock_net().accounts.contains_key(&phone) {
         return Err(AccountError::NotFound(phone).into());
@@ -236,12 +293,6 @@ async fn unlink(
 }
 
 #[derive(Deserialize)]
-struct Outgoing {
-    to: String,
-    text: String,
-}
-
-#[derive(Deserialize)]
 struct NewGroup {
     subject: String,
     participants: Vec<String>,
@@ -278,64 +329,6 @@ async fn list_groups(
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
     Ok(HttpResponse::Ok().json(groups::of_account(&state.core, &phone)))
-}
-
-fn parse_recipient(raw: &str) -> Result<Jid> {
-    if raw.contains('@') {
-        return raw.parse::<Jid>().map(|j| j.to_non_ad()).map_err(|_| {
-            AdminError::new(StatusCode::BAD_REQUEST, "invalid_request", "invalid JID")
-        });
-    }
-    Ok(Jid::pn(normalize_phone(raw)?.as_str()))
-}
-
-async fn send_message(
-    state: web::Data<AdminState>,
-    path: web::Path<String>,
-    body: web::Json<Outgoing>,
-) -> Result<HttpResponse> {
-    let phone = known_phone(&state.core, &path)?;
-    let body = body.into_inner();
-    if body.text.is_empty() || body.text.len() > 65_536 {
-        return Err(AdminError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "text must be 1..65536 bytes",
-        ));
-    }
-    let to = parse_recipient(&body.to)?;
-    let known = {
-        let net = state.core.lock_net();
-        match to.server {
-            wacore_binary::Server::Group => net.groups.contains_key(to.user.as_str()),
-            _ => net.phone_of(&to).is_some(),
-        }
-    };
-    if !known {
-        return Err(AdminError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{to} is not on the sandbox network"),
-        ));
-    }
-    let id = phone::send_text(state.core.clone(), phone, to.clone(), body.text)
-        .await
-        .map_err(AdminError::internal)?;
-    Ok(HttpResponse::Accepted().json(json!({ "id": id, "to": to.to_string() })))
-}
-
-async fn received_messages(
-    state: web::Data<AdminState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse> {
-    let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
-    let inbox = net
-        .accounts
-        .get(&phone)
-        .map(|a| a.inbox.clone())
-        .unwrap_or_default();
-    Ok(HttpResponse::Ok().json(inbox))
 }
 
 #[derive(Deserialize)]
