@@ -337,7 +337,54 @@ async fn groups_refuse_bad_input(backend: Backend) {
     );
 }
 
-on_both_backends!(groups_refuse_bad_input);
+/// Every groups, contacts and profile operation is in the OpenAPI document with its problems.
+async fn groups_openapi_documents_endpoints(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let doc = app
+        .raw(actix_web::http::Method::GET, "/openapi.json", None, None)
+        .await;
+    let paths = doc.body["paths"].as_object().expect("paths");
+    let s = "/api/v1/sessions/{session_id}";
+    let g = "/api/v1/sessions/{session_id}/groups/{group_id}";
+    let c = "/api/v1/sessions/{session_id}/contacts/{contact}";
+    let expected = [
+        ("get", format!("{s}/groups"), false),
+        ("post", format!("{s}/groups"), true),
+        ("post", format!("{s}/groups/join"), true),
+        ("get", g.to_string(), true),
+        ("patch", g.to_string(), true),
+        ("post", format!("{g}/participants"), true),
+        ("get", format!("{g}/invite"), true),
+        ("post", format!("{g}/invite/revoke"), true),
+        ("post", format!("{g}/leave"), true),
+        ("post", format!("{s}/contacts/check"), true),
+        ("get", format!("{c}/picture"), true),
+        ("get", format!("{c}/about"), true),
+        ("get", format!("{s}/profile"), false),
+        ("patch", format!("{s}/profile"), true),
+        ("put", format!("{s}/profile/picture"), true),
+        ("delete", format!("{s}/profile/picture"), false),
+    ];
+    for (method, path, takes_input) in expected {
+        let op = &paths.get(&path).unwrap_or_else(|| panic!("{path} missing"))[method];
+        assert!(op.is_object(), "{method} {path} missing");
+        let mut statuses = vec!["401", "403", "404", "409", "502"];
+        if takes_input {
+            statuses.push("400");
+        }
+        for status in statuses {
+            assert!(
+                op["responses"].get(status).is_some(),
+                "{method} {path} lacks {status}"
+            );
+        }
+    }
+    let put = &paths[&format!("{s}/profile/picture")]["put"];
+    assert!(put["responses"].get("415").is_some());
+    assert!(put["responses"].get("413").is_some());
+}
+
+on_both_backends!(groups_refuse_bad_input, groups_openapi_documents_endpoints);
 
 /// Against the in-process sandbox: a WARAS session and three sandbox accounts.
 #[cfg(feature = "sandbox")]
