@@ -84,6 +84,7 @@ impl Application {
             wa_url: settings.wa_url.clone(),
             version: settings.pinned_wa_version()?,
             stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
+            media_ca: sandbox_media_ca(&settings.wa_url).await,
         };
         let engine_stores = engine.stores.clone();
         let supervisor = SupervisorActor::new(
@@ -120,6 +121,7 @@ impl Application {
             admin_key: secrets.admin_key,
             webhook_secrets,
             allow_private: settings.webhook_allow_private,
+            media_max_bytes: settings.media_max_bytes,
             secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,
             hub: EventHub::new(db.clone()).start(),
             tickets: Default::default(),
@@ -223,4 +225,42 @@ impl RunningApp {
         let _ = self.supervisor.send(Shutdown).await;
         drop(self.lease);
     }
+}
+
+/// In a sandbox build, the CA of the sandbox's HTTPS media host, read from its `/sandbox/info`
+/// next to the configured (loopback) WebSocket URL, so media can be uploaded and downloaded.
+#[cfg(feature = "sandbox")]
+async fn sandbox_media_ca(wa_url: &str) -> Option<Arc<str>> {
+    let mut info = url::Url::parse(wa_url).ok()?;
+    info.set_scheme(if info.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    })
+    .ok()?;
+    info.set_path("/sandbox/info");
+    let answer: Result<serde_json::Value, String> = async {
+        let mut res = awc::Client::new()
+            .get(info.as_str())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        res.json().await.map_err(|e| e.to_string())
+    }
+    .await;
+    match answer {
+        Ok(v) => v
+            .get("media_ca_pem")
+            .and_then(|p| p.as_str())
+            .map(Arc::from),
+        Err(e) => {
+            log::warn!("sandbox media CA unavailable at {info}: {e}; media will fail");
+            None
+        }
+    }
+}
+
+#[cfg(not(feature = "sandbox"))]
+async fn sandbox_media_ca(_wa_url: &str) -> Option<Arc<str>> {
+    None
 }

@@ -26,6 +26,7 @@ pub struct Settings {
     pub wa_url: String,
     pub webhook_allow_private: bool,
     pub max_json_bytes: usize,
+    pub media_max_bytes: usize,
     pub db_pool_size: u32,
     pub http_workers: usize,
     pub session_restart_max_backoff_secs: u64,
@@ -78,6 +79,10 @@ impl Settings {
         anyhow::ensure!(
             self.max_json_bytes >= 1024,
             "max_json_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            self.media_max_bytes >= 1024,
+            "media_max_bytes must be at least 1024"
         );
         self.pinned_wa_version()?;
         let key = self.master_key.expose_secret();

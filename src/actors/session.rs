@@ -14,6 +14,7 @@ use whatsapp_rust::bot::{Bot, BotHandle};
 use whatsapp_rust::client::Client;
 
 use super::supervisor::{SessionExited, SessionRetired, SupervisorActor};
+use crate::db::events::{self, NewEvent};
 use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, now_ms};
 use crate::domain::{DesiredState, SessionId, SessionStatus};
@@ -21,6 +22,7 @@ use crate::engine::EngineDeps;
 use crate::engine::http::AwcHttpClient;
 use crate::engine::inbound::InboundRecorder;
 use crate::engine::jid::user_jid;
+use crate::engine::notices;
 use crate::engine::transport::WsTransportFactory;
 
 mod commands;
@@ -146,7 +148,10 @@ impl SessionActor {
             let mut builder = Bot::builder()
                 .with_backend_arc(backend)
                 .with_transport_factory(WsTransportFactory::new(&deps.wa_url, deps.network.clone()))
-                .with_http_client(AwcHttpClient::new(deps.network.clone()))
+                .with_http_client(AwcHttpClient::new(
+                    deps.network.clone(),
+                    deps.media_ca.clone(),
+                ))
                 .with_runtime(deps.runtime.clone())
                 .with_event_handler(bridge)
                 .with_inbound_durability_hook(recorder)
@@ -257,6 +262,36 @@ impl SessionActor {
         );
     }
 
+    /// Appends an event that changes nothing else (presence, group and contact notices).
+    fn record_notice(&self, ctx: &mut Context<Self>, kind: &'static str, data: serde_json::Value) {
+        let (db, tenant, sid) = (
+            self.db.clone(),
+            self.tenant_id.clone(),
+            self.id.as_str().to_string(),
+        );
+        let write = async move {
+            let appended = db
+                .run(move |pool| {
+                    events::append(
+                        pool,
+                        &NewEvent {
+                            tenant_id: &tenant,
+                            session_id: Some(&sid),
+                            event_type: kind,
+                            data,
+                            created_at: now_ms(),
+                        },
+                    )
+                })
+                .await;
+            match appended {
+                Ok(_) => db.events_appended(),
+                Err(e) => log::warn!("cannot record a {kind} event: {e}"),
+            }
+        };
+        ctx.spawn(write.into_actor(self));
+    }
+
     fn on_event(&mut self, event: &Event, ctx: &mut Context<Self>) {
         match event {
             // Once a pairing code is requested the session waits for it, not for a scan.
@@ -321,7 +356,11 @@ impl SessionActor {
                 self.retire(ctx, SessionStatus::Failed, "client_outdated", false)
             }
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
-            _ => {}
+            other => {
+                if let Some((kind, data)) = notices::describe(other) {
+                    self.record_notice(ctx, kind, data);
+                }
+            }
         }
     }
 }

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
+use super::live::engine_error;
 use super::sessions::{Session, load_session};
 use super::state::AppState;
-use super::live::engine_error;
 use crate::actors::{ActorAddr, Logout, PairCode};
 use crate::db::now_ms;
 use crate::db::sessions::{self, StatusChange};

@@ -1,6 +1,7 @@
 //! The HTTP layer. [`routes`] is the one route table.
 
 pub mod auth;
+pub mod chats;
 pub mod contacts;
 pub mod error;
 pub mod events;
@@ -88,6 +89,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/sessions/{session_id}/messages/{message_id}",
                 web::get().to(messages::get),
+            )
+            .route(
+                "/sessions/{session_id}/messages/{message_id}/media",
+                web::get().to(messages::download::media),
+            )
+            .route(
+                "/sessions/{session_id}/messages/{message_id}/read",
+                web::post().to(chats::mark_read),
+            )
+            .route("/sessions/{session_id}/chats", web::get().to(chats::list))
+            .route(
+                "/sessions/{session_id}/presence",
+                web::post().to(chats::presence),
             )
             .route("/sessions/{session_id}/groups", web::get().to(groups::list))
             .route(

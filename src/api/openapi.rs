@@ -2,8 +2,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    contacts, events, groups, keys, linking, messages, ops, profile, sessions, stream, tenants,
-    webhooks,
+    chats, contacts, events, groups, keys, linking, messages, ops, profile, sessions, stream,
+    tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -15,7 +15,8 @@ use super::{
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,
         linking::qr, linking::pair_code, linking::logout,
-        messages::send, messages::list, messages::get,
+        messages::send, messages::list, messages::get, messages::download::media,
+        chats::list, chats::mark_read, chats::presence,
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
         contacts::check, contacts::picture, contacts::about,

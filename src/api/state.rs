@@ -18,6 +18,8 @@ pub struct AppState {
     pub webhook_secrets: Sealer,
     /// Whether webhooks and media URLs may target private addresses.
     pub allow_private: bool,
+    /// The largest media file a send accepts (inline, uploaded or fetched), in bytes.
+    pub media_max_bytes: usize,
     /// How long a rotated-out webhook secret keeps signing.
     pub secret_grace_ms: i64,
     pub hub: Addr<EventHub>,

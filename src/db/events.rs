@@ -147,3 +147,10 @@ pub fn list(
         Ok(q.load(conn)?)
     })
 }
+
+/// Appends one event on its own (a notice that changes nothing else).
+pub fn append(pool: &DbPool, event: &NewEvent<'_>) -> DbResult<EventRow> {
+    crate::with_conn!(pool, |conn| {
+        conn.write_txn(|conn| conn.append_event(event))
+    })
+}

@@ -5,8 +5,10 @@
 use diesel::prelude::*;
 
 use super::events::{EventLog, EventRow, NewEvent};
-use super::schema::messages;
+use super::media::MediaRow;
+use super::schema::{media, messages};
 use super::{DbConn, DbPool, DbResult};
+use crate::domain::Content;
 use crate::with_conn;
 
 pub const QUEUED: &str = "queued";
@@ -42,15 +44,16 @@ pub struct MessageRow {
     pub created_at: i64,
     pub updated_at: i64,
     /// Where the media can be had again (see the `media` table); not shown to API users.
-    pub media_ref: Option<String>,
+    pub engine_ref: Option<String>,
 }
 
 impl MessageRow {
     pub fn text(&self) -> Option<String> {
-        let body: serde_json::Value = serde_json::from_str(&self.body).ok()?;
-        body.get("text")
-            .and_then(|t| t.as_str())
-            .map(str::to_string)
+        self.content().text
+    }
+
+    pub fn content(&self) -> Content {
+        Content::from_json(&self.body)
     }
 }
 
@@ -87,7 +90,7 @@ macro_rules! insert_message {
                 messages::wa_timestamp.eq($m.wa_timestamp),
                 messages::created_at.eq($m.created_at),
                 messages::updated_at.eq($m.updated_at),
-                messages::media_ref.eq(&$m.media_ref),
+                messages::engine_ref.eq(&$m.engine_ref),
             ))
             .on_conflict_do_nothing()
             .execute($conn)
@@ -102,7 +105,9 @@ pub enum Enqueued {
     Mismatch,
 }
 
-pub fn enqueue(pool: &DbPool, row: &MessageRow) -> DbResult<Enqueued> {
+/// Writes an outgoing message (and the media file it will upload) in one transaction, unless its
+/// Idempotency-Key was seen: then the earlier answer, or a mismatch.
+pub fn enqueue(pool: &DbPool, row: &MessageRow, file: Option<&MediaRow>) -> DbResult<Enqueued> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             if let Some(key) = &row.idempotency_key {
@@ -126,6 +131,11 @@ pub fn enqueue(pool: &DbPool, row: &MessageRow) -> DbResult<Enqueued> {
                 }
             }
             insert_message!(conn, row)?;
+            if let Some(file) = file {
+                diesel::insert_into(media::table)
+                    .values(file)
+                    .execute(conn)?;
+            }
             Ok(Enqueued::New(row.clone()))
         })
     })
@@ -180,10 +190,16 @@ pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>
                     messages::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            let data = serde_json::json!({
+            let mut data = serde_json::json!({
                 "id": m.id, "to": m.chat_jid, "wa_id": m.wa_id, "type": m.msg_type,
-                "text": m.text(), "reply_to": m.reply_to, "status": SENT,
+                "reply_to": m.reply_to, "status": SENT,
             });
+            if let (Some(data), serde_json::Value::Object(content)) = (
+                data.as_object_mut(),
+                serde_json::to_value(m.content()).unwrap_or_default(),
+            ) {
+                data.extend(content);
+            }
             Ok(Some(status_event(conn, &m, "message.sent", data, now)?))
         })
     })
@@ -248,28 +264,116 @@ pub fn apply_receipt(
     })
 }
 
-/// Stores received messages with their `message.received` events, all or nothing. Messages seen
-/// before (WhatsApp redelivers what was not acknowledged) are skipped.
-pub fn store_inbound(
-    pool: &DbPool,
-    rows: &[(MessageRow, serde_json::Value)],
-) -> DbResult<Vec<EventRow>> {
+/// A received message to record: its row, the event it raises and that event's data (the
+/// envelope fields; the content is merged in once the message it points at is resolved).
+#[derive(Clone)]
+pub struct Inbound {
+    pub row: MessageRow,
+    pub event_type: &'static str,
+    pub content: Content,
+    pub envelope: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Stores received messages with their events, all or nothing; edits and revokes also change the
+/// message they point at. Messages seen before (WhatsApp redelivers what was not acknowledged)
+/// are skipped.
+pub fn store_inbound(pool: &DbPool, batch: Vec<Inbound>) -> DbResult<Vec<EventRow>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let mut out = Vec::new();
-            for (m, data) in rows {
-                if insert_message!(conn, m)? == 1 {
-                    out.push(status_event(
-                        conn,
-                        m,
-                        "message.received",
-                        data.clone(),
-                        m.created_at,
-                    )?);
+            for Inbound {
+                mut row,
+                event_type,
+                mut content,
+                mut envelope,
+            } in batch.clone()
+            {
+                let target_ref = content
+                    .reaction
+                    .as_mut()
+                    .map(|r| &mut r.target)
+                    .or(content.poll_vote.as_mut().map(|v| &mut v.target))
+                    .or(content.edit.as_mut().map(|e| &mut e.target))
+                    .or(content.revoke.as_mut().map(|r| &mut r.target));
+                let mut target = None;
+                if let Some(t) = target_ref {
+                    // WhatsApp ids are random per message: the id alone finds it, whichever
+                    // address (phone number or LID) the chat was known by.
+                    target = messages::table
+                        .filter(messages::session_id.eq(&row.session_id))
+                        .filter(messages::wa_id.eq(&t.wa_id))
+                        .order(messages::id.asc())
+                        .first::<MessageRow>(conn)
+                        .optional()?;
+                    if let Some(found) = &target {
+                        t.chat = found.chat_jid.clone();
+                        t.id = Some(found.id.clone());
+                        t.from_me = found.from_me;
+                        if !found.from_me && t.sender.is_none() {
+                            t.sender = Some(found.sender_jid.clone());
+                        }
+                    }
                 }
+                row.body = content.to_json();
+                if insert_message!(conn, row)? != 1 {
+                    continue;
+                }
+                if let (Some(found), Some(when)) = (&target, envelope.get("timestamp").cloned()) {
+                    let mut changed = Content::from_json(&found.body);
+                    let when = when.as_str().map(str::to_string);
+                    let apply = if let Some(edit) = &content.edit {
+                        if changed.caption.is_some() {
+                            changed.caption = Some(edit.text.clone());
+                        } else {
+                            changed.text = Some(edit.text.clone());
+                        }
+                        changed.edited_at = when;
+                        true
+                    } else if content.revoke.is_some() {
+                        changed = Content {
+                            revoked_at: when,
+                            ..Content::default()
+                        };
+                        true
+                    } else {
+                        false
+                    };
+                    if apply {
+                        diesel::update(messages::table.find(&found.id))
+                            .set((
+                                messages::body.eq(changed.to_json()),
+                                messages::updated_at.eq(row.created_at),
+                            ))
+                            .execute(conn)?;
+                    }
+                }
+                if let serde_json::Value::Object(fields) =
+                    serde_json::to_value(&content).unwrap_or_default()
+                {
+                    envelope.extend(fields);
+                }
+                out.push(status_event(
+                    conn,
+                    &row,
+                    event_type,
+                    serde_json::Value::Object(envelope),
+                    row.created_at,
+                )?);
             }
             Ok(out)
         })
+    })
+}
+
+/// A message of the session by its WhatsApp id.
+pub fn find_by_wa_id(pool: &DbPool, session_id: &str, wa_id: &str) -> DbResult<Option<MessageRow>> {
+    with_conn!(pool, |conn| {
+        Ok(messages::table
+            .filter(messages::session_id.eq(session_id))
+            .filter(messages::wa_id.eq(wa_id))
+            .order(messages::id.asc())
+            .first(conn)
+            .optional()?)
     })
 }
 
@@ -303,5 +407,69 @@ pub fn list(
             q = q.filter(messages::id.gt(after.to_string()));
         }
         Ok(q.load(conn)?)
+    })
+}
+
+/// A chat of a session: its latest message and counts.
+pub struct ChatSummary {
+    pub chat: String,
+    pub messages: i64,
+    pub unread: i64,
+    pub last: MessageRow,
+}
+
+/// The chats with stored messages, ordered by JID, after `after`.
+pub fn chats(
+    pool: &DbPool,
+    session_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> DbResult<Vec<ChatSummary>> {
+    use diesel::dsl::{count_star, max};
+    with_conn!(pool, |conn| {
+        let mut q = messages::table
+            .filter(messages::session_id.eq(session_id))
+            .group_by(messages::chat_jid)
+            .select((messages::chat_jid, count_star(), max(messages::id)))
+            .order(messages::chat_jid.asc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(messages::chat_jid.gt(after.to_string()));
+        }
+        let groups: Vec<(String, i64, Option<String>)> = q.load(conn)?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (chat, count, last) in groups {
+            let Some(last) = last else { continue };
+            let last: MessageRow = messages::table.find(&last).first(conn)?;
+            let unread: i64 = messages::table
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::chat_jid.eq(&chat))
+                .filter(messages::status.eq(RECEIVED))
+                .count()
+                .get_result(conn)?;
+            out.push(ChatSummary {
+                chat,
+                messages: count,
+                unread,
+                last,
+            });
+        }
+        Ok(out)
+    })
+}
+
+/// A received message was marked read through WARAS.
+pub fn mark_read(pool: &DbPool, session_id: &str, id: &str, now: i64) -> DbResult<()> {
+    with_conn!(pool, |conn| {
+        diesel::update(
+            messages::table
+                .find(id)
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::status.eq(RECEIVED)),
+        )
+        .set((messages::status.eq(READ), messages::updated_at.eq(now)))
+        .execute(conn)?;
+        Ok(())
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod keys;
+pub mod media;
 pub mod messages;
 mod migrate;
 pub mod schema;

@@ -119,7 +119,7 @@ diesel::table! {
         wa_timestamp -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
-        media_ref -> Nullable<Text>,
+        engine_ref -> Nullable<Text>,
     }
 }
 

@@ -49,6 +49,7 @@ prefixed_id!(KeyId, "key");
 prefixed_id!(WebhookId, "whk");
 prefixed_id!(DeliveryId, "dlv");
 prefixed_id!(MessageId, "msg");
+prefixed_id!(MediaId, "med");
 
 #[cfg(test)]
 mod tests {

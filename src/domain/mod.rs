@@ -1,11 +1,15 @@
 //! Domain types that parse their input at the boundary; nothing inward takes a raw string.
 
+mod content;
 mod ids;
 mod name;
 mod scope;
 mod session_state;
 
-pub use ids::{DeliveryId, KeyId, MessageId, SessionId, TenantId, WebhookId};
+pub use content::{
+    ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
+};
+pub use ids::{DeliveryId, KeyId, MediaId, MessageId, SessionId, TenantId, WebhookId};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
 pub use session_state::{DesiredState, SessionStatus};

@@ -1,6 +1,7 @@
 //! The engine's `HttpClient` over awc (media, version checks), run on the network arbiter because
 //! awc futures are not `Send`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::ArbiterHandle;
@@ -13,12 +14,27 @@ const MAX_BODY: usize = 128 * 1024 * 1024;
 
 pub struct AwcHttpClient {
     arbiter: ArbiterHandle,
+    /// A CA to trust besides the system's (the sandbox's media host; `None` in real use).
+    extra_ca: Option<Arc<str>>,
 }
 
 impl AwcHttpClient {
-    pub fn new(arbiter: ArbiterHandle) -> Self {
-        Self { arbiter }
+    pub fn new(arbiter: ArbiterHandle, extra_ca: Option<Arc<str>>) -> Self {
+        Self { arbiter, extra_ca }
     }
+}
+
+fn client(extra_ca: Option<&str>) -> Result<awc::Client> {
+    let builder = awc::Client::builder().timeout(TIMEOUT);
+    let Some(pem) = extra_ca else {
+        return Ok(builder.finish());
+    };
+    let mut tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
+    tls.cert_store_mut()
+        .add_cert(openssl::x509::X509::from_pem(pem.as_bytes())?)?;
+    Ok(builder
+        .connector(awc::Connector::new().openssl(tls.build()))
+        .finish())
 }
 
 #[async_trait::async_trait]
@@ -26,9 +42,10 @@ impl HttpClient for AwcHttpClient {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
         let (done, answer) = oneshot::channel();
         // awc futures are not Send: start them from a closure on the arbiter's own thread.
+        let extra_ca = self.extra_ca.clone();
         let spawned = self.arbiter.spawn_fn(move || {
             actix_web::rt::spawn(async move {
-                let _ = done.send(run(request).await);
+                let _ = done.send(run(request, extra_ca.as_deref()).await);
             });
         });
         if !spawned {
@@ -40,8 +57,8 @@ impl HttpClient for AwcHttpClient {
     }
 }
 
-async fn run(request: HttpRequest) -> Result<HttpResponse> {
-    let client = awc::Client::builder().timeout(TIMEOUT).finish();
+async fn run(request: HttpRequest, extra_ca: Option<&str>) -> Result<HttpResponse> {
+    let client = client(extra_ca)?;
     let method = awc::http::Method::from_bytes(request.method.as_bytes())
         .map_err(|e| anyhow!("bad method: {e}"))?;
     let mut req = client.request(method, request.url.as_str());

@@ -1,18 +1,17 @@
-//! Inbound durability: a batch of received messages is committed to WARAS (rows and
-//! `message.received` events, in one transaction) before the engine acknowledges it to WhatsApp.
-//! A crash in between makes WhatsApp redeliver; the unique key on (session, chat, sender, id)
-//! drops the duplicate.
+//! Inbound durability: a batch of received messages is committed to WARAS (rows and their
+//! events, in one transaction) before the engine acknowledges it to WhatsApp. A crash in between
+//! makes WhatsApp redeliver; the unique key on (session, chat, sender, id) drops the duplicate.
 
 use std::sync::Arc;
 
 use anyhow::Result;
 use wacore::types::events::InboundMessage;
-use waproto::whatsapp as wa;
 use whatsapp_rust::client::Client;
 use whatsapp_rust::types::durability_hook::InboundDurabilityHook;
 
+use super::decode::{Decoded, Origin, decode};
 use super::jid::{is_lid, user_jid};
-use crate::db::messages::{self, MessageRow, RECEIVED};
+use crate::db::messages::{self, Inbound, MessageRow, RECEIVED};
 use crate::db::{Db, now_ms};
 use crate::domain::MessageId;
 
@@ -22,25 +21,23 @@ pub struct InboundRecorder {
     pub tenant_id: String,
 }
 
-/// The user-visible content of a message, if it has any WARAS records.
-pub fn content(message: &wa::Message) -> Option<(&'static str, serde_json::Value)> {
-    if let Some(text) = &message.conversation {
-        return Some(("text", serde_json::json!({ "text": text })));
-    }
-    if let Some(ext) = message.extended_text_message.as_option() {
-        return Some((
-            "text",
-            serde_json::json!({ "text": ext.text.clone().unwrap_or_default() }),
-        ));
-    }
-    None
-}
-
 impl InboundRecorder {
-    fn row(&self, m: &InboundMessage, now: i64) -> Option<(MessageRow, serde_json::Value)> {
-        let (kind, body) = content(&m.message)?;
+    fn record(&self, m: &InboundMessage, now: i64) -> Option<Inbound> {
         let src = &m.info.source;
         let sender = user_jid(&src.sender);
+        let chat = user_jid(&src.chat);
+        let Decoded {
+            kind,
+            content,
+            engine_ref,
+        } = decode(
+            &m.message,
+            &Origin {
+                chat: &chat,
+                sender: &sender,
+            },
+        )?;
+        let event_type = Decoded::event_type_of(kind);
         let alt = src.sender_alt.as_ref().map(user_jid);
         let (phone, lid) = if is_lid(&src.sender) {
             (alt, Some(sender.clone()))
@@ -48,9 +45,9 @@ impl InboundRecorder {
             (Some(sender.clone()), alt)
         };
         let id = MessageId::generate().into_string();
-        let chat = user_jid(&src.chat);
         let timestamp = m.info.timestamp.timestamp_millis();
-        let data = serde_json::json!({
+        let reply_to = content.quoted.as_ref().map(|q| q.wa_id.clone());
+        let envelope = serde_json::json!({
             "id": id,
             "wa_id": m.info.id.to_string(),
             "chat": chat,
@@ -58,11 +55,15 @@ impl InboundRecorder {
             "from_phone": phone,
             "from_lid": lid,
             "from_me": src.is_from_me,
+            "is_group": src.is_group,
             "push_name": m.info.push_name,
             "type": kind,
-            "text": body.get("text"),
             "timestamp": crate::time::rfc3339(timestamp),
         });
+        let serde_json::Value::Object(envelope) = envelope else {
+            return None;
+        };
+        let engine_ref = engine_ref.to_json();
         let row = MessageRow {
             id,
             session_id: self.session_id.clone(),
@@ -74,33 +75,110 @@ impl InboundRecorder {
             sender_phone: phone,
             wa_id: m.info.id.to_string(),
             msg_type: kind.to_string(),
-            body: body.to_string(),
+            body: String::new(),
             status: RECEIVED.to_string(),
             error: None,
             attempts: 0,
-            reply_to: None,
+            reply_to,
             idempotency_key: None,
             request_hash: None,
             wa_timestamp: Some(timestamp),
             created_at: now,
             updated_at: now,
-            media_ref: None,
+            engine_ref: (engine_ref != "{}").then_some(engine_ref),
         };
-        Some((row, data))
+        Some(Inbound {
+            row,
+            event_type,
+            content,
+            envelope,
+        })
+    }
+
+    /// Fills in the options a poll vote chose, when the poll is known to this session.
+    async fn open_vote(&self, client: &Arc<Client>, m: &InboundMessage, inbound: &mut Inbound) {
+        let Some(vote) = inbound.content.poll_vote.as_mut() else {
+            return;
+        };
+        let Some(update) = m.message.poll_update_message.as_option() else {
+            return;
+        };
+        let Some(ciphertext) = update.vote.as_option() else {
+            return;
+        };
+        let (sid, wa_id) = (self.session_id.clone(), vote.target.wa_id.clone());
+        let Ok(Some(poll)) = self
+            .db
+            .run(move |pool| messages::find_by_wa_id(pool, &sid, &wa_id))
+            .await
+        else {
+            return;
+        };
+        let Some(secret) =
+            super::compose::EngineRef::parse(poll.engine_ref.as_deref()).poll_secret()
+        else {
+            return;
+        };
+        let options = poll.content().poll.map(|p| p.options).unwrap_or_default();
+        let (Some(payload), Some(iv)) = (&ciphertext.enc_payload, &ciphertext.enc_iv) else {
+            return;
+        };
+        let Ok(creator) = poll.sender_jid.parse() else {
+            return;
+        };
+        let creator = if poll.from_me {
+            client.pn().map(|j| j.to_non_ad()).unwrap_or(creator)
+        } else {
+            creator
+        };
+        let voter = m.info.source.sender.clone();
+        let chosen = client
+            .polls()
+            .decrypt_vote(
+                whatsapp_rust::features::PollVoteCiphertext {
+                    enc_payload: payload,
+                    enc_iv: iv,
+                },
+                &secret,
+                &poll.wa_id,
+                &creator,
+                &voter,
+            )
+            .await;
+        match chosen {
+            Ok(hashes) => {
+                vote.options = Some(
+                    options
+                        .into_iter()
+                        .filter(|o| {
+                            let h = wacore::poll::compute_option_hash(o);
+                            hashes.iter().any(|x| x.as_slice() == h.as_slice())
+                        })
+                        .collect(),
+                );
+            }
+            Err(e) => log::debug!("session {}: cannot open a poll vote: {e}", self.session_id),
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl InboundDurabilityHook for InboundRecorder {
-    async fn on_messages(&self, _client: Arc<Client>, batch: &[InboundMessage]) -> Result<()> {
+    async fn on_messages(&self, client: Arc<Client>, batch: &[InboundMessage]) -> Result<()> {
         let now = now_ms();
-        let rows: Vec<_> = batch.iter().filter_map(|m| self.row(m, now)).collect();
+        let mut rows = Vec::with_capacity(batch.len());
+        for m in batch {
+            if let Some(mut inbound) = self.record(m, now) {
+                self.open_vote(&client, m, &mut inbound).await;
+                rows.push(inbound);
+            }
+        }
         if rows.is_empty() {
             return Ok(());
         }
         let stored = self
             .db
-            .run(move |pool| messages::store_inbound(pool, &rows))
+            .run(move |pool| messages::store_inbound(pool, rows))
             .await?;
         if !stored.is_empty() {
             self.db.events_appended();

@@ -2,9 +2,12 @@
 //! client and persistent store (with key material sealed at rest), and the translation of its
 //! events. WARAS never reimplements the protocol.
 
+pub mod compose;
+pub mod decode;
 pub mod http;
 pub mod inbound;
 pub mod jid;
+pub mod notices;
 pub mod runtime;
 pub mod sealing;
 pub mod store;
@@ -40,4 +43,7 @@ pub struct EngineDeps {
     /// A pinned WhatsApp Web version; `None` fetches the current one.
     pub version: Option<(u32, u32, u32)>,
     pub stores: Arc<dyn SessionStores>,
+    /// A CA the media HTTP client trusts besides the system's: the sandbox media host's, read
+    /// from the sandbox in sandbox builds; always `None` otherwise.
+    pub media_ca: Option<Arc<str>>,
 }

@@ -17,8 +17,8 @@ pub struct Fetched {
 }
 
 pub async fn fetch(raw: &str, allow_private: bool, limit: usize) -> Result<Fetched, MediaError> {
-    let url = target::parse(raw, allow_private)
-        .map_err(|e| MediaError::Invalid(format!("url: {e}")))?;
+    let url =
+        target::parse(raw, allow_private).map_err(|e| MediaError::Invalid(format!("url: {e}")))?;
     target::resolve_and_check(&url, allow_private)
         .await
         .map_err(|e| MediaError::Invalid(format!("url: {e}")))?;

@@ -48,7 +48,12 @@ impl MediaKind {
             Self::Video => matches!(essence, "video/mp4" | "video/3gpp" | "video/quicktime"),
             Self::Audio => matches!(
                 essence,
-                "audio/ogg" | "audio/mpeg" | "audio/mp4" | "audio/aac" | "audio/amr" | "audio/x-m4a"
+                "audio/ogg"
+                    | "audio/mpeg"
+                    | "audio/mp4"
+                    | "audio/aac"
+                    | "audio/amr"
+                    | "audio/x-m4a"
             ),
             Self::Document => true,
         }
@@ -101,7 +106,9 @@ pub fn accept(
     if let Some(d) = declared
         && (d.len() > 255 || !d.contains('/') || d.chars().any(char::is_control))
     {
-        return Err(MediaError::Invalid(format!("mimetype: {d:?} is not a mime type")));
+        return Err(MediaError::Invalid(format!(
+            "mimetype: {d:?} is not a mime type"
+        )));
     }
     let sniffed = infer::get(&data).map(|t| t.mime_type());
     let mimetype = match kind {
@@ -171,7 +178,13 @@ mod tests {
         let ok = accept(MediaKind::Image, PNG.to_vec(), None, None, 1024).unwrap();
         assert_eq!(ok.mimetype, "image/png");
         assert!(matches!(
-            accept(MediaKind::Image, PNG.to_vec(), Some("image/jpeg"), None, 1024),
+            accept(
+                MediaKind::Image,
+                PNG.to_vec(),
+                Some("image/jpeg"),
+                None,
+                1024
+            ),
             Err(MediaError::WrongType(_))
         ));
         assert!(matches!(
@@ -182,9 +195,21 @@ mod tests {
             accept(MediaKind::Image, PNG.to_vec(), None, None, 4),
             Err(MediaError::TooLarge { .. })
         ));
-        let doc = accept(MediaKind::Document, b"hello".to_vec(), Some("text/plain"), None, 64);
+        let doc = accept(
+            MediaKind::Document,
+            b"hello".to_vec(),
+            Some("text/plain"),
+            None,
+            64,
+        );
         assert_eq!(doc.unwrap().mimetype, "text/plain");
-        let ogg = accept(MediaKind::Audio, b"OggS\0\x02\0\0\0\0\0\0\0\0".to_vec(), None, None, 64);
+        let ogg = accept(
+            MediaKind::Audio,
+            b"OggS\0\x02\0\0\0\0\0\0\0\0".to_vec(),
+            None,
+            None,
+            64,
+        );
         assert_eq!(ogg.unwrap().mimetype, "audio/ogg; codecs=opus");
     }
 }

@@ -158,4 +158,132 @@ async fn bad_input_gets_problems(backend: Backend) {
     assert_eq!(keys.body["data"].as_array().unwrap().len(), 1);
 }
 
-on_both_backends!(bad_input_gets_problems);
+/// A send whose form is wrong is refused before anything else is looked at (even for a session
+/// that is not running), with a problem naming the field; nothing is stored.
+async fn bad_sends_get_problems(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, key) = app.tenant("acme").await;
+    let sid = app.session(&key, "main", false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/sessions/{sid}/messages");
+    let to = "+4915100000001";
+    let cases = vec![
+        (
+            "unknown type",
+            json!({"to": to, "type": "hologram"}),
+            "type",
+        ),
+        (
+            "bad recipient",
+            json!({"to": "12", "type": "text", "text": "x"}),
+            "to",
+        ),
+        (
+            "empty text",
+            json!({"to": to, "type": "text", "text": " "}),
+            "text",
+        ),
+        (
+            "part of another type",
+            json!({"to": to, "type": "text", "text": "x", "location": {"latitude": 1.0, "longitude": 2.0}}),
+            "location",
+        ),
+        (
+            "missing part",
+            json!({"to": to, "type": "location"}),
+            "location",
+        ),
+        (
+            "latitude out of range",
+            json!({"to": to, "type": "location", "location": {"latitude": 91.0, "longitude": 0.0}}),
+            "location",
+        ),
+        (
+            "caption on a sticker",
+            json!({"to": to, "type": "sticker", "caption": "no", "sticker": {"data": "AAAA"}}),
+            "caption",
+        ),
+        (
+            "voice on an image",
+            json!({"to": to, "type": "image", "image": {"data": "AAAA", "voice": true}}),
+            "image.voice",
+        ),
+        (
+            "one poll option",
+            json!({"to": to, "type": "poll", "poll": {"name": "Q", "options": ["only"]}}),
+            "poll.options",
+        ),
+        (
+            "duplicate poll options",
+            json!({"to": to, "type": "poll", "poll": {"name": "Q", "options": ["a", "a"]}}),
+            "poll.options",
+        ),
+        (
+            "selectable beyond options",
+            json!({"to": to, "type": "poll", "poll": {"name": "Q", "options": ["a", "b"], "selectable_count": 3}}),
+            "poll.selectable_count",
+        ),
+        (
+            "contact with neither phone nor vcard",
+            json!({"to": to, "type": "contact", "contact": {"name": "C"}}),
+            "contact",
+        ),
+        (
+            "contact with a bad vcard",
+            json!({"to": to, "type": "contact", "contact": {"name": "C", "vcard": "hello"}}),
+            "contact.vcard",
+        ),
+        (
+            "bad mention",
+            json!({"to": to, "type": "text", "text": "x", "mentions": ["nobody"]}),
+            "mentions",
+        ),
+        (
+            "unknown media field",
+            json!({"to": to, "type": "image", "image": {"data": "AAAA", "size": 3}}),
+            "invalid JSON",
+        ),
+        (
+            "reply on a reaction",
+            json!({"to": to, "type": "reaction", "reply_to": "msg_x", "reaction": {"message_id": "msg_x", "emoji": "x"}}),
+            "reply_to",
+        ),
+        (
+            "edit with top-level text",
+            json!({"to": to, "type": "edit", "text": "x", "edit": {"message_id": "msg_x", "text": "y"}}),
+            "text",
+        ),
+    ];
+    for (what, body, field) in cases {
+        let r = app.post(&path, &key, body).await;
+        assert_eq!(r.problem(400), "invalid_request", "{what}");
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(field),
+            "{what}: the problem names {field}: {}",
+            r.text
+        );
+    }
+    let r = app
+        .raw(Method::POST, &path, Some(&key), Some("{\"to\": ".into()))
+        .await;
+    assert_eq!(r.problem(400), "invalid_request");
+    let listed = app.get(&path, &key).await;
+    assert_eq!(
+        listed.body["data"],
+        json!([]),
+        "nothing stored: {}",
+        listed.text
+    );
+    // A valid send to a session that is not running: 409, not stored either.
+    let r = app
+        .post(&path, &key, json!({"to": to, "type": "text", "text": "hi"}))
+        .await;
+    assert_eq!(r.problem(409), "session_not_working");
+}
+
+on_both_backends!(bad_input_gets_problems, bad_sends_get_problems);

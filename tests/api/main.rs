@@ -12,8 +12,12 @@ mod keys;
 mod lifecycle;
 #[cfg(feature = "sandbox")]
 mod live;
+#[cfg(feature = "sandbox")]
+mod messaging;
 mod ops;
 mod receiver;
+#[cfg(feature = "sandbox")]
+mod sandboxed;
 mod storage;
 mod stream;
 mod webhooks;

@@ -1,2 +1,2 @@
 DROP TABLE media;
-ALTER TABLE messages DROP COLUMN media_ref;
+ALTER TABLE messages DROP COLUMN engine_ref;

@@ -1,6 +1,7 @@
--- Where a message's media can be had again: for a received message the engine's encrypted-media
--- descriptor (to download and decrypt on demand), for a sent one the id of its stored file.
-ALTER TABLE messages ADD COLUMN media_ref TEXT;
+-- What is needed to act on a message again, never shown to API users: the encrypted-media
+-- descriptor of received media (to download it on demand), the id of a sent message's stored
+-- file, a poll's secret (to decrypt its votes).
+ALTER TABLE messages ADD COLUMN engine_ref TEXT;
 
 -- Media files WARAS holds: uploads waiting in the outbox (and kept with their message) and
 -- received media once downloaded.

@@ -3,16 +3,16 @@
 //! move sent messages forward to delivered and read.
 
 use actix::prelude::*;
-use wacore::proto_helpers::MessageBuilderExt;
 use wacore::types::events::Receipt;
 use wacore::types::presence::ReceiptType;
-use waproto::whatsapp as wa;
 use whatsapp_rust::send::SendOptions;
 
 use super::SessionActor;
+use crate::db::media;
 use crate::db::messages::{self, DELIVERED, MessageRow, READ};
 use crate::db::now_ms;
 use crate::domain::SessionStatus;
+use crate::engine::compose::{EngineRef, compose};
 use crate::engine::jid::parse_recipient;
 
 const BATCH: i64 = 50;
@@ -54,7 +54,10 @@ impl Handler<Drain> for SessionActor {
                 }
             };
             for m in batch {
-                let outcome = send_one(&client, &handle, &m).await;
+                let outcome = match load_file(&db, &m).await {
+                    Ok(file) => send_one(&client, &handle, &m, file).await,
+                    Err(e) => Err(e),
+                };
                 let id = m.id.clone();
                 let recorded = match outcome {
                     Ok(()) => {
@@ -88,20 +91,32 @@ impl Handler<Drain> for SessionActor {
     }
 }
 
-fn build_message(m: &MessageRow) -> wa::Message {
-    wa::Message::text(m.text().unwrap_or_default())
+/// The stored file a media message uploads.
+async fn load_file(db: &crate::db::Db, m: &MessageRow) -> Result<Option<Vec<u8>>, String> {
+    let Some(file) = EngineRef::parse(m.engine_ref.as_deref()).file else {
+        return Ok(None);
+    };
+    let row = db
+        .run(move |pool| media::get(pool, &file))
+        .await
+        .map_err(|e| e.to_string())?;
+    row.map(|r| Some(r.data))
+        .ok_or_else(|| "the media file of this message is gone".to_string())
 }
 
 async fn send_one(
     client: &std::sync::Arc<whatsapp_rust::client::Client>,
     handle: &tokio::runtime::Handle,
     m: &MessageRow,
+    file: Option<Vec<u8>>,
 ) -> Result<(), String> {
     let to = parse_recipient(&m.chat_jid)?;
-    let message = build_message(m);
     let options = SendOptions::default().with_message_id(m.wa_id.clone());
     let client = client.clone();
+    let (kind, content) = (m.msg_type.clone(), m.content());
+    let engine_ref = EngineRef::parse(m.engine_ref.as_deref());
     let task = handle.spawn(async move {
+        let message = compose(&client, &kind, &content, file, &engine_ref).await?;
         client
             .send_message_with_options(to, message, options)
             .await

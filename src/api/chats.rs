@@ -1,0 +1,227 @@
+//! Chats and chat actions: the chats a session has messages in, marking received messages read,
+//! and presence (online/offline, typing and recording in a chat).
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use whatsapp_rust::features::{ChatStateType, PresenceStatus};
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, Problem};
+use super::live::{engine_error, live_client};
+use super::messages::Message;
+use super::page::{PageQuery, list_type, split_page};
+use super::sessions::load_session;
+use super::state::AppState;
+use crate::db::messages::{self, READ, RECEIVED};
+use crate::db::now_ms;
+use crate::domain::{MessageId, Scope};
+use crate::engine::jid::{parse_recipient, user_jid};
+use wacore_binary::JidExt as _;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Chat {
+    /// The chat's JID (a user or a group).
+    pub chat: String,
+    pub is_group: bool,
+    /// Messages stored for this chat.
+    pub messages: i64,
+    /// Received messages not marked read through WARAS.
+    pub unread: i64,
+    pub last_message: Message,
+}
+
+list_type!(ChatList, Chat);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChatQuery {
+    pub limit: Option<i64>,
+    /// The `chat` of the last entry of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/chats", tag = "messages",
+    params(("session_id" = String, Path), ChatQuery), security(("api_key" = [])),
+    responses((status = 200, body = ChatList, description = "Chats with stored messages, by JID"),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    q: web::Query<ChatQuery>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    let session = load_session(&state, key, &path).await?;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    };
+    let limit = page.limit()?;
+    let after = page.cursor(|c| c.contains('@') && c.len() <= 128)?;
+    let rows = state
+        .db
+        .run(move |pool| messages::chats(pool, &session.id, after.as_deref(), limit + 1))
+        .await?;
+    let (rows, next_cursor) = split_page(rows, limit, |c| c.chat.clone());
+    Ok(HttpResponse::Ok().json(ChatList {
+        data: rows
+            .into_iter()
+            .map(|c| Chat {
+                is_group: c.chat.ends_with("@g.us"),
+                chat: c.chat,
+                messages: c.messages,
+                unread: c.unread,
+                last_message: Message::from(c.last),
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/messages/{message_id}/read", tag = "messages",
+    params(("session_id" = String, Path), ("message_id" = String, Path)), security(("api_key" = [])),
+    responses((status = 200, body = Message, description = "The sender was sent a read receipt; the message's status is `read`"),
+        (status = 400, body = Problem, description = "Not a received message"), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "`session_not_working`"),
+        (status = 502, body = Problem), (status = 503, body = Problem)))]
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Send)?;
+    let (session_id, message_id) = path.into_inner();
+    let session = load_session(&state, key, &session_id).await?;
+    let id = MessageId::parse(&message_id).ok_or_else(|| ApiError::not_found("message"))?;
+    let sid = session.id.clone();
+    let row = state
+        .db
+        .run(move |pool| messages::get(pool, &sid, id.as_str()))
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    if row.from_me {
+        return Err(ApiError::invalid(
+            "message_id: only received messages can be marked read",
+        ));
+    }
+    if row.status == RECEIVED {
+        let client = live_client(&state, &session).await?;
+        let chat = parse_recipient(&row.chat_jid).map_err(ApiError::internal)?;
+        let sender = if chat.is_group() {
+            Some(parse_recipient(&row.sender_jid).map_err(ApiError::internal)?)
+        } else {
+            None
+        };
+        let wa_id = row.wa_id.clone();
+        client
+            .run(move |c| async move {
+                c.mark_as_read(&chat, sender.as_ref(), &[wa_id.as_str()])
+                    .await
+            })
+            .await
+            .map_err(engine_error)?;
+        let (sid, id) = (row.session_id.clone(), row.id.clone());
+        state
+            .db
+            .run(move |pool| messages::mark_read(pool, &sid, &id, now_ms()))
+            .await?;
+    }
+    let (sid, id) = (row.session_id.clone(), row.id.clone());
+    let fresh = state
+        .db
+        .run(move |pool| messages::get(pool, &sid, &id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    debug_assert!(fresh.status == READ || fresh.status == RECEIVED);
+    Ok(HttpResponse::Ok().json(Message::from(fresh)))
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceRequest {
+    /// `available` / `unavailable` (the account online or offline), or `composing`, `recording`,
+    /// `paused` in a `chat`.
+    pub state: String,
+    /// A phone number or JID; required for composing, recording and paused.
+    pub chat: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresenceAnswer {
+    pub state: String,
+    pub chat: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/presence", tag = "messages",
+    params(("session_id" = String, Path)), request_body = PresenceRequest, security(("api_key" = [])),
+    responses((status = 200, body = PresenceAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "`session_not_working`"),
+        (status = 502, body = Problem), (status = 503, body = Problem)))]
+pub async fn presence(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: web::Json<PresenceRequest>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Send)?;
+    let session = load_session(&state, key, &path).await?;
+    let body = body.into_inner();
+    enum Action {
+        Online(PresenceStatus),
+        InChat(ChatStateType),
+    }
+    let action = match body.state.as_str() {
+        "available" => Action::Online(PresenceStatus::Available),
+        "unavailable" => Action::Online(PresenceStatus::Unavailable),
+        "composing" => Action::InChat(ChatStateType::Composing),
+        "recording" => Action::InChat(ChatStateType::Recording),
+        "paused" => Action::InChat(ChatStateType::Paused),
+        other => {
+            return Err(ApiError::invalid(format!(
+                "state: `{other}` is not one of available, unavailable, composing, recording, paused"
+            )));
+        }
+    };
+    let chat = match (&action, &body.chat) {
+        (Action::InChat(_), None) => {
+            return Err(ApiError::invalid(format!(
+                "chat: required for `{}`",
+                body.state
+            )));
+        }
+        (Action::Online(_), Some(_)) => {
+            return Err(ApiError::invalid(format!(
+                "chat: `{}` is the account's presence, not a chat's",
+                body.state
+            )));
+        }
+        (_, Some(raw)) => {
+            Some(parse_recipient(raw).map_err(|e| ApiError::invalid(format!("chat: {e}")))?)
+        }
+        (_, None) => None,
+    };
+    let client = live_client(&state, &session).await?;
+    let shown = chat.as_ref().map(user_jid);
+    match action {
+        Action::Online(status) => client
+            .run(move |c| async move { c.presence().set(status).await })
+            .await
+            .map_err(engine_error)?,
+        Action::InChat(kind) => {
+            let chat = chat.expect("checked above");
+            client
+                .run(move |c| async move { c.chatstate().send(&chat, kind).await })
+                .await
+                .map_err(engine_error)?
+        }
+    }
+    Ok(HttpResponse::Ok().json(PresenceAnswer {
+        state: body.state,
+        chat: shown,
+    }))
+}

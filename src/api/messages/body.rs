@@ -1,0 +1,158 @@
+//! Reading a send's body: JSON (media inline as base64 or by URL), or `multipart/form-data` with
+//! a `file` part and the other fields as text parts. Both end as one [`SendMessage`], the file's
+//! bytes apart.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
+
+use super::super::error::ApiError;
+use super::request::{MediaInput, SendMessage};
+
+pub struct Incoming {
+    pub request: SendMessage,
+    /// The bytes of a multipart `file` part.
+    pub file: Option<Vec<u8>>,
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body exceeds {limit} bytes"),
+    )
+}
+
+/// `json_limit` bounds a JSON body (base64 media included); `media_limit` a multipart file.
+pub async fn read(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    json_limit: usize,
+    media_limit: usize,
+) -> Result<Incoming, ApiError> {
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        return read_multipart(req, payload, media_limit).await;
+    }
+    if !(content_type.starts_with("application/json") || content_type.is_empty()) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be application/json or multipart/form-data",
+        ));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("cannot read the body: {e}")))?;
+        if body.len() + chunk.len() > json_limit {
+            return Err(too_large(json_limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let request: SendMessage = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))?;
+    Ok(Incoming {
+        request,
+        file: None,
+    })
+}
+
+const TEXT_PART_LIMIT: usize = 256 * 1024;
+
+async fn read_multipart(
+    req: &HttpRequest,
+    payload: web::Payload,
+    media_limit: usize,
+) -> Result<Incoming, ApiError> {
+    let mut form = Multipart::new(req.headers(), payload);
+    let mut request = SendMessage::default();
+    let mut media = MediaInput::default();
+    let mut file = None;
+    let mut part_type = None;
+    let mut part_name = None;
+    while let Some(field) = form.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::invalid(format!("invalid multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            if file.is_some() {
+                return Err(ApiError::invalid("file: only one file per message"));
+            }
+            part_type = field.content_type().map(|m| m.essence_str().to_string());
+            part_name = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(str::to_string);
+            let bytes = field
+                .bytes(media_limit)
+                .await
+                .map_err(|_| too_large(media_limit))?
+                .map_err(|e| ApiError::invalid(format!("file: cannot read it: {e}")))?;
+            file = Some(bytes.to_vec());
+            continue;
+        }
+        let value = field
+            .bytes(TEXT_PART_LIMIT)
+            .await
+            .map_err(|_| too_large(TEXT_PART_LIMIT))?
+            .map_err(|e| ApiError::invalid(format!("{name}: cannot read it: {e}")))?;
+        let value = String::from_utf8(value.to_vec())
+            .map_err(|_| ApiError::invalid(format!("{name}: must be UTF-8 text")))?;
+        match name.as_str() {
+            "to" => request.to = value,
+            "type" => request.kind = value,
+            "text" => request.text = Some(value),
+            "caption" => request.caption = Some(value),
+            "reply_to" => request.reply_to = Some(value),
+            "mentions" => {
+                request.mentions = Some(
+                    value
+                        .split(',')
+                        .map(|m| m.trim().to_string())
+                        .filter(|m| !m.is_empty())
+                        .collect(),
+                )
+            }
+            "mimetype" => media.mimetype = Some(value),
+            "filename" => media.filename = Some(value),
+            "voice" => {
+                media.voice = Some(match value.as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(ApiError::invalid("voice: true or false")),
+                })
+            }
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "{other}: unknown form field (to, type, text, caption, reply_to, mentions, mimetype, filename, voice, file)"
+                )));
+            }
+        }
+    }
+    if file.is_none() {
+        return Err(ApiError::invalid(
+            "file: a multipart send needs a file part (use JSON for messages without a file)",
+        ));
+    }
+    media.mimetype = media.mimetype.or(part_type);
+    media.filename = media.filename.or(part_name);
+    match request.kind.as_str() {
+        "image" => request.image = Some(media),
+        "video" => request.video = Some(media),
+        "audio" => request.audio = Some(media),
+        "document" => request.document = Some(media),
+        "sticker" => request.sticker = Some(media),
+        other => {
+            return Err(ApiError::invalid(format!(
+                "type: a file can be sent as image, video, audio, document or sticker, not `{other}`"
+            )));
+        }
+    }
+    Ok(Incoming { request, file })
+}

@@ -1,0 +1,356 @@
+//! The body of a send: what users may write, and its checks. Everything that needs no database
+//! or network is checked here, before anything is stored or fetched.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use wacore_binary::jid::Jid;
+
+use super::super::error::ApiError;
+use crate::domain::{ContactCard, Content, Location, Poll};
+use crate::engine::jid::{parse_recipient, phone_digits, user_jid};
+use crate::media::MediaKind;
+
+const MAX_TEXT_CHARS: usize = 65_536;
+const MAX_CAPTION_CHARS: usize = 4_096;
+const MAX_NAME_CHARS: usize = 256;
+const MAX_MENTIONS: usize = 256;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// A phone number in international form (+4915…), a user JID or a group JID (`…@g.us`).
+    pub to: String,
+    /// text, image, video, audio, document, sticker, location, contact, reaction, poll, edit or revoke.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: Option<String>,
+    /// The caption of an image, video or document.
+    pub caption: Option<String>,
+    /// WARAS id of a message in this session to reply to.
+    pub reply_to: Option<String>,
+    /// Phone numbers or JIDs mentioned in the text or caption.
+    pub mentions: Option<Vec<String>>,
+    pub image: Option<MediaInput>,
+    pub video: Option<MediaInput>,
+    pub audio: Option<MediaInput>,
+    pub document: Option<MediaInput>,
+    pub sticker: Option<MediaInput>,
+    pub location: Option<LocationInput>,
+    pub contact: Option<ContactInput>,
+    pub reaction: Option<ReactionInput>,
+    pub poll: Option<PollInput>,
+    pub edit: Option<EditInput>,
+    pub revoke: Option<RevokeInput>,
+}
+
+/// A media file: inline base64 `data` or a `url` to fetch (or a multipart `file` part).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaInput {
+    pub data: Option<String>,
+    pub url: Option<String>,
+    pub mimetype: Option<String>,
+    pub filename: Option<String>,
+    /// Audio only: send as a voice note.
+    pub voice: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A contact card: a name and a phone number (a vCard is written from them), or a full `vcard`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub name: String,
+    pub phone: Option<String>,
+    pub vcard: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionInput {
+    /// WARAS id of the message reacted to.
+    pub message_id: String,
+    /// One emoji; an empty string removes the reaction.
+    pub emoji: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PollInput {
+    pub name: String,
+    /// 2 to 12 distinct options.
+    pub options: Vec<String>,
+    /// How many options a voter may pick (default 1).
+    pub selectable_count: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditInput {
+    /// WARAS id of a message this session sent.
+    pub message_id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeInput {
+    /// WARAS id of a message this session sent; it is deleted for everyone.
+    pub message_id: String,
+}
+
+/// A send whose form is valid; what it points at and its media are resolved next.
+pub struct Draft {
+    pub to: Jid,
+    pub kind: &'static str,
+    pub content: Content,
+    pub media: Option<(MediaKind, MediaInput)>,
+    /// The WARAS id of the message a reaction, edit or revoke points at.
+    pub target: Option<String>,
+}
+
+const KINDS: [&str; 12] = [
+    "text", "image", "video", "audio", "document", "sticker", "location", "contact", "reaction",
+    "poll", "edit", "revoke",
+];
+
+fn invalid(detail: impl Into<String>) -> ApiError {
+    ApiError::invalid(detail)
+}
+
+fn bounded(field: &str, value: &str, max: usize, required: bool) -> Result<(), ApiError> {
+    let n = value.chars().count();
+    if (required && value.trim().is_empty()) || n > max {
+        return Err(invalid(format!(
+            "{field}: {} to {max} characters",
+            usize::from(required)
+        )));
+    }
+    Ok(())
+}
+
+impl SendMessage {
+    /// The content parts that are set, by name.
+    fn parts(&self) -> Vec<&'static str> {
+        let mut parts = Vec::new();
+        let named: [(&'static str, bool); 11] = [
+            ("image", self.image.is_some()),
+            ("video", self.video.is_some()),
+            ("audio", self.audio.is_some()),
+            ("document", self.document.is_some()),
+            ("sticker", self.sticker.is_some()),
+            ("location", self.location.is_some()),
+            ("contact", self.contact.is_some()),
+            ("reaction", self.reaction.is_some()),
+            ("poll", self.poll.is_some()),
+            ("edit", self.edit.is_some()),
+            ("revoke", self.revoke.is_some()),
+        ];
+        for (name, set) in named {
+            if set {
+                parts.push(name);
+            }
+        }
+        parts
+    }
+
+    pub fn check(&self) -> Result<Draft, ApiError> {
+        let kind = KINDS
+            .iter()
+            .copied()
+            .find(|k| *k == self.kind)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "type: `{}` is not one of {}",
+                    self.kind,
+                    KINDS.join(", ")
+                ))
+            })?;
+        let to = parse_recipient(&self.to).map_err(|e| invalid(format!("to: {e}")))?;
+        let parts = self.parts();
+        if let Some(extra) = parts.iter().find(|p| **p != kind) {
+            return Err(invalid(format!(
+                "{extra}: not allowed in a message of type `{kind}`"
+            )));
+        }
+        let media_kind = MediaKind::parse(kind);
+        if kind != "text" && kind != "edit" && self.text.is_some() {
+            return Err(invalid(format!(
+                "text: not allowed in a message of type `{kind}` (use caption for media)"
+            )));
+        }
+        if self.caption.is_some() && !matches!(kind, "image" | "video" | "document") {
+            return Err(invalid(format!(
+                "caption: only images, videos and documents have one, not `{kind}`"
+            )));
+        }
+        if media_kind.is_none() && kind != "text" && parts.is_empty() {
+            return Err(invalid(format!(
+                "{kind}: required for a message of type `{kind}`"
+            )));
+        }
+        if matches!(kind, "reaction" | "edit" | "revoke") && self.reply_to.is_some() {
+            return Err(invalid(format!("reply_to: not allowed with `{kind}`")));
+        }
+        let mut content = Content::default();
+        if let Some(caption) = &self.caption {
+            bounded("caption", caption, MAX_CAPTION_CHARS, false)?;
+            content.caption = Some(caption.clone());
+        }
+        if let Some(mentions) = &self.mentions {
+            if mentions.len() > MAX_MENTIONS {
+                return Err(invalid(format!("mentions: at most {MAX_MENTIONS}")));
+            }
+            for m in mentions {
+                let jid = parse_recipient(m).map_err(|e| invalid(format!("mentions: {e}")))?;
+                content.mentions.push(user_jid(&jid));
+            }
+        }
+        let mut media = None;
+        let mut target = None;
+        match kind {
+            "text" => {
+                let text = self.text.as_deref().unwrap_or_default();
+                bounded("text", text, MAX_TEXT_CHARS, true)?;
+                content.text = Some(text.to_string());
+            }
+            "location" => {
+                let l = self.location.as_ref().expect("checked above");
+                if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude)
+                {
+                    return Err(invalid(
+                        "location: latitude must be within ±90 and longitude within ±180",
+                    ));
+                }
+                for (field, v) in [("location.name", &l.name), ("location.address", &l.address)] {
+                    if let Some(v) = v {
+                        bounded(field, v, MAX_NAME_CHARS, false)?;
+                    }
+                }
+                content.location = Some(Location {
+                    latitude: l.latitude,
+                    longitude: l.longitude,
+                    name: l.name.clone(),
+                    address: l.address.clone(),
+                });
+            }
+            "contact" => {
+                content.contact = Some(contact_card(self.contact.as_ref().expect("checked"))?)
+            }
+            "poll" => {
+                let p = self.poll.as_ref().expect("checked above");
+                bounded("poll.name", &p.name, MAX_NAME_CHARS, true)?;
+                if !(2..=12).contains(&p.options.len()) {
+                    return Err(invalid("poll.options: 2 to 12 options"));
+                }
+                let mut seen = std::collections::HashSet::new();
+                for o in &p.options {
+                    bounded("poll.options", o, 100, true)?;
+                    if !seen.insert(o) {
+                        return Err(invalid(format!("poll.options: `{o}` appears twice")));
+                    }
+                }
+                let selectable = p.selectable_count.unwrap_or(1);
+                if selectable < 1 || selectable as usize > p.options.len() {
+                    return Err(invalid(format!(
+                        "poll.selectable_count: 1 to {}",
+                        p.options.len()
+                    )));
+                }
+                content.poll = Some(Poll {
+                    name: p.name.clone(),
+                    options: p.options.clone(),
+                    selectable_count: selectable,
+                });
+            }
+            "reaction" => {
+                let r = self.reaction.as_ref().expect("checked above");
+                if r.emoji.chars().count() > 16 {
+                    return Err(invalid("reaction.emoji: one emoji (or empty to remove)"));
+                }
+                target = Some(r.message_id.clone());
+            }
+            "edit" => {
+                let e = self.edit.as_ref().expect("checked above");
+                if self.text.is_some() {
+                    return Err(invalid("text: an edit carries its new text in edit.text"));
+                }
+                bounded("edit.text", &e.text, MAX_TEXT_CHARS, true)?;
+                target = Some(e.message_id.clone());
+            }
+            "revoke" => target = Some(self.revoke.as_ref().expect("checked").message_id.clone()),
+            _ => {
+                let mk = media_kind.expect("every other type is a media type");
+                let input = match mk {
+                    MediaKind::Image => self.image.clone(),
+                    MediaKind::Video => self.video.clone(),
+                    MediaKind::Audio => self.audio.clone(),
+                    MediaKind::Document => self.document.clone(),
+                    MediaKind::Sticker => self.sticker.clone(),
+                }
+                .unwrap_or_default();
+                if input.voice.is_some() && mk != MediaKind::Audio {
+                    return Err(invalid(format!(
+                        "{kind}.voice: only audio can be a voice note"
+                    )));
+                }
+                if let Some(name) = &input.filename {
+                    bounded(&format!("{kind}.filename"), name, MAX_NAME_CHARS, true)?;
+                }
+                media = Some((mk, input));
+            }
+        }
+        Ok(Draft {
+            to,
+            kind,
+            content,
+            media,
+            target,
+        })
+    }
+}
+
+fn contact_card(c: &ContactInput) -> Result<ContactCard, ApiError> {
+    bounded("contact.name", &c.name, MAX_NAME_CHARS, true)?;
+    if c.name.chars().any(char::is_control) {
+        return Err(invalid("contact.name: no control characters"));
+    }
+    match (&c.phone, &c.vcard) {
+        (Some(phone), None) => {
+            let digits = phone_digits(phone).map_err(|e| invalid(format!("contact.phone: {e}")))?;
+            let vcard = format!(
+                "BEGIN:VCARD\nVERSION:3.0\nFN:{}\nTEL;type=CELL;waid={digits}:+{digits}\nEND:VCARD",
+                c.name
+            );
+            Ok(ContactCard {
+                name: c.name.clone(),
+                phone: Some(format!("+{digits}")),
+                vcard,
+            })
+        }
+        (None, Some(vcard)) => {
+            bounded("contact.vcard", vcard, 16_384, true)?;
+            if !vcard
+                .trim_start()
+                .to_ascii_uppercase()
+                .starts_with("BEGIN:VCARD")
+            {
+                return Err(invalid("contact.vcard: must be a vCard (BEGIN:VCARD …)"));
+            }
+            Ok(ContactCard {
+                name: c.name.clone(),
+                phone: None,
+                vcard: vcard.clone(),
+            })
+        }
+        _ => Err(invalid("contact: give either phone or vcard")),
+    }
+}

@@ -1,0 +1,130 @@
+//! Engine events that become WARAS events without touching messages: presence and typing, group
+//! changes, profile changes of contacts. Each maps to an event type and a typed payload.
+
+use serde_json::{Value, json};
+use wacore::stanza::groups::{GroupNotificationAction, GroupParticipantInfo};
+use wacore::types::events::Event;
+use wacore::types::presence::{ChatPresence, ChatPresenceMedia};
+
+use super::jid::user_jid;
+
+fn participant(p: &GroupParticipantInfo) -> Value {
+    let jid = user_jid(&p.jid);
+    let (phone, lid) = if p.jid.is_lid() {
+        (p.phone_number.as_ref().map(user_jid), Some(jid.clone()))
+    } else {
+        (Some(jid.clone()), p.lid.as_ref().map(user_jid))
+    };
+    json!({ "jid": jid, "phone": phone, "lid": lid })
+}
+
+/// The WARAS event an engine event raises, if any.
+pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
+    match event {
+        Event::ChatPresence(p) => {
+            let state = match (p.state, p.media) {
+                (ChatPresence::Composing, ChatPresenceMedia::Audio) => "recording",
+                (ChatPresence::Composing, _) => "composing",
+                (ChatPresence::Paused, _) => "paused",
+            };
+            Some((
+                "presence.chat",
+                json!({
+                    "chat": user_jid(&p.source.chat),
+                    "from": user_jid(&p.source.sender),
+                    "state": state,
+                }),
+            ))
+        }
+        Event::Presence(p) => Some((
+            "presence.update",
+            json!({
+                "from": user_jid(&p.from),
+                "state": if p.unavailable { "unavailable" } else { "available" },
+                "last_seen": p.last_seen.map(|t| t.to_rfc3339()),
+            }),
+        )),
+        Event::GroupUpdate(g) => {
+            let base = |action: &str| {
+                json!({
+                    "group": user_jid(&g.group_jid),
+                    "action": action,
+                    "by": g.participant.as_ref().map(user_jid),
+                    "by_phone": g.participant_pn.as_ref().map(user_jid),
+                    "timestamp": g.timestamp.to_rfc3339(),
+                })
+            };
+            let with = |mut v: Value, extra: Value| {
+                if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
+                    v.extend(extra);
+                }
+                v
+            };
+            use GroupNotificationAction as A;
+            let (kind, data) = match &g.action {
+                A::Add { participants, .. }
+                | A::Remove { participants, .. }
+                | A::Promote { participants }
+                | A::Demote { participants } => {
+                    let action = match &g.action {
+                        A::Add { .. } => "add",
+                        A::Remove { .. } => "remove",
+                        A::Promote { .. } => "promote",
+                        _ => "demote",
+                    };
+                    let list: Vec<Value> = participants.iter().map(participant).collect();
+                    (
+                        "group.participants",
+                        with(base(action), json!({ "participants": list })),
+                    )
+                }
+                A::Subject { subject, .. } => (
+                    "group.updated",
+                    with(base("subject"), json!({ "subject": subject })),
+                ),
+                A::Description { description, .. } => (
+                    "group.updated",
+                    with(base("description"), json!({ "description": description })),
+                ),
+                A::Locked { .. } => (
+                    "group.updated",
+                    with(base("locked"), json!({ "locked": true })),
+                ),
+                A::Unlocked => (
+                    "group.updated",
+                    with(base("locked"), json!({ "locked": false })),
+                ),
+                A::Announce => (
+                    "group.updated",
+                    with(base("announce"), json!({ "announce": true })),
+                ),
+                A::NotAnnounce => (
+                    "group.updated",
+                    with(base("announce"), json!({ "announce": false })),
+                ),
+                A::Invite { .. } | A::RevokeInvite => ("group.updated", base("invite")),
+                A::Create { .. } => ("group.joined", base("create")),
+                _ => return None,
+            };
+            Some((kind, data))
+        }
+        Event::PictureUpdate(p) => Some((
+            "contact.picture",
+            json!({
+                "jid": user_jid(&p.jid),
+                "by": p.author.as_ref().map(user_jid),
+                "removed": p.removed,
+                "timestamp": p.timestamp.to_rfc3339(),
+            }),
+        )),
+        Event::UserAboutUpdate(u) => Some((
+            "contact.about",
+            json!({
+                "jid": user_jid(&u.jid),
+                "about": u.status,
+                "timestamp": u.timestamp.to_rfc3339(),
+            }),
+        )),
+        _ => None,
+    }
+}

@@ -1,0 +1,274 @@
+//! The harness of sandbox-backed API tests: a WARAS instance wired to an in-process sandbox (a
+//! WhatsApp network whose people are real protocol clients), driven through REST and the
+//! sandbox's admin API only.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use serde_json::{Value, json};
+use waras::sandbox::{self, SandboxConfig, SandboxHandle};
+
+use crate::common::{TestApp, TestDatabase};
+
+pub struct Live {
+    pub app: TestApp,
+    pub sandbox: SandboxHandle,
+    pub key: String,
+}
+
+pub async fn start_sandbox() -> SandboxHandle {
+    sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts")
+}
+
+pub async fn live_on(db: TestDatabase, sandbox: SandboxHandle, key: Option<String>) -> Live {
+    live_with(db, sandbox, key, |_| {}).await
+}
+
+/// Like [`live_on`], with settings adjusted.
+pub async fn live_with(
+    db: TestDatabase,
+    sandbox: SandboxHandle,
+    key: Option<String>,
+    adjust: impl FnOnce(&mut waras::config::Settings),
+) -> Live {
+    let ws = sandbox.ws_url().to_string();
+    let app = TestApp::spawn_configured(db, move |s| {
+        s.wa_url = ws;
+        s.wa_version = "2.3000.1".into();
+        adjust(s);
+    })
+    .await;
+    let key = match key {
+        Some(k) => k,
+        None => app.tenant("acme").await.1,
+    };
+    Live { app, sandbox, key }
+}
+
+impl Live {
+    pub async fn sandbox_call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = format!(
+            "{}{path}",
+            self.sandbox
+                .admin_url()
+                .trim_end_matches("/sandbox")
+                .trim_end_matches('/')
+        );
+        let req = self.app.client.request(method.parse().unwrap(), url);
+        let mut res = match body {
+            Some(b) => req.send_json(&b).await.unwrap(),
+            None => req.send().await.unwrap(),
+        };
+        let status = res.status();
+        let body = res
+            .json::<Value>()
+            .limit(1 << 20)
+            .await
+            .unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn account(&self, phone: &str, name: &str) -> Value {
+        let (s, b) = self
+            .sandbox_call(
+                "POST",
+                "/sandbox/accounts",
+                Some(json!({"phone": phone, "name": name})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b
+    }
+
+    pub async fn session(&self, sid: &str) -> Value {
+        self.app
+            .get(&format!("/api/v1/sessions/{sid}"), &self.key)
+            .await
+            .body
+    }
+
+    pub async fn wait_status(&self, sid: &str, want: &str, secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.session(sid).await;
+            if s["status"] == json!(want) {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "session never reached {want}: {s}"
+            );
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Creates a session and links it to `phone` by QR; returns the session id.
+    pub async fn link_by_qr(&self, name: &str, phone: &str) -> String {
+        let sid = self.app.session(&self.key, name, true).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.wait_status(&sid, "SCAN_QR", 20).await;
+        let qr = self
+            .app
+            .raw(
+                actix_web::http::Method::GET,
+                &format!("/api/v1/sessions/{sid}/qr"),
+                Some(&self.key),
+                None,
+            )
+            .await;
+        assert_eq!(qr.content_type, "image/png");
+        let json = self
+            .app
+            .client
+            .get(format!("{}/api/v1/sessions/{sid}/qr", self.app.base))
+            .insert_header(("X-Api-Key", self.key.as_str()))
+            .insert_header(("Accept", "application/json"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        let code = json["code"].as_str().expect("qr code").to_string();
+        let (s, b) = self
+            .sandbox_call(
+                "POST",
+                &format!("/sandbox/accounts/{phone}/scan"),
+                Some(json!({"qr": code})),
+            )
+            .await;
+        assert!(s.is_success(), "scan: {b}");
+        let linked_at = std::time::Instant::now();
+        let s = self.wait_status(&sid, "WORKING", 20).await;
+        assert!(
+            linked_at.elapsed() < Duration::from_secs(5),
+            "linking took {:?}",
+            linked_at.elapsed()
+        );
+        assert_eq!(
+            s["me"]["phone_jid"],
+            json!(format!("{phone}@s.whatsapp.net"))
+        );
+        assert!(s["me"]["lid"].as_str().unwrap().ends_with("@lid"));
+        sid
+    }
+
+    pub async fn send(&self, sid: &str, to: &str, text: &str) -> Value {
+        let r = self
+            .app
+            .post(
+                &format!("/api/v1/sessions/{sid}/messages"),
+                &self.key,
+                json!({"to": to, "type": "text", "text": text}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        r.body
+    }
+
+    pub async fn inbox_has(&self, phone: &str, text: &str, secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let (_, inbox) = self
+                .sandbox_call("GET", &format!("/sandbox/accounts/{phone}/messages"), None)
+                .await;
+            if let Some(m) = inbox
+                .as_array()
+                .and_then(|a| a.iter().find(|m| m["text"] == json!(text)))
+            {
+                return m.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{phone} never received {text:?}: {inbox}"
+            );
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn event(
+        &self,
+        sid: &str,
+        kind: &str,
+        pred: impl Fn(&Value) -> bool,
+        secs: u64,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let r = self
+                .app
+                .get(
+                    &format!("/api/v1/events?session_id={sid}&types={kind}&limit=200"),
+                    &self.key,
+                )
+                .await;
+            if let Some(e) = r.body["data"]
+                .as_array()
+                .and_then(|a| a.iter().find(|e| pred(e)).cloned())
+            {
+                return e;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {kind} event matched: {}",
+                r.text
+            );
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sends as a sandbox account (`body` per the sandbox admin API); returns its answer.
+    pub async fn phone_send(&self, phone: &str, body: Value) -> Value {
+        let (s, b) = self
+            .sandbox_call(
+                "POST",
+                &format!("/sandbox/accounts/{phone}/messages"),
+                Some(body),
+            )
+            .await;
+        assert!(s.is_success(), "sandbox send: {s} {b}");
+        b
+    }
+
+    /// Waits for an entry of a sandbox account's list (`messages`, `receipts`, `chatstates`)
+    /// that matches `pred`.
+    pub async fn phone_seen(
+        &self,
+        phone: &str,
+        list: &str,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+        secs: u64,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let (_, all) = self
+                .sandbox_call("GET", &format!("/sandbox/accounts/{phone}/{list}"), None)
+                .await;
+            if let Some(m) = all.as_array().and_then(|a| a.iter().find(|m| pred(m))) {
+                return m.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{phone} never saw {what} in {list}: {all}"
+            );
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// POSTs a message body to the session; the raw reply.
+    pub async fn post_message(&self, sid: &str, body: Value) -> crate::common::Reply {
+        self.app
+            .post(&format!("/api/v1/sessions/{sid}/messages"), &self.key, body)
+            .await
+    }
+}
