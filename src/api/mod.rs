@@ -2,8 +2,10 @@
 
 pub mod auth;
 pub mod chats;
+pub mod contacts;
 pub mod error;
 pub mod events;
+pub mod groups;
 pub mod keys;
 pub mod linking;
 pub mod live;
@@ -11,12 +13,14 @@ pub mod messages;
 pub mod openapi;
 pub mod ops;
 mod page;
+pub mod profile;
 pub mod sessions;
 pub mod state;
 pub mod stream;
 pub mod tenants;
 mod ui;
 pub mod webhooks;
+pub mod whatsapp;
 
 use std::time::Instant;
 
@@ -98,6 +102,67 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/sessions/{session_id}/presence",
                 web::post().to(chats::presence),
+            )
+            .route("/sessions/{session_id}/groups", web::get().to(groups::list))
+            .route(
+                "/sessions/{session_id}/groups",
+                web::post().to(groups::create),
+            )
+            .route(
+                "/sessions/{session_id}/groups/join",
+                web::post().to(groups::join),
+            )
+            .route(
+                "/sessions/{session_id}/groups/{group_id}",
+                web::get().to(groups::get),
+            )
+            .route(
+                "/sessions/{session_id}/groups/{group_id}",
+                web::patch().to(groups::update),
+            )
+            .route(
+                "/sessions/{session_id}/groups/{group_id}/participants",
+                web::post().to(groups::participants),
+            )
+            .route(
+                "/sessions/{session_id}/groups/{group_id}/invite",
+                web::get().to(groups::get_invite),
+            )
+            .route(
+                "/sessions/{session_id}/groups/{group_id}/invite/revoke",
+                web::post().to(groups::revoke_invite),
+            )
+            .route(
+                "/sessions/{session_id}/groups/{group_id}/leave",
+                web::post().to(groups::leave),
+            )
+            .route(
+                "/sessions/{session_id}/contacts/check",
+                web::post().to(contacts::check),
+            )
+            .route(
+                "/sessions/{session_id}/contacts/{contact}/picture",
+                web::get().to(contacts::picture),
+            )
+            .route(
+                "/sessions/{session_id}/contacts/{contact}/about",
+                web::get().to(contacts::about),
+            )
+            .route(
+                "/sessions/{session_id}/profile",
+                web::get().to(profile::get),
+            )
+            .route(
+                "/sessions/{session_id}/profile",
+                web::patch().to(profile::update),
+            )
+            .route(
+                "/sessions/{session_id}/profile/picture",
+                web::put().to(profile::set_picture),
+            )
+            .route(
+                "/sessions/{session_id}/profile/picture",
+                web::delete().to(profile::remove_picture),
             )
             .route("/events", web::get().to(events::list))
             .route("/events/ws", web::get().to(stream::stream))

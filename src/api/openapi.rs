@@ -1,7 +1,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{chats, events, keys, linking, messages, ops, sessions, stream, tenants, webhooks};
+use super::{
+    chats, contacts, events, groups, keys, linking, messages, ops, profile, sessions, stream,
+    tenants, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,6 +17,10 @@ use super::{chats, events, keys, linking, messages, ops, sessions, stream, tenan
         linking::qr, linking::pair_code, linking::logout,
         messages::send, messages::list, messages::get, messages::download::media,
         chats::list, chats::mark_read, chats::presence,
+        groups::list, groups::create, groups::join, groups::get, groups::update,
+        groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
+        contacts::check, contacts::picture, contacts::about,
+        profile::get, profile::update, profile::set_picture, profile::remove_picture,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
@@ -24,6 +31,9 @@ use super::{chats, events, keys, linking, messages, ops, sessions, stream, tenan
         (name = "keys", description = "A tenant's API keys"),
         (name = "sessions", description = "WhatsApp accounts"),
         (name = "messages", description = "Sending and reading messages"),
+        (name = "groups", description = "WhatsApp groups of a WORKING session"),
+        (name = "contacts", description = "Who is on WhatsApp; other people's pictures and about texts"),
+        (name = "profile", description = "The session's own name, about text and picture"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
         (name = "ops", description = "Health, readiness, metrics"))
