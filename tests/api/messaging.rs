@@ -729,4 +729,182 @@ async fn rich_messages_both_ways(backend: Backend) {
     );
 }
 
-on_both_backends!(media_out, rich_messages_both_ways);
+const BOB: &str = "4915100000023";
+const CAROL: &str = "4915100000024";
+
+/// A group of three sandbox accounts and the WARAS session: text and media both ways (sender
+/// keys fanned out to every member), and participant changes as events.
+async fn group_messages_both_ways(backend: Backend) {
+    let (live, sid) = linked(backend).await;
+    live.account(BOB, "Bob").await;
+    live.account(CAROL, "Carol").await;
+    let r = live
+        .app
+        .post(
+            &format!("/api/v1/sessions/{sid}/groups"),
+            &live.key,
+            json!({"subject": "Crew", "participants": [format!("+{ALICE}"), format!("+{BOB}")]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let group = r.body["id"].as_str().unwrap().to_string();
+
+    // Adding Carol raises a participants event.
+    let r = live
+        .app
+        .post(
+            &format!("/api/v1/sessions/{sid}/groups/{group}/participants"),
+            &live.key,
+            json!({"action": "add", "participants": [format!("+{CAROL}")]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = live
+        .event(
+            &sid,
+            "group.participants",
+            |e| e["data"]["action"] == json!("add"),
+            15,
+        )
+        .await;
+    assert_eq!(e["data"]["group"], json!(group), "{e}");
+    let added: Vec<&Value> = e["data"]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert!(
+        added
+            .iter()
+            .any(|p| p["phone"] == json!(format!("{CAROL}@s.whatsapp.net"))),
+        "{e}"
+    );
+
+    // Out: a text and an image reach all three phones.
+    let text = accepted(
+        &live
+            .post_message(
+                &sid,
+                json!({"to": group, "type": "text", "text": "hi crew"}),
+            )
+            .await,
+    );
+    let photo = png(30_000);
+    let image = accepted(
+        &live
+            .post_message(&sid, json!({"to": group, "type": "image", "caption": "team photo", "image": {"data": B64.encode(&photo)}}))
+            .await,
+    );
+    for phone in [ALICE, BOB, CAROL] {
+        let got = live
+            .phone_seen(
+                phone,
+                "messages",
+                "the group text",
+                alice_got(&text["wa_id"]),
+                15,
+            )
+            .await;
+        assert_eq!(got["chat"], json!(group), "{phone}: {got}");
+        let got = live
+            .phone_seen(
+                phone,
+                "messages",
+                "the group image",
+                alice_got(&image["wa_id"]),
+                15,
+            )
+            .await;
+        assert_eq!(got["chat"], json!(group), "{phone}: {got}");
+        assert_eq!(
+            B64.decode(got["media"]["data"].as_str().unwrap()).unwrap(),
+            photo,
+            "{phone}"
+        );
+    }
+
+    // In: Bob's text and Carol's document arrive as group messages with their senders.
+    let sent = live
+        .phone_send(BOB, json!({"to": group, "text": "hi from Bob"}))
+        .await;
+    let e = live
+        .event(
+            &sid,
+            "message.received",
+            |e| e["data"]["wa_id"] == sent["id"],
+            15,
+        )
+        .await;
+    assert_eq!(e["data"]["chat"], json!(group), "{e}");
+    assert_eq!(e["data"]["is_group"], json!(true));
+    assert_eq!(e["data"]["text"], json!("hi from Bob"));
+    assert_eq!(
+        e["data"]["from_phone"],
+        json!(format!("{BOB}@s.whatsapp.net")),
+        "{e}"
+    );
+    let doc = pdf(40_000);
+    let sent = live
+        .phone_send(CAROL, json!({"to": group, "document": {"data": B64.encode(&doc), "mimetype": "application/pdf", "filename": "plan.pdf"}}))
+        .await;
+    let e = live
+        .event(
+            &sid,
+            "message.received",
+            |e| e["data"]["wa_id"] == sent["id"],
+            15,
+        )
+        .await;
+    assert_eq!(e["data"]["type"], json!("document"), "{e}");
+    assert_eq!(e["data"]["media"]["filename"], json!("plan.pdf"));
+    let (status, ct, bytes) = media_of(&live, &sid, e["data"]["id"].as_str().unwrap()).await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, "application/pdf"));
+    assert_eq!(bytes, doc, "the group document downloads byte-identical");
+
+    // Removing Bob is an event too, and he gets no further messages.
+    let r = live
+        .app
+        .post(
+            &format!("/api/v1/sessions/{sid}/groups/{group}/participants"),
+            &live.key,
+            json!({"action": "remove", "participants": [format!("+{BOB}")]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    live.event(
+        &sid,
+        "group.participants",
+        |e| e["data"]["action"] == json!("remove"),
+        15,
+    )
+    .await;
+    let after = accepted(
+        &live
+            .post_message(
+                &sid,
+                json!({"to": group, "type": "text", "text": "without Bob"}),
+            )
+            .await,
+    );
+    live.phone_seen(
+        CAROL,
+        "messages",
+        "the later text",
+        alice_got(&after["wa_id"]),
+        15,
+    )
+    .await;
+    let (_, bob_inbox) = live
+        .sandbox_call("GET", &format!("/sandbox/accounts/{BOB}/messages"), None)
+        .await;
+    assert!(
+        !bob_inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == after["wa_id"]),
+        "a removed member gets nothing: {bob_inbox}"
+    );
+}
+
+on_both_backends!(media_out, rich_messages_both_ways, group_messages_both_ways);
