@@ -534,6 +534,38 @@ async fn rich_messages_both_ways(backend: Backend) {
     let (status, _, _) = media_of(&live, &sid, hello["id"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a text has no media");
 
+    // In: the other media kinds arrive typed and download byte-identical too.
+    for (kind, bytes, extra) in [
+        ("video", mp4(40_000), json!({"mimetype": "video/mp4"})),
+        (
+            "audio",
+            ogg(20_000),
+            json!({"mimetype": "audio/ogg; codecs=opus", "voice": true}),
+        ),
+        ("sticker", webp(15_000), json!({"mimetype": "image/webp"})),
+    ] {
+        let mut part = extra.clone();
+        part["data"] = json!(B64.encode(&bytes));
+        let sent = live.phone_send(ALICE, json!({"to": ME, kind: part})).await;
+        let e = live
+            .event(
+                &sid,
+                "message.received",
+                |e| e["data"]["wa_id"] == sent["id"],
+                15,
+            )
+            .await;
+        assert_eq!(e["data"]["type"], json!(kind), "{e}");
+        assert_eq!(e["data"]["media"]["size"], json!(bytes.len()), "{e}");
+        if kind == "audio" {
+            assert_eq!(e["data"]["media"]["voice"], json!(true), "{e}");
+        }
+        let (status, ct, got) = media_of(&live, &sid, e["data"]["id"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert_eq!(ct, extra["mimetype"].as_str().unwrap(), "{kind}");
+        assert_eq!(got, bytes, "the received {kind} downloads byte-identical");
+    }
+
     // In: location, contact and a poll, typed.
     let sent = live.phone_send(ALICE, json!({"to": ME, "location": {"latitude": 48.137, "longitude": 11.575, "name": "Munich"}})).await;
     let e = live

@@ -226,7 +226,10 @@ impl Admin {
     pub fn new(sandbox: &SandboxHandle) -> Admin {
         let _ = env_logger::builder().is_test(true).try_init();
         Admin {
-            http: awc::Client::default(),
+            // Entering a pairing code runs PBKDF2 twice, slow in a debug build on a busy machine.
+            http: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .finish(),
             base: sandbox.admin_url(),
         }
     }
