@@ -766,6 +766,50 @@ async fn the_group_lifecycle_flows_through_engine_and_admin_api() {
     let view = admin.get(&path).await;
     assert_eq!(view["announce"], true);
     assert_eq!(view["locked"], true);
+    a.wait_for("announcement mode", |e| match e {
+        Event::GroupUpdate(u) => {
+            matches!(u.action, GroupNotificationAction::Announce).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    // Hal is no admin: he cannot change a locked group or speak in an announcement group.
+    let (status, body) = put(
+        &admin,
+        &format!("/accounts/15550003002/groups/{gid}"),
+        json!({ "subject": "Hijacked" }),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = admin
+        .post(
+            &format!("/accounts/15550003002/groups/{gid}/participants"),
+            json!({ "action": "remove", "participants": ["15550003003"] }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let muted = send_as(
+        &admin,
+        "15550003002",
+        json!({ "to": gid.to_string(), "text": "muted?" }),
+    )
+    .await;
+    let spoken = send_as(
+        &admin,
+        "15550003001",
+        json!({ "to": gid.to_string(), "text": "admins speak" }),
+    )
+    .await;
+    inbox_entry(&admin, "15550003002", &spoken).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let inbox = get_big(&admin, "/accounts/15550003003/messages").await;
+    assert!(
+        inbox
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["id"] != muted.as_str())),
+        "a non-admin's message went out in announcement mode: {}",
+        truncate(&inbox)
+    );
     client
         .groups()
         .set_announce(gid.clone(), false)
