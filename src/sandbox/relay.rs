@@ -337,11 +337,13 @@ fn presence_node(net: &Network, phone: &str) -> Option<Node> {
 pub(crate) async fn presence(conn: &mut Conn, node: &Node) -> Result<()> {
     let (phone, device) = conn.device()?;
     let mut net = conn.core.lock_net();
-    if let Some(name) = attr(node, "name") {
-        super::profiles::push_name(&mut net, &phone, &name);
-    }
     let Some(kind) = attr(node, "type") else {
-        // A bare `<presence name>` only renames the account.
+        // A bare `<presence name>` is a device renaming the account (set_push_name). The name
+        // on typed presences is only the device's current idea of it, which an unsynced
+        // companion may not share, so it renames nothing.
+        if let Some(name) = attr(node, "name") {
+            super::profiles::push_name(&mut net, &phone, &name);
+        }
         return Ok(());
     };
     match kind.as_str() {
