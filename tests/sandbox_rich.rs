@@ -1153,10 +1153,13 @@ async fn a_phone_sends_every_kind_through_the_admin_api() {
             Event::Messages(batch) => batch
                 .iter()
                 .find(|m| m.info.id == edit)
-                .map(|m| m.message.clone()),
+                .map(|m| (m.message.clone(), m.info.edit.clone())),
             _ => None,
         })
         .await;
+    let (got, marker) = got;
+    // The stanza's edit marker travels with it, as from the real server.
+    assert_eq!(marker, wacore::types::message::EditAttribute::MessageEdit);
     let protocol = got.protocol_message.as_option().expect("an edit");
     assert_eq!(
         protocol.key.as_option().and_then(|k| k.id.clone()),
