@@ -108,7 +108,7 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
             }
             for key in FORWARDED_ATTRS {
                 if let Some(v) = attr(node, key) {
-                    b = b.attr(*key, v);
+                    b = b.attr(key, v);
                 }
             }
             let mut children = encs;
