@@ -766,6 +766,50 @@ async fn the_group_lifecycle_flows_through_engine_and_admin_api() {
     let view = admin.get(&path).await;
     assert_eq!(view["announce"], true);
     assert_eq!(view["locked"], true);
+    a.wait_for("announcement mode", |e| match e {
+        Event::GroupUpdate(u) => {
+            matches!(u.action, GroupNotificationAction::Announce).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    // Hal is no admin: he cannot change a locked group or speak in an announcement group.
+    let (status, body) = put(
+        &admin,
+        &format!("/accounts/15550003002/groups/{gid}"),
+        json!({ "subject": "Hijacked" }),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = admin
+        .post(
+            &format!("/accounts/15550003002/groups/{gid}/participants"),
+            json!({ "action": "remove", "participants": ["15550003003"] }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let muted = send_as(
+        &admin,
+        "15550003002",
+        json!({ "to": gid.to_string(), "text": "muted?" }),
+    )
+    .await;
+    let spoken = send_as(
+        &admin,
+        "15550003001",
+        json!({ "to": gid.to_string(), "text": "admins speak" }),
+    )
+    .await;
+    inbox_entry(&admin, "15550003002", &spoken).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let inbox = get_big(&admin, "/accounts/15550003003/messages").await;
+    assert!(
+        inbox
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["id"] != muted.as_str())),
+        "a non-admin's message went out in announcement mode: {}",
+        truncate(&inbox)
+    );
     client
         .groups()
         .set_announce(gid.clone(), false)
@@ -1003,5 +1047,298 @@ async fn profiles_are_set_on_one_account_and_read_from_another() {
     )
     .await;
     assert_eq!(status, 400);
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn a_phone_sends_every_kind_through_the_admin_api() {
+    let (sandbox, admin) = start().await;
+    admin.create_account("15550005001", "Eve").await;
+    admin.create_account("15550005002", "Fay").await;
+    admin.create_account("15550005003", "Gil").await;
+    let mut a = admin.link(&sandbox, "15550005001").await;
+    let client = a.bot.client();
+    let to_a = |body: Value| {
+        let mut body = body;
+        body["to"] = json!("15550005001@s.whatsapp.net");
+        body
+    };
+
+    let loc = send_as(
+        &admin,
+        "15550005002",
+        to_a(json!({ "location": { "latitude": -33.86, "longitude": 151.21, "name": "Opera", "address": "Sydney" } })),
+    )
+    .await;
+    let got = a
+        .wait_for("the location", |e| match e {
+            Event::Messages(batch) => batch
+                .iter()
+                .find(|m| m.info.id == loc)
+                .and_then(|m| m.message.location_message.as_option().cloned()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got.degrees_latitude, Some(-33.86));
+    assert_eq!(got.name.as_deref(), Some("Opera"));
+    let on_phone = inbox_entry(&admin, "15550005001", &loc).await;
+    assert_eq!(on_phone["location"]["address"], "Sydney");
+
+    let card = send_as(
+        &admin,
+        "15550005002",
+        to_a(json!({ "contact": { "name": "Hugo", "phone": "+49 151 234" } })),
+    )
+    .await;
+    let got = a
+        .wait_for("the contact", |e| match e {
+            Event::Messages(batch) => batch
+                .iter()
+                .find(|m| m.info.id == card)
+                .and_then(|m| m.message.contact_message.as_option().cloned()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got.display_name.as_deref(), Some("Hugo"));
+    assert!(
+        got.vcard
+            .as_deref()
+            .is_some_and(|v| v.contains("waid=49151234")),
+        "{got:?}"
+    );
+
+    let poll = send_as(
+        &admin,
+        "15550005002",
+        to_a(json!({ "poll": { "name": "Where?", "options": ["Here", "There", "Nowhere"], "selectable_count": 2 } })),
+    )
+    .await;
+    let got = a
+        .wait_for("the poll", |e| match e {
+            Event::Messages(batch) => batch
+                .iter()
+                .find(|m| m.info.id == poll)
+                .map(|m| m.message.clone()),
+            _ => None,
+        })
+        .await;
+    let creation = got
+        .poll_creation_message
+        .as_option()
+        .or(got.poll_creation_message_v3.as_option())
+        .expect("a poll creation");
+    assert_eq!(creation.name.as_deref(), Some("Where?"));
+    assert_eq!(creation.options.len(), 3);
+    assert_eq!(creation.selectable_options_count, Some(2));
+    // A's phone knows the poll, so it can vote on it too.
+    let vote = send_as(
+        &admin,
+        "15550005001",
+        json!({ "to": "15550005002", "poll_vote": { "id": poll, "options": ["Here", "Nowhere"] } }),
+    )
+    .await;
+    let got = inbox_entry(&admin, "15550005002", &vote).await;
+    assert_eq!(got["poll_vote"]["options"], json!(["Here", "Nowhere"]));
+
+    let text = send_as(&admin, "15550005002", to_a(json!({ "text": "typo hree" }))).await;
+    a.text("typo hree").await;
+    let edit = send_as(
+        &admin,
+        "15550005002",
+        to_a(json!({ "edit": { "id": text, "text": "typo here" } })),
+    )
+    .await;
+    let got = a
+        .wait_for("the edit", |e| match e {
+            Event::Messages(batch) => batch
+                .iter()
+                .find(|m| m.info.id == edit)
+                .map(|m| (m.message.clone(), m.info.edit.clone())),
+            _ => None,
+        })
+        .await;
+    let (got, marker) = got;
+    // The stanza's edit marker travels with it, as from the real server.
+    assert_eq!(marker, wacore::types::message::EditAttribute::MessageEdit);
+    let protocol = got.protocol_message.as_option().expect("an edit");
+    assert_eq!(
+        protocol.key.as_option().and_then(|k| k.id.clone()),
+        Some(text.clone())
+    );
+    assert_eq!(
+        protocol
+            .edited_message
+            .as_option()
+            .and_then(|m| m.conversation.clone())
+            .as_deref(),
+        Some("typo here")
+    );
+    let revoke = send_as(
+        &admin,
+        "15550005002",
+        to_a(json!({ "revoke": { "id": text } })),
+    )
+    .await;
+    let on_phone = inbox_entry(&admin, "15550005001", &revoke).await;
+    assert_eq!(on_phone["type"], "revoke");
+    assert_eq!(on_phone["revoke"]["id"], text.as_str());
+
+    // In a group: a reply naming its sender, a mention, and a reaction to another member.
+    let options = wacore::iq::groups::GroupCreateOptions::builder()
+        .subject("Kinds")
+        .participants(vec![
+            wacore::iq::groups::GroupParticipantOptions::from_phone(Jid::pn("15550005002")),
+            wacore::iq::groups::GroupParticipantOptions::from_phone(Jid::pn("15550005003")),
+        ])
+        .build();
+    let gid = client
+        .groups()
+        .create_group(options)
+        .await
+        .expect("create")
+        .metadata
+        .id;
+    let hello = client
+        .send_text(gid.clone(), "hello kinds")
+        .await
+        .expect("send");
+    inbox_entry(&admin, "15550005002", &hello.message_id).await;
+    let reaction = send_as(
+        &admin,
+        "15550005002",
+        json!({ "to": gid.to_string(), "reaction": { "id": hello.message_id, "emoji": "🎉", "sender": "15550005001" } }),
+    )
+    .await;
+    let key = a
+        .wait_for("the group reaction", |e| match e {
+            Event::Messages(batch) => batch
+                .iter()
+                .find(|m| m.info.id == reaction)
+                .and_then(|m| m.message.reaction_message.as_option().cloned()),
+            _ => None,
+        })
+        .await
+        .key
+        .into_option()
+        .expect("key");
+    assert_eq!(
+        key.participant.as_deref(),
+        Some("15550005001@s.whatsapp.net")
+    );
+    // Without a sender, a group reference means the phone's own message.
+    let own = send_as(
+        &admin,
+        "15550005002",
+        json!({ "to": gid.to_string(), "text": "mine" }),
+    )
+    .await;
+    let self_reaction = send_as(
+        &admin,
+        "15550005002",
+        json!({ "to": gid.to_string(), "reaction": { "id": own, "emoji": "❤" } }),
+    )
+    .await;
+    let key = a
+        .wait_for("the self reaction", |e| match e {
+            Event::Messages(batch) => batch
+                .iter()
+                .find(|m| m.info.id == self_reaction)
+                .and_then(|m| m.message.reaction_message.as_option().cloned()),
+            _ => None,
+        })
+        .await
+        .key
+        .into_option()
+        .expect("key");
+    assert_eq!(key.from_me, Some(true));
+    assert_eq!(key.id.as_deref(), Some(own.as_str()));
+    let reply = send_as(
+        &admin,
+        "15550005003",
+        json!({
+            "to": gid.to_string(),
+            "text": "@15550005001 agreed",
+            "reply_to": { "id": hello.message_id, "sender": "15550005001@s.whatsapp.net" },
+            "mentions": ["15550005001"],
+        }),
+    )
+    .await;
+    let got = inbox_entry(&admin, "15550005002", &reply).await;
+    assert_eq!(got["chat"], gid.to_string());
+    assert_eq!(got["participant"], "15550005003@s.whatsapp.net");
+    assert_eq!(got["reply_to"], hello.message_id.as_str());
+    assert_eq!(got["mentions"], json!(["15550005001@s.whatsapp.net"]));
+
+    // Typing in the group reaches the members' phones, naming the group.
+    client
+        .chatstate()
+        .send_composing(&gid)
+        .await
+        .expect("composing");
+    let state = wait_entry(
+        &admin,
+        "/accounts/15550005003/chatstates",
+        "group typing",
+        |c| c["chat"] == gid.to_string(),
+    )
+    .await;
+    assert_eq!(state["from"], "15550005001@s.whatsapp.net");
+    assert_eq!(state["state"], "composing");
+    sandbox.stop().await;
+}
+
+#[actix_web::test]
+async fn profiles_and_group_settings_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let sandbox = sandbox::start(config.clone()).await.expect("start sandbox");
+    let admin = Admin::new(&sandbox);
+    admin.create_account("15550006001", "Kim").await;
+    admin.create_account("15550006002", "Lou").await;
+    let picture = payload(5, 2_000);
+    let (status, body) = put(
+        &admin,
+        "/accounts/15550006001/profile",
+        json!({ "about": "Persistent", "picture": b64(&picture) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, group) = admin
+        .post(
+            "/accounts/15550006001/groups",
+            json!({ "subject": "Kept", "participants": ["15550006002"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{group}");
+    let gid = group["id"].as_str().expect("group id").to_string();
+    let (status, body) = put(
+        &admin,
+        &format!("/accounts/15550006001/groups/{gid}"),
+        json!({ "description": "Still here", "announce": true }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["announce"], true);
+    let code = body["invite_code"]
+        .as_str()
+        .expect("invite code")
+        .to_string();
+    sandbox.stop().await;
+
+    let sandbox = sandbox::start(config).await.expect("restart sandbox");
+    let admin = Admin::new(&sandbox);
+    let profile = admin.get("/accounts/15550006001/profile").await;
+    assert_eq!(profile["about"], "Persistent");
+    assert_eq!(
+        unb64(profile["picture"].as_str().expect("picture")),
+        picture
+    );
+    let view = admin.get(&format!("/groups/{gid}")).await;
+    assert_eq!(view["description"], "Still here");
+    assert_eq!(view["announce"], true);
+    assert_eq!(view["invite_code"], code.as_str());
     sandbox.stop().await;
 }

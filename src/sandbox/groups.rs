@@ -561,13 +561,7 @@ fn on_group(
 }
 
 /// `add`, `remove`, `promote`, `demote` with a per-participant answer.
-fn membership(
-    net: &mut Network,
-    node: &Node,
-    first: &Node,
-    phone: &String,
-    mut group: Group,
-) -> Node {
+fn membership(net: &mut Network, node: &Node, first: &Node, phone: &str, mut group: Group) -> Node {
     let action = first.tag.to_string();
     let mut answers = Vec::new();
     let mut changed = Vec::new();

@@ -255,8 +255,12 @@ pub(crate) async fn record(
             (s, Some(alt)) if s.is_lid() => alt.to_non_ad().to_string(),
             (s, _) => as_pn(&net, s),
         };
+        // A copy of the account's own message (sent by another of its devices) belongs to the
+        // chat it was sent to.
         out.chat = if src.is_group {
             src.chat.to_string()
+        } else if src.is_from_me {
+            as_pn(&net, &src.chat)
         } else {
             from.clone()
         };

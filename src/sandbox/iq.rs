@@ -106,10 +106,17 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
             &node,
             vec![
                 NodeBuilder::new("media_conn")
-                    .attr("auth", "sandbox")
+                    .attr("auth", super::media::AUTH_TOKEN)
                     .attr("ttl", "3600")
+                    .attr("auth_ttl", "21600")
+                    .attr("max_buckets", "12")
                     .children([NodeBuilder::new("host")
                         .attr("hostname", conn.core.media_host.clone())
+                        .attr("type", "primary")
+                        .children([
+                            NodeBuilder::new("upload").build(),
+                            NodeBuilder::new("download").build(),
+                        ])
                         .build()])
                     .build(),
             ],

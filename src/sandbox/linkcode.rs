@@ -104,24 +104,44 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
             "a pairing code is 8 letters or digits".into(),
         ));
     }
-    let mut net = core.lock_net();
-    let identity_pub = net
-        .accounts
-        .get(phone)
-        .map(|a| a.identity.public_key.public_key_bytes().to_vec())
-        .ok_or_else(|| ScanError::NoAccount(phone.to_string()))?;
-    let request = net
-        .code_requests
-        .remove(phone)
-        .ok_or(ScanError::UnknownRef)?;
+    // The key wrapping runs PBKDF2 (slow, more so in debug builds): never under the network
+    // lock, which every connection needs.
+    let (identity_pub, wrapped_companion, conn_id) = {
+        let net = core.lock_net();
+        let identity_pub = net
+            .accounts
+            .get(phone)
+            .map(|a| a.identity.public_key.public_key_bytes().to_vec())
+            .ok_or_else(|| ScanError::NoAccount(phone.to_string()))?;
+        let request = net.code_requests.get(phone).ok_or(ScanError::UnknownRef)?;
+        (
+            identity_pub,
+            request.wrapped_companion_ephemeral.clone(),
+            request.conn.id,
+        )
+    };
     // Same wrapping (salt ‖ iv ‖ AES-CTR under PBKDF2(code)) in both directions.
     let companion_ephemeral_pub =
-        PairCodeUtils::decrypt_primary_ephemeral_pub(&request.wrapped_companion_ephemeral, &code)
+        PairCodeUtils::decrypt_primary_ephemeral_pub(&wrapped_companion, &code)
             .map_err(|e| ScanError::InvalidQr(format!("unwrapping the companion's key: {e}")))?;
     let primary_ephemeral = generate_key_pair();
     let mut primary_pub = [0u8; 32];
     primary_pub.copy_from_slice(primary_ephemeral.public_key.public_key_bytes());
     let wrapped = PairCodeUtils::encrypt_ephemeral_pub(&primary_pub, &code);
+
+    let mut net = core.lock_net();
+    // The same companion must still be waiting.
+    if net
+        .code_requests
+        .get(phone)
+        .is_none_or(|r| r.conn.id != conn_id)
+    {
+        return Err(ScanError::UnknownRef);
+    }
+    let request = net
+        .code_requests
+        .remove(phone)
+        .ok_or(ScanError::UnknownRef)?;
 
     let hello = NodeBuilder::new("notification")
         .attr("from", iq::SERVER)

@@ -29,6 +29,8 @@ use serde_json::json;
 
 /// Largest media object accepted (WhatsApp's own limit for documents is 2 GB; a sandbox needs less).
 const MAX_MEDIA_BYTES: usize = 64 * 1024 * 1024;
+/// The upload token `media_conn` hands out; uploads without it are refused like expired auth.
+pub(crate) const AUTH_TOKEN: &str = "sandbox-media-auth";
 const CA_KEY_FILE: &str = "sandbox-media-ca.key.pem";
 const CA_CERT_FILE: &str = "sandbox-media-ca.cert.pem";
 
@@ -170,6 +172,7 @@ impl MediaStore {
 #[derive(Deserialize)]
 struct UploadQuery {
     resume: Option<String>,
+    auth: Option<String>,
 }
 
 pub(crate) struct MediaState {
@@ -185,6 +188,9 @@ async fn upload(
     body: web::Bytes,
 ) -> HttpResponse {
     let (kind, token) = path.into_inner();
+    if query.auth.as_deref().is_none_or(str::is_empty) {
+        return HttpResponse::Unauthorized().finish();
+    }
     let known = lock(&state.store.by_token).get(&token).cloned();
     let url = |direct_path: &str| format!("https://{}{direct_path}", state.host);
     if query.resume.is_some() {

@@ -12,27 +12,45 @@
 //! - `POST /sandbox/accounts/{phone}/scan {"qr"}` → `{"device","jid"}`
 //! - `POST /sandbox/accounts/{phone}/link-code {"code"}` → 202
 //! - `GET /sandbox/accounts/{phone}/devices`; `DELETE /sandbox/accounts/{phone}/devices/{device}` → 204
-//! - `POST /sandbox/accounts/{phone}/messages {"to","text"}` → 202 `{"id","to"}`
-//! - `GET /sandbox/accounts/{phone}/messages` → `[{"id","from","chat","text","timestamp"}]`
+//! - `POST /sandbox/accounts/{phone}/messages` → 202 `{"id","to"}`; the body names `to` (phone,
+//!   JID or group JID) and exactly one of `text`, `image|video|audio|document|sticker`
+//!   (`{"data":base64,"mimetype"?,"filename"?,"voice"?}`, with `caption`), `location`,
+//!   `contact`, `reaction`, `poll`, `poll_vote`, `edit`, `revoke`; `reply_to` and `mentions` go
+//!   with text, media, location and contact (see `admin/messages.rs`)
+//! - `GET /sandbox/accounts/{phone}/messages` → typed inbox (`records::ReceivedMessage`);
+//!   `GET …/receipts`, `GET …/chatstates`, `GET …/presences`
 //! - `POST /sandbox/accounts/{phone}/groups {"subject","participants":[phone…]}` → 201
 //!   `{"id","subject","creator","participants"}`; `GET /sandbox/accounts/{phone}/groups`
+//! - `GET /sandbox/groups/{group}` → `GroupView`; by the account's phone:
+//!   `POST …/accounts/{phone}/groups/{group}/participants {"action","participants"}`,
+//!   `POST …/accounts/{phone}/groups/join {"code"}`, `POST …/accounts/{phone}/groups/{group}/leave`,
+//!   `PUT …/accounts/{phone}/groups/{group} {"subject"?,"description"?,"announce"?,"locked"?}`
+//! - `GET /sandbox/accounts/{phone}/profile` → `{"phone","lid","name","about","picture"}`;
+//!   `PUT` the same with `{"name"?,"about"?,"picture"?}` (done by the phone)
 //! - `POST /sandbox/faults {"kind":"drop"|"refuse"|"delay","phone"?,"seconds"?}` → 202
 //!
-//! Groups: create, metadata, participating list, add/remove/promote/demote/leave, subject,
+//! Groups: create, metadata, participating list, add/remove/promote/demote, leave, subject,
+//! description, announcement and locked settings, invite links (get, revoke, join by code),
 //! sender-key group messages with receipts, and `w:gp2` notifications to members.
 //!
-//! Media: an HTTPS host (own CA, `SandboxHandle::media_ca_pem`) that stores uploads in memory and
-//! serves them back; `sandbox::engine::SandboxHttpClient` trusts it.
+//! Media: an HTTPS host (own CA, `SandboxHandle::media_ca_pem`) that stores the clients'
+//! encrypted uploads in memory and serves them back, plus profile pictures;
+//! `sandbox::engine::SandboxHttpClient` trusts it.
+//!
+//! Profiles: about text (`status` IQ, usync `status`), pictures (`w:profile:picture`, usync
+//! `picture`), push names (`<presence name>`, shown as `notify` on messages), with `status` and
+//! `picture` notifications to contacts.
 //!
 //! Faults: `drop` closes live connections now (clients reconnect); `refuse` answers logins with
 //! `<failure reason="503">` until it expires; `delay` holds new connections (or, with `phone`,
 //! that account's logins) until it expires. `seconds` defaults to 30.
 //!
 //! State (accounts, keys, linked devices, prekeys, groups, inboxes, offline queues) and the keys
-//! (Noise root, server static, media CA) persist in `data_dir` when one is given.
+//! (Noise root, server static, media CA) and profiles persist in `data_dir` when one is given;
+//! receipts, chat states, presences and uploaded media live in memory only.
 //!
-//! Not simulated yet: profile pictures (always 404), status, app-state content (collections are
-//! always empty at version 0), calls, newsletters, communities.
+//! Not simulated yet: group pictures, app-state content (collections are always empty at
+//! version 0), calls, newsletters, communities, status broadcasts.
 //!
 //! Engine clients only accept the sandbox's certificate chain with the engine's
 //! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
@@ -240,6 +258,15 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         data_dir,
         pairing_refs: cfg.pairing_refs.max(1),
     });
+    // Restored profile pictures are served again.
+    for picture in core
+        .lock_net()
+        .profiles
+        .values()
+        .filter_map(|p| p.picture.as_ref())
+    {
+        core.media.put(&picture.direct_path, picture.bytes.clone());
+    }
     // Restored accounts get their phones back before anyone can talk to them.
     for phone in saved_phones {
         let started = runtime

@@ -17,6 +17,7 @@ use wacore_libsignal::protocol::{KeyPair, PrivateKey};
 
 use super::core::Core;
 use super::groups::Group;
+use super::profiles::{Picture, Profile};
 use super::state::{Account, DeviceRecord, Network, ReceivedMessage, SignedPreKey};
 
 const STATE_FILE: &str = "sandbox-state.json";
@@ -32,6 +33,17 @@ struct Snapshot {
     /// Stanzas waiting for offline devices (and those sent but never acknowledged), encoded.
     #[serde(default)]
     offline: Vec<OfflineSnap>,
+    #[serde(default)]
+    profiles: Vec<ProfileSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProfileSnap {
+    phone: String,
+    about: String,
+    about_set_at: i64,
+    /// Picture id, base64 bytes and the path the media host serves it at.
+    picture: Option<(u64, String, String)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -142,6 +154,19 @@ fn snapshot(net: &Network) -> Snapshot {
         version: 1,
         accounts,
         groups: net.groups.values().cloned().collect(),
+        profiles: net
+            .profiles
+            .iter()
+            .map(|(phone, p)| ProfileSnap {
+                phone: phone.clone(),
+                about: p.about.clone(),
+                about_set_at: p.about_set_at,
+                picture: p
+                    .picture
+                    .as_ref()
+                    .map(|pic| (pic.id, B64.encode(&pic.bytes), pic.direct_path.clone())),
+            })
+            .collect(),
         offline,
     }
 }
@@ -210,6 +235,24 @@ pub(crate) fn load(dir: &Path) -> Result<Network> {
     }
     for group in snap.groups {
         net.groups.insert(group.id.clone(), group);
+    }
+    for p in snap.profiles {
+        let picture = match p.picture {
+            Some((id, bytes, direct_path)) => Some(Picture {
+                id,
+                bytes: B64.decode(bytes).context("a stored profile picture")?,
+                direct_path,
+            }),
+            None => None,
+        };
+        net.profiles.insert(
+            p.phone,
+            Profile {
+                about: p.about,
+                about_set_at: p.about_set_at,
+                picture,
+            },
+        );
     }
     for queue in snap.offline {
         let nodes = queue

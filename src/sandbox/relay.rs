@@ -15,6 +15,16 @@ fn jid_attr(node: &Node, key: &str) -> Option<Jid> {
     node.attrs.get(key).and_then(|v| v.to_jid())
 }
 
+/// Stanza attributes the server passes on to recipients: the category (peer messages), and
+/// the edit marker of edits, revokes and other add-ons.
+const FORWARDED_ATTRS: &[&str] = &["category", "edit"];
+
+/// Children besides the ciphertexts that recipients get: the sender's device identity and the
+/// `<meta>` (poll creation or vote, event edits, …).
+fn forwarded_child(node: &Node) -> bool {
+    matches!(node.tag.as_ref(), "device-identity" | "meta")
+}
+
 fn now() -> String {
     chrono::Utc::now().timestamp().to_string()
 }
@@ -43,12 +53,7 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
     }
     let extra: Vec<Node> = node
         .children()
-        .map(|c| {
-            c.iter()
-                .filter(|n| n.tag == "device-identity")
-                .cloned()
-                .collect()
-        })
+        .map(|c| c.iter().filter(|n| forwarded_child(n)).cloned().collect())
         .unwrap_or_default();
 
     // (recipient JID, its <enc> nodes)
@@ -101,8 +106,10 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
                 // A copy for the sender's own other devices names the chat it was sent to.
                 b = b.attr("recipient", to.clone());
             }
-            if let Some(category) = attr(node, "category") {
-                b = b.attr("category", category);
+            for key in FORWARDED_ATTRS {
+                if let Some(v) = attr(node, key) {
+                    b = b.attr(key, v);
+                }
             }
             let mut children = encs;
             children.extend(extra.iter().cloned());
@@ -143,7 +150,7 @@ async fn group_message(
             .map(|c| c.iter().filter(|n| pred(n)).cloned().collect())
             .unwrap_or_default()
     };
-    let extra = children_where(&|n| n.tag == "device-identity");
+    let extra = children_where(&|n| forwarded_child(n));
     let shared = children_where(&|n| n.tag == "enc");
     let mut ack = NodeBuilder::new("ack")
         .attr("class", "message")
@@ -207,6 +214,11 @@ async fn group_message(
                         .attr("type", kind.clone())
                         .attr("notify", notify.clone())
                         .build();
+                    for key in FORWARDED_ATTRS {
+                        if let Some(v) = attr(node, key) {
+                            out.attrs.insert(*key, v);
+                        }
+                    }
                     out.content = Some(NodeContent::Nodes(children));
                     net.deliver(&member, dev, out);
                 }
@@ -337,11 +349,13 @@ fn presence_node(net: &Network, phone: &str) -> Option<Node> {
 pub(crate) async fn presence(conn: &mut Conn, node: &Node) -> Result<()> {
     let (phone, device) = conn.device()?;
     let mut net = conn.core.lock_net();
-    if let Some(name) = attr(node, "name") {
-        super::profiles::push_name(&mut net, &phone, &name);
-    }
     let Some(kind) = attr(node, "type") else {
-        // A bare `<presence name>` only renames the account.
+        // A bare `<presence name>` is a device renaming the account (set_push_name). The name
+        // on typed presences is only the device's current idea of it, which an unsynced
+        // companion may not share, so it renames nothing.
+        if let Some(name) = attr(node, "name") {
+            super::profiles::push_name(&mut net, &phone, &name);
+        }
         return Ok(());
     };
     match kind.as_str() {

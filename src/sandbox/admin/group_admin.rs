@@ -20,8 +20,25 @@ pub(super) async fn get(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// The group, which must exist and count `phone` as a member.
-fn member_group(state: &AdminState, phone: &str, raw: &str) -> Result<wacore_binary::Jid> {
+fn forbidden(detail: String) -> AdminError {
+    AdminError::new(actix_web::http::StatusCode::FORBIDDEN, "forbidden", detail)
+}
+
+/// What a member may do, by the rules the server enforces.
+enum Need {
+    Member,
+    Admin,
+    /// Admin when the group is locked.
+    InfoEditor,
+}
+
+/// The group, which must exist and let `phone` do what `need` says.
+fn member_group(
+    state: &AdminState,
+    phone: &str,
+    raw: &str,
+    need: Need,
+) -> Result<wacore_binary::Jid> {
     let group = parse_group(raw)?;
     let net = state.core.lock_net();
     let g = net
@@ -29,11 +46,15 @@ fn member_group(state: &AdminState, phone: &str, raw: &str) -> Result<wacore_bin
         .get(group.user.as_str())
         .ok_or_else(|| not_found(format!("no group {group}")))?;
     if !g.members.iter().any(|m| m == phone) {
-        return Err(AdminError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("{phone} is not a member of {group}"),
-        ));
+        return Err(forbidden(format!("{phone} is not a member of {group}")));
+    }
+    let admin_needed = match need {
+        Need::Member => false,
+        Need::Admin => true,
+        Need::InfoEditor => g.locked,
+    };
+    if admin_needed && !g.is_admin(phone) {
+        return Err(forbidden(format!("{phone} is not an admin of {group}")));
     }
     Ok(group)
 }
@@ -51,7 +72,7 @@ pub(super) async fn participants(
 ) -> Result<HttpResponse> {
     let (raw_phone, raw_group) = path.into_inner();
     let phone = known_phone(&state.core, &raw_phone)?;
-    let group = member_group(&state, &phone, &raw_group)?;
+    let group = member_group(&state, &phone, &raw_group, Need::Admin)?;
     let body = body.into_inner();
     if !matches!(
         body.action.as_str(),
@@ -120,7 +141,7 @@ pub(super) async fn leave(
 ) -> Result<HttpResponse> {
     let (raw_phone, raw_group) = path.into_inner();
     let phone = known_phone(&state.core, &raw_phone)?;
-    let group = member_group(&state, &phone, &raw_group)?;
+    let group = member_group(&state, &phone, &raw_group, Need::Member)?;
     actions::leave(&state.core, &phone, group.clone())
         .await
         .map_err(AdminError::internal)?;
@@ -142,8 +163,13 @@ pub(super) async fn update(
 ) -> Result<HttpResponse> {
     let (raw_phone, raw_group) = path.into_inner();
     let phone = known_phone(&state.core, &raw_phone)?;
-    let group = member_group(&state, &phone, &raw_group)?;
     let body = body.into_inner();
+    let need = if body.announce.is_some() || body.locked.is_some() {
+        Need::Admin
+    } else {
+        Need::InfoEditor
+    };
+    let group = member_group(&state, &phone, &raw_group, need)?;
     if let Some(s) = &body.subject
         && (s.trim().is_empty() || s.len() > 100)
     {

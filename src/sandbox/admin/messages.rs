@@ -138,13 +138,12 @@ fn text_ok(text: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Who sent a referenced message: given, or in a direct chat the chat partner.
-fn sender_of(core: &Core, to: &Jid, sender: Option<&str>) -> Result<Jid> {
+/// Who sent a referenced message: given; else in a direct chat the chat partner, in a group
+/// the phone itself.
+fn sender_of(core: &Core, to: &Jid, own: &str, sender: Option<&str>) -> Result<Jid> {
     match sender {
         Some(s) => account_jid(core, s),
-        None if to.server == Server::Group => Err(invalid(
-            "sender is required for a message in a group (phone or JID of who sent it)",
-        )),
+        None if to.server == Server::Group => Ok(Jid::pn(own)),
         None => Ok(to.clone()),
     }
 }
@@ -172,11 +171,7 @@ fn media_of(body: &mut Outgoing) -> Result<Option<(MediaKind, MediaIn)>> {
 fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(Content, Context)> {
     let mut ctx = Context::default();
     if let Some(r) = body.reply_to.take() {
-        let sender = match r.sender.as_deref() {
-            Some(s) => account_jid(core, s)?,
-            None if to.server == Server::Group => Jid::pn(own),
-            None => to.clone(),
-        };
+        let sender = sender_of(core, to, own, r.sender.as_deref())?;
         ctx.reply_to = Some((r.id, sender));
     }
     for m in body.mentions.take().unwrap_or_default() {
@@ -229,7 +224,7 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
     }
     if let Some(r) = body.reaction.take() {
         kinds.push(Content::Reaction {
-            sender: sender_of(core, to, r.sender.as_deref())?,
+            sender: sender_of(core, to, own, r.sender.as_deref())?,
             id: r.id,
             emoji: r.emoji,
         });
@@ -253,7 +248,7 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
     }
     if let Some(v) = body.poll_vote.take() {
         kinds.push(Content::PollVote {
-            sender: sender_of(core, to, v.sender.as_deref())?,
+            sender: sender_of(core, to, own, v.sender.as_deref())?,
             id: v.id,
             options: v.options,
         });

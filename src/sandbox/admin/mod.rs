@@ -259,7 +259,11 @@ async fn link_code(
     body: web::Json<LinkCode>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    linkcode::enter_code(&state.core, &phone, &body.code)?;
+    // Unwrapping the code's keys is slow key stretching: keep it off the server's worker.
+    let (core, who, code) = (state.core.clone(), phone.clone(), body.into_inner().code);
+    web::block(move || linkcode::enter_code(&core, &who, &code))
+        .await
+        .map_err(|e| AdminError::internal(anyhow::anyhow!("pairing-code task failed: {e}")))??;
     // The companion finishes the exchange on its own; the link shows up in the device list.
     Ok(HttpResponse::Accepted().json(json!({ "phone": phone })))
 }
