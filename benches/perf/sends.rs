@@ -3,6 +3,7 @@
 //! Sent and delivered counts come from the event log (`message.sent`, `message.ack`).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -35,9 +36,25 @@ pub struct Route {
 
 #[derive(Default)]
 pub struct Tally {
+    /// When each message went out (ms): its `message.sent` event, or its first receipt when
+    /// the receipt was recorded first (then WARAS emits no `message.sent` for it).
     pub sent: Vec<i64>,
     pub delivered: Vec<i64>,
     pub failed: usize,
+    /// Messages that went out with no `message.sent` event (the receipt won the race).
+    pub receipt_first: usize,
+    out: HashSet<String>,
+}
+
+impl Tally {
+    fn went_out(&mut self, id: &str, at: i64) -> bool {
+        if self.out.insert(id.to_string()) {
+            self.sent.push(at);
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// Reads the event log after `cursor` to its end: message.sent / message.ack times (ms).
@@ -59,9 +76,19 @@ pub async fn read_events(
                 .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.timestamp_millis())
                 .unwrap_or(0);
+            let id = e["data"]["id"].as_str().unwrap_or_default();
             match (e["type"].as_str(), e["data"]["status"].as_str()) {
-                (Some("message.sent"), _) => tally.sent.push(at),
-                (Some("message.ack"), Some("delivered")) => tally.delivered.push(at),
+                (Some("message.sent"), _) => {
+                    tally.went_out(id, at);
+                }
+                (Some("message.ack"), Some(status @ ("delivered" | "read"))) => {
+                    if tally.went_out(id, at) {
+                        tally.receipt_first += 1;
+                    }
+                    if status == "delivered" {
+                        tally.delivered.push(at);
+                    }
+                }
                 (Some("message.ack"), Some("failed")) => tally.failed += 1,
                 _ => {}
             }
@@ -143,6 +170,8 @@ pub struct Throughput {
     pub delivered: usize,
     pub delivered_per_s: f64,
     pub failed: usize,
+    /// Sent messages whose receipt was recorded before their send (no `message.sent` event).
+    pub receipt_before_sent_event: usize,
     /// Time from the window's start until the last accepted message went out.
     pub drain_s: f64,
     pub drained: bool,
@@ -236,6 +265,7 @@ pub async fn throughput(
         delivered_per_s: tally.delivered.len() as f64
             / (((last_delivered - start_ms) as f64 / 1000.0).max(window_s)),
         failed: tally.failed,
+        receipt_before_sent_event: tally.receipt_first,
         drain_s,
         drained,
         api_p50_ms: percentile(&lat, 0.50),
