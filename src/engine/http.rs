@@ -40,8 +40,14 @@ impl HttpClient for AwcHttpClient {
     }
 }
 
+thread_local! {
+    /// One client per network arbiter thread for every session: building one parses the system's
+    /// CA bundle (see the WebSocket client in `transport.rs`).
+    static CLIENT: awc::Client = awc::Client::builder().timeout(TIMEOUT).finish();
+}
+
 async fn run(request: HttpRequest) -> Result<HttpResponse> {
-    let client = awc::Client::builder().timeout(TIMEOUT).finish();
+    let client = CLIENT.with(|c| c.clone());
     let method = awc::http::Method::from_bytes(request.method.as_bytes())
         .map_err(|e| anyhow!("bad method: {e}"))?;
     let mut req = client.request(method, request.url.as_str());
