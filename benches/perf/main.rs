@@ -15,7 +15,8 @@
 //! (30), PERF_LINK_CONCURRENCY (16), PERF_SEND_SECS (30), PERF_SEND_SESSIONS (100),
 //! PERF_SEND_CONCURRENCY (32), PERF_SINKS (10), PERF_RATE (50 req/s), PERF_LATENCY_SECS (20),
 //! PERF_PROFILE (1 = `perf record` the link and send phases into target/perf/*.data),
-//! PERF_README (0 = leave the README alone), PERF_OUT (target/perf),
+//! PERF_README (0 = leave the README alone), PERF_OUT (target/perf), PERF_WARAS_BIN (another
+//! `waras` binary to measure, e.g. a copy of an earlier build, for before/after figures),
 //! PERF_FROM_JSON (a results.json: only regenerate results.md and the README from it).
 
 mod config;
@@ -131,7 +132,7 @@ async fn run(cfg: Config) -> Result<()> {
         cfg.sessions,
         cfg.peer_sessions,
         cfg.backend(),
-        stack::WARAS_BIN
+        stack::waras_bin()
     ));
 
     // The network, with an account for every session, the receivers, and the peer's accounts.

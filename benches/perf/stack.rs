@@ -11,7 +11,13 @@ use crate::config::Config;
 use crate::http::Http;
 use crate::procs::{Proc, free_port};
 
-pub const WARAS_BIN: &str = env!("CARGO_BIN_EXE_waras");
+/// The binary under test: this build's, or PERF_WARAS_BIN (to compare two builds).
+pub fn waras_bin() -> String {
+    std::env::var("PERF_WARAS_BIN")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_waras").to_string())
+}
 const ADMIN_KEY: &str = "perf-admin-key-0123456789abcdef0123";
 const MASTER_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
@@ -26,7 +32,7 @@ pub struct SandboxInfo {
 
 pub fn start_sandbox(cfg: &Config, data: &Path) -> Result<(Proc, SandboxInfo)> {
     let port = free_port()?;
-    let mut cmd = Command::new(WARAS_BIN);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waras"));
     cmd.current_dir(&cfg.root)
         .args(["sandbox", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
@@ -75,7 +81,7 @@ impl WarasSpec {
     }
 
     pub fn start(&self, root: &Path) -> Result<Waras> {
-        let mut cmd = Command::new(WARAS_BIN);
+        let mut cmd = Command::new(waras_bin());
         cmd.current_dir(root)
             .arg("serve")
             .env("WARAS_LISTEN", format!("127.0.0.1:{}", self.port))
