@@ -353,7 +353,7 @@ async fn run(cfg: Config) -> Result<()> {
     let results = json!({
         "date": started_at.to_rfc3339(),
         "duration_s": (chrono::Utc::now() - started_at).num_seconds(),
-        "command": "cargo bench --features sandbox --bench perf",
+        "command": command_line(),
         "git": git_rev(&cfg),
         "machine": {
             "nproc": procs::nproc(),
@@ -389,6 +389,17 @@ async fn run(cfg: Config) -> Result<()> {
         "peer": peer,
     });
     report::write(&cfg, &results)
+}
+
+/// The command as run, with the PERF_* variables that changed the defaults.
+fn command_line() -> String {
+    let mut vars: Vec<String> = std::env::vars()
+        .filter(|(k, v)| k.starts_with("PERF_") && k != "PERF_README" && !v.is_empty())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    vars.sort();
+    vars.push("cargo bench --features sandbox --bench perf".into());
+    vars.join(" ")
 }
 
 fn git_rev(cfg: &Config) -> String {

@@ -194,6 +194,15 @@ pub fn markdown(r: &Value) -> String {
             mib(&st["rss_bytes"]),
         );
     }
+    if peer_ok && !steps.iter().any(|st| st["sessions"] == json!(pn)) {
+        let _ = writeln!(
+            s,
+            "| RSS per linked idle session at {pn} | not measured at {pn} | {} ({} total; {} after its reconnect) | | |",
+            mib(&p["rss_per_session_bytes"]),
+            mib(&p["rss_linked_bytes"]),
+            mib(&p["rss_per_session_reconnected_bytes"]),
+        );
+    }
     if !steps.iter().any(|st| st["sessions"] == json!(1000)) {
         let _ = writeln!(
             s,
