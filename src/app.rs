@@ -75,11 +75,16 @@ impl Application {
             .await
             .context("cannot check the master key")??;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
+        let engine_threads = match settings.engine_threads {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
         let engine = EngineDeps {
-            runtime: EngineRuntime::new(match settings.engine_threads {
-                0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-                n => n,
-            })?,
+            // Enough blocking threads for every database connection, and some for crypto.
+            runtime: EngineRuntime::new(
+                engine_threads,
+                settings.db_pool_size as usize + engine_threads,
+            )?,
             network: actix::Arbiter::new().handle(),
             wa_url: settings.wa_url.clone(),
             version: settings.pinned_wa_version()?,

@@ -180,16 +180,21 @@ pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>
             else {
                 return Ok(None);
             };
-            if m.status != QUEUED {
-                return Ok(None);
+            match m.status.as_str() {
+                QUEUED => {
+                    diesel::update(messages::table.find(id))
+                        .set((
+                            messages::status.eq(SENT),
+                            messages::error.eq(None::<String>),
+                            messages::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+                // The recipient's receipt was recorded before the send was: the status stays
+                // ahead, but the message was still sent, once, and says so.
+                DELIVERED | READ => {}
+                _ => return Ok(None),
             }
-            diesel::update(messages::table.find(id))
-                .set((
-                    messages::status.eq(SENT),
-                    messages::error.eq(None::<String>),
-                    messages::updated_at.eq(now),
-                ))
-                .execute(conn)?;
             let mut data = serde_json::json!({
                 "id": m.id, "to": m.chat_jid, "wa_id": m.wa_id, "type": m.msg_type,
                 "reply_to": m.reply_to, "status": SENT,

@@ -25,10 +25,10 @@ impl AwcHttpClient {
 }
 
 fn client(extra_ca: Option<&str>) -> Result<awc::Client> {
-    let builder = awc::Client::builder().timeout(TIMEOUT);
     let Some(pem) = extra_ca else {
-        return Ok(builder.finish());
+        return Ok(CLIENT.with(|c| c.clone()));
     };
+    let builder = awc::Client::builder().timeout(TIMEOUT);
     let mut tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
     tls.cert_store_mut()
         .add_cert(openssl::x509::X509::from_pem(pem.as_bytes())?)?;
@@ -55,6 +55,12 @@ impl HttpClient for AwcHttpClient {
             .await
             .map_err(|_| anyhow!("HTTP request abandoned"))?
     }
+}
+
+thread_local! {
+    /// One client per network arbiter thread for every session: building one parses the system's
+    /// CA bundle (see the WebSocket client in `transport.rs`).
+    static CLIENT: awc::Client = awc::Client::builder().timeout(TIMEOUT).finish();
 }
 
 async fn run(request: HttpRequest, extra_ca: Option<&str>) -> Result<HttpResponse> {

@@ -29,9 +29,14 @@ impl Drop for RuntimeOwner {
 }
 
 impl EngineRuntime {
-    pub fn new(threads: usize) -> anyhow::Result<Self> {
+    /// `blocking` bounds the threads of blocking work (store queries, heavy crypto). Store
+    /// queries wait for one of the database pool's connections, so threads beyond the pool's
+    /// size only wait: left at tokio's default (512), linking many sessions at once grew the
+    /// process to 500+ threads fighting over 16 connections.
+    pub fn new(threads: usize, blocking: usize) -> anyhow::Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads.max(1))
+            .max_blocking_threads(blocking.max(1))
             .thread_name("waras-engine")
             .enable_all()
             .build()
