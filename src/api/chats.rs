@@ -9,13 +9,13 @@ use whatsapp_rust::features::{ChatStateType, PresenceStatus};
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::live::{engine_error, live_client};
-use super::messages::Message;
+use super::messages::{Message, load_message};
 use super::page::{PageQuery, list_type, split_page};
 use super::sessions::load_session;
 use super::state::AppState;
-use crate::db::messages::{self, READ, RECEIVED};
+use crate::db::messages::{self, RECEIVED};
 use crate::db::now_ms;
-use crate::domain::{MessageId, Scope};
+use crate::domain::Scope;
 use crate::engine::jid::{parse_recipient, user_jid};
 use wacore_binary::JidExt as _;
 
@@ -96,13 +96,7 @@ pub async fn mark_read(
     let key = caller.tenant(Scope::Send)?;
     let (session_id, message_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let id = MessageId::parse(&message_id).ok_or_else(|| ApiError::not_found("message"))?;
-    let sid = session.id.clone();
-    let row = state
-        .db
-        .run(move |pool| messages::get(pool, &sid, id.as_str()))
-        .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
+    let row = load_message(&state, &session, &message_id).await?;
     if row.from_me {
         return Err(ApiError::invalid(
             "message_id: only received messages can be marked read",
@@ -130,13 +124,7 @@ pub async fn mark_read(
             .run(move |pool| messages::mark_read(pool, &sid, &id, now_ms()))
             .await?;
     }
-    let (sid, id) = (row.session_id.clone(), row.id.clone());
-    let fresh = state
-        .db
-        .run(move |pool| messages::get(pool, &sid, &id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
-    debug_assert!(fresh.status == READ || fresh.status == RECEIVED);
+    let fresh = load_message(&state, &session, &row.id).await?;
     Ok(HttpResponse::Ok().json(Message::from(fresh)))
 }
 

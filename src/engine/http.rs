@@ -28,13 +28,21 @@ fn client(extra_ca: Option<&str>) -> Result<awc::Client> {
     let Some(pem) = extra_ca else {
         return Ok(CLIENT.with(|c| c.clone()));
     };
-    let builder = awc::Client::builder().timeout(TIMEOUT);
+    // The extra CA is the same for the whole process: build its client once per thread too.
+    if let Some(c) = CA_CLIENT.with(|c| c.get().cloned()) {
+        return Ok(c);
+    }
     let mut tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
     tls.cert_store_mut()
         .add_cert(openssl::x509::X509::from_pem(pem.as_bytes())?)?;
-    Ok(builder
+    let built = awc::Client::builder()
+        .timeout(TIMEOUT)
         .connector(awc::Connector::new().openssl(tls.build()))
-        .finish())
+        .finish();
+    CA_CLIENT.with(|c| {
+        let _ = c.set(built.clone());
+    });
+    Ok(built)
 }
 
 #[async_trait::async_trait]
@@ -61,6 +69,8 @@ thread_local! {
     /// One client per network arbiter thread for every session: building one parses the system's
     /// CA bundle (see the WebSocket client in `transport.rs`).
     static CLIENT: awc::Client = awc::Client::builder().timeout(TIMEOUT).finish();
+    /// The same, trusting the extra CA (sandbox builds).
+    static CA_CLIENT: std::cell::OnceCell<awc::Client> = const { std::cell::OnceCell::new() };
 }
 
 async fn run(request: HttpRequest, extra_ca: Option<&str>) -> Result<HttpResponse> {

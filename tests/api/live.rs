@@ -375,18 +375,7 @@ async fn qr_exhaustion_ends_clearly_and_start_relinks() {
         .unwrap()
         .to_string();
     let first = live.wait_status(&sid, "SCAN_QR", 20).await;
-    let first_qr = live
-        .app
-        .client
-        .get(format!("{}/api/v1/sessions/{sid}/qr", live.app.base))
-        .insert_header(("X-Api-Key", live.key.as_str()))
-        .insert_header(("Accept", "application/json"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let first_qr = live.qr_json(&sid).await;
     assert!(first["status_reason"].is_null());
     let s = live.wait_status(&sid, "STOPPED", 120).await;
     assert_eq!(s["status_reason"], json!("qr_codes_exhausted"));
@@ -409,17 +398,6 @@ async fn qr_exhaustion_ends_clearly_and_start_relinks() {
         )
         .await;
     live.wait_status(&sid, "SCAN_QR", 20).await;
-    let again = live
-        .app
-        .client
-        .get(format!("{}/api/v1/sessions/{sid}/qr", live.app.base))
-        .insert_header(("X-Api-Key", live.key.as_str()))
-        .insert_header(("Accept", "application/json"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let again = live.qr_json(&sid).await;
     assert_ne!(again["code"], first_qr["code"], "a fresh link");
 }

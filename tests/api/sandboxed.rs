@@ -109,6 +109,21 @@ impl Live {
         }
     }
 
+    /// The session's current QR as JSON (`{"code","expires_at"}`).
+    pub async fn qr_json(&self, sid: &str) -> Value {
+        self.app
+            .client
+            .get(format!("{}/api/v1/sessions/{sid}/qr", self.app.base))
+            .insert_header(("X-Api-Key", self.key.as_str()))
+            .insert_header(("Accept", "application/json"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    }
+
     /// Creates a session and links it to `phone` by QR; returns the session id.
     pub async fn link_by_qr(&self, name: &str, phone: &str) -> String {
         let sid = self.app.session(&self.key, name, true).await["id"]
@@ -126,18 +141,7 @@ impl Live {
             )
             .await;
         assert_eq!(qr.content_type, "image/png");
-        let json = self
-            .app
-            .client
-            .get(format!("{}/api/v1/sessions/{sid}/qr", self.app.base))
-            .insert_header(("X-Api-Key", self.key.as_str()))
-            .insert_header(("Accept", "application/json"))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap();
+        let json = self.qr_json(&sid).await;
         let code = json["code"].as_str().expect("qr code").to_string();
         let (s, b) = self
             .sandbox_call(

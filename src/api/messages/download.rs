@@ -18,9 +18,9 @@ use super::super::state::AppState;
 use crate::actors::LiveClient;
 use crate::actors::SessionCommandError;
 use crate::db::media::{self, MediaRow};
-use crate::db::messages::{self, MessageRow};
+use crate::db::messages::MessageRow;
 use crate::db::now_ms;
-use crate::domain::{MediaId, MessageId, Scope};
+use crate::domain::{MediaId, Scope};
 use crate::engine::compose::EngineRef;
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/messages/{message_id}/media", tag = "messages",
@@ -38,13 +38,7 @@ pub async fn media(
     let key = caller.tenant(Scope::Read)?;
     let (session_id, message_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let id = MessageId::parse(&message_id).ok_or_else(|| ApiError::not_found("message"))?;
-    let sid = session.id.clone();
-    let row = state
-        .db
-        .run(move |pool| messages::get(pool, &sid, id.as_str()))
-        .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
+    let row = super::load_message(&state, &session, &message_id).await?;
     let Some(info) = row.content().media else {
         return Err(ApiError::not_found("media of this message"));
     };

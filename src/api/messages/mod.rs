@@ -127,21 +127,43 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     Ok(Some(v.to_string()))
 }
 
-/// A message of this session another message points at.
+/// A message of this session by its WARAS id; `None` for an unknown or malformed id.
+async fn find_message(
+    state: &AppState,
+    session: &SessionRow,
+    raw: &str,
+) -> ApiResult<Option<MessageRow>> {
+    let Some(id) = MessageId::parse(raw) else {
+        return Ok(None);
+    };
+    let sid = session.id.clone();
+    Ok(state
+        .db
+        .run(move |pool| messages::get(pool, &sid, id.as_str()))
+        .await?)
+}
+
+/// A message of this session named in a path; 404 when there is none.
+pub async fn load_message(
+    state: &AppState,
+    session: &SessionRow,
+    raw: &str,
+) -> ApiResult<MessageRow> {
+    find_message(state, session, raw)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))
+}
+
+/// A message of this session another message points at (400 naming `field` when there is none).
 async fn referenced(
     state: &AppState,
     session: &SessionRow,
     field: &str,
     raw: &str,
 ) -> ApiResult<MessageRow> {
-    let missing = || ApiError::invalid(format!("{field}: no such message in this session"));
-    let id = MessageId::parse(raw).ok_or_else(missing)?;
-    let sid = session.id.clone();
-    state
-        .db
-        .run(move |pool| messages::get(pool, &sid, id.as_str()))
+    find_message(state, session, raw)
         .await?
-        .ok_or_else(missing)
+        .ok_or_else(|| ApiError::invalid(format!("{field}: no such message in this session")))
 }
 
 fn reference(row: &MessageRow) -> MessageRef {
@@ -502,11 +524,6 @@ pub async fn get(
     let key = caller.tenant(Scope::Read)?;
     let (session_id, message_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let id = MessageId::parse(&message_id).ok_or_else(|| ApiError::not_found("message"))?;
-    let row = state
-        .db
-        .run(move |pool| messages::get(pool, &session.id, id.as_str()))
-        .await?
-        .ok_or_else(|| ApiError::not_found("message"))?;
+    let row = load_message(&state, &session, &message_id).await?;
     Ok(HttpResponse::Ok().json(Message::from(row)))
 }
