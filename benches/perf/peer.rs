@@ -12,6 +12,9 @@ use crate::config::Config;
 use crate::procs::Proc;
 use crate::stack::SandboxInfo;
 
+/// How long one socket may take to link (or all of them to reconnect) before it is left out.
+const LINK_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// Installs the peer's npm packages from its lock file when they are missing.
 pub fn ensure_installed(dir: &Path) -> Result<()> {
     if dir.join("node_modules/baileys").is_dir() {
@@ -49,6 +52,7 @@ pub fn run(
         "sinks": sinks,
         "auth_dir": auth,
         "link_concurrency": cfg.link_concurrency,
+        "link_timeout_secs": LINK_TIMEOUT.as_secs(),
         "settle_secs": cfg.settle.as_secs(),
         "idle_secs": cfg.idle.as_secs(),
         "send_secs": cfg.send_window.as_secs(),
@@ -63,7 +67,13 @@ pub fn run(
         .arg(&conf_path);
     let mut p = Proc::spawn("peer", cmd, &cfg.out.join("logs/peer.log"), true)?;
     let pid = p.pid();
-    let limit = Duration::from_secs(600) + cfg.idle + cfg.settle * 2 + cfg.send_window;
+    // Worst case: every round of link_concurrency sockets waits out the link timeout.
+    let rounds = phones.len().div_ceil(cfg.link_concurrency.max(1)) as u32;
+    let limit = Duration::from_secs(300)
+        + LINK_TIMEOUT * (rounds + 1)
+        + cfg.idle
+        + cfg.settle * 2
+        + cfg.send_window;
     let result = p.wait_stdout(limit, |line| {
         let v: Value = serde_json::from_str(line).ok()?;
         v.get("result").cloned()

@@ -40,7 +40,7 @@ fn verdict(met: Option<bool>) -> &'static str {
     match met {
         Some(true) => "met",
         Some(false) => "**MISSED**",
-        None => "**MISSED** (not measured)",
+        None => "not measured in this run",
     }
 }
 
@@ -84,7 +84,7 @@ fn analyse(r: &Value) -> Value {
     let peer_ok = peer.is_object() && peer.get("error").is_none();
     let ratios = if peer_ok {
         let wn = f(&same_n["sessions"]).unwrap_or(1.0);
-        let pn = f(&peer["sessions"]).unwrap_or(1.0);
+        let pn = f(&peer["linked"]).or(f(&peer["sessions"])).unwrap_or(1.0);
         let w_restart =
             f(&restart["all_working_s"]).map(|s| s / f(&restart["sessions"]).unwrap_or(1.0));
         json!({
@@ -251,7 +251,7 @@ pub fn markdown(r: &Value) -> String {
     let tp = &sd["throughput"];
     let _ = writeln!(
         s,
-        "| 1:1 text sends, {} sessions, {} clients, {} s: accepted (202) / sent / delivered per s | {} / {} / {} | – / {} / – | {} (sent) | |",
+        "| 1:1 text sends, {} sessions, {} clients, {} s: accepted (202) / sent / delivered per s | {} / {} / {} | – / {} / {} | {} (sent) | |",
         sd["sessions"],
         tp["concurrency"],
         num(&tp["window_s"], 0),
@@ -259,6 +259,7 @@ pub fn markdown(r: &Value) -> String {
         num(&tp["sent_per_s"], 0),
         num(&tp["delivered_per_s"], 0),
         num(&p["sent_per_s"], 0),
+        num(&p["delivered_per_s"], 0),
         ratios["send_throughput"].as_str().unwrap_or("–"),
     );
     let _ = writeln!(
@@ -301,6 +302,14 @@ pub fn markdown(r: &Value) -> String {
          sandbox (simulated phones decrypting every message) runs on the same 2 cores, so send \
          figures are a floor for WARAS, not its ceiling.\n",
     );
+    if peer_ok && p["linked"].as_u64().is_some_and(|l| l < pn) {
+        let _ = writeln!(
+            s,
+            "\nOnly {} of the peer's {pn} sockets linked within its timeout; its per-session \
+             figures divide by the linked count.",
+            p["linked"]
+        );
+    }
     if let Some(peer_err) = p.get("error") {
         let _ = writeln!(s, "\nThe peer did not complete: {peer_err}.");
     }

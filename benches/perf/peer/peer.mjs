@@ -4,7 +4,7 @@
 // {"result": {...}} on stdout (progress goes to stderr). Run by the harness as
 //   node --expose-gc peer.mjs <config.json>
 // config: {ws_url, admin_url, root_public_key, phones[], sinks[], auth_dir, link_concurrency,
-//          settle_secs, idle_secs, send_secs, send_concurrency}
+//          link_timeout_secs, settle_secs, idle_secs, send_secs, send_concurrency}
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import makeWASocket, { useMultiFileAuthState, WA_CERT_DETAILS, DisconnectReason } from 'baileys'
@@ -19,6 +19,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const progress = (...a) => console.error(new Date().toISOString(), 'peer:', ...a)
 const post = (path, body) =>
   fetch(cfg.admin_url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+// Scans a QR with the account's phone. The sandbox can be busy linking many devices at once, so
+// a failed or refused scan is tried again a few times (the QR stays valid for its whole window).
+async function scan(phone, qr) {
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    try {
+      const r = await post(`/accounts/${phone}/scan`, { qr })
+      if (r.ok) return true
+      progress(phone, 'scan answered', r.status, (await r.text()).slice(0, 200))
+    } catch (e) {
+      progress(phone, 'scan failed:', e?.message || e)
+    }
+    await sleep(500 * attempt)
+  }
+  return false
+}
 
 function rss() {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))
@@ -43,8 +59,11 @@ class Peer {
     this.dir = join(cfg.auth_dir, phone)
     this.sock = null
     this.stopping = false
-    this.delivered = 0
-    this.sentIds = new Set()
+    // Ids of messages the server acknowledged delivered. A receipt can arrive before
+    // sendMessage's promise resumes, so delivered ids are kept apart and matched at the end.
+    this.deliveredIds = new Set()
+    this.sentIds = []
+    this.scanning = false
   }
 
   // Resolves once the socket is open (after a QR scan when the account is not linked yet, and
@@ -58,13 +77,16 @@ class Peer {
         sock.ev.on('creds.update', saveCreds)
         sock.ev.on('messages.update', (updates) => {
           for (const u of updates) {
-            if (u.update?.status === 3 && this.sentIds.delete(u.key.id)) this.delivered += 1
+            // proto.WebMessageInfo.Status: 3 DELIVERY_ACK, 4 READ, 5 PLAYED.
+            if (u.update?.status >= 3 && u.key?.fromMe) this.deliveredIds.add(u.key.id)
           }
         })
         sock.ev.on('connection.update', async (u) => {
-          if (u.qr) {
-            const r = await post(`/accounts/${this.phone}/scan`, { qr: u.qr })
-            if (!r.ok) progress(this.phone, 'scan answered', r.status)
+          if (u.qr && !this.scanning) {
+            this.scanning = true
+            const ok = await scan(this.phone, u.qr)
+            this.scanning = false
+            if (!ok) progress(this.phone, 'gave up scanning this QR; waiting for the next')
           }
           if (u.connection === 'open') resolve(sock)
           if (u.connection === 'close') {
@@ -102,20 +124,36 @@ async function pool(items, concurrency, fn) {
 }
 
 async function main() {
-  const peers = cfg.phones.map((p, i) => new Peer(i, p, cfg.sinks[i % cfg.sinks.length]))
+  const all = cfg.phones.map((p, i) => new Peer(i, p, cfg.sinks[i % cfg.sinks.length]))
   await settle(1)
   const rss0 = rss()
-  progress(`baseline RSS ${(rss0 / 1048576).toFixed(1)} MiB; linking ${peers.length}`)
+  progress(`baseline RSS ${(rss0 / 1048576).toFixed(1)} MiB; linking ${all.length}`)
 
-  // 1. Link every socket by QR, link_concurrency at a time.
+  // 1. Link every socket by QR, link_concurrency at a time. A socket that is not open within
+  // link_timeout_secs is closed and left out of the rest of the run (and counted).
   const linkStart = Date.now()
-  const linkTimes = await pool(peers, cfg.link_concurrency, async (p) => {
+  const linkTimes = await pool(all, cfg.link_concurrency, async (p) => {
     const t = Date.now()
-    await p.connect()
-    return (Date.now() - t) / 1000
+    let timer
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), cfg.link_timeout_secs * 1000)
+    })
+    try {
+      await Promise.race([p.connect(), timeout])
+      p.linked = true
+      return (Date.now() - t) / 1000
+    } catch (e) {
+      progress(p.phone, 'not linked:', e?.message || e)
+      await p.stop()
+      return null
+    } finally {
+      clearTimeout(timer)
+    }
   })
   const linkWall = (Date.now() - linkStart) / 1000
-  progress(`linked ${peers.length} in ${linkWall.toFixed(1)} s`)
+  const peers = all.filter((p) => p.linked)
+  progress(`linked ${peers.length} of ${all.length} in ${linkWall.toFixed(1)} s`)
+  if (peers.length === 0) throw new Error('no socket linked')
 
   // 2. Memory and idle CPU while linked and idle.
   await settle(cfg.settle_secs)
@@ -131,7 +169,14 @@ async function main() {
   await sleep(2000)
   for (const p of peers) p.stopping = false
   const reStart = Date.now()
-  await Promise.all(peers.map((p) => p.connect()))
+  let reTimer
+  await Promise.race([
+    Promise.all(peers.map((p) => p.connect())),
+    new Promise((_, reject) => {
+      reTimer = setTimeout(() => reject(new Error('reconnect timed out')), cfg.link_timeout_secs * 1000)
+    }),
+  ])
+  clearTimeout(reTimer)
   const reconnect = (Date.now() - reStart) / 1000
   progress(`reconnected ${peers.length} in ${reconnect.toFixed(2)} s`)
   await settle(cfg.settle_secs)
@@ -139,7 +184,8 @@ async function main() {
 
   // 4. Sends: one per socket to warm up (Signal sessions), then a closed-loop window.
   await Promise.all(peers.map((p) => p.sock.sendMessage(`${p.sink}@s.whatsapp.net`, { text: 'warm-up' })))
-  for (const p of peers) p.delivered = 0
+  await sleep(1000)
+  for (const p of peers) p.deliveredIds.clear()
   let sent = 0
   let errors = 0
   let n = 0
@@ -153,7 +199,7 @@ async function main() {
         const t = Date.now()
         try {
           const m = await p.sock.sendMessage(`${p.sink}@s.whatsapp.net`, { text: `perf message ${n}` })
-          p.sentIds.add(m.key.id)
+          p.sentIds.push(m.key.id)
           sent += 1
           lat.push(Date.now() - t)
         } catch (e) {
@@ -164,17 +210,18 @@ async function main() {
   )
   const sendWindow = (Date.now() - sendStart) / 1000
   await sleep(3000)
-  const delivered = peers.reduce((a, p) => a + p.delivered, 0)
+  const delivered = peers.reduce((a, p) => a + p.sentIds.filter((id) => p.deliveredIds.has(id)).length, 0)
   lat.sort((a, b) => a - b)
   progress(`sent ${sent} in ${sendWindow.toFixed(1)} s`)
 
   for (const p of peers) await p.stop()
   const n_ = peers.length
-  const sortedLinks = [...linkTimes].sort((a, b) => a - b)
+  const sortedLinks = linkTimes.filter((t) => t !== null).sort((a, b) => a - b)
   console.log(
     JSON.stringify({
       result: {
-        sessions: n_,
+        sessions: all.length,
+        linked: n_,
         node: process.version,
         rss_baseline_bytes: rss0,
         rss_linked_bytes: rssLinked,
@@ -192,6 +239,7 @@ async function main() {
         send_errors: errors,
         sent_per_s: sent / sendWindow,
         delivered_within_3s: delivered,
+        delivered_per_s: delivered / sendWindow,
         send_p50_ms: percentile(lat, 0.5),
         send_p99_ms: percentile(lat, 0.99),
       },
