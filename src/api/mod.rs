@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod chats;
 pub mod contacts;
+mod docs;
 pub mod error;
 pub mod events;
 pub mod groups;
@@ -30,8 +31,6 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
 
 use error::ApiError;
 pub use state::AppState;
@@ -190,15 +189,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(ops::healthz))
     .route("/readyz", web::get().to(ops::readyz))
     .route("/metrics", web::get().to(ops::metrics))
-    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
-    .route("/docs", web::get().to(docs_redirect))
+    .configure(docs::routes)
     .default_service(web::to(unknown_route));
-}
-
-async fn docs_redirect() -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header(("Location", "/docs/"))
-        .finish()
 }
 
 async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {

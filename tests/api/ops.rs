@@ -94,6 +94,20 @@ async fn openapi_documents_every_endpoint(backend: Backend) {
     let docs = app.raw(Method::GET, "/docs/", None, None).await;
     assert_eq!(docs.status, StatusCode::OK);
     assert!(docs.text.contains("swagger"), "{}", docs.text);
+    // The page's scripts and stylesheet are served by this binary (nothing from elsewhere).
+    for (file, needle) in [
+        ("/docs/swagger-ui-bundle.js", "SwaggerUIBundle"),
+        ("/docs/swagger-ui.css", ".swagger-ui"),
+        ("/docs/start.js", "/openapi.json"),
+    ] {
+        assert!(docs.text.contains(file), "the page does not load {file}");
+        let r = app.raw(Method::GET, file, None, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{file}");
+        assert!(r.text.contains(needle), "{file} lacks {needle}");
+    }
+    let missing = app.raw(Method::GET, "/docs/nope.js", None, None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.content_type, "application/problem+json");
 }
 
 on_both_backends!(health_ready_metrics, openapi_documents_every_endpoint);

@@ -353,6 +353,18 @@ test('the web UI against a real service', async (t) => {
     await shot('events');
   });
 
+  await t.test('the API reference at /docs renders every operation from /openapi.json', async () => {
+    await page.goto(`${base}/docs`);
+    await page.locator('.swagger-ui .info .title').filter({ hasText: 'WARAS' }).waitFor();
+    await page.locator('.opblock-tag', { hasText: 'messages' }).first().waitFor();
+    await page.locator('.opblock-post').first().waitFor();
+    const spec = await (await fetch(`${base}/openapi.json`)).json();
+    const operations = Object.values(spec.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+    assert.equal(await page.locator('.opblock').count(), operations);
+    await shot('api-reference');
+    await page.goto(base);
+  });
+
   await t.test('signing out forgets the key', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
