@@ -19,19 +19,18 @@ const FILES: &[&str] = &["swagger-ui-bundle.js", "swagger-ui.css"];
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let mut zip = zip::ZipArchive::new(Cursor::new(
-        utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED,
-    ))
-    .expect("the vendored Swagger UI is a zip archive");
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED))
+            .expect("the vendored Swagger UI is a zip archive");
     for name in FILES {
-        let entry = (0..zip.len())
-            .find(|&i| {
-                zip.by_index(i)
-                    .is_ok_and(|f| f.name().ends_with(&format!("/dist/{name}")))
-            })
+        let suffix = format!("/dist/{name}");
+        let entry = zip
+            .file_names()
+            .find(|n| n.ends_with(&suffix))
+            .map(str::to_owned)
             .unwrap_or_else(|| panic!("Swagger UI's dist/{name} is missing from the zip"));
         let mut body = Vec::new();
-        zip.by_index(entry)
+        zip.by_name(&entry)
             .and_then(|mut f| f.read_to_end(&mut body).map_err(Into::into))
             .unwrap_or_else(|e| panic!("reading dist/{name}: {e}"));
         let mut gz = GzEncoder::new(Vec::new(), Compression::best());

@@ -45,7 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The OpenAPI document, rendered once.
-pub fn openapi_document() -> &'static str {
+fn openapi_document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
         ApiDoc::openapi()

@@ -49,6 +49,19 @@ async function settle(secs) {
   globalThis.gc?.()
 }
 
+// Settles like `promise`, or rejects with "<what> timed out" after `secs`.
+async function within(promise, secs, what) {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out`)), secs * 1000)
+  })
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length, Math.max(1, Math.ceil(sorted.length * p))) - 1] : null)
 
 class Peer {
@@ -134,20 +147,14 @@ async function main() {
   const linkStart = Date.now()
   const linkTimes = await pool(all, cfg.link_concurrency, async (p) => {
     const t = Date.now()
-    let timer
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), cfg.link_timeout_secs * 1000)
-    })
     try {
-      await Promise.race([p.connect(), timeout])
+      await within(p.connect(), cfg.link_timeout_secs, 'link')
       p.linked = true
       return (Date.now() - t) / 1000
     } catch (e) {
       progress(p.phone, 'not linked:', e?.message || e)
       await p.stop()
       return null
-    } finally {
-      clearTimeout(timer)
     }
   })
   const linkWall = (Date.now() - linkStart) / 1000
@@ -169,14 +176,7 @@ async function main() {
   await sleep(2000)
   for (const p of peers) p.stopping = false
   const reStart = Date.now()
-  let reTimer
-  await Promise.race([
-    Promise.all(peers.map((p) => p.connect())),
-    new Promise((_, reject) => {
-      reTimer = setTimeout(() => reject(new Error('reconnect timed out')), cfg.link_timeout_secs * 1000)
-    }),
-  ])
-  clearTimeout(reTimer)
+  await within(Promise.all(peers.map((p) => p.connect())), cfg.link_timeout_secs, 'reconnect')
   const reconnect = (Date.now() - reStart) / 1000
   progress(`reconnected ${peers.length} in ${reconnect.toFixed(2)} s`)
   await settle(cfg.settle_secs)
