@@ -87,7 +87,10 @@ impl Application {
             )?,
             network: actix::Arbiter::new().handle(),
             wa_url: settings.wa_url.clone(),
-            version: settings.pinned_wa_version()?,
+            version: crate::engine::version::WaVersion::new(
+                settings.pinned_wa_version()?,
+                &settings.wa_url,
+            ),
             stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
             media_ca: sandbox_media_ca(&settings.wa_url).await,
         };

@@ -23,11 +23,14 @@ use crate::engine::http::AwcHttpClient;
 use crate::engine::inbound::InboundRecorder;
 use crate::engine::jid::user_jid;
 use crate::engine::notices;
-use crate::engine::transport::WsTransportFactory;
+use crate::engine::transport::{ConnectAttempt, WsTransportFactory};
 
 mod commands;
+mod connecting;
 mod live;
 mod outbox;
+
+use connecting::ConnectAttempts;
 
 pub use commands::{Logout, PairCode, SessionCommandError};
 pub use live::{Live, LiveClient};
@@ -44,6 +47,8 @@ pub struct SessionActor {
     bot: Option<BotHandle>,
     client: Option<Arc<Client>>,
     draining: bool,
+    /// Connection attempts since the engine last made progress (for `status_reason`).
+    attempts: ConnectAttempts,
     retiring: bool,
     /// The one run of the end-for-good work, shared by whoever asks for it (an engine event and a
     /// logout may race).
@@ -82,6 +87,7 @@ impl SessionActor {
             bot: None,
             client: None,
             draining: false,
+            attempts: ConnectAttempts::default(),
             retiring: false,
             retirement: None,
         }
@@ -137,6 +143,7 @@ impl SessionActor {
     fn start_engine(&mut self, ctx: &mut Context<Self>) {
         let deps = self.deps.clone();
         let bridge = Bridge(ctx.address());
+        let attempts = ctx.address().recipient::<ConnectAttempt>();
         let recorder = InboundRecorder {
             db: self.db.clone(),
             session_id: self.id.as_str().to_string(),
@@ -145,21 +152,19 @@ impl SessionActor {
         let session_id = self.id.as_str().to_string();
         let build = async move {
             let backend = deps.stores.open(&session_id).await?;
-            let mut builder = Bot::builder()
+            let http = AwcHttpClient::new(deps.network.clone(), deps.media_ca.clone());
+            let version = deps.version.resolve(&http).await;
+            let transport =
+                WsTransportFactory::new(&deps.wa_url, deps.network.clone()).reporting_to(attempts);
+            let bot = Bot::builder()
                 .with_backend_arc(backend)
-                .with_transport_factory(WsTransportFactory::new(&deps.wa_url, deps.network.clone()))
-                .with_http_client(AwcHttpClient::new(
-                    deps.network.clone(),
-                    deps.media_ca.clone(),
-                ))
+                .with_transport_factory(transport)
+                .with_http_client(http)
                 .with_runtime(deps.runtime.clone())
                 .with_event_handler(bridge)
                 .with_inbound_durability_hook(recorder)
-                .skip_history_sync();
-            if let Some(v) = deps.version {
-                builder = builder.with_version(v);
-            }
-            let bot = builder
+                .skip_history_sync()
+                .with_version(version)
                 .build()
                 .await
                 .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
@@ -411,6 +416,15 @@ impl Handler<EngineEvent> for SessionActor {
 
     fn handle(&mut self, msg: EngineEvent, ctx: &mut Self::Context) {
         if !self.retiring {
+            if matches!(
+                *msg.0,
+                Event::Connected(_)
+                    | Event::PairingQrCode(_)
+                    | Event::PairingCode(_)
+                    | Event::PairSuccess(_)
+            ) {
+                self.attempts.progressed();
+            }
             self.on_event(&msg.0, ctx);
         }
     }

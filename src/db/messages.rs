@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use super::authorship::{Change, may_change};
 use super::events::{EventLog, EventRow, NewEvent};
 use super::media::MediaRow;
 use super::schema::{media, messages};
@@ -277,6 +278,9 @@ pub struct Inbound {
     pub event_type: &'static str,
     pub content: Content,
     pub envelope: serde_json::Map<String, serde_json::Value>,
+    /// The sender is an admin of the group the message came in (looked up only for a revoke of
+    /// someone else's message, the one change an admin may make; see [`may_change`]).
+    pub sender_is_admin: bool,
 }
 
 /// Stores received messages with their events, all or nothing; edits and revokes also change the
@@ -291,8 +295,14 @@ pub fn store_inbound(pool: &DbPool, batch: Vec<Inbound>) -> DbResult<Vec<EventRo
                 event_type,
                 mut content,
                 mut envelope,
+                sender_is_admin,
             } in batch.clone()
             {
+                let change = match (&content.edit, &content.revoke) {
+                    (Some(_), _) => Some(Change::Edit),
+                    (_, Some(_)) => Some(Change::Revoke),
+                    _ => None,
+                };
                 let target_ref = content
                     .reaction
                     .as_mut()
@@ -310,6 +320,17 @@ pub fn store_inbound(pool: &DbPool, batch: Vec<Inbound>) -> DbResult<Vec<EventRo
                         .order(messages::id.asc())
                         .first::<MessageRow>(conn)
                         .optional()?;
+                    if let (Some(found), Some(kind)) = (&target, change)
+                        && !may_change(found, &row, kind, sender_is_admin)
+                    {
+                        log::info!(
+                            "session {}: ignored {kind:?} of message {} by {}, who may not change it",
+                            row.session_id,
+                            found.id,
+                            row.sender_jid
+                        );
+                        continue;
+                    }
                     if let Some(found) = &target {
                         t.chat = found.chat_jid.clone();
                         t.id = Some(found.id.clone());

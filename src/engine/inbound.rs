@@ -92,7 +92,45 @@ impl InboundRecorder {
             event_type,
             content,
             envelope,
+            sender_is_admin: false,
         })
+    }
+
+    /// For a revoke of someone else's group message: whether its sender is an admin of the group
+    /// (asked of WhatsApp; unknown counts as no, so the revoke is not applied).
+    async fn check_admin(&self, client: &Arc<Client>, m: &InboundMessage, inbound: &mut Inbound) {
+        let Some(revoke) = &inbound.content.revoke else {
+            return;
+        };
+        let src = &m.info.source;
+        let own_message = revoke.target.sender.as_deref() == Some(inbound.row.sender_jid.as_str());
+        if !src.is_group || own_message {
+            return;
+        }
+        let groups = client.groups();
+        let asked = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            groups.get_metadata(&src.chat),
+        );
+        let outcome = match asked.await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(_) => Err("timed out".to_string()),
+        };
+        match outcome {
+            Ok(meta) => {
+                inbound.sender_is_admin = meta.participants.iter().any(|p| {
+                    p.is_admin()
+                        && [Some(&p.jid), p.phone_number.as_ref(), p.lid.as_ref()]
+                            .into_iter()
+                            .flatten()
+                            .any(|j| j.user == src.sender.user)
+                })
+            }
+            Err(e) => log::warn!(
+                "session {}: cannot check a revoker's group role: {e}",
+                self.session_id
+            ),
+        }
     }
 
     /// Fills in the options a poll vote chose, when the poll is known to this session.
@@ -170,6 +208,7 @@ impl InboundDurabilityHook for InboundRecorder {
         for m in batch {
             if let Some(mut inbound) = self.record(m, now) {
                 self.open_vote(&client, m, &mut inbound).await;
+                self.check_admin(&client, m, &mut inbound).await;
                 rows.push(inbound);
             }
         }

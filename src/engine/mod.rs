@@ -13,6 +13,7 @@ pub mod sealing;
 pub mod store;
 pub mod stores;
 pub mod transport;
+pub mod version;
 
 use std::sync::Arc;
 
@@ -40,8 +41,8 @@ pub struct EngineDeps {
     /// The actix arbiter that owns every WebSocket and HTTP connection (awc is not `Send`).
     pub network: ArbiterHandle,
     pub wa_url: String,
-    /// A pinned WhatsApp Web version; `None` fetches the current one.
-    pub version: Option<(u32, u32, u32)>,
+    /// The WhatsApp Web version sessions announce (pinned, fetched, or built in).
+    pub version: version::WaVersion,
     pub stores: Arc<dyn SessionStores>,
     /// A CA the media HTTP client trusts besides the system's: the sandbox media host's, read
     /// from the sandbox in sandbox builds; always `None` otherwise.

@@ -144,11 +144,21 @@ thread_local! {
         .finish();
 }
 
+/// The outcome of one attempt to open the WebSocket, told to whoever runs the session: the engine
+/// raises no event when it cannot connect, so without this a session that never reaches WhatsApp
+/// would sit in STARTING without a word.
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct ConnectAttempt {
+    pub opened: bool,
+}
+
 /// Opens WebSocket connections to the WhatsApp endpoint on the network arbiter.
 #[derive(Clone)]
 pub struct WsTransportFactory {
     url: Arc<str>,
     arbiter: ArbiterHandle,
+    report: Option<Recipient<ConnectAttempt>>,
 }
 
 impl WsTransportFactory {
@@ -156,6 +166,19 @@ impl WsTransportFactory {
         Self {
             url: url.into(),
             arbiter,
+            report: None,
+        }
+    }
+
+    /// Tells `to` the outcome of every connection attempt.
+    pub fn reporting_to(mut self, to: Recipient<ConnectAttempt>) -> Self {
+        self.report = Some(to);
+        self
+    }
+
+    fn report(&self, opened: bool) {
+        if let Some(to) = &self.report {
+            to.do_send(ConnectAttempt { opened });
         }
     }
 }
@@ -207,11 +230,14 @@ impl TransportFactory for WsTransportFactory {
             .map_err(|_| {
                 log::warn!("connection attempt to {} abandoned", self.url);
                 anyhow!("connection attempt abandoned")
-            })?
-            .map_err(|e| {
-                log::warn!("{e}");
-                anyhow!(e)
-            })?;
-        Ok((Arc::new(WsTransport { actor }), rx))
+            })
+            .and_then(|r| {
+                r.map_err(|e| {
+                    log::warn!("{e}");
+                    anyhow!(e)
+                })
+            });
+        self.report(actor.is_ok());
+        Ok((Arc::new(WsTransport { actor: actor? }), rx))
     }
 }

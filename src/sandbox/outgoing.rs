@@ -66,6 +66,8 @@ pub(crate) enum Content {
     },
     Revoke {
         id: String,
+        /// Someone else's message (a group admin's revoke); `None`: the phone's own.
+        sender: Option<Jid>,
     },
 }
 
@@ -195,13 +197,19 @@ pub(crate) async fn send(
                 }),
             )
         }
-        Content::Revoke { id } => protocol(
-            &to,
-            &id,
-            None,
-            wa::message::protocol_message::Type::Revoke,
-            None,
-        ),
+        Content::Revoke { id, sender } => {
+            let mut message = protocol(
+                &to,
+                &id,
+                None,
+                wa::message::protocol_message::Type::Revoke,
+                None,
+            );
+            if let (Some(sender), Some(p)) = (sender, message.protocol_message.as_option_mut()) {
+                p.key = buffa::MessageField::some(message_key(&to, own, &id, &sender));
+            }
+            message
+        }
     };
     // The stanza's edit attribute and meta node are inferred from the content by the engine.
     let sent = client

@@ -1,4 +1,4 @@
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::{ADMIN_KEY, Backend, TestApp};
@@ -284,6 +284,21 @@ async fn bad_sends_get_problems(backend: Backend) {
         .post(&path, &key, json!({"to": to, "type": "text", "text": "hi"}))
         .await;
     assert_eq!(r.problem(409), "session_not_working");
+    // `curl -d` labels a JSON body `application/x-www-form-urlencoded`: read as JSON, like on
+    // every other endpoint (the README's examples send no Content-Type of their own).
+    let res = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .insert_header(("X-Api-Key", key.as_str()))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .send_body(json!({"to": to, "type": "text", "text": "hi"}).to_string())
+        .await
+        .expect("request sent");
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "parsed as JSON, then refused"
+    );
 }
 
 on_both_backends!(bad_input_gets_problems, bad_sends_get_problems);

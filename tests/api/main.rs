@@ -4,6 +4,8 @@ mod common;
 
 mod crash;
 
+#[cfg(feature = "sandbox")]
+mod authorship;
 mod bad_input;
 mod cli;
 mod groups;
@@ -14,6 +16,7 @@ mod lifecycle;
 mod live;
 #[cfg(feature = "sandbox")]
 mod messaging;
+mod new_user;
 mod ops;
 mod receiver;
 #[cfg(feature = "sandbox")]

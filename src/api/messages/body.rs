@@ -40,13 +40,8 @@ pub async fn read(
     if content_type.starts_with("multipart/form-data") {
         return read_multipart(req, payload, media_limit).await;
     }
-    if !(content_type.starts_with("application/json") || content_type.is_empty()) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the body must be application/json or multipart/form-data",
-        ));
-    }
+    // Anything else is read as JSON, like every other JSON endpoint (`curl -d` labels its body
+    // `application/x-www-form-urlencoded`).
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::invalid(format!("cannot read the body: {e}")))?;

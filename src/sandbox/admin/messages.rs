@@ -96,6 +96,8 @@ struct EditIn {
 #[derive(Deserialize)]
 struct RevokeIn {
     id: String,
+    /// Whose message it is, for a group admin revoking someone else's (default: the phone's own).
+    sender: Option<String>,
 }
 
 /// A phone number, a user JID (phone number or LID) or a group JID.
@@ -261,7 +263,11 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
         });
     }
     if let Some(r) = body.revoke.take() {
-        kinds.push(Content::Revoke { id: r.id });
+        let sender = match r.sender.as_deref() {
+            Some(s) => Some(account_jid(core, s)?),
+            None => None,
+        };
+        kinds.push(Content::Revoke { id: r.id, sender });
     }
     if kinds.len() != 1 {
         return Err(invalid(
