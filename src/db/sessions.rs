@@ -167,6 +167,9 @@ pub fn set_status(
                 row.desired_state = d;
             }
             row.updated_at = change.now;
+            // A new reason for the same state (e.g. `connection_failed` while STARTING) is shown
+            // on the session but is no transition: no `session.status` event.
+            let transition = previous != row.status || change.desired_state.is_some();
             diesel::update(target)
                 .set((
                     sessions::status.eq(&row.status),
@@ -177,6 +180,9 @@ pub fn set_status(
                     sessions::updated_at.eq(change.now),
                 ))
                 .execute(conn)?;
+            if !transition {
+                return Ok(None);
+            }
             let event = conn.append_event(&NewEvent {
                 tenant_id: &row.tenant_id,
                 session_id: Some(&row.id),
