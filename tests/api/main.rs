@@ -16,8 +16,10 @@ mod live;
 mod messaging;
 mod ops;
 mod receiver;
+mod revocation;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
+mod scopes;
 mod storage;
 mod stream;
 mod webhooks;
