@@ -113,6 +113,7 @@ impl Application {
                 disable_after_ms: (settings.webhook_disable_after_secs * 1000) as i64,
                 allow_private: settings.webhook_allow_private,
                 concurrency: settings.webhook_concurrency,
+                tenant_concurrency: settings.webhook_tenant_concurrency,
             },
             webhook_secrets.clone(),
             metrics.clone(),

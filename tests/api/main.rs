@@ -22,4 +22,5 @@ mod sandboxed;
 mod scopes;
 mod storage;
 mod stream;
+mod webhook_rules;
 mod webhooks;
