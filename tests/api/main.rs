@@ -13,6 +13,8 @@ mod lifecycle;
 #[cfg(feature = "sandbox")]
 mod live;
 #[cfg(feature = "sandbox")]
+mod live_hardening;
+#[cfg(feature = "sandbox")]
 mod messaging;
 mod ops;
 mod receiver;
