@@ -197,6 +197,8 @@ impl Connection {
 
     async fn replay(&mut self) -> Result<(), End> {
         loop {
+            // A long replay must not outlast its key either.
+            self.check_key().await?;
             let (tenant, filter) = (self.tenant.clone(), self.filter.clone());
             let page = self
                 .state
