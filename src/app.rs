@@ -105,6 +105,14 @@ impl Application {
             .await
             .context("supervisor unreachable")??;
         let webhook_secrets = Sealer::new(&secrets.master_key, "webhook-secret");
+        let sealer = webhook_secrets.clone();
+        let sealed = db
+            .run(move |pool| crate::webhooks::sealed::seal_plaintext_rows(pool, &sealer))
+            .await
+            .context("cannot seal stored webhook headers")?;
+        if sealed > 0 {
+            log::info!("sealed the custom headers of {sealed} webhooks stored in clear");
+        }
         let delivery = DeliveryActor::new(
             db.clone(),
             DeliveryConfig {

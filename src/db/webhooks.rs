@@ -152,6 +152,26 @@ pub fn save(pool: &DbPool, w: &WebhookRow) -> DbResult<bool> {
     })
 }
 
+/// Endpoints whose custom headers are still stored in clear (written before values were sealed).
+pub fn with_plaintext_headers(pool: &DbPool) -> DbResult<Vec<WebhookRow>> {
+    with_conn!(pool, |conn| {
+        Ok(webhooks::table
+            .filter(webhooks::headers.like("{%"))
+            .filter(webhooks::headers.ne("{}"))
+            .load(conn)?)
+    })
+}
+
+/// Stores new `headers` only if they are still `old`, so that an edit made meanwhile wins.
+pub fn replace_headers(pool: &DbPool, id: &str, old: &str, new: &str) -> DbResult<bool> {
+    with_conn!(pool, |conn| {
+        let n = diesel::update(webhooks::table.find(id).filter(webhooks::headers.eq(old)))
+            .set(webhooks::headers.eq(new))
+            .execute(conn)?;
+        Ok(n > 0)
+    })
+}
+
 pub fn delete(pool: &DbPool, tenant_id: &str, id: &str) -> DbResult<bool> {
     with_conn!(pool, |conn| {
         Ok(diesel::delete(

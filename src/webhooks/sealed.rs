@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::{OpenError, Sealer};
-use crate::db::webhooks::WebhookRow;
+use crate::db::webhooks::{self, WebhookRow};
+use crate::db::{DbPool, DbResult};
 
 /// Shown instead of a custom header's value: values are secrets (tokens, passwords).
 pub const REDACTED: &str = "[REDACTED]";
@@ -52,6 +53,23 @@ pub fn open_headers(
         sealer.open(&row.headers, &headers_aad(&row.id))?
     };
     serde_json::from_slice(&plain).map_err(|_| OpenError)
+}
+
+/// Seals the custom headers of rows stored before values were sealed; returns how many. Runs at
+/// startup, so no header value stays readable in the database after an upgrade.
+pub fn seal_plaintext_rows(pool: &DbPool, sealer: &Sealer) -> DbResult<usize> {
+    let mut sealed = 0;
+    for row in webhooks::with_plaintext_headers(pool)? {
+        let Ok(headers) = open_headers(sealer, &row) else {
+            log::error!("webhook {}: stored headers are not a JSON object", row.id);
+            continue;
+        };
+        let new = seal_headers(sealer, &row.id, &headers);
+        if webhooks::replace_headers(pool, &row.id, &row.headers, &new)? {
+            sealed += 1;
+        }
+    }
+    Ok(sealed)
 }
 
 /// The header names with every value replaced by [`REDACTED`].

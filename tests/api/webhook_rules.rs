@@ -12,6 +12,48 @@ use crate::on_both_backends;
 use crate::receiver::{Answer, Captured, Receiver};
 use crate::webhooks::{make_events, verify_independently, webhook};
 
+/// Rows written before header values were sealed hold them in clear; a start seals them.
+async fn headers_stored_in_clear_are_sealed_on_start(backend: Backend) {
+    use diesel::prelude::*;
+    use waras::db::schema::webhooks;
+    let app = TestApp::spawn(backend).await;
+    let (_t, key) = app.tenant("acme").await;
+    let rx = Receiver::start().await;
+    let (id, _) = webhook(&app, &key, json!({"url": rx.url(), "events": ["*"]})).await;
+    let legacy = r#"{"Authorization":"Bearer 0ld-t0ken"}"#;
+    let target = id.clone();
+    app.running()
+        .db
+        .run(move |pool| {
+            waras::with_conn!(pool, |conn| {
+                diesel::update(webhooks::table.find(&target))
+                    .set(webhooks::headers.eq(legacy))
+                    .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    let app = app.restart().await;
+    let at_rest = stored_headers(&app, &id).await;
+    assert!(!at_rest.contains("0ld-t0ken"), "still in clear: {at_rest}");
+    let shown = app.get(&format!("/api/v1/webhooks/{id}"), &key).await;
+    assert_eq!(
+        shown.body["headers"],
+        json!({"Authorization": "[REDACTED]"})
+    );
+    app.session(&key, "s", true).await;
+    let got = eventually(10, "a delivery", || async {
+        rx.captured().first().cloned()
+    })
+    .await;
+    assert!(
+        got.headers
+            .iter()
+            .any(|(k, v)| k == "authorization" && v == "Bearer 0ld-t0ken")
+    );
+}
+
 async fn rotate(app: &TestApp, key: &str, id: &str) -> String {
     let r = app
         .post(
@@ -310,6 +352,7 @@ async fn webhook_header_values_are_secrets(backend: Backend) {
 
 on_both_backends!(
     webhook_header_values_are_secrets,
+    headers_stored_in_clear_are_sealed_on_start,
     two_rotations_keep_both_graces,
     reenabling_does_not_flood_stale_deliveries,
     reenabling_with_replay_delivers_the_backlog,
