@@ -1,5 +1,6 @@
-//! Against the sandbox: racing sends with one Idempotency-Key get one answer and one message, and
-//! deleting a session unlinks its device, whether it is running or stopped.
+//! Against the sandbox: racing sends with one Idempotency-Key get one answer and one message,
+//! deleting a session unlinks its device (running or stopped), and QR codes reach only keys that
+//! may link.
 
 use actix_web::http::StatusCode;
 use serde_json::{Value, json};
@@ -121,5 +122,52 @@ async fn deleting_a_session_unlinks_its_device() {
             .await
             .problem(404);
     }
+    finish_passed_test();
+}
+
+/// A `read` key sees that a QR was issued, not the code: the code links any phone to the session.
+#[actix_rt::test]
+async fn qr_codes_in_events_only_for_manage_keys() {
+    let live = live_on(
+        TestDatabase::create(Backend::Sqlite),
+        start_sandbox().await,
+        None,
+    )
+    .await;
+    let sid = live.app.session(&live.key, "unlinked", true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    live.wait_status(&sid, "SCAN_QR", 20).await;
+    let owner_view = live
+        .event(&sid, "session.qr", |e| e["data"]["code"].is_string(), 10)
+        .await;
+    let reader = live
+        .app
+        .key(&live.key, json!({"name": "r", "scopes": ["read"]}))
+        .await;
+    assert_eq!(reader.status, StatusCode::CREATED, "{}", reader.text);
+    let reader = reader.body["key"].as_str().unwrap();
+    let seen = live
+        .app
+        .get(
+            &format!("/api/v1/events?session_id={sid}&types=session.qr"),
+            reader,
+        )
+        .await;
+    let events = seen.body["data"].as_array().unwrap();
+    let same = events
+        .iter()
+        .find(|e| e["id"] == owner_view["id"])
+        .unwrap_or_else(|| panic!("the reader sees the event: {}", seen.text));
+    assert_eq!(same["data"]["code"], Value::Null);
+    assert_eq!(same["data"]["expires_at"], owner_view["data"]["expires_at"]);
+    assert!(
+        !seen
+            .text
+            .contains(owner_view["data"]["code"].as_str().unwrap()),
+        "{}",
+        seen.text
+    );
     finish_passed_test();
 }
