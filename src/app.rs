@@ -108,6 +108,14 @@ impl Application {
             .await
             .context("supervisor unreachable")??;
         let webhook_secrets = Sealer::new(&secrets.master_key, "webhook-secret");
+        let sealer = webhook_secrets.clone();
+        let sealed = db
+            .run(move |pool| crate::webhooks::sealed::seal_plaintext_rows(pool, &sealer))
+            .await
+            .context("cannot seal stored webhook headers")?;
+        if sealed > 0 {
+            log::info!("sealed the custom headers of {sealed} webhooks stored in clear");
+        }
         let delivery = DeliveryActor::new(
             db.clone(),
             DeliveryConfig {
@@ -116,6 +124,7 @@ impl Application {
                 disable_after_ms: (settings.webhook_disable_after_secs * 1000) as i64,
                 allow_private: settings.webhook_allow_private,
                 concurrency: settings.webhook_concurrency,
+                tenant_concurrency: settings.webhook_tenant_concurrency,
             },
             webhook_secrets.clone(),
             metrics.clone(),

@@ -74,6 +74,8 @@ pub struct TenantKey {
     pub tenant_id: TenantId,
     pub scopes: Scopes,
     pub session_id: Option<SessionId>,
+    /// Milliseconds since the epoch; `None` never expires.
+    pub expires_at: Option<i64>,
 }
 
 impl TenantKey {

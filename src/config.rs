@@ -35,6 +35,7 @@ pub struct Settings {
     pub webhook_disable_after_secs: u64,
     pub webhook_secret_grace_secs: u64,
     pub webhook_concurrency: usize,
+    pub webhook_tenant_concurrency: usize,
     pub ws_queue_capacity: usize,
     pub ws_send_timeout_secs: u64,
     pub wa_version: String,
@@ -83,6 +84,10 @@ impl Settings {
         anyhow::ensure!(
             self.media_max_bytes >= 1024,
             "media_max_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            self.webhook_concurrency >= 1 && self.webhook_tenant_concurrency >= 1,
+            "webhook_concurrency and webhook_tenant_concurrency must be at least 1"
         );
         self.pinned_wa_version()?;
         let key = self.master_key.expose_secret();

@@ -16,7 +16,7 @@ use crate::db::webhooks::{self, Claimed, Outcome};
 use crate::db::{Db, now_ms};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
-use crate::webhooks::{signature, target};
+use crate::webhooks::{sealed, signature, target};
 
 /// How often the outbox is looked at when nothing rings.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -28,6 +28,8 @@ pub struct DeliveryConfig {
     pub disable_after_ms: i64,
     pub allow_private: bool,
     pub concurrency: usize,
+    /// Deliveries of one tenant in flight at most, so that others keep slots.
+    pub tenant_concurrency: usize,
 }
 
 pub struct DeliveryActor {
@@ -104,9 +106,10 @@ impl Worker {
             if free > 0 {
                 // An attempt ends within the request timeout; the lease outlives it by a margin for the write.
                 let lease_ms = (self.config.timeout.as_millis() as i64) + 5_000;
+                let cap = self.config.tenant_concurrency.max(1) as i64;
                 match self
                     .db
-                    .run(move |pool| webhooks::claim(pool, now_ms(), lease_ms, free as i64))
+                    .run(move |pool| webhooks::claim(pool, now_ms(), lease_ms, free as i64, cap))
                     .await
                 {
                     Ok(batch) => {
@@ -137,24 +140,6 @@ impl Worker {
                 _ = actix_web::rt::time::sleep(IDLE_POLL) => {}
             }
         }
-    }
-
-    fn secrets_of(&self, c: &Claimed, now: i64) -> Vec<String> {
-        let aad = c.webhook.id.as_bytes();
-        let mut out = Vec::with_capacity(2);
-        match self.secrets.open(&c.webhook.secret_sealed, aad) {
-            Ok(s) => out.push(String::from_utf8_lossy(&s).into_owned()),
-            Err(e) => log::error!("webhook {}: {e}", c.webhook.id),
-        }
-        if let (Some(prev), Some(until)) = (
-            &c.webhook.previous_secret_sealed,
-            c.webhook.previous_secret_expires_at,
-        ) && until > now
-            && let Ok(s) = self.secrets.open(prev, aad)
-        {
-            out.push(String::from_utf8_lossy(&s).into_owned());
-        }
-        out
     }
 
     async fn attempt(&self, c: &Claimed) -> (Outcome, bool) {
@@ -188,7 +173,7 @@ impl Worker {
                 false,
             );
         }
-        let secrets = self.secrets_of(c, now);
+        let secrets = sealed::signing_secrets(&self.secrets, &c.webhook, now);
         if secrets.is_empty() {
             return (
                 Outcome::Failed {
@@ -213,12 +198,20 @@ impl Worker {
                 "webhook-signature",
                 signature::signature_header(&refs, &msg_id, ts, body.as_bytes()),
             ));
-        let custom: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&c.webhook.headers).unwrap_or_default();
-        for (name, value) in &custom {
-            if let Some(v) = value.as_str() {
-                req = req.insert_header((name.as_str(), v));
+        let custom = match sealed::open_headers(&self.secrets, &c.webhook) {
+            Ok(h) => h,
+            Err(e) => {
+                let error = format!("custom headers unreadable: {e}");
+                let outcome = Outcome::Failed {
+                    status_code: None,
+                    error,
+                    retry_at: retry_at(None),
+                };
+                return (outcome, false);
             }
+        };
+        for (name, value) in &custom {
+            req = req.insert_header((name.as_str(), value.as_str()));
         }
         match req.send_body(body).await {
             Ok(res) => {

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::auth::{Principal, TenantKey, hash_key, secrets_equal};
-use crate::db::{keys, now_ms};
+use crate::db::{keys, now_ms, tenants};
 use crate::domain::{Scope, Scopes, SessionId, TenantId};
 
 /// `last_used_at` is refreshed at most this often per key.
@@ -51,6 +51,32 @@ pub fn narrow_session(key: &TenantKey, asked: Option<SessionId>) -> ApiResult<Op
             "this key is restricted to another session",
         )),
     }
+}
+
+/// Why a key that authenticated earlier may no longer act (revoked, expired, its tenant or
+/// session deleted); `None` while it still may. Long-lived connections ask this again and again,
+/// since their key was checked only once, when they opened.
+pub(crate) async fn key_withdrawn(state: &AppState, key: &TenantKey) -> ApiResult<Option<String>> {
+    if key.expires_at.is_some_and(|t| t <= now_ms()) {
+        return Ok(Some("the API key expired".into()));
+    }
+    let (tenant, id) = (key.tenant_id.as_str().to_string(), key.key_id.clone());
+    let (row, tenant_exists) = state
+        .db
+        .run(move |pool| {
+            let row = keys::get(pool, &tenant, &id)?;
+            let exists = row.is_some() || tenants::get(pool, &tenant)?.is_some();
+            Ok((row, exists))
+        })
+        .await?;
+    Ok(match row {
+        None if !tenant_exists => Some("the tenant was deleted".into()),
+        None => Some("the API key was revoked".into()),
+        Some(r) if r.expires_at.is_some_and(|t| t <= now_ms()) => {
+            Some("the API key expired".into())
+        }
+        Some(_) => None,
+    })
 }
 
 pub(crate) fn presented_key(req: &HttpRequest) -> Option<String> {
@@ -113,6 +139,7 @@ pub(crate) async fn authenticate(
         tenant_id: TenantId::from_db(row.tenant_id),
         scopes: Scopes::from_db(&row.scopes),
         session_id: row.session_id.map(SessionId::from_db),
+        expires_at: row.expires_at,
     })))
 }
 

@@ -90,7 +90,10 @@ pub async fn list(
         .await?;
     let (rows, next_cursor) = split_page(rows, limit, |r| r.id.to_string());
     Ok(HttpResponse::Ok().json(EventList {
-        data: rows.iter().map(|r| r.envelope()).collect(),
+        data: rows
+            .iter()
+            .map(|r| r.envelope_for(key.allows(Scope::Manage)))
+            .collect(),
         next_cursor,
     }))
 }

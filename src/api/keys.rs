@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
@@ -110,6 +111,7 @@ pub async fn create_key_for(
             ));
         }
         session_id = narrow_session(creator, session_id)?;
+        outlives_check(creator.expires_at, expires_at)?;
     }
     if let Some(sid) = &session_id {
         let (t, s) = (tenant.as_str().to_string(), sid.as_str().to_string());
@@ -152,6 +154,27 @@ pub async fn create_key_for(
         expires_at: view.expires_at,
         created_at: view.created_at,
     })
+}
+
+/// A key may not mint one that outlives it: otherwise an expiring key could make itself permanent.
+fn outlives_check(creator_expires: Option<i64>, expires_at: Option<i64>) -> ApiResult<()> {
+    match (creator_expires, expires_at) {
+        (None, _) => Ok(()),
+        (Some(_), None) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "key_outlives_creator",
+            "expires_at: this key expires, so the keys it creates must expire too (at or before its own expiry)",
+        )),
+        (Some(limit), Some(t)) if t > limit => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "key_outlives_creator",
+            format!(
+                "expires_at: must not be later than the creating key's expiry ({})",
+                rfc3339(limit)
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether `caller` may see or revoke `row`: a session-scoped key only sees keys of its session.

@@ -88,7 +88,7 @@ pub async fn qr(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let key = caller.tenant(Scope::Read)?;
+    let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
     let waiting = row.status == SessionStatus::ScanQr.as_str();
     let (code, expires) = match (waiting, row.qr_code.clone(), row.qr_expires_at) {

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -280,11 +282,7 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
-    state
-        .supervisor
-        .send(RemoveSession(SessionId::from_db(row.id.clone())))
-        .await
-        .map_err(ApiError::internal)?;
+    remove_session(&state, &row.id).await?;
     state
         .db
         .run(move |pool| sessions::delete(pool, &row.tenant_id, &row.id))
@@ -292,15 +290,23 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Unlinks a running session from its account (best effort), then ends its actor; the caller
-/// deletes the rows.
+/// How long a delete waits for a stopped linked session to connect, only to unlink it.
+const UNLINK_CONNECT_WAIT: Duration = Duration::from_secs(20);
+
+/// Unlinks a session from its account (best effort), then ends its actor; the caller deletes the
+/// rows. A linked session that is not running is connected first: the unlink is a request to the
+/// server, and without it the account would keep a companion device nobody controls.
 pub async fn remove_session(state: &AppState, session_id: &str) -> ApiResult<()> {
     let id = SessionId::from_db(session_id.to_string());
-    if let Some(actor) = state
+    let mut actor = state
         .supervisor
         .send(ActorAddr(id.clone()))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    if actor.is_none() && is_linked(state, session_id).await? {
+        actor = connect_to_unlink(state, &id).await?;
+    }
+    if let Some(actor) = actor
         && let Ok(Err(e)) = actor.send(Logout).await
     {
         log::warn!("session {session_id}: unlink before delete failed: {e}");
@@ -311,6 +317,42 @@ pub async fn remove_session(state: &AppState, session_id: &str) -> ApiResult<()>
         .await
         .map_err(ApiError::internal)?;
     Ok(())
+}
+
+async fn is_linked(state: &AppState, session_id: &str) -> ApiResult<bool> {
+    let sid = session_id.to_string();
+    let row = state.db.run(move |pool| sessions::find(pool, &sid)).await?;
+    Ok(row.is_some_and(|r| r.me_phone_jid.is_some()))
+}
+
+/// Starts the session's actor and waits until it is connected (or gives up after a while).
+async fn connect_to_unlink(
+    state: &AppState,
+    id: &SessionId,
+) -> ApiResult<Option<actix::Addr<crate::actors::SessionActor>>> {
+    state
+        .supervisor
+        .send(EnsureRunning(id.clone()))
+        .await
+        .map_err(ApiError::internal)?;
+    let deadline = tokio::time::Instant::now() + UNLINK_CONNECT_WAIT;
+    while tokio::time::Instant::now() < deadline {
+        let sid = id.as_str().to_string();
+        let status = state
+            .db
+            .run(move |pool| sessions::find(pool, &sid))
+            .await?
+            .map(|r| r.status);
+        if status.as_deref() == Some(SessionStatus::Working.as_str()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    state
+        .supervisor
+        .send(ActorAddr(id.clone()))
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// Persists the desired state, then lets the supervisor act on it.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::{Caller, authenticate, narrow_session, presented_key};
+use super::auth::{Caller, authenticate, key_withdrawn, narrow_session, presented_key};
 use super::error::{ApiError, ApiResult, Problem};
 use super::events::EventQuery;
 use super::state::AppState;
@@ -28,6 +28,9 @@ const TICKET_TTL: Duration = Duration::from_secs(60);
 const REPLAY_PAGE: i64 = 500;
 const HEARTBEAT: Duration = Duration::from_secs(20);
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often an open stream asks whether its key still stands: revocation, expiry and tenant
+/// deletion close streams within about this long.
+const KEY_RECHECK: Duration = Duration::from_secs(1);
 
 /// Single-use, short-lived tickets that let a browser open the stream without putting its key in
 /// a URL.
@@ -95,10 +98,17 @@ pub async fn stream(
     q: web::Query<StreamQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = match &q.ticket {
-        Some(t) => state
-            .tickets
-            .redeem(t)
-            .ok_or_else(|| ApiError::unauthorized("the ticket is invalid, used or expired"))?,
+        Some(t) => {
+            let key = state
+                .tickets
+                .redeem(t)
+                .ok_or_else(|| ApiError::unauthorized("the ticket is invalid, used or expired"))?;
+            // A ticket carries its key's authority, so it dies with the key.
+            if let Some(why) = key_withdrawn(&state, &key).await? {
+                return Err(ApiError::unauthorized(format!("the ticket is void: {why}")));
+            }
+            key
+        }
         None => match authenticate(state.clone(), presented_key(&req)).await?.0 {
             Principal::Tenant(k) if k.allows(Scope::Read) => k,
             Principal::Tenant(_) => {
@@ -142,6 +152,7 @@ pub async fn stream(
         state: state.clone(),
         session,
         tenant: key.tenant_id.as_str().to_string(),
+        key,
         filter,
     };
     actix_web::rt::spawn(async move {
@@ -155,6 +166,7 @@ struct Connection {
     state: web::Data<AppState>,
     session: actix_ws::Session,
     tenant: String,
+    key: TenantKey,
     filter: EventFilter,
 }
 
@@ -167,7 +179,10 @@ impl Connection {
     async fn send(&mut self, row: &EventRow) -> Result<(), End> {
         match tokio::time::timeout(
             self.state.ws_send_timeout,
-            self.session.text(row.envelope_json()),
+            self.session.text(
+                serde_json::to_string(&row.envelope_for(self.key.allows(Scope::Manage)))
+                    .unwrap_or_default(),
+            ),
         )
         .await
         {
@@ -182,6 +197,8 @@ impl Connection {
 
     async fn replay(&mut self) -> Result<(), End> {
         loop {
+            // A long replay must not outlast its key either.
+            self.check_key().await?;
             let (tenant, filter) = (self.tenant.clone(), self.filter.clone());
             let page = self
                 .state
@@ -201,6 +218,19 @@ impl Connection {
         }
     }
 
+    /// Cuts the stream once its key no longer stands. A database error keeps it open: the key
+    /// was valid when last seen, and the next check decides.
+    async fn check_key(&self) -> Result<(), End> {
+        match key_withdrawn(&self.state, &self.key).await {
+            Ok(Some(why)) => Err(End::Cut(CloseCode::Policy, why)),
+            Ok(None) => Ok(()),
+            Err(e) => {
+                log::warn!("event stream: cannot re-check its key: {}", e.detail);
+                Ok(())
+            }
+        }
+    }
+
     async fn live(
         &mut self,
         messages: &mut actix_ws::MessageStream,
@@ -210,6 +240,8 @@ impl Connection {
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.tick().await;
         let mut heard = Instant::now();
+        let mut recheck = tokio::time::interval(KEY_RECHECK);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = rx.recv() => match event {
@@ -231,6 +263,7 @@ impl Connection {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Err(End::Closed),
                     Some(Ok(_)) => heard = Instant::now(),
                 },
+                _ = recheck.tick() => self.check_key().await?,
                 _ = heartbeat.tick() => {
                     if heard.elapsed() > CLIENT_TIMEOUT {
                         return Err(End::Cut(CloseCode::Away, "heartbeat timeout".into()));

@@ -129,8 +129,12 @@ pub async fn delete(
         })
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))??;
-    for sid in session_ids {
-        super::sessions::remove_session(&state, &sid).await?;
+    // Side by side: unlinking a stopped session may wait for it to connect.
+    let removals = session_ids
+        .iter()
+        .map(|sid| super::sessions::remove_session(&state, sid));
+    for removed in futures_util::future::join_all(removals).await {
+        removed?;
     }
     let deleted = state
         .db

@@ -13,7 +13,7 @@ use crate::db::webhooks::{self, DeliveryFilter, DeliveryRow, WebhookRow};
 use crate::db::{now_ms, sessions};
 use crate::domain::{DeliveryId, Scope, SessionId, WebhookId};
 use crate::time::{rfc3339, rfc3339_opt};
-use crate::webhooks::{signature, target};
+use crate::webhooks::{sealed, signature, target};
 
 const MAX_URL_CHARS: usize = 2048;
 const MAX_EVENT_TYPES: usize = 50;
@@ -36,7 +36,8 @@ pub struct CreateWebhook {
     pub events: Vec<String>,
     /// Only events of this session (default: every session of the tenant).
     pub session_id: Option<String>,
-    /// Extra headers sent with every delivery.
+    /// Extra headers sent with every delivery. Their values are kept sealed and shown only in
+    /// this request's answer; later answers show `[REDACTED]`.
     pub headers: Option<BTreeMap<String, String>>,
     /// Deliver one session's events strictly in order (a failing event holds back later ones).
     pub ordered: Option<bool>,
@@ -47,10 +48,15 @@ pub struct CreateWebhook {
 pub struct UpdateWebhook {
     pub url: Option<String>,
     pub events: Option<Vec<String>>,
+    /// Replaces the custom headers; a value of `[REDACTED]` keeps that header's current value.
     pub headers: Option<BTreeMap<String, String>>,
     pub ordered: Option<bool>,
     /// `true` re-enables a disabled endpoint.
     pub enabled: Option<bool>,
+    /// With `enabled: true` on a disabled endpoint: also deliver what was still pending when it
+    /// was disabled. Default `false`: those deliveries are marked failed (each can be retried),
+    /// and only events from the re-enabling on are delivered.
+    pub replay: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,6 +65,7 @@ pub struct Webhook {
     pub url: String,
     pub events: Vec<String>,
     pub session_id: Option<String>,
+    /// Custom header names; values are `[REDACTED]` except in the answer that created them.
     pub headers: BTreeMap<String, String>,
     pub ordered: bool,
     pub enabled: bool,
@@ -72,11 +79,12 @@ pub struct Webhook {
     pub secret: Option<String>,
 }
 
-impl From<WebhookRow> for Webhook {
-    fn from(r: WebhookRow) -> Self {
+impl Webhook {
+    /// The endpoint as shown after its creation: header values redacted.
+    fn view(state: &AppState, r: WebhookRow) -> Self {
         Self {
             events: r.types(),
-            headers: serde_json::from_str(&r.headers).unwrap_or_default(),
+            headers: sealed::redacted_headers(&state.webhook_secrets, &r),
             id: r.id,
             url: r.url,
             session_id: r.session_id,
@@ -177,7 +185,7 @@ fn parse_events(raw: &[String]) -> ApiResult<String> {
     Ok(serde_json::to_string(raw).unwrap_or_else(|_| "[]".into()))
 }
 
-fn parse_headers(raw: &BTreeMap<String, String>) -> ApiResult<String> {
+fn check_headers(raw: &BTreeMap<String, String>) -> ApiResult<()> {
     if raw.len() > MAX_HEADERS {
         return Err(ApiError::invalid(format!("headers: at most {MAX_HEADERS}")));
     }
@@ -199,7 +207,36 @@ fn parse_headers(raw: &BTreeMap<String, String>) -> ApiResult<String> {
             )));
         }
     }
-    Ok(serde_json::to_string(raw).unwrap_or_else(|_| "{}".into()))
+    Ok(())
+}
+
+/// The stored form of new custom headers; `[REDACTED]` stands for a header's current value, so
+/// that what GET shows can be sent back unchanged.
+fn replace_headers(
+    state: &AppState,
+    row: &WebhookRow,
+    asked: &BTreeMap<String, String>,
+) -> ApiResult<String> {
+    check_headers(asked)?;
+    let current = sealed::open_headers(&state.webhook_secrets, row).map_err(ApiError::internal)?;
+    let mut headers = BTreeMap::new();
+    for (name, value) in asked {
+        let value = if value == sealed::REDACTED {
+            current.get(name).cloned().ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "headers: `{name}` has no value to keep; send its value"
+                ))
+            })?
+        } else {
+            value.clone()
+        };
+        headers.insert(name.clone(), value);
+    }
+    Ok(sealed::seal_headers(
+        &state.webhook_secrets,
+        &row.id,
+        &headers,
+    ))
 }
 
 /// The webhook if the key may see it: another tenant's → 404; another session's → 403.
@@ -234,7 +271,8 @@ pub async fn create(
     let body = body.into_inner();
     let url = parse_url(&state, &body.url)?;
     let event_types = parse_events(&body.events)?;
-    let headers = parse_headers(&body.headers.unwrap_or_default())?;
+    let headers = body.headers.unwrap_or_default();
+    check_headers(&headers)?;
     let mut session_id = match &body.session_id {
         None => None,
         Some(raw) => Some(
@@ -259,12 +297,12 @@ pub async fn create(
     let now = now_ms();
     let row = WebhookRow {
         secret_sealed: state.webhook_secrets.seal(secret.as_bytes(), id.as_bytes()),
+        headers: sealed::seal_headers(&state.webhook_secrets, &id, &headers),
         id,
         tenant_id: key.tenant_id.as_str().to_string(),
         session_id: session_id.map(SessionId::into_string),
         url,
         event_types,
-        headers,
         previous_secret_sealed: None,
         previous_secret_expires_at: None,
         ordered: body.ordered.unwrap_or(false),
@@ -279,7 +317,9 @@ pub async fn create(
         .db
         .run(move |pool| webhooks::insert(pool, &stored))
         .await?;
-    let mut view = Webhook::from(row);
+    let mut view = Webhook::view(&state, row);
+    // The one answer that shows the header values: the caller just sent them.
+    view.headers = headers;
     view.secret = Some(secret);
     Ok(HttpResponse::Created().json(view))
 }
@@ -305,7 +345,7 @@ pub async fn list(
         .await?;
     let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(WebhookList {
-        data: rows.into_iter().map(Webhook::from).collect(),
+        data: rows.into_iter().map(|r| Webhook::view(&state, r)).collect(),
         next_cursor,
     }))
 }
@@ -320,7 +360,8 @@ pub async fn get(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
-    Ok(HttpResponse::Ok().json(Webhook::from(load_webhook(&state, key, &path).await?)))
+    let row = load_webhook(&state, key, &path).await?;
+    Ok(HttpResponse::Ok().json(Webhook::view(&state, row)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/webhooks/{webhook_id}", tag = "webhooks", params(("webhook_id" = String, Path)),
@@ -344,13 +385,15 @@ pub async fn update(
         row.event_types = parse_events(events)?;
     }
     if let Some(headers) = &body.headers {
-        row.headers = parse_headers(headers)?;
+        row.headers = replace_headers(&state, &row, headers)?;
     }
     if let Some(ordered) = body.ordered {
         row.ordered = ordered;
     }
+    let mut skip_stale = false;
     match body.enabled {
         Some(true) if !row.enabled => {
+            skip_stale = !body.replay.unwrap_or(false);
             row.enabled = true;
             row.disabled_reason = None;
             row.failing_since = None;
@@ -365,9 +408,15 @@ pub async fn update(
     let stored = row.clone();
     state
         .db
-        .run(move |pool| webhooks::save(pool, &stored))
+        .run(move |pool| {
+            // Before the endpoint is enabled again, so no worker claims what is being skipped.
+            if skip_stale {
+                webhooks::skip_pending(pool, &stored.id, stored.updated_at)?;
+            }
+            webhooks::save(pool, &stored)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(Webhook::from(row)))
+    Ok(HttpResponse::Ok().json(Webhook::view(&state, row)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/webhooks/{webhook_id}", tag = "webhooks", params(("webhook_id" = String, Path)),
@@ -402,11 +451,8 @@ pub async fn rotate_secret(
     let secret = signature::generate_secret();
     let now = now_ms();
     let until = now + state.secret_grace_ms;
-    row.previous_secret_sealed = Some(row.secret_sealed.clone());
-    row.previous_secret_expires_at = Some(until);
-    row.secret_sealed = state
-        .webhook_secrets
-        .seal(secret.as_bytes(), row.id.as_bytes());
+    sealed::rotate(&state.webhook_secrets, &mut row, &secret, now, until)
+        .map_err(ApiError::internal)?;
     row.updated_at = now;
     state.db.run(move |pool| webhooks::save(pool, &row)).await?;
     Ok(HttpResponse::Ok().json(RotatedSecret {

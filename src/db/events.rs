@@ -44,6 +44,19 @@ impl EventRow {
         }
     }
 
+    /// The envelope as a key sees it: a `session.qr` code links a phone to the session, so keys
+    /// without `manage` (`may_link` false) get the event with `code` null.
+    pub fn envelope_for(&self, may_link: bool) -> Envelope {
+        let mut e = self.envelope();
+        if !may_link
+            && self.event_type == "session.qr"
+            && let Some(data) = e.data.as_object_mut()
+        {
+            data.insert("code".into(), serde_json::Value::Null);
+        }
+        e
+    }
+
     pub fn envelope_json(&self) -> String {
         serde_json::to_string(&self.envelope()).unwrap_or_default()
     }

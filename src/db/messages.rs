@@ -111,33 +111,40 @@ pub enum Enqueued {
 pub fn enqueue(pool: &DbPool, row: &MessageRow, file: Option<&MediaRow>) -> DbResult<Enqueued> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
-            if let Some(key) = &row.idempotency_key {
-                let earlier = messages::table
-                    .filter(messages::session_id.eq(&row.session_id))
-                    .filter(messages::idempotency_key.eq(key))
-                    .first::<MessageRow>(conn)
-                    .optional()?;
-                if let Some(earlier) = earlier {
-                    if earlier.created_at > row.created_at - IDEMPOTENCY_WINDOW_MS {
-                        return Ok(if earlier.request_hash == row.request_hash {
-                            Enqueued::Existing(earlier)
-                        } else {
-                            Enqueued::Mismatch
-                        });
+            // Twice at most: a second pass happens only when a concurrent request with the same
+            // key committed between our look-up and our insert (the unique index made the insert
+            // wait for it, then skip); on PostgreSQL the look-up then sees its row.
+            for _ in 0..2 {
+                if let Some(key) = &row.idempotency_key {
+                    let earlier = messages::table
+                        .filter(messages::session_id.eq(&row.session_id))
+                        .filter(messages::idempotency_key.eq(key))
+                        .first::<MessageRow>(conn)
+                        .optional()?;
+                    if let Some(earlier) = earlier {
+                        if earlier.created_at > row.created_at - IDEMPOTENCY_WINDOW_MS {
+                            return Ok(if earlier.request_hash == row.request_hash {
+                                Enqueued::Existing(earlier)
+                            } else {
+                                Enqueued::Mismatch
+                            });
+                        }
+                        // Expired: the key may be used again.
+                        diesel::update(messages::table.find(&earlier.id))
+                            .set(messages::idempotency_key.eq(None::<String>))
+                            .execute(conn)?;
                     }
-                    // Expired: the key may be used again.
-                    diesel::update(messages::table.find(&earlier.id))
-                        .set(messages::idempotency_key.eq(None::<String>))
-                        .execute(conn)?;
+                }
+                if insert_message!(conn, row)? == 1 {
+                    if let Some(file) = file {
+                        diesel::insert_into(media::table)
+                            .values(file)
+                            .execute(conn)?;
+                    }
+                    return Ok(Enqueued::New(row.clone()));
                 }
             }
-            insert_message!(conn, row)?;
-            if let Some(file) = file {
-                diesel::insert_into(media::table)
-                    .values(file)
-                    .execute(conn)?;
-            }
-            Ok(Enqueued::New(row.clone()))
+            Err(diesel::result::Error::NotFound.into())
         })
     })
 }

@@ -1,6 +1,7 @@
 //! Webhook endpoints and their delivery rows (the outbox). Delivery rows are created in the event's
 //! own transaction ([`create_deliveries`]); workers claim due rows with a lease so a crash mid-call
-//! only delays a delivery, and on PostgreSQL with `FOR UPDATE SKIP LOCKED` so workers never collide.
+//! only delays a delivery, fairly between tenants, and with an update that re-checks each row so
+//! workers never collide.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -151,6 +152,26 @@ pub fn save(pool: &DbPool, w: &WebhookRow) -> DbResult<bool> {
     })
 }
 
+/// Endpoints whose custom headers are still stored in clear (written before values were sealed).
+pub fn with_plaintext_headers(pool: &DbPool) -> DbResult<Vec<WebhookRow>> {
+    with_conn!(pool, |conn| {
+        Ok(webhooks::table
+            .filter(webhooks::headers.like("{%"))
+            .filter(webhooks::headers.ne("{}"))
+            .load(conn)?)
+    })
+}
+
+/// Stores new `headers` only if they are still `old`, so that an edit made meanwhile wins.
+pub fn replace_headers(pool: &DbPool, id: &str, old: &str, new: &str) -> DbResult<bool> {
+    with_conn!(pool, |conn| {
+        let n = diesel::update(webhooks::table.find(id).filter(webhooks::headers.eq(old)))
+            .set(webhooks::headers.eq(new))
+            .execute(conn)?;
+        Ok(n > 0)
+    })
+}
+
 pub fn delete(pool: &DbPool, tenant_id: &str, id: &str) -> DbResult<bool> {
     with_conn!(pool, |conn| {
         Ok(diesel::delete(
@@ -215,13 +236,30 @@ struct ClaimedId {
 
 /// Due deliveries of enabled endpoints; for `ordered` endpoints only the oldest undelivered event
 /// per session. Expired leases (a worker died mid-call) count as due.
-const CLAIM_WHERE: &str = "SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-     WHERE w.enabled AND ((d.status = 'pending' AND d.next_attempt_at <= {now}) \
-       OR (d.status = 'delivering' AND d.locked_until < {now})) \
-     AND (NOT w.ordered OR NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
-       WHERE e.webhook_id = d.webhook_id AND COALESCE(e.session_id, '') = COALESCE(d.session_id, '') \
-       AND e.event_id < d.event_id AND e.status IN ('pending', 'delivering'))) \
-     ORDER BY d.next_attempt_at, d.event_id LIMIT {limit}";
+///
+/// Fair between tenants: a tenant with `{cap}` deliveries in flight gets no more, and due rows are
+/// taken round-robin (each tenant's oldest first, then each one's second…), so one tenant's slow
+/// endpoints and big backlog cannot hold every slot while another tenant's events wait.
+const CLAIM_WHERE: &str = "WITH busy AS (SELECT w.tenant_id, COUNT(*) AS n \
+       FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+       WHERE d.status = 'delivering' AND d.locked_until >= {now} GROUP BY w.tenant_id), \
+     due AS (SELECT d.id, d.next_attempt_at, d.event_id, COALESCE(b.n, 0) AS busy_n, \
+       ROW_NUMBER() OVER (PARTITION BY w.tenant_id ORDER BY d.next_attempt_at, d.event_id) AS turn \
+       FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+       LEFT JOIN busy b ON b.tenant_id = w.tenant_id \
+       WHERE w.enabled AND ((d.status = 'pending' AND d.next_attempt_at <= {now}) \
+         OR (d.status = 'delivering' AND d.locked_until < {now})) \
+       AND (NOT w.ordered OR NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+         WHERE e.webhook_id = d.webhook_id AND COALESCE(e.session_id, '') = COALESCE(d.session_id, '') \
+         AND e.event_id < d.event_id AND e.status IN ('pending', 'delivering')))) \
+     SELECT id FROM due WHERE busy_n + turn <= {cap} \
+     ORDER BY turn, next_attempt_at, event_id LIMIT {limit}";
+
+/// Re-checked by the claiming UPDATE itself: on PostgreSQL a row another worker claimed between
+/// the selection and the update is re-read and then no longer matches (row locks with SKIP LOCKED
+/// are not allowed next to the window function that makes claiming fair).
+const STILL_DUE: &str = "((status = 'pending' AND next_attempt_at <= {now}) \
+     OR (status = 'delivering' AND locked_until < {now}))";
 
 /// A claimed delivery with what sending it needs.
 #[derive(Debug, Clone)]
@@ -231,25 +269,35 @@ pub struct Claimed {
     pub event: EventRow,
 }
 
-pub fn claim(pool: &DbPool, now: i64, lease_ms: i64, limit: i64) -> DbResult<Vec<Claimed>> {
+pub fn claim(
+    pool: &DbPool,
+    now: i64,
+    lease_ms: i64,
+    limit: i64,
+    tenant_cap: i64,
+) -> DbResult<Vec<Claimed>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let pg = pool.backend_name() == "postgres";
-            let select = if pg {
-                CLAIM_WHERE.replace("{now}", "$1").replace("{limit}", "$2")
-                    + " FOR UPDATE OF d SKIP LOCKED"
-            } else {
-                CLAIM_WHERE.replace("{now}", "?1").replace("{limit}", "?2")
+            let p = |n: u8| if pg { format!("${n}") } else { format!("?{n}") };
+            let fill = |sql: &str| {
+                sql.replace("{now}", &p(1))
+                    .replace("{limit}", &p(2))
+                    .replace("{cap}", &p(4))
             };
-            let (p_lock, p_now) = if pg { ("$3", "$1") } else { ("?3", "?1") };
             let sql = format!(
-                "UPDATE webhook_deliveries SET status = 'delivering', locked_until = {p_lock}, \
-                 attempts = attempts + 1, updated_at = {p_now} WHERE id IN ({select}) RETURNING id"
+                "UPDATE webhook_deliveries SET status = 'delivering', locked_until = {}, \
+                 attempts = attempts + 1, updated_at = {} WHERE id IN ({}) AND {} RETURNING id",
+                p(3),
+                p(1),
+                fill(CLAIM_WHERE),
+                fill(STILL_DUE)
             );
             let ids: Vec<ClaimedId> = diesel::sql_query(sql)
                 .bind::<BigInt, _>(now)
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(now + lease_ms)
+                .bind::<BigInt, _>(tenant_cap)
                 .load(conn)?;
             let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
             if ids.is_empty() {
@@ -454,6 +502,26 @@ pub fn retry(
             }
             Ok(Some(target.first::<DeliveryRow>(conn)?))
         })
+    })
+}
+
+/// What a disabled endpoint still had pending is not sent when it is enabled again: marked failed,
+/// each can still be retried by hand.
+pub fn skip_pending(pool: &DbPool, webhook_id: &str, now: i64) -> DbResult<usize> {
+    with_conn!(pool, |conn| {
+        Ok(diesel::update(
+            deliveries::table
+                .filter(deliveries::webhook_id.eq(webhook_id))
+                .filter(deliveries::status.eq(PENDING)),
+        )
+        .set((
+            deliveries::status.eq(FAILED),
+            deliveries::last_error.eq(Some(
+                "not sent: pending when the endpoint was disabled, and it was re-enabled without replay",
+            )),
+            deliveries::updated_at.eq(now),
+        ))
+        .execute(conn)?)
     })
 }
 

@@ -15,12 +15,17 @@ mod lifecycle;
 #[cfg(feature = "sandbox")]
 mod live;
 #[cfg(feature = "sandbox")]
+mod live_hardening;
+#[cfg(feature = "sandbox")]
 mod messaging;
 mod new_user;
 mod ops;
 mod receiver;
+mod revocation;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
+mod scopes;
 mod storage;
 mod stream;
+mod webhook_rules;
 mod webhooks;
