@@ -15,6 +15,10 @@ mod live;
 #[cfg(feature = "sandbox")]
 mod messaging;
 mod ops;
+mod outage;
+#[cfg(feature = "sandbox")]
+mod outage_live;
+mod own_postgres;
 mod receiver;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
