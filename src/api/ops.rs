@@ -9,7 +9,7 @@ use super::state::AppState;
 use crate::db::sessions;
 
 /// Longest `/readyz` waits for the database.
-const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(750);
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
