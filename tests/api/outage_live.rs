@@ -32,6 +32,17 @@ async fn received_with_text(live: &Live, sid: &str, text: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Whether the session's device (the linked companion of ME) is connected to the sandbox.
+async fn linked_device_online(live: &Live) -> bool {
+    let (_, devices) = live
+        .sandbox_call("GET", &format!("/sandbox/accounts/{ME}/devices"), None)
+        .await;
+    devices.as_array().is_some_and(|all| {
+        all.iter()
+            .any(|d| d["primary"] == json!(false) && d["online"] == json!(true))
+    })
+}
+
 async fn sends(live: &Live, text: &str) {
     live.phone_send(ALICE, json!({"to": ME, "text": text}))
         .await;
@@ -61,8 +72,16 @@ async fn message_during_outage_arrives_once(first_contact: bool) {
     pg.down();
     sends(&live, "while the database is down").await;
     // Longer than any single wait for a database connection (the pool's checkout timeout was
-    // 10 s): the session receives the message and has to get through the outage with it.
-    actix_rt::time::sleep(Duration::from_secs(12)).await;
+    // 10 s): the session receives the message and has to get through the outage with it,
+    // staying connected to WhatsApp all along.
+    let until = std::time::Instant::now() + Duration::from_secs(12);
+    while std::time::Instant::now() < until {
+        assert!(
+            linked_device_online(&live).await,
+            "the session lost WhatsApp"
+        );
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    }
     pg.up();
 
     live.event(
