@@ -60,7 +60,7 @@ impl Application {
                 );
             }
             let pool = DbPool::connect_with(&target, pool_size, statement_timeout)?;
-            let lease = InstanceLease::try_acquire(&target)?;
+            let lease = InstanceLease::try_acquire(&target)?.map(|l| l.kept(&target));
             Ok((pool, lease))
         })
         .await

@@ -5,6 +5,7 @@
 pub mod events;
 pub mod health;
 pub mod keys;
+pub mod lease;
 pub mod media;
 pub mod messages;
 mod migrate;

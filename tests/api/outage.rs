@@ -120,6 +120,11 @@ async fn stopped_or_silent_postgres_gets_quick_503s_and_recovers() {
     check_outage_answers(&app, &key, "PostgreSQL stopped").await;
     pg.up();
     check_recovered(&app, &key, "a restart of PostgreSQL").await;
+    // The restart dropped the instance lock with its connection: WARAS takes it back.
+    eventually(10, "the instance lock taken again", || async {
+        pg.instance_lock_held().then_some(())
+    })
+    .await;
 
     relay.blackhole(true);
     check_outage_answers(&app, &key, "PostgreSQL silent").await;

@@ -113,6 +113,27 @@ impl OwnPostgres {
         self.running = false;
     }
 
+    /// Whether some session holds WARAS's instance lock (advisory lock "WARASINS", whose two
+    /// 32-bit halves PostgreSQL lists as classid and objid).
+    pub fn instance_lock_held(&self) -> bool {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Held {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let url = format!("postgres://postgres@127.0.0.1:{}/postgres", self.port);
+        let Ok(mut conn) = PgConnection::establish(&url) else {
+            return false;
+        };
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND classid = x'57415241'::int::oid AND objid = x'53494e53'::int::oid",
+        )
+        .get_result::<Held>(&mut conn)
+        .is_ok_and(|h| h.n > 0)
+    }
+
     /// A WARAS database on this server, reached through `port` (the server's or a relay's).
     pub fn database_via(&self, port: u16) -> TestDatabase {
         TestDatabase {
