@@ -49,6 +49,8 @@ impl Application {
         let secrets = Secrets::resolve(&settings)?;
         let target = settings.database()?;
         let pool_size = settings.db_pool_size;
+        let statement_timeout = Duration::from_secs(settings.db_statement_timeout_secs);
+        let probed = target.clone();
         let (pool, lease) = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
             let applied = db::migrate(&target)?;
             if applied > 0 {
@@ -57,8 +59,8 @@ impl Application {
                     target.backend_name()
                 );
             }
-            let pool = DbPool::connect(&target, pool_size)?;
-            let lease = InstanceLease::try_acquire(&target)?;
+            let pool = DbPool::connect_with(&target, pool_size, statement_timeout)?;
+            let lease = InstanceLease::try_acquire(&target)?.map(|l| l.kept(&target));
             Ok((pool, lease))
         })
         .await
@@ -69,6 +71,7 @@ impl Application {
             );
         }
         let db = Db::new(pool);
+        db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
         // A wrong master key is a clear startup error, not unreadable sessions later.
         let master_key = secrets.master_key;
         db.run(move |pool| Ok(check_master_key(pool, &master_key)))

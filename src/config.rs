@@ -28,6 +28,8 @@ pub struct Settings {
     pub max_json_bytes: usize,
     pub media_max_bytes: usize,
     pub db_pool_size: u32,
+    pub db_probe_timeout_ms: u64,
+    pub db_statement_timeout_secs: u64,
     pub http_workers: usize,
     pub session_restart_max_backoff_secs: u64,
     pub webhook_timeout_secs: u64,
@@ -77,6 +79,10 @@ impl Settings {
         self.listen_addr()?;
         self.database()?;
         anyhow::ensure!(self.db_pool_size >= 2, "db_pool_size must be at least 2");
+        anyhow::ensure!(
+            (50..=60_000).contains(&self.db_probe_timeout_ms),
+            "db_probe_timeout_ms must be between 50 and 60000"
+        );
         anyhow::ensure!(
             self.max_json_bytes >= 1024,
             "max_json_bytes must be at least 1024"

@@ -9,6 +9,9 @@ use utoipa::ToSchema;
 use crate::db::DbError;
 use crate::domain::InvalidInput;
 
+/// Seconds a client is asked to wait before retrying a 503.
+const RETRY_AFTER_SECS: u64 = 1;
+
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -70,6 +73,15 @@ impl ApiError {
         )
     }
 
+    /// The database cannot be reached: worth retrying shortly (the answer carries Retry-After).
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is unavailable; retry later",
+        )
+    }
+
     /// Logs the cause and answers without revealing it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         log::error!("internal error: {cause}");
@@ -112,6 +124,10 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // The health probe notices a returning database within a fraction of a second.
+            res.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
         res.json(self.problem())
     }
 }
@@ -121,7 +137,11 @@ impl From<DbError> for ApiError {
         match e {
             DbError::Unavailable(msg) => {
                 log::warn!("database unavailable: {msg}");
-                ApiError::unavailable("the database is unavailable; retry later")
+                ApiError::database_unavailable()
+            }
+            e if crate::db::health::is_outage(&e) => {
+                log::warn!("database connection lost: {e}");
+                ApiError::database_unavailable()
             }
             e if e.is_unique_violation() => {
                 ApiError::conflict("conflict", "a resource with these values already exists")

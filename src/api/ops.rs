@@ -8,6 +8,9 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::state::AppState;
 use crate::db::sessions;
 
+/// Longest `/readyz` waits for the database.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     pub status: &'static str,
@@ -35,10 +38,26 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, body = Ready), (status = 503, body = Problem, description = "The database cannot be reached")))]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let backend = state.db.pool().backend_name();
-    state.db.run(|pool| pool.ping()).await.map_err(|e| {
-        log::warn!("readiness check failed: {e}");
-        ApiError::unavailable("the database cannot be reached")
-    })?;
+    let unready = || {
+        ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database cannot be reached",
+        )
+    };
+    // A load balancer asks often and gives up quickly: a database slower than this is not ready.
+    let ping = tokio::time::timeout(READY_TIMEOUT, state.db.run(|pool| pool.ping()));
+    match ping.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            log::warn!("readiness check failed: {e}");
+            return Err(unready());
+        }
+        Err(_) => {
+            log::warn!("readiness check got no answer in {READY_TIMEOUT:?}");
+            return Err(unready());
+        }
+    }
     Ok(HttpResponse::Ok().json(Ready {
         status: "ready",
         database: backend,

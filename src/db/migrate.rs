@@ -81,6 +81,8 @@ pub fn revert_all(target: &DatabaseTarget) -> anyhow::Result<usize> {
 pub enum InstanceLease {
     Postgres(PgConnection),
     Sqlite(File),
+    /// A PostgreSQL lease taken again whenever the server comes back (see [`super::lease`]).
+    Kept(super::lease::LeaseKeeper),
 }
 
 impl std::fmt::Debug for InstanceLease {
@@ -88,6 +90,7 @@ impl std::fmt::Debug for InstanceLease {
         f.write_str(match self {
             InstanceLease::Postgres(_) => "InstanceLease(postgres)",
             InstanceLease::Sqlite(_) => "InstanceLease(sqlite)",
+            InstanceLease::Kept(_) => "InstanceLease(postgres, kept)",
         })
     }
 }
@@ -99,11 +102,8 @@ impl InstanceLease {
             DatabaseTarget::Postgres(url) => {
                 let mut conn =
                     PgConnection::establish(url).context("cannot connect to PostgreSQL")?;
-                let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-                    .bind::<BigInt, _>(INSTANCE_LOCK)
-                    .get_result(&mut conn)
-                    .context("cannot query the instance lock")?;
-                Ok(row.locked.then_some(InstanceLease::Postgres(conn)))
+                let locked = try_pg_lock(&mut conn).context("cannot query the instance lock")?;
+                Ok(locked.then_some(InstanceLease::Postgres(conn)))
             }
             DatabaseTarget::Sqlite(path) => {
                 let file = lock_file(path, "instance")?;
@@ -115,6 +115,27 @@ impl InstanceLease {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Takes the instance lock on this connection if no other session holds it.
+pub(super) fn try_pg_lock(conn: &mut PgConnection) -> QueryResult<bool> {
+    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+        .bind::<BigInt, _>(INSTANCE_LOCK)
+        .get_result(conn)?;
+    Ok(row.locked)
+}
+
+impl InstanceLease {
+    /// A PostgreSQL lease watched from then on, so that a server restart (which drops the lock
+    /// with the connection) does not leave the database without an owner.
+    pub fn kept(self, target: &DatabaseTarget) -> Self {
+        match (self, target) {
+            (InstanceLease::Postgres(conn), DatabaseTarget::Postgres(url)) => InstanceLease::Kept(
+                super::lease::LeaseKeeper::start(conn, super::health::pg_url_with_timeouts(url)),
+            ),
+            (lease, _) => lease,
         }
     }
 }

@@ -4,7 +4,9 @@
 
 pub mod authorship;
 pub mod events;
+pub mod health;
 pub mod keys;
+pub mod lease;
 pub mod media;
 pub mod messages;
 mod migrate;
@@ -20,6 +22,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 
+pub use health::DbHealth;
 pub use migrate::{InstanceLease, migrate, revert_all};
 
 /// Failure of the storage layer. `Unavailable` (pool exhausted, server down) maps to 503;
@@ -162,16 +165,44 @@ impl CustomizeConnection<SqliteConnection, r2d2::Error> for SqlitePragmas {
     }
 }
 
+/// Bounds the server-side run time of every statement of a pooled PostgreSQL connection, so a
+/// query stuck on a lock cannot hold its connection (and a thread) indefinitely.
+#[derive(Debug)]
+struct PgStatementTimeout(Duration);
+
+impl CustomizeConnection<PgConnection, r2d2::Error> for PgStatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute(&format!("SET statement_timeout = {}", self.0.as_millis()))
+            .map_err(r2d2::Error::QueryError)
+    }
+}
+
+/// How long a caller may wait for a pooled connection. Short, because a caller that waits longer
+/// is either facing an outage (answered by the health probe) or an overload better answered
+/// with a 503 than with a queue.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl DbPool {
+    /// A pool without a statement time limit (command-line tools, tests).
     pub fn connect(target: &DatabaseTarget, max_size: u32) -> anyhow::Result<Self> {
+        Self::connect_with(target, max_size, Duration::ZERO)
+    }
+
+    /// `statement_timeout`: PostgreSQL's per-statement limit (zero: none).
+    pub fn connect_with(
+        target: &DatabaseTarget,
+        max_size: u32,
+        statement_timeout: Duration,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let timeout = Duration::from_secs(10);
+        let timeout = CHECKOUT_TIMEOUT;
         Ok(match target {
             DatabaseTarget::Postgres(url) => DbPool::Postgres(
                 Pool::builder()
                     .max_size(max_size)
                     .connection_timeout(timeout)
-                    .build(ConnectionManager::new(url.as_str()))
+                    .connection_customizer(Box::new(PgStatementTimeout(statement_timeout)))
+                    .build(ConnectionManager::new(health::pg_url_with_timeouts(url)))
                     .context("cannot connect to PostgreSQL")?,
             ),
             DatabaseTarget::Sqlite(path) => {
@@ -216,6 +247,7 @@ fn sqlite_path_str(path: &Path) -> anyhow::Result<&str> {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    health: std::sync::Arc<DbHealth>,
     /// Rung after a commit that appended events, so readers of the log look at once
     /// instead of at their next poll.
     appended: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
@@ -225,8 +257,22 @@ impl Db {
     pub fn new(pool: DbPool) -> Self {
         Self {
             pool,
+            health: Default::default(),
             appended: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         }
+    }
+
+    /// Starts the health probe of a PostgreSQL database (SQLite needs none): from then on the
+    /// calls of [`Db::run`] fail fast while it does not answer within `timeout`.
+    pub fn watch_health(&self, target: &DatabaseTarget, timeout: Duration) -> anyhow::Result<()> {
+        if let DatabaseTarget::Postgres(url) = target {
+            DbHealth::watch_postgres(&self.health, health::pg_url_with_timeouts(url), timeout)?;
+        }
+        Ok(())
+    }
+
+    pub fn health(&self) -> &DbHealth {
+        &self.health
     }
 
     /// Tells the log's readers that new events were committed.
@@ -242,7 +288,50 @@ impl Db {
         &self.pool
     }
 
+    /// Runs `f` on the blocking pool. Fails at once while the database is marked down, and
+    /// stops waiting when it is marked down meanwhile (the blocking call then finishes or fails
+    /// on its own; its connection is bounded by the libpq timeouts).
     pub async fn run<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
+    {
+        if !self.health.is_up() {
+            return Err(DbError::Unavailable("the database does not answer".into()));
+        }
+        tokio::select! {
+            result = self.run_blocking(f) => result,
+            () = self.health.went_down() => {
+                Err(DbError::Unavailable("the database stopped answering".into()))
+            }
+        }
+    }
+
+    /// Runs `f` until it gets past an outage: while the database is down it waits for it to
+    /// answer again, then tries again. For work whose failure would lose data that cannot be
+    /// asked for again (the engine's protocol state, received messages not yet acknowledged to
+    /// WhatsApp); `f` must therefore be safe to repeat. A call in flight is awaited, never
+    /// abandoned, so that an older write cannot land after a newer one.
+    pub async fn run_patiently<T, F>(&self, f: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&DbPool) -> DbResult<T> + Clone + Send + 'static,
+    {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            self.health.came_up().await;
+            match self.run_blocking(f.clone()).await {
+                Err(e) if health::is_outage(&e) => {
+                    log::debug!("database call waits for the database: {e}");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn run_blocking<T, F>(&self, f: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,

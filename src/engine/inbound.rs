@@ -1,6 +1,7 @@
 //! Inbound durability: a batch of received messages is committed to WARAS (rows and their
 //! events, in one transaction) before the engine acknowledges it to WhatsApp. A crash in between
 //! makes WhatsApp redeliver; the unique key on (session, chat, sender, id) drops the duplicate.
+//! A database outage holds the batch (unacknowledged) until the database answers again.
 
 use std::sync::Arc;
 
@@ -147,7 +148,7 @@ impl InboundRecorder {
         let (sid, wa_id) = (self.session_id.clone(), vote.target.wa_id.clone());
         let Ok(Some(poll)) = self
             .db
-            .run(move |pool| messages::find_by_wa_id(pool, &sid, &wa_id))
+            .run_patiently(move |pool| messages::find_by_wa_id(pool, &sid, &wa_id))
             .await
         else {
             return;
@@ -215,9 +216,11 @@ impl InboundDurabilityHook for InboundRecorder {
         if rows.is_empty() {
             return Ok(());
         }
+        // Waits out a database outage: until this returns the engine does not acknowledge the
+        // batch, so WhatsApp keeps it (the insert is idempotent, so a retry cannot duplicate).
         let stored = self
             .db
-            .run(move |pool| messages::store_inbound(pool, rows))
+            .run_patiently(move |pool| messages::store_inbound(pool, rows))
             .await?;
         if !stored.is_empty() {
             self.db.events_appended();

@@ -20,6 +20,10 @@ mod live_hardening;
 mod messaging;
 mod new_user;
 mod ops;
+mod outage;
+#[cfg(feature = "sandbox")]
+mod outage_live;
+mod own_postgres;
 mod receiver;
 mod revocation;
 #[cfg(feature = "sandbox")]

@@ -81,15 +81,19 @@ impl DieselStore {
         &self.session_id
     }
 
-    /// Runs a blocking query on the blocking pool with the session id at hand.
+    /// Runs a blocking query on the blocking pool with the session id at hand. Through a database
+    /// outage it waits instead of failing: the engine turns a store error while decrypting into
+    /// a nack and an "undecryptable" message, which would lose the message for good, whereas a
+    /// message whose processing waits stays unacknowledged, so WhatsApp keeps it until it is
+    /// stored (or redelivers it after a restart).
     async fn run<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&DbPool, &str) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&DbPool, &str) -> DbResult<T> + Clone + Send + 'static,
     {
         let sid = self.session_id.clone();
         self.db
-            .run(move |pool| f(pool, &sid))
+            .run_patiently(move |pool| f(pool, &sid))
             .await
             .map_err(db_error)
     }
