@@ -3,10 +3,12 @@
 //! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
 
 pub mod events;
+pub mod files;
 pub mod keys;
 pub mod media;
 pub mod messages;
 mod migrate;
+pub mod retention;
 pub mod schema;
 pub mod sessions;
 pub mod tenants;
@@ -174,10 +176,7 @@ impl DbPool {
                     .context("cannot connect to PostgreSQL")?,
             ),
             DatabaseTarget::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
-                }
+                files::prepare_sqlite(path)?;
                 DbPool::Sqlite(
                     Pool::builder()
                         .max_size(max_size)

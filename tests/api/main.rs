@@ -15,7 +15,11 @@ mod live;
 #[cfg(feature = "sandbox")]
 mod messaging;
 mod ops;
+#[cfg(feature = "sandbox")]
+mod ops_live;
 mod receiver;
+mod retention;
+mod rotation;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
 mod storage;
