@@ -19,8 +19,10 @@ use crate::metrics::Metrics;
 /// A run this long counts as healthy: the next failure starts the backoff from the beginning.
 const STABLE_RUN: Duration = Duration::from_secs(300);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
-/// How often the registry is checked for actors that died without saying so (a panic drops an
-/// actor without running its `stopped`, so no [`SessionExited`] comes).
+/// How often the registry is checked for actors that died without saying so. A panic in a
+/// handler still runs the actor's `stopped` (actix stops a context it drops), which reports the
+/// exit; a panic in `stopped` itself, or anything else that ends the actor's task before that
+/// report, would leave a dead address registered forever without this check.
 const WATCHDOG: Duration = Duration::from_secs(1);
 
 struct Running {

@@ -1,6 +1,8 @@
 //! Fault injection for tests of supervision. Compiled only in sandbox builds (which never ship),
 //! so no default build can reach it.
 
+use std::time::Duration;
+
 use actix::prelude::*;
 
 use super::SessionActor;
@@ -15,9 +17,16 @@ impl Handler<Panic> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, _: Panic, ctx: &mut Self::Context) {
-        // Inside a continuation, where most of the actor's work runs.
-        let step = async {}.into_actor(self);
-        ctx.wait(step.map(|_, act, _| panic!("session {}: injected panic", act.id)));
+        // In a step the actor waits for, where most of its work runs (status writes, event
+        // handling).
+        let id = self.id.clone();
+        ctx.wait(
+            async move {
+                actix::clock::sleep(Duration::from_millis(10)).await;
+                panic!("session {id}: injected panic");
+            }
+            .into_actor(self),
+        );
     }
 }
 
