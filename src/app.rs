@@ -12,7 +12,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::actors::{
-    Boot, DeliveryActor, DeliveryConfig, EventHub, Shutdown, StopDeliveries, SupervisorActor,
+    Boot, DeliveryActor, DeliveryConfig, EventHub, RetentionJob, Shutdown, StopDeliveries,
+    SupervisorActor,
 };
 use crate::api::{self, AppState};
 use crate::config::{Secrets, Settings};
@@ -72,6 +73,7 @@ impl Application {
         }
         let db = Db::new(pool);
         db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
+        let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
         // A wrong master key is a clear startup error, not unreadable sessions later.
         let master_key = secrets.master_key;
         db.run(move |pool| Ok(check_master_key(pool, &master_key)))
@@ -96,6 +98,8 @@ impl Application {
             ),
             stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
             media_ca: sandbox_media_ca(&settings.wa_url).await,
+            store_presence_events: settings.store_presence_events,
+            events_dropped: metrics.engine_events_dropped.clone(),
         };
         let engine_stores = engine.stores.clone();
         let supervisor = SupervisorActor::new(
@@ -110,7 +114,10 @@ impl Application {
             .send(Boot)
             .await
             .context("supervisor unreachable")??;
-        let webhook_secrets = Sealer::new(&secrets.master_key, "webhook-secret");
+        let webhook_secrets = Sealer::new(
+            &secrets.master_key,
+            crate::engine::rekey::WEBHOOK_SECRET_PURPOSE,
+        );
         let sealer = webhook_secrets.clone();
         let sealed = db
             .run(move |pool| crate::webhooks::sealed::seal_plaintext_rows(pool, &sealer))
@@ -133,6 +140,12 @@ impl Application {
             metrics.clone(),
         )
         .start();
+
+        let retention = settings.retention();
+        if retention.is_active() {
+            // Runs for the life of the process (its interval keeps it alive).
+            RetentionJob::new(db.clone(), retention).start();
+        }
 
         let state = web::Data::new(AppState {
             db: db.clone(),

@@ -42,6 +42,12 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Re-seal every data key and secret under a new master key (the service must be stopped).
+    /// The new key (64 hex characters) comes from WARAS_NEW_MASTER_KEY or --new-key-file.
+    RotateMasterKey {
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+    },
     /// Tenant bootstrap.
     Tenant {
         #[command(subcommand)]
@@ -90,6 +96,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 target.backend_name()
             );
             Ok(())
+        }
+        Command::RotateMasterKey { new_key_file } => {
+            crate::rotate::run(&settings, new_key_file.as_deref())
         }
         Command::Tenant {
             command: TenantCommand::Create { name },

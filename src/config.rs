@@ -42,6 +42,10 @@ pub struct Settings {
     pub ws_send_timeout_secs: u64,
     pub wa_version: String,
     pub engine_threads: usize,
+    pub store_presence_events: bool,
+    pub event_retention_days: u32,
+    pub message_retention_days: u32,
+    pub media_retention_days: u32,
 }
 
 impl Settings {
@@ -59,7 +63,7 @@ impl Settings {
                 figment = figment.merge(Toml::file(file));
             }
         }
-        figment = figment.merge(Env::prefixed("WARAS_").ignore(&["LOG"]));
+        figment = figment.merge(Env::prefixed("WARAS_").ignore(&["LOG", "NEW_MASTER_KEY"]));
         let settings: Settings = figment.extract().map_err(|e| {
             let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
             anyhow::anyhow!("invalid configuration: {}", messages.join("; "))
@@ -145,6 +149,15 @@ impl Settings {
         Ok(Some((parts[0], parts[1], parts[2])))
     }
 
+    /// The retention settings, for the purge job.
+    pub fn retention(&self) -> crate::db::retention::RetentionPolicy {
+        crate::db::retention::RetentionPolicy {
+            event_days: self.event_retention_days,
+            message_days: self.message_retention_days,
+            media_days: self.media_retention_days,
+        }
+    }
+
     pub fn database_url_is_postgres(&self) -> bool {
         matches!(self.database(), Ok(DatabaseTarget::Postgres(_)))
     }
@@ -211,7 +224,8 @@ impl Secrets {
     }
 }
 
-fn parse_master_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
+/// A master key from its 64 hex characters.
+pub fn parse_master_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
     let bytes = hex::decode(hex_key.trim())
         .ok()
         .filter(|b| b.len() == 32)
@@ -229,7 +243,7 @@ fn key_file(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<St
         return Ok(value.trim().to_string());
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        crate::db::files::private_dir(dir)?;
     }
     let value = generate();
     write_private(path, &value).with_context(|| format!("cannot write {}", path.display()))?;

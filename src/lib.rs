@@ -15,6 +15,7 @@ pub mod domain;
 pub mod engine;
 pub mod media;
 pub mod metrics;
+pub mod rotate;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod time;

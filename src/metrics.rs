@@ -14,6 +14,7 @@ pub struct Metrics {
     pub sessions: IntGaugeVec,
     pub session_actors: IntGauge,
     pub session_restarts: IntCounter,
+    pub engine_events_dropped: IntCounter,
     pub webhook_deliveries: IntCounterVec,
     pub webhook_delay: prometheus::Histogram,
 }
@@ -50,6 +51,10 @@ impl Metrics {
             "waras_session_restarts_total",
             "Session actors restarted by the supervisor after they ended unexpectedly",
         )?;
+        let engine_events_dropped = IntCounter::new(
+            "waras_engine_events_dropped_total",
+            "Presence and typing events dropped because a session's engine event queue was full",
+        )?;
         let webhook_deliveries = IntCounterVec::new(
             Opts::new(
                 "waras_webhook_attempts_total",
@@ -73,6 +78,7 @@ impl Metrics {
         registry.register(Box::new(sessions.clone()))?;
         registry.register(Box::new(session_actors.clone()))?;
         registry.register(Box::new(session_restarts.clone()))?;
+        registry.register(Box::new(engine_events_dropped.clone()))?;
         Ok(Self {
             registry,
             http_requests,
@@ -80,6 +86,7 @@ impl Metrics {
             sessions,
             session_actors,
             session_restarts,
+            engine_events_dropped,
             webhook_deliveries,
             webhook_delay,
         })

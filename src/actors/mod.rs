@@ -2,14 +2,18 @@
 
 mod delivery;
 mod event_hub;
+mod retention;
 mod session;
 mod supervisor;
 
 pub use delivery::{DeliveryActor, DeliveryConfig, StopDeliveries};
 pub use event_hub::{EventHub, EventSelector, Subscribe, SubscriberCount, Unsubscribe};
+pub use retention::RetentionJob;
 pub use session::{
     Drain, EngineEvent, Kill, Live, LiveClient, Logout, PairCode, SessionActor, SessionCommandError,
 };
+#[cfg(feature = "sandbox")]
+pub use session::{HaltEngine, Panic};
 pub use supervisor::{
     ActorAddr, Boot, EnsureRunning, EnsureStopped, Nudge, RemoveSession, RestartSession,
     RunningSessions, Shutdown, SupervisorActor,

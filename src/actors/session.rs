@@ -4,13 +4,12 @@
 //! (`ctx.wait` keeps writes in order). Engine events arrive as messages ([`EngineEvent`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::prelude::*;
 use futures_util::FutureExt;
 use futures_util::future::{LocalBoxFuture, Shared};
-use wacore::types::events::{Event, EventHandler};
-use whatsapp_rust::bot::{Bot, BotHandle};
+use wacore::types::events::Event;
+use whatsapp_rust::bot::Bot;
 use whatsapp_rust::client::Client;
 
 use super::supervisor::{SessionExited, SessionRetired, SupervisorActor};
@@ -25,14 +24,22 @@ use crate::engine::jid::user_jid;
 use crate::engine::notices;
 use crate::engine::transport::{ConnectAttempt, WsTransportFactory};
 
+mod bridge;
 mod commands;
 mod connecting;
+mod engine_run;
+#[cfg(feature = "sandbox")]
+mod faults;
 mod live;
 mod outbox;
 
+use bridge::{Bridge, ENGINE_EVENT_QUEUE, FromEngine};
 use connecting::ConnectAttempts;
+use engine_run::EngineRun;
 
 pub use commands::{Logout, PairCode, SessionCommandError};
+#[cfg(feature = "sandbox")]
+pub use faults::{HaltEngine, Panic};
 pub use live::{Live, LiveClient};
 pub use outbox::Drain;
 
@@ -44,7 +51,7 @@ pub struct SessionActor {
     deps: EngineDeps,
     tenant_id: String,
     status: SessionStatus,
-    bot: Option<BotHandle>,
+    bot: Option<EngineRun>,
     client: Option<Arc<Client>>,
     draining: bool,
     /// Connection attempts since the engine last made progress (for `status_reason`).
@@ -53,15 +60,6 @@ pub struct SessionActor {
     /// The one run of the end-for-good work, shared by whoever asks for it (an engine event and a
     /// logout may race).
     retirement: Option<Shared<LocalBoxFuture<'static, ()>>>,
-}
-
-/// Forwards engine events (raised on engine threads) to the actor, in order.
-struct Bridge(Addr<SessionActor>);
-
-impl EventHandler for Bridge {
-    fn handle_event(&self, event: Arc<Event>) {
-        self.0.do_send(EngineEvent(event));
-    }
 }
 
 #[derive(Message)]
@@ -142,7 +140,13 @@ impl SessionActor {
     /// Builds and starts the engine client on the engine runtime.
     fn start_engine(&mut self, ctx: &mut Context<Self>) {
         let deps = self.deps.clone();
-        let bridge = Bridge(ctx.address());
+        // Engine events reach the actor through a bounded queue (see `bridge`), in order.
+        let (queue, events) = async_channel::bounded(ENGINE_EVENT_QUEUE);
+        ctx.add_stream(events);
+        let bridge = Bridge {
+            tx: queue.clone(),
+            dropped: deps.events_dropped.clone(),
+        };
         let attempts = ctx.address().recipient::<ConnectAttempt>();
         let recorder = InboundRecorder {
             db: self.db.clone(),
@@ -168,7 +172,8 @@ impl SessionActor {
                 .build()
                 .await
                 .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
-            Ok::<_, anyhow::Error>(bot.spawn())
+            let runtime = tokio::runtime::Handle::current();
+            Ok::<_, anyhow::Error>(EngineRun::watch(bot.spawn(), &runtime, queue))
         };
         let task = self.deps.runtime.handle().spawn(build);
         let started = async move {
@@ -179,9 +184,9 @@ impl SessionActor {
             started
                 .into_actor(self)
                 .map(|result, act, ctx| match result {
-                    Ok(handle) => {
-                        act.client = Some(handle.client());
-                        act.bot = Some(handle);
+                    Ok(run) => {
+                        act.client = Some(run.client());
+                        act.bot = Some(run);
                     }
                     Err(e) => {
                         log::error!("session {}: {e:#}", act.id);
@@ -194,14 +199,10 @@ impl SessionActor {
     /// Shuts the engine client down (flushing its state) and waits for it.
     fn stop_engine(&mut self) -> impl Future<Output = ()> + use<> {
         self.client = None;
-        let bot = self.bot.take();
-        let handle = self.deps.runtime.handle().clone();
+        let shutdown = self.bot.take().map(EngineRun::shutdown);
         async move {
-            if let Some(bot) = bot {
-                let shutdown = handle.spawn(async move {
-                    let _ = tokio::time::timeout(Duration::from_secs(10), bot.shutdown()).await;
-                });
-                let _ = shutdown.await;
+            if let Some(shutdown) = shutdown {
+                shutdown.await;
             }
         }
     }
@@ -267,6 +268,24 @@ impl SessionActor {
         );
     }
 
+    /// The engine's run loop ended unasked (it returned or panicked): mark the session
+    /// RECONNECTING and end the actor, which the supervisor restarts with a fresh engine.
+    fn engine_ended(&mut self, ctx: &mut Context<Self>) {
+        log::warn!(
+            "session {}: the engine stopped unexpectedly; rebuilding",
+            self.id
+        );
+        self.bot = None;
+        self.client = None;
+        self.status = SessionStatus::Reconnecting;
+        let write = self.status_write(SessionStatus::Reconnecting, Some("engine_stopped"), None);
+        ctx.wait(
+            write
+                .into_actor(self)
+                .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),
+        );
+    }
+
     /// Appends an event that changes nothing else (presence, group and contact notices).
     fn record_notice(&self, ctx: &mut Context<Self>, kind: &'static str, data: serde_json::Value) {
         let (db, tenant, sid) = (
@@ -298,6 +317,15 @@ impl SessionActor {
     }
 
     fn on_event(&mut self, event: &Event, ctx: &mut Context<Self>) {
+        if matches!(
+            event,
+            Event::Connected(_)
+                | Event::PairingQrCode(_)
+                | Event::PairingCode(_)
+                | Event::PairSuccess(_)
+        ) {
+            self.attempts.progressed();
+        }
         match event {
             // Once a pairing code is requested the session waits for it, not for a scan.
             Event::PairingQrCode(_) if self.status == SessionStatus::PairCode => {}
@@ -362,7 +390,9 @@ impl SessionActor {
             }
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
             other => {
-                if let Some((kind, data)) = notices::describe(other) {
+                if let Some((kind, data)) = notices::describe(other)
+                    && (self.deps.store_presence_events || !notices::is_presence(kind))
+                {
                     self.record_notice(ctx, kind, data);
                 }
             }
@@ -400,9 +430,8 @@ impl Actor for SessionActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
-        if let Some(bot) = self.bot.take() {
-            bot.abort();
-        }
+        // Dropping the engine run aborts the engine's task.
+        self.bot = None;
         log::info!("session {} stopped", self.id);
         self.supervisor.do_send(SessionExited {
             id: self.id.clone(),
@@ -416,18 +445,23 @@ impl Handler<EngineEvent> for SessionActor {
 
     fn handle(&mut self, msg: EngineEvent, ctx: &mut Self::Context) {
         if !self.retiring {
-            if matches!(
-                *msg.0,
-                Event::Connected(_)
-                    | Event::PairingQrCode(_)
-                    | Event::PairingCode(_)
-                    | Event::PairSuccess(_)
-            ) {
-                self.attempts.progressed();
-            }
             self.on_event(&msg.0, ctx);
         }
     }
+}
+
+impl StreamHandler<FromEngine> for SessionActor {
+    fn handle(&mut self, item: FromEngine, ctx: &mut Self::Context) {
+        match item {
+            FromEngine::Event(event) if !self.retiring => self.on_event(&event, ctx),
+            FromEngine::Event(_) => {}
+            FromEngine::Ended if !self.retiring => self.engine_ended(ctx),
+            FromEngine::Ended => {}
+        }
+    }
+
+    /// The queue outlives every engine of this actor; its end is not the actor's.
+    fn finished(&mut self, _ctx: &mut Self::Context) {}
 }
 
 /// Orderly stop: the engine is shut down, the session persisted as STOPPED, then the actor ends.

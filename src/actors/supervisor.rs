@@ -19,6 +19,11 @@ use crate::metrics::Metrics;
 /// A run this long counts as healthy: the next failure starts the backoff from the beginning.
 const STABLE_RUN: Duration = Duration::from_secs(300);
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// How often the registry is checked for actors that died without saying so. A panic in a
+/// handler still runs the actor's `stopped` (actix stops a context it drops), which reports the
+/// exit; a panic in `stopped` itself, or anything else that ends the actor's task before that
+/// report, would leave a dead address registered forever without this check.
+const WATCHDOG: Duration = Duration::from_secs(1);
 
 struct Running {
     addr: Addr<SessionActor>,
@@ -107,6 +112,66 @@ impl SupervisorActor {
 
 impl Actor for SupervisorActor {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(WATCHDOG, |act, ctx| act.reap_dead(ctx));
+    }
+}
+
+impl SupervisorActor {
+    /// Treats every registered actor whose mailbox is gone as crashed.
+    fn reap_dead(&mut self, ctx: &mut Context<Self>) {
+        let dead: Vec<(SessionId, u64)> = self
+            .running
+            .iter()
+            .filter(|(_, r)| !r.addr.connected())
+            .map(|(id, r)| (id.clone(), r.generation))
+            .collect();
+        for (id, generation) in dead {
+            log::error!("session {id}: its actor died without stopping (a panic?)");
+            self.exited(id, generation, ctx);
+        }
+    }
+
+    /// An actor ended: when it is still registered under this generation, that was a crash, and
+    /// it is restarted after the backoff if the session should still run.
+    fn exited(&mut self, id: SessionId, generation: u64, ctx: &mut Context<Self>) {
+        let Some(ran_for) = self
+            .running
+            .get(&id)
+            .filter(|r| r.generation == generation)
+            .map(|r| r.since.elapsed())
+        else {
+            return;
+        };
+        self.take_session(&id);
+        let failures = self.failures.entry(id.clone()).or_insert(0);
+        if ran_for >= STABLE_RUN {
+            *failures = 0;
+        }
+        *failures += 1;
+        let failures = *failures;
+        let delay = self.backoff(failures);
+        log::warn!("session {id} ended unexpectedly; restarting in {delay:?}");
+        self.metrics.session_restarts.inc();
+        ctx.run_later(delay, move |act, ctx| act.restart_if_wanted(id, ctx));
+    }
+
+    fn restart_if_wanted(&mut self, id: SessionId, ctx: &mut Context<Self>) {
+        let db = self.db.clone();
+        let lookup_id = id.clone();
+        let check = async move {
+            db.run(move |pool| sessions::find(pool, lookup_id.as_str()))
+                .await
+        };
+        ctx.spawn(check.into_actor(self).map(move |row, act, ctx| match row {
+            Ok(Some(row)) if DesiredState::from_db(&row.desired_state) == DesiredState::Running => {
+                act.start_session(id, ctx);
+            }
+            Ok(_) => {}
+            Err(e) => log::error!("session {id}: restart check failed: {e}"),
+        }));
+    }
 }
 
 /// Stops an actor in order, or, when none runs, makes sure the stored status says STOPPED.
@@ -263,49 +328,7 @@ impl Handler<SessionExited> for SupervisorActor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionExited, ctx: &mut Self::Context) {
-        let crashed = self
-            .running
-            .get(&msg.id)
-            .is_some_and(|r| r.generation == msg.generation);
-        if !crashed {
-            return;
-        }
-        let ran_for = self
-            .running
-            .get(&msg.id)
-            .map(|r| r.since.elapsed())
-            .unwrap_or_default();
-        self.take_session(&msg.id);
-        let failures = self.failures.entry(msg.id.clone()).or_insert(0);
-        if ran_for >= STABLE_RUN {
-            *failures = 0;
-        }
-        *failures += 1;
-        let failures = *failures;
-        let delay = self.backoff(failures);
-        log::warn!(
-            "session {} ended unexpectedly; restarting in {delay:?}",
-            msg.id
-        );
-        self.metrics.session_restarts.inc();
-        let id = msg.id;
-        ctx.run_later(delay, move |act, ctx| {
-            let db = act.db.clone();
-            let lookup_id = id.clone();
-            let check = async move {
-                db.run(move |pool| sessions::find(pool, lookup_id.as_str()))
-                    .await
-            };
-            ctx.spawn(check.into_actor(act).map(move |row, act, ctx| match row {
-                Ok(Some(row))
-                    if DesiredState::from_db(&row.desired_state) == DesiredState::Running =>
-                {
-                    act.start_session(id, ctx);
-                }
-                Ok(_) => {}
-                Err(e) => log::error!("session {id}: restart check failed: {e}"),
-            }));
-        });
+        self.exited(msg.id, msg.generation, ctx);
     }
 }
 

@@ -44,6 +44,7 @@ pub fn migrate(target: &DatabaseTarget) -> anyhow::Result<usize> {
             applied
         }
         DatabaseTarget::Sqlite(path) => {
+            super::files::prepare_sqlite(path)?;
             let lock = lock_file(path, "migrate")?;
             lock.lock().context("cannot take the migration lock")?;
             let url = path.to_str().context("SQLite path is not UTF-8")?;
@@ -144,10 +145,13 @@ fn lock_file(db_path: &Path, purpose: &str) -> anyhow::Result<File> {
     let mut name = db_path.as_os_str().to_owned();
     name.push(format!(".{purpose}.lock"));
     let path = PathBuf::from(name);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if let Some(dir) = path.parent() {
+        super::files::private_dir(dir)?;
     }
-    OpenOptions::new()
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
         .create(true)
         .truncate(false)
         .write(true)

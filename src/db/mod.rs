@@ -4,12 +4,14 @@
 
 pub mod authorship;
 pub mod events;
+pub mod files;
 pub mod health;
 pub mod keys;
 pub mod lease;
 pub mod media;
 pub mod messages;
 mod migrate;
+pub mod retention;
 pub mod schema;
 pub mod sessions;
 pub mod tenants;
@@ -206,10 +208,7 @@ impl DbPool {
                     .context("cannot connect to PostgreSQL")?,
             ),
             DatabaseTarget::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create {}", dir.display()))?;
-                }
+                files::prepare_sqlite(path)?;
                 DbPool::Sqlite(
                     Pool::builder()
                         .max_size(max_size)

@@ -151,3 +151,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     api_keys
 );
+// The retention purge keeps the files of queued sends (a subquery on messages).
+diesel::allow_tables_to_appear_in_same_query!(media, messages);

@@ -8,6 +8,7 @@ pub mod http;
 pub mod inbound;
 pub mod jid;
 pub mod notices;
+pub mod rekey;
 pub mod runtime;
 pub mod sealing;
 pub mod store;
@@ -21,7 +22,7 @@ use actix::ArbiterHandle;
 use wacore::store::traits::Backend;
 
 pub use runtime::EngineRuntime;
-pub use sealing::{Sealer, check_master_key, rotate_data_key};
+pub use sealing::{KEY_LEN, Sealer, check_master_key, rotate_data_key};
 pub use store::DieselStore;
 pub use stores::DieselStores;
 
@@ -47,4 +48,8 @@ pub struct EngineDeps {
     /// A CA the media HTTP client trusts besides the system's: the sandbox media host's, read
     /// from the sandbox in sandbox builds; always `None` otherwise.
     pub media_ca: Option<Arc<str>>,
+    /// Whether presence and typing notices go to the event log (`store_presence_events`).
+    pub store_presence_events: bool,
+    /// Counts presence and typing events dropped because a session's engine queue was full.
+    pub events_dropped: prometheus::IntCounter,
 }

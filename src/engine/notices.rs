@@ -18,6 +18,12 @@ fn participant(p: &GroupParticipantInfo) -> Value {
     json!({ "jid": jid, "phone": phone, "lid": lid })
 }
 
+/// Presence and typing: frequent, short-lived notices kept out of the event log unless the
+/// operator asks for them (`store_presence_events`).
+pub fn is_presence(kind: &str) -> bool {
+    kind.starts_with("presence.")
+}
+
 /// The WARAS event an engine event raises, if any.
 pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
     match event {
@@ -126,5 +132,16 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
             }),
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_presence_kinds_are_presence() {
+        assert!(super::is_presence("presence.chat"));
+        assert!(super::is_presence("presence.update"));
+        assert!(!super::is_presence("group.updated"));
+        assert!(!super::is_presence("message.received"));
     }
 }

@@ -200,20 +200,13 @@ pub fn rotate_data_key(
 /// Verifies at start that `master_key` is the key this database was sealed with: opens the canary
 /// row (creating it on first use). Blocking.
 pub fn check_master_key(pool: &DbPool, master_key: &[u8; KEY_LEN]) -> anyhow::Result<()> {
-    let canary = derive(master_key, CANARY_INFO)?;
-    let row = RowId {
-        table: "sealing_canary",
-        session_id: "",
-        key: &[CANARY_ID.as_bytes()],
-    };
     let existing = load_canary(pool)?;
     let sealed = match existing {
         Some(sealed) => sealed,
         None => {
             // Without a canary, data keys wrapped earlier still tell whether the key is right.
             ensure_any_key_unwraps(pool, master_key)?;
-            let mut fresh = vec![WRAP_VERSION];
-            fresh.extend_from_slice(&encrypt(&canary, &row.aad(WRAP_VERSION), CANARY_PLAINTEXT)?);
+            let fresh = seal_canary(master_key)?;
             with_conn!(pool, |conn| {
                 diesel::insert_into(sealing_canary::table)
                     .values((
@@ -230,18 +223,62 @@ pub fn check_master_key(pool: &DbPool, master_key: &[u8; KEY_LEN]) -> anyhow::Re
             load_canary(pool)?.context("sealing canary vanished")?
         }
     };
-    let opened = sealed
-        .split_first()
-        .filter(|(version, _)| **version == WRAP_VERSION)
-        .and_then(|(version, rest)| decrypt(&canary, &row.aad(*version), rest).ok())
-        .filter(|plain| plain.as_slice() == CANARY_PLAINTEXT);
     anyhow::ensure!(
-        opened.is_some(),
+        canary_opens(master_key, &sealed)?,
         "the configured master_key is not the key this database was sealed with \
          (the sealing canary does not open); refusing to start rather than lose session keys"
     );
     Ok(())
 }
+
+const CANARY_ROW: RowId<'static> = RowId {
+    table: "sealing_canary",
+    session_id: "",
+    key: &[CANARY_ID.as_bytes()],
+};
+
+/// The canary value sealed under `master_key`.
+pub(super) fn seal_canary(master_key: &[u8; KEY_LEN]) -> Result<Vec<u8>, SealError> {
+    let canary = derive(master_key, CANARY_INFO)?;
+    let mut sealed = vec![WRAP_VERSION];
+    sealed.extend_from_slice(&encrypt(
+        &canary,
+        &CANARY_ROW.aad(WRAP_VERSION),
+        CANARY_PLAINTEXT,
+    )?);
+    Ok(sealed)
+}
+
+/// Whether `sealed` is the canary sealed under `master_key`.
+pub(super) fn canary_opens(master_key: &[u8; KEY_LEN], sealed: &[u8]) -> Result<bool, SealError> {
+    let canary = derive(master_key, CANARY_INFO)?;
+    Ok(sealed
+        .split_first()
+        .filter(|(version, _)| **version == WRAP_VERSION)
+        .and_then(|(version, rest)| decrypt(&canary, &CANARY_ROW.aad(*version), rest).ok())
+        .is_some_and(|plain| plain.as_slice() == CANARY_PLAINTEXT))
+}
+
+/// Re-wraps one stored data key from the `old` wrapping key to the `new` one.
+pub(super) fn rewrap_data_key(
+    old: &Aes256Gcm,
+    new: &Aes256Gcm,
+    session_id: &str,
+    key_id: u8,
+    wrapped: &[u8],
+) -> anyhow::Result<Vec<u8>> {
+    let key = unwrap_key(old, session_id, key_id, wrapped)?;
+    let mut out = vec![WRAP_VERSION];
+    out.extend_from_slice(&encrypt(new, &wrap_aad(session_id, key_id), &key[..])?);
+    Ok(out)
+}
+
+/// The key that wraps data keys, derived from a master key.
+pub(super) fn wrapping_key(master_key: &[u8; KEY_LEN]) -> Result<Aes256Gcm, SealError> {
+    derive(master_key, WRAP_INFO)
+}
+
+pub(super) const CANARY_KEY: &str = CANARY_ID;
 
 fn ensure_any_key_unwraps(pool: &DbPool, master_key: &[u8; KEY_LEN]) -> anyhow::Result<()> {
     let wrap = derive(master_key, WRAP_INFO)?;

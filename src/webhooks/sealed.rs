@@ -25,7 +25,7 @@ struct Retired {
     until: i64,
 }
 
-fn headers_aad(webhook_id: &str) -> Vec<u8> {
+pub fn headers_aad(webhook_id: &str) -> Vec<u8> {
     format!("{webhook_id}:headers").into_bytes()
 }
 

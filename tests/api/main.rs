@@ -20,12 +20,16 @@ mod live_hardening;
 mod messaging;
 mod new_user;
 mod ops;
+#[cfg(feature = "sandbox")]
+mod ops_live;
 mod outage;
 #[cfg(feature = "sandbox")]
 mod outage_live;
 mod own_postgres;
 mod receiver;
+mod retention;
 mod revocation;
+mod rotation;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
 mod scopes;

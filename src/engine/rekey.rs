@@ -1,0 +1,149 @@
+//! Master key rotation. The master key seals only small things: every session's data keys
+//! (wrapped), the webhook signing secrets and custom header values, and the canary. Rotation re-wraps and re-seals all of
+//! them in one write transaction, so a crash before the commit leaves everything under the old
+//! key and a commit leaves everything under the new one; the data keys themselves, and so all
+//! engine key material, stay as they are (no session needs linking again).
+
+use anyhow::Context;
+use diesel::prelude::*;
+
+use super::sealing::{
+    CANARY_KEY, KEY_LEN, canary_opens, rewrap_data_key, seal_canary, wrapping_key,
+};
+use super::store::schema::{sealing_canary, session_keys};
+use crate::crypto::Sealer as SecretSealer;
+use crate::db::schema::webhooks;
+use crate::db::{DbConn, DbError, DbPool, now_ms};
+use crate::with_conn;
+
+/// The purpose (HKDF info) webhook signing secrets are sealed for, shared with the service.
+pub const WEBHOOK_SECRET_PURPOSE: &str = "webhook-secret";
+
+/// What a rotation re-sealed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rekeyed {
+    pub data_keys: usize,
+    pub webhook_secrets: usize,
+}
+
+type KeyRow = (String, i64, Vec<u8>);
+type SecretRow = (String, String, Option<String>, String);
+
+/// Re-seals everything the master key protects from `old` to `new`, atomically. Refuses when
+/// `old` is not the key the database was sealed with, or when anything fails to open under it.
+/// Blocking.
+pub fn rotate_master_key(
+    pool: &DbPool,
+    old: &[u8; KEY_LEN],
+    new: &[u8; KEY_LEN],
+) -> anyhow::Result<Rekeyed> {
+    anyhow::ensure!(old != new, "the new master key is the current one");
+    super::check_master_key(pool, old)?;
+    let (old_wrap, new_wrap) = (wrapping_key(old)?, wrapping_key(new)?);
+    let (old_secrets, new_secrets) = (
+        SecretSealer::new(old, WEBHOOK_SECRET_PURPOSE),
+        SecretSealer::new(new, WEBHOOK_SECRET_PURPOSE),
+    );
+    let canary = seal_canary(new)?;
+    let reseal = |id: &str, aad: &[u8], sealed: &str| -> anyhow::Result<String> {
+        let plain = old_secrets
+            .open(sealed, aad)
+            .with_context(|| format!("a sealed value of webhook {id} does not open"))?;
+        Ok(new_secrets.seal(&plain, aad))
+    };
+    let rewrap = |(sid, key_id, wrapped): &KeyRow| -> anyhow::Result<Vec<u8>> {
+        let id = u8::try_from(*key_id).context("data key id out of range")?;
+        rewrap_data_key(&old_wrap, &new_wrap, sid, id, wrapped)
+            .with_context(|| format!("data key {id} of session {sid} does not unwrap"))
+    };
+    // The closure errors are anyhow; the transaction speaks DbError, so failures are carried
+    // out of it through this slot and turned into a rollback.
+    let mut failure: Option<anyhow::Error> = None;
+    let result = with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let keys: Vec<KeyRow> = session_keys::table
+                .select((
+                    session_keys::session_id,
+                    session_keys::key_id,
+                    session_keys::wrapped,
+                ))
+                .load(conn)?;
+            for row in &keys {
+                let wrapped = rewrap(row).map_err(|e| abort(&mut failure, e))?;
+                diesel::update(session_keys::table.find((&row.0, row.1)))
+                    .set(session_keys::wrapped.eq(wrapped))
+                    .execute(conn)?;
+            }
+            let hooks: Vec<SecretRow> = webhooks::table
+                .select((
+                    webhooks::id,
+                    webhooks::secret_sealed,
+                    webhooks::previous_secret_sealed,
+                    webhooks::headers,
+                ))
+                .load(conn)?;
+            for (id, current, previous, headers) in &hooks {
+                let aad = id.as_bytes();
+                let current = reseal(id, aad, current).map_err(|e| abort(&mut failure, e))?;
+                let previous = match previous {
+                    Some(p) => Some(reseal(id, aad, p).map_err(|e| abort(&mut failure, e))?),
+                    None => None,
+                };
+                // Custom header values are sealed too (a `{…}` value is a plaintext object).
+                let headers = if headers.trim_start().starts_with('{') {
+                    headers.clone()
+                } else {
+                    let aad = crate::webhooks::sealed::headers_aad(id);
+                    reseal(id, &aad, headers).map_err(|e| abort(&mut failure, e))?
+                };
+                diesel::update(webhooks::table.find(id))
+                    .set((
+                        webhooks::secret_sealed.eq(current),
+                        webhooks::previous_secret_sealed.eq(previous),
+                        webhooks::headers.eq(headers),
+                    ))
+                    .execute(conn)?;
+            }
+            diesel::insert_into(sealing_canary::table)
+                .values((
+                    sealing_canary::id.eq(CANARY_KEY),
+                    sealing_canary::sealed.eq(&canary),
+                    sealing_canary::created_at.eq(now_ms()),
+                ))
+                .on_conflict(sealing_canary::id)
+                .do_update()
+                .set(sealing_canary::sealed.eq(&canary))
+                .execute(conn)?;
+            Ok(Rekeyed {
+                data_keys: keys.len(),
+                webhook_secrets: hooks.len(),
+            })
+        })
+    });
+    match (result, failure) {
+        (_, Some(e)) => Err(e.context("nothing was changed")),
+        (result, None) => Ok(result.context("the rotation was rolled back")?),
+    }
+}
+
+/// Records why the transaction stops and returns the error that rolls it back.
+fn abort(slot: &mut Option<anyhow::Error>, e: anyhow::Error) -> DbError {
+    *slot = Some(e);
+    DbError::Query(diesel::result::Error::RollbackTransaction)
+}
+
+/// Whether `key` opens the database's canary (false when there is none yet).
+pub fn opens_canary(pool: &DbPool, key: &[u8; KEY_LEN]) -> anyhow::Result<bool> {
+    let sealed: Option<Vec<u8>> = with_conn!(pool, |conn| {
+        sealing_canary::table
+            .find(CANARY_KEY)
+            .select(sealing_canary::sealed)
+            .first::<Vec<u8>>(conn)
+            .optional()
+            .map_err(DbError::from)
+    })?;
+    Ok(match sealed {
+        Some(sealed) => canary_opens(key, &sealed)?,
+        None => false,
+    })
+}
