@@ -6,6 +6,7 @@ mod crash;
 
 mod bad_input;
 mod cli;
+mod conformance;
 mod groups;
 mod isolation;
 mod keys;
