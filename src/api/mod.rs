@@ -30,7 +30,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use error::ApiError;
 pub use state::AppState;
@@ -194,11 +194,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(allowed) = openapi::allowed_methods(req.path())
+        && !allowed.contains(&req.method().as_str())
+    {
+        return Ok(method_not_allowed(&req, &allowed));
+    }
     Err(ApiError::new(
         StatusCode::NOT_FOUND,
         "not_found",
         format!("no route for {} {}", req.method(), req.path()),
     ))
+}
+
+/// 405 for a method a known path does not answer, with the `Allow` header RFC 9110 requires.
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> HttpResponse {
+    let mut res = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    )
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    res
 }
 
 /// Turns extractor failures into problem+json with the right 4xx.

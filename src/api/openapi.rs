@@ -1,4 +1,10 @@
+use std::sync::OnceLock;
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
@@ -26,7 +32,7 @@ use super::{
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
         ops::healthz, ops::readyz, ops::metrics,
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ProblemResponses, &IdParameters),
     tags((name = "admin", description = "Tenants; needs the admin key"),
         (name = "keys", description = "A tenant's API keys"),
         (name = "sessions", description = "WhatsApp accounts"),
@@ -54,4 +60,208 @@ impl Modify for SecuritySchemes {
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
     }
+}
+
+/// Path parameters holding WARAS ids, by name, with the prefix their ids carry.
+const ID_PARAMETERS: [(&str, &str); 6] = [
+    ("tenant_id", "tnt"),
+    ("session_id", "ses"),
+    ("key_id", "key"),
+    ("webhook_id", "whk"),
+    ("delivery_id", "dlv"),
+    ("message_id", "msg"),
+];
+
+/// Declares the form of every id in a path (a prefix and 32 lowercase hex digits, as the
+/// handlers parse them) once here instead of in every annotation.
+struct IdParameters;
+
+impl Modify for IdParameters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for (_, op) in operations_mut(item) {
+                for param in op.parameters.iter_mut().flatten() {
+                    let Some((_, prefix)) = ID_PARAMETERS.iter().find(|(n, _)| *n == param.name)
+                    else {
+                        continue;
+                    };
+                    let schema = ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(format!("^{prefix}_[0-9a-f]{{32}}$")))
+                        .min_length(Some(36))
+                        .max_length(Some(36))
+                        .build();
+                    param.schema = Some(RefOr::T(Schema::Object(schema)));
+                }
+            }
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Every operation of a path item with its method name, as an `Allow` header spells it.
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("GET", item.get.as_mut()),
+        ("HEAD", item.head.as_mut()),
+        ("POST", item.post.as_mut()),
+        ("PUT", item.put.as_mut()),
+        ("PATCH", item.patch.as_mut()),
+        ("DELETE", item.delete.as_mut()),
+        ("OPTIONS", item.options.as_mut()),
+        ("TRACE", item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.map(|op| (method, op)))
+}
+
+/// Error responses are RFC 9457 problems: declares them as `application/problem+json` (the
+/// annotations only name the body type, which utoipa would serve as `application/json`), and
+/// adds the errors every operation of its kind can answer, so no handler can forget one.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for (_, op) in operations_mut(item) {
+                add_common_errors(op);
+                for response in op.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        relabel_problem(response);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn relabel_problem(response: &mut Response) {
+    if let Some(content) = response.content.shift_remove("application/json") {
+        response.content.insert(PROBLEM_JSON.to_string(), content);
+    }
+}
+
+/// Errors any operation of a kind can answer: authenticated ones look the key up in the
+/// database (401, 500, 503) and check what it may do (403), and a JSON body can be malformed or too large (400, 413).
+fn add_common_errors(op: &mut Operation) {
+    let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut common: Vec<(&str, &str)> = Vec::new();
+    if authenticated {
+        common.extend([
+            ("401", "Missing, unknown, revoked or expired key"),
+            (
+                "403",
+                "The key may not do this (scope, session restriction, admin or tenant key)",
+            ),
+            (
+                "500",
+                "An internal error (logged; the body reveals nothing)",
+            ),
+            ("503", "The database is unavailable; retry later"),
+        ]);
+    }
+    if op.request_body.is_some() {
+        common.extend([
+            ("400", "The body is malformed or breaks a constraint"),
+            ("413", "The body exceeds the size limit"),
+        ]);
+    }
+    let has_query = op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+    });
+    if has_query {
+        common.push(("400", "A query parameter is malformed or out of range"));
+    }
+    for (status, description) in common {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(problem_response(description)));
+    }
+}
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "Problem",
+                ))))
+                .build(),
+        )
+        .build()
+}
+
+/// Paths served outside the API document (web UI and API reference), all GET only.
+const UNDOCUMENTED_GET_PATHS: [&str; 7] = [
+    "/",
+    "/ui/{file}",
+    "/openapi.json",
+    "/docs",
+    "/docs/",
+    "/docs/start.js",
+    "/docs/{file}",
+];
+
+/// Path templates split into segments, with the methods each one answers.
+type MethodTable = Vec<(Vec<String>, Vec<&'static str>)>;
+
+fn method_table() -> &'static MethodTable {
+    static TABLE: OnceLock<MethodTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut doc = ApiDoc::openapi();
+        let mut table: MethodTable = doc
+            .paths
+            .paths
+            .iter_mut()
+            .map(|(path, item)| {
+                let methods = operations_mut(item).map(|(m, _)| m).collect();
+                (segments(path), methods)
+            })
+            .collect();
+        table.extend(
+            UNDOCUMENTED_GET_PATHS
+                .iter()
+                .map(|p| (segments(p), vec!["GET"])),
+        );
+        table
+    })
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.split('/').map(str::to_string).collect()
+}
+
+fn template_matches(template: &[String], path: &[&str]) -> bool {
+    template.len() == path.len()
+        && template.iter().zip(path).all(|(t, p)| {
+            if t.starts_with('{') && t.ends_with('}') {
+                !p.is_empty()
+            } else {
+                t == p
+            }
+        })
+}
+
+/// The methods a path answers (`None` when no route has this path), for a 405's `Allow` header.
+/// Several templates can match one path (`…/groups/join` and `…/groups/{group_id}`): the router
+/// tries them all, so the methods of every match count.
+pub fn allowed_methods(path: &str) -> Option<Vec<&'static str>> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut allowed: Vec<&'static str> = Vec::new();
+    for (template, methods) in method_table() {
+        if template_matches(template, &parts) {
+            allowed.extend(methods.iter().copied());
+        }
+    }
+    if allowed.is_empty() {
+        return None;
+    }
+    allowed.sort_unstable();
+    allowed.dedup();
+    Some(allowed)
 }

@@ -8,6 +8,7 @@ mod crash;
 mod authorship;
 mod bad_input;
 mod cli;
+mod conformance;
 mod groups;
 mod isolation;
 mod keys;
