@@ -23,6 +23,10 @@ use crate::engine::{DieselStores, EngineDeps, EngineRuntime, check_master_key};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
 
+/// One access-log line per request. `%U` is the path without the query string: a query can
+/// carry a stream ticket (`?ticket=`), which must not end up in logs.
+const ACCESS_LOG_FORMAT: &str = "%a \"%{method}xi %U\" %s %b %Dms";
+
 /// Routes added beside the API, configured in every HTTP worker.
 pub type ExtraRoutes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
@@ -174,7 +178,7 @@ impl Application {
                 .app_data(api::path_config())
                 .wrap(from_fn(api::record_request))
                 .wrap(
-                    Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                    Logger::new(ACCESS_LOG_FORMAT)
                         .custom_request_replace("method", |req| req.method().to_string()),
                 )
                 .configure(|cfg| {
@@ -296,4 +300,58 @@ async fn sandbox_media_ca(wa_url: &str) -> Option<Arc<str>> {
 #[cfg(not(feature = "sandbox"))]
 async fn sandbox_media_ca(_wa_url: &str) -> Option<Arc<str>> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use actix_web::{HttpResponse, test, web};
+
+    use super::*;
+
+    /// Keeps every log line, to look for what must not be logged.
+    struct Capture(Mutex<Vec<String>>);
+
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record) {
+            let mut lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            lines.push(record.args().to_string());
+        }
+        fn flush(&self) {}
+    }
+
+    static CAPTURE: Capture = Capture(Mutex::new(Vec::new()));
+
+    #[actix_rt::test]
+    async fn access_log_leaves_out_the_query_string() {
+        log::set_logger(&CAPTURE).expect("no other logger in this test");
+        log::set_max_level(log::LevelFilter::Info);
+        let app = test::init_service(
+            App::new()
+                .wrap(
+                    Logger::new(ACCESS_LOG_FORMAT)
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
+                .route("/api/v1/events/ws", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let req = test::TestRequest::get()
+            .uri("/api/v1/events/ws?ticket=wst_s3cr3tTicket&after=1")
+            .to_request();
+        test::call_service(&app, req).await;
+        let lines = CAPTURE.0.lock().unwrap().clone();
+        let line = lines
+            .iter()
+            .find(|l| l.contains("/api/v1/events/ws"))
+            .expect("the request is logged");
+        assert!(line.contains("GET /api/v1/events/ws"), "{line}");
+        assert!(
+            !line.contains("s3cr3t") && !line.contains("ticket"),
+            "{line}"
+        );
+    }
 }
