@@ -1,6 +1,7 @@
 //! Webhook rules that are independent of storage and transport: Standard Webhooks signatures,
-//! the retry schedule, and which targets may be called.
+//! the retry schedule, which targets may be called, and a connector that keeps to them.
 
+pub mod guarded;
 pub mod schedule;
 pub mod signature;
 pub mod target;
