@@ -151,6 +151,7 @@ impl SessionActor {
                 .with_http_client(AwcHttpClient::new(
                     deps.network.clone(),
                     deps.media_ca.clone(),
+                    deps.http_policy.clone(),
                 ))
                 .with_runtime(deps.runtime.clone())
                 .with_event_handler(bridge)

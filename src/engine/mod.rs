@@ -46,4 +46,6 @@ pub struct EngineDeps {
     /// A CA the media HTTP client trusts besides the system's: the sandbox media host's, read
     /// from the sandbox in sandbox builds; always `None` otherwise.
     pub media_ca: Option<Arc<str>>,
+    /// Which hosts the engine's HTTP client may call and how much it may read back.
+    pub http_policy: Arc<http::HttpPolicy>,
 }

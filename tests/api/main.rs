@@ -15,6 +15,8 @@ mod live;
 #[cfg(feature = "sandbox")]
 mod messaging;
 mod ops;
+#[cfg(feature = "sandbox")]
+mod received_media;
 mod receiver;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
