@@ -20,6 +20,7 @@ mod received_media;
 mod receiver;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
+mod send_limits;
 mod storage;
 mod stream;
 mod webhooks;
