@@ -19,6 +19,7 @@ use crate::api::{self, AppState};
 use crate::config::{Secrets, Settings};
 use crate::crypto::Sealer;
 use crate::db::{self, Db, DbPool, InstanceLease};
+use crate::engine::http::HttpPolicy;
 use crate::engine::{DieselStores, EngineDeps, EngineRuntime, check_master_key};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
@@ -88,6 +89,7 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
+        let sandbox_media = sandbox_media(&settings.wa_url).await;
         let engine = EngineDeps {
             // Enough blocking threads for every database connection, and some for crypto.
             runtime: EngineRuntime::new(
@@ -101,7 +103,11 @@ impl Application {
                 &settings.wa_url,
             ),
             stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
-            media_ca: sandbox_media_ca(&settings.wa_url).await,
+            media_ca: sandbox_media.as_ref().map(|m| m.ca.clone()),
+            http_policy: Arc::new(HttpPolicy {
+                sandbox_media_host: sandbox_media.map(|m| m.host),
+                media_max_bytes: settings.media_max_bytes,
+            }),
             store_presence_events: settings.store_presence_events,
             events_dropped: metrics.engine_events_dropped.clone(),
         };
@@ -264,10 +270,17 @@ impl RunningApp {
     }
 }
 
-/// In a sandbox build, the CA of the sandbox's HTTPS media host, read from its `/sandbox/info`
-/// next to the configured (loopback) WebSocket URL, so media can be uploaded and downloaded.
+/// The sandbox's HTTPS media host (`host:port`) and its CA.
+#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
+struct SandboxMedia {
+    host: String,
+    ca: Arc<str>,
+}
+
+/// In a sandbox build, the sandbox's media host and CA, read from its `/sandbox/info` next to
+/// the configured (loopback) WebSocket URL, so media can be uploaded and downloaded.
 #[cfg(feature = "sandbox")]
-async fn sandbox_media_ca(wa_url: &str) -> Option<Arc<str>> {
+async fn sandbox_media(wa_url: &str) -> Option<SandboxMedia> {
     let mut info = url::Url::parse(wa_url).ok()?;
     info.set_scheme(if info.scheme() == "wss" {
         "https"
@@ -285,20 +298,21 @@ async fn sandbox_media_ca(wa_url: &str) -> Option<Arc<str>> {
         res.json().await.map_err(|e| e.to_string())
     }
     .await;
+    let text = |v: &serde_json::Value, key: &str| v.get(key)?.as_str().map(str::to_string);
     match answer {
-        Ok(v) => v
-            .get("media_ca_pem")
-            .and_then(|p| p.as_str())
-            .map(Arc::from),
+        Ok(v) => Some(SandboxMedia {
+            host: text(&v, "media_host")?,
+            ca: Arc::from(text(&v, "media_ca_pem")?),
+        }),
         Err(e) => {
-            log::warn!("sandbox media CA unavailable at {info}: {e}; media will fail");
+            log::warn!("sandbox media host unavailable at {info}: {e}; media will fail");
             None
         }
     }
 }
 
 #[cfg(not(feature = "sandbox"))]
-async fn sandbox_media_ca(_wa_url: &str) -> Option<Arc<str>> {
+async fn sandbox_media(_wa_url: &str) -> Option<SandboxMedia> {
     None
 }
 

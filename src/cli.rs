@@ -66,9 +66,12 @@ enum TenantCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(
-        env_logger::Env::new().filter_or("WARAS_LOG", "info,actix_server=warn"),
-    )
+    // The engine's media download warnings print the full URL, whose query holds WhatsApp's media
+    // auth token: kept out of the default log.
+    env_logger::Builder::from_env(env_logger::Env::new().filter_or(
+        "WARAS_LOG",
+        "info,actix_server=warn,whatsapp_rust::download=error",
+    ))
     .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

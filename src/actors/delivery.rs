@@ -16,7 +16,7 @@ use crate::db::webhooks::{self, Claimed, Outcome};
 use crate::db::{Db, now_ms};
 use crate::metrics::Metrics;
 use crate::webhooks::schedule::RetrySchedule;
-use crate::webhooks::{sealed, signature, target};
+use crate::webhooks::{guarded, sealed, signature, target};
 
 /// How often the outbox is looked at when nothing rings.
 const IDLE_POLL: Duration = Duration::from_millis(250);
@@ -59,9 +59,11 @@ impl Actor for DeliveryActor {
             config: self.config.clone(),
             secrets: self.secrets.clone(),
             metrics: self.metrics.clone(),
+            // The connector resolves each host once and dials only guard-checked addresses.
             client: awc::Client::builder()
                 .disable_redirects()
                 .timeout(self.config.timeout)
+                .connector(guarded::connector(self.config.allow_private))
                 .add_default_header((
                     "User-Agent",
                     concat!("WARAS-Webhooks/", env!("CARGO_PKG_VERSION")),
@@ -163,16 +165,6 @@ impl Worker {
                 );
             }
         };
-        if let Err(e) = target::resolve_and_check(&url, self.config.allow_private).await {
-            return (
-                Outcome::Failed {
-                    status_code: None,
-                    error: e.to_string(),
-                    retry_at: retry_at(None),
-                },
-                false,
-            );
-        }
         let secrets = sealed::signing_secrets(&self.secrets, &c.webhook, now);
         if secrets.is_empty() {
             return (
@@ -255,7 +247,10 @@ impl Worker {
             Err(e) => (
                 Outcome::Failed {
                     status_code: None,
-                    error: format!("request failed: {e}"),
+                    error: match guarded::refusal(&e) {
+                        Some(refused) => refused.to_string(),
+                        None => format!("request failed: {e}"),
+                    },
                     retry_at: retry_at(None),
                 },
                 false,

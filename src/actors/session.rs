@@ -156,7 +156,11 @@ impl SessionActor {
         let session_id = self.id.as_str().to_string();
         let build = async move {
             let backend = deps.stores.open(&session_id).await?;
-            let http = AwcHttpClient::new(deps.network.clone(), deps.media_ca.clone());
+            let http = AwcHttpClient::new(
+                deps.network.clone(),
+                deps.media_ca.clone(),
+                deps.http_policy.clone(),
+            );
             let version = deps.version.resolve(&http).await;
             let transport =
                 WsTransportFactory::new(&deps.wa_url, deps.network.clone()).reporting_to(attempts);

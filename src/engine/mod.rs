@@ -52,4 +52,6 @@ pub struct EngineDeps {
     pub store_presence_events: bool,
     /// Counts presence and typing events dropped because a session's engine queue was full.
     pub events_dropped: prometheus::IntCounter,
+    /// Which hosts the engine's HTTP client may call and how much it may read back.
+    pub http_policy: Arc<http::HttpPolicy>,
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::MediaError;
-use crate::webhooks::target;
+use crate::webhooks::{guarded, target};
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -19,18 +19,21 @@ pub struct Fetched {
 pub async fn fetch(raw: &str, allow_private: bool, limit: usize) -> Result<Fetched, MediaError> {
     let url =
         target::parse(raw, allow_private).map_err(|e| MediaError::Invalid(format!("url: {e}")))?;
-    target::resolve_and_check(&url, allow_private)
-        .await
-        .map_err(|e| MediaError::Invalid(format!("url: {e}")))?;
+    // The connector resolves the host once and dials only addresses the guard allowed.
     let client = awc::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .disable_redirects()
+        .connector(guarded::connector(allow_private))
         .finish();
-    let mut res = client
-        .get(url.as_str())
-        .send()
-        .await
-        .map_err(|e| MediaError::Unreachable(format!("url: fetching {url} failed: {e}")))?;
+    let mut res =
+        client
+            .get(url.as_str())
+            .send()
+            .await
+            .map_err(|e| match guarded::refusal(&e) {
+                Some(refused) => MediaError::Invalid(format!("url: {refused}")),
+                None => MediaError::Unreachable(format!("url: fetching {url} failed: {e}")),
+            })?;
     if !res.status().is_success() {
         return Err(MediaError::Unreachable(format!(
             "url: {url} answered {}",

@@ -156,6 +156,8 @@ impl TransportFactory for WsTransportFactory {
 #[derive(Clone)]
 pub struct SandboxHttpClient {
     agent: ureq::Agent,
+    /// `host:port` this client is limited to, when set.
+    only: Option<String>,
 }
 
 impl SandboxHttpClient {
@@ -172,13 +174,36 @@ impl SandboxHttpClient {
             .tls_connector(Arc::new(tls))
             .timeout(Duration::from_secs(60))
             .build();
-        Ok(Self { agent })
+        Ok(Self { agent, only: None })
+    }
+
+    /// Calls nothing but `host_port`: a simulated phone has no business with the hosts a
+    /// forged message names, and a test counting calls to such a host must see none.
+    pub fn only(mut self, host_port: &str) -> Self {
+        self.only = Some(host_port.to_string());
+        self
+    }
+
+    fn allowed(&self, raw: &str) -> bool {
+        let Some(only) = &self.only else {
+            return true;
+        };
+        url::Url::parse(raw).ok().is_some_and(|u| {
+            u.host_str()
+                .zip(u.port_or_known_default())
+                .is_some_and(|(h, p)| format!("{h}:{p}") == *only)
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl HttpClient for SandboxHttpClient {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse> {
+        if !self.allowed(&request.url) {
+            return Err(anyhow!(
+                "the sandbox phone only calls the sandbox media host"
+            ));
+        }
         let agent = self.agent.clone();
         tokio::task::spawn_blocking(move || {
             let mut req = agent.request(&request.method, &request.url);

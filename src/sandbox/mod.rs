@@ -14,7 +14,9 @@
 //! - `GET /sandbox/accounts/{phone}/devices`; `DELETE /sandbox/accounts/{phone}/devices/{device}` → 204
 //! - `POST /sandbox/accounts/{phone}/messages` → 202 `{"id","to"}`; the body names `to` (phone,
 //!   JID or group JID) and exactly one of `text`, `image|video|audio|document|sticker`
-//!   (`{"data":base64,"mimetype"?,"filename"?,"voice"?}`, with `caption`), `location`,
+//!   (`{"data":base64,"mimetype"?,"filename"?,"voice"?,"forge"?}`, with `caption`; `forge`
+//!   `{"url"?,"static_url"?,"direct_path"?,"file_length"?}` overwrites the uploaded file's
+//!   fields as a hostile sender could), `location`,
 //!   `contact`, `reaction`, `poll`, `poll_vote`, `edit`, `revoke`; `reply_to` and `mentions` go
 //!   with text, media, location and contact (see `admin/messages.rs`)
 //! - `GET /sandbox/accounts/{phone}/messages` → typed inbox (`records::ReceivedMessage`);

@@ -29,6 +29,45 @@ pub(crate) struct MediaContent {
     pub filename: Option<String>,
     pub voice: bool,
     pub caption: Option<String>,
+    pub forged: Forged,
+}
+
+/// Fields of a media message written over what the upload produced, the way a modified client
+/// could: where the receiver's engine downloads from, and the size it is told.
+#[derive(Default)]
+pub(crate) struct Forged {
+    pub url: Option<String>,
+    pub static_url: Option<String>,
+    pub direct_path: Option<String>,
+    pub file_length: Option<u64>,
+}
+
+impl Forged {
+    fn apply(self, message: &mut wa::Message) {
+        macro_rules! forge {
+            ($field:ident $(, $static_url:ident)?) => {
+                if let Some(m) = message.$field.as_option_mut() {
+                    if self.url.is_some() {
+                        m.url = self.url.clone();
+                    }
+                    if self.direct_path.is_some() {
+                        m.direct_path = self.direct_path.clone();
+                    }
+                    if self.file_length.is_some() {
+                        m.file_length = self.file_length;
+                    }
+                    $(if self.static_url.is_some() {
+                        m.$static_url = self.static_url.clone();
+                    })?
+                }
+            };
+        }
+        forge!(image_message, static_url);
+        forge!(video_message, static_url);
+        forge!(audio_message);
+        forge!(document_message);
+        forge!(sticker_message);
+    }
 }
 
 /// The one kind of content a send carries.
@@ -318,7 +357,7 @@ async fn media_message(
         .upload(m.data, media_type, UploadOptions::default())
         .await
         .context("uploading to the media host")?;
-    Ok(match m.kind {
+    let mut message = match m.kind {
         MediaKind::Image => media::image_message(
             uploaded,
             ImageOptions {
@@ -372,5 +411,7 @@ async fn media_message(
             }),
             ..Default::default()
         },
-    })
+    };
+    m.forged.apply(&mut message);
+    Ok(message)
 }

@@ -147,7 +147,7 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .with_transport_factory(InProcessTransportFactory {
             core: Arc::downgrade(&core),
         })
-        .with_http_client(SandboxHttpClient::new(&core.media_ca_pem)?)
+        .with_http_client(SandboxHttpClient::new(&core.media_ca_pem)?.only(&core.media_host))
         .with_runtime(SandboxRuntime::new(core.rt.clone()))
         .with_version((2, 3000, 0))
         .skip_history_sync()

@@ -27,6 +27,8 @@ mod outage;
 #[cfg(feature = "sandbox")]
 mod outage_live;
 mod own_postgres;
+#[cfg(feature = "sandbox")]
+mod received_media;
 mod receiver;
 mod retention;
 mod revocation;
@@ -34,6 +36,7 @@ mod rotation;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
 mod scopes;
+mod send_limits;
 mod storage;
 mod stream;
 mod webhook_rules;

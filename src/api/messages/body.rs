@@ -2,7 +2,11 @@
 //! a `file` part and the other fields as text parts. Both end as one [`SendMessage`], the file's
 //! bytes apart.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use actix_multipart::Multipart;
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
@@ -24,11 +28,32 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-/// `json_limit` bounds a JSON body (base64 media included); `media_limit` a multipart file.
+/// The largest body a send takes: a media file of `media_max_bytes` written in base64 (4 bytes
+/// for every 3), plus 64 KiB for the other fields. It replaces `max_json_bytes` here because a
+/// send carries its file inline; a multipart send is held to it too.
+pub fn send_limit(media_max_bytes: usize) -> usize {
+    media_max_bytes
+        .div_ceil(3)
+        .saturating_mul(4)
+        .saturating_add(64 * 1024)
+}
+
+/// The declared length, when there is one: a body announced larger than the limit is refused
+/// before a byte of it is read.
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// `limit` bounds the whole body (see [`send_limit`]); `media_limit` a multipart file.
 pub async fn read(
     req: &HttpRequest,
-    mut payload: web::Payload,
-    json_limit: usize,
+    payload: web::Payload,
+    limit: usize,
     media_limit: usize,
 ) -> Result<Incoming, ApiError> {
     let content_type = req
@@ -37,20 +62,21 @@ pub async fn read(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json")
         .to_ascii_lowercase();
-    if content_type.starts_with("multipart/form-data") {
-        return read_multipart(req, payload, media_limit).await;
+    // Anything but multipart is read as JSON, like on every other JSON endpoint (`curl -d`
+    // labels its body `application/x-www-form-urlencoded`).
+    let multipart = content_type.starts_with("multipart/form-data");
+    let declared = declared_length(req);
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
     }
-    // Anything else is read as JSON, like every other JSON endpoint (`curl -d` labels its body
-    // `application/x-www-form-urlencoded`).
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::invalid(format!("cannot read the body: {e}")))?;
-        if body.len() + chunk.len() > json_limit {
-            return Err(too_large(json_limit));
-        }
-        body.extend_from_slice(&chunk);
+    if multipart {
+        return read_multipart(req, payload, limit, media_limit).await;
     }
-    let request: SendMessage = serde_json::from_slice(&body)
+    let body = read_all(payload, declared, limit).await?;
+    // Parsing megabytes of base64 JSON is CPU work: keep it off the HTTP worker.
+    let request: SendMessage = web::block(move || serde_json::from_slice(&body))
+        .await
+        .map_err(|_| ApiError::internal("the body parser stopped"))?
         .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))?;
     Ok(Incoming {
         request,
@@ -58,22 +84,55 @@ pub async fn read(
     })
 }
 
+async fn read_all(
+    mut payload: web::Payload,
+    declared: Option<usize>,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    // Sized once from the declared length (already within the limit): no regrowth copies.
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(8 * 1024));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("cannot read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
 const TEXT_PART_LIMIT: usize = 256 * 1024;
 
 async fn read_multipart(
     req: &HttpRequest,
     payload: web::Payload,
+    limit: usize,
     media_limit: usize,
 ) -> Result<Incoming, ApiError> {
-    let mut form = Multipart::new(req.headers(), payload);
+    // Text parts are bounded one by one, not in number: bound the whole body as well.
+    let over = Rc::new(Cell::new(false));
+    let flag = over.clone();
+    let mut seen = 0usize;
+    let counted = payload.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > limit {
+            flag.set(true);
+            return Err(PayloadError::Overflow);
+        }
+        Ok(chunk)
+    });
+    let mut form = Multipart::new(req.headers(), counted);
     let mut request = SendMessage::default();
     let mut media = MediaInput::default();
     let mut file = None;
     let mut part_type = None;
     let mut part_name = None;
     while let Some(field) = form.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::invalid(format!("invalid multipart body: {e}")))?;
+        let mut field = field.map_err(|e| match over.get() {
+            true => too_large(limit),
+            false => ApiError::invalid(format!("invalid multipart body: {e}")),
+        })?;
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             if file.is_some() {
@@ -88,7 +147,10 @@ async fn read_multipart(
                 .bytes(media_limit)
                 .await
                 .map_err(|_| too_large(media_limit))?
-                .map_err(|e| ApiError::invalid(format!("file: cannot read it: {e}")))?;
+                .map_err(|e| match over.get() {
+                    true => too_large(limit),
+                    false => ApiError::invalid(format!("file: cannot read it: {e}")),
+                })?;
             file = Some(bytes.to_vec());
             continue;
         }
@@ -96,7 +158,10 @@ async fn read_multipart(
             .bytes(TEXT_PART_LIMIT)
             .await
             .map_err(|_| too_large(TEXT_PART_LIMIT))?
-            .map_err(|e| ApiError::invalid(format!("{name}: cannot read it: {e}")))?;
+            .map_err(|e| match over.get() {
+                true => too_large(limit),
+                false => ApiError::invalid(format!("{name}: cannot read it: {e}")),
+            })?;
         let value = String::from_utf8(value.to_vec())
             .map_err(|_| ApiError::invalid(format!("{name}: must be UTF-8 text")))?;
         match name.as_str() {

@@ -2,12 +2,16 @@
 //! received files downloaded before are served from storage; a received file is otherwise
 //! downloaded from WhatsApp (which needs the session WORKING), checked and kept.
 
-use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use std::convert::Infallible;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{HttpResponse, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use buffa::Message as _;
 use sha2::{Digest, Sha256};
+use wacore::download::Downloadable;
 use waproto::whatsapp as wa;
 
 use super::super::auth::Caller;
@@ -22,14 +26,16 @@ use crate::db::messages::MessageRow;
 use crate::db::now_ms;
 use crate::domain::{MediaId, Scope};
 use crate::engine::compose::EngineRef;
+use crate::engine::http::EngineHttpError;
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/messages/{message_id}/media", tag = "messages",
     params(("session_id" = String, Path), ("message_id" = String, Path)), security(("api_key" = [])),
-    responses((status = 200, content_type = "application/octet-stream", description = "The decrypted file, with its mime type as Content-Type"),
+    responses((status = 200, content_type = "application/octet-stream", description = "The decrypted file, with its mime type as Content-Type, `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`"),
         (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "No such message, or it has no media (or it was deleted for everyone)"),
         (status = 409, body = Problem, description = "`session_not_working`: a received file not downloaded yet needs a WORKING session"),
-        (status = 502, body = Problem, description = "WhatsApp's media host failed"), (status = 503, body = Problem)))]
+        (status = 413, body = Problem, description = "`media_too_large`: the file is larger than `media_max_bytes`"),
+        (status = 502, body = Problem, description = "`media_download_failed`: WhatsApp's media host failed or was not one"), (status = 503, body = Problem)))]
 pub async fn media(
     state: web::Data<AppState>,
     caller: Caller,
@@ -50,13 +56,23 @@ pub async fn media(
     let file = match stored {
         Some(file) => file,
         None => {
+            // The size is the sender's claim; the HTTP client enforces the limit on the bytes.
+            let limit = state.media_max_bytes;
+            if info.size > limit as u64 {
+                return Err(too_large(limit));
+            }
             let client = live_client(&state, &session).await?;
-            let data = download(&client, &row).await.map_err(engine_error)?;
+            let data = download(&client, &row)
+                .await
+                .map_err(engine_error)?
+                .map_err(|e| download_problem(&row.id, e, limit))?;
             let sha256 = hex::encode(Sha256::digest(&data));
             if info.sha256.as_ref().is_some_and(|want| *want != sha256) {
-                return Err(engine_error(SessionCommandError::Engine(
-                    "the downloaded file does not match its checksum".into(),
-                )));
+                log::debug!(
+                    "message {}: the downloaded file does not match its checksum",
+                    row.id
+                );
+                return Err(download_failed());
             }
             let file = MediaRow {
                 id: MediaId::generate().into_string(),
@@ -75,63 +91,135 @@ pub async fn media(
             file
         }
     };
-    let mut res = HttpResponse::Ok();
-    res.insert_header((CONTENT_TYPE, file.mimetype.clone()));
-    if let Some(name) = &file.filename {
-        let safe: String = name
-            .chars()
-            .map(|c| if c == '"' || c.is_control() { '_' } else { c })
-            .collect();
-        res.insert_header((
-            CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{safe}\""),
-        ));
-    }
-    Ok(res.body(file.data))
+    // Served as a download, never rendered: the bytes and the type are the sender's choice.
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, file.mimetype.clone()))
+        .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((CONTENT_DISPOSITION, attachment(file.filename.as_deref())))
+        .body(file.data))
 }
 
-/// Downloads and decrypts a received message's media through the engine.
-async fn download(client: &LiveClient, row: &MessageRow) -> Result<Vec<u8>, SessionCommandError> {
+/// `attachment` with a file name that cannot break out of the header's quoted string or name a
+/// path: only the last path segment, quotes, backslashes and control characters replaced; a
+/// name outside ASCII also goes in RFC 5987 `filename*`.
+fn attachment(name: Option<&str>) -> String {
+    let base = name
+        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or_default().trim())
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..");
+    let Some(base) = base else {
+        return "attachment".into();
+    };
+    let base: String = base.chars().take(200).collect();
+    let ascii: String = base
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | ';' => '_',
+            c if c.is_control() || !c.is_ascii() => '_',
+            c => c,
+        })
+        .collect();
+    if base.is_ascii() {
+        return format!("attachment; filename=\"{ascii}\"");
+    }
+    let mut encoded = String::new();
+    for b in base.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "media_too_large",
+        format!("the file is larger than this server's media limit of {limit} bytes"),
+    )
+}
+
+fn download_failed() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "media_download_failed",
+        "the file could not be downloaded from WhatsApp's media host",
+    )
+}
+
+/// A failed download as a problem that names no URL, host or hash: those are the sender's
+/// choice, and reading them back would make this endpoint a probe of other hosts.
+fn download_problem(message: &str, e: anyhow::Error, limit: usize) -> ApiError {
+    log::debug!("message {message}: media download failed: {e:#}");
+    match e.chain().find_map(|c| c.downcast_ref::<EngineHttpError>()) {
+        Some(EngineHttpError::TooLarge { .. }) => too_large(limit),
+        _ => download_failed(),
+    }
+}
+
+/// Downloads and decrypts a received message's media through the engine: the outer error is the
+/// session's (not WORKING, no answer), the inner one the download's.
+async fn download(
+    client: &LiveClient,
+    row: &MessageRow,
+) -> Result<anyhow::Result<Vec<u8>>, SessionCommandError> {
     let missing =
         || SessionCommandError::Engine("the media descriptor of this message is gone".into());
     let encoded = EngineRef::parse(row.engine_ref.as_deref())
         .media
         .and_then(|b| B64.decode(b).ok())
         .ok_or_else(missing)?;
-    let kind = row.msg_type.clone();
     let bad =
         |e: buffa::DecodeError| SessionCommandError::Engine(format!("bad media descriptor: {e}"));
-    match kind.as_str() {
+    match row.msg_type.as_str() {
         "image" => {
-            let m = wa::message::ImageMessage::decode_from_slice(&encoded).map_err(bad)?;
-            client
-                .run(move |c| async move { c.download(&m).await })
-                .await
+            fetch(
+                client,
+                wa::message::ImageMessage::decode_from_slice(&encoded).map_err(bad)?,
+            )
+            .await
         }
         "video" => {
-            let m = wa::message::VideoMessage::decode_from_slice(&encoded).map_err(bad)?;
-            client
-                .run(move |c| async move { c.download(&m).await })
-                .await
+            fetch(
+                client,
+                wa::message::VideoMessage::decode_from_slice(&encoded).map_err(bad)?,
+            )
+            .await
         }
         "audio" => {
-            let m = wa::message::AudioMessage::decode_from_slice(&encoded).map_err(bad)?;
-            client
-                .run(move |c| async move { c.download(&m).await })
-                .await
+            fetch(
+                client,
+                wa::message::AudioMessage::decode_from_slice(&encoded).map_err(bad)?,
+            )
+            .await
         }
         "document" => {
-            let m = wa::message::DocumentMessage::decode_from_slice(&encoded).map_err(bad)?;
-            client
-                .run(move |c| async move { c.download(&m).await })
-                .await
+            fetch(
+                client,
+                wa::message::DocumentMessage::decode_from_slice(&encoded).map_err(bad)?,
+            )
+            .await
         }
         "sticker" => {
-            let m = wa::message::StickerMessage::decode_from_slice(&encoded).map_err(bad)?;
-            client
-                .run(move |c| async move { c.download(&m).await })
-                .await
+            fetch(
+                client,
+                wa::message::StickerMessage::decode_from_slice(&encoded).map_err(bad)?,
+            )
+            .await
         }
         _ => Err(missing()),
     }
+}
+
+async fn fetch<M>(
+    client: &LiveClient,
+    media: M,
+) -> Result<anyhow::Result<Vec<u8>>, SessionCommandError>
+where
+    M: Downloadable + Send + Sync + 'static,
+{
+    client
+        .run(move |c| async move { Ok::<_, Infallible>(c.download(&media).await) })
+        .await
 }

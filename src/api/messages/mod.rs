@@ -209,8 +209,8 @@ async fn media_file(
 ) -> ApiResult<MediaFile> {
     let limit = state.media_max_bytes;
     let field = kind.as_str();
-    let (data, hinted_type, hinted_name) = match (upload, input.data, input.url) {
-        (Some(bytes), None, None) => (bytes, None, None),
+    let (file, hinted_type, hinted_name) = match (upload, input.data, input.url) {
+        (Some(bytes), None, None) => (Body::Raw(bytes), None, None),
         (None, Some(b64), None) => {
             if b64.len() / 4 * 3 > limit + 3 {
                 return Err(media_problem(
@@ -221,16 +221,17 @@ async fn media_file(
                     },
                 ));
             }
-            let bytes = B64
-                .decode(b64.trim())
-                .map_err(|_| ApiError::invalid(format!("{field}.data: not valid base64")))?;
-            (bytes, None, None)
+            (Body::Base64(b64), None, None)
         }
         (None, None, Some(url)) => {
             let fetched = media::fetch::fetch(&url, state.allow_private, limit)
                 .await
                 .map_err(|e| media_problem(kind, e))?;
-            (fetched.data, fetched.content_type, fetched.filename)
+            (
+                Body::Raw(fetched.data),
+                fetched.content_type,
+                fetched.filename,
+            )
         }
         (None, None, None) => {
             return Err(ApiError::invalid(format!(
@@ -247,14 +248,26 @@ async fn media_file(
     let declared = input
         .mimetype
         .or(hinted_type.filter(|_| kind == MediaKind::Document));
-    media::accept(
-        kind,
-        data,
-        declared.as_deref(),
-        input.filename.or(hinted_name),
-        limit,
-    )
-    .map_err(|e| media_problem(kind, e))
+    let filename = input.filename.or(hinted_name);
+    // Decoding, sniffing and hashing up to media_max_bytes is CPU work: not on the HTTP worker.
+    web::block(move || {
+        let data = match file {
+            Body::Raw(bytes) => bytes,
+            Body::Base64(b64) => B64
+                .decode(b64.trim())
+                .map_err(|_| ApiError::invalid(format!("{field}.data: not valid base64")))?,
+        };
+        media::accept(kind, data, declared.as_deref(), filename, limit)
+            .map_err(|e| media_problem(kind, e))
+    })
+    .await
+    .map_err(|_| ApiError::internal("the media check stopped"))?
+}
+
+/// A send's file as it came: bytes, or base64 still to decode.
+enum Body {
+    Raw(Vec<u8>),
+    Base64(String),
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/messages", tag = "messages",
@@ -262,12 +275,12 @@ async fn media_file(
     request_body(content(
         (SendMessage = "application/json"),
         (SendMessage = "multipart/form-data")
-    ), description = "JSON, or multipart/form-data with a `file` part holding the media and the other fields as text parts (`mentions` comma-separated)"),
+    ), description = "JSON, or multipart/form-data with a `file` part holding the media and the other fields as text parts (`mentions` comma-separated). The body may be up to 4 × ⌈`media_max_bytes` / 3⌉ + 65536 bytes (a file of `media_max_bytes` in base64 plus 64 KiB; 22,435,160 bytes by default) instead of `max_json_bytes`; a larger body, or one whose Content-Length announces more, is refused with 413 before it is read"),
     security(("api_key" = [])),
     responses((status = 202, body = Accepted, description = "Durable in the outbox; sent while the session is WORKING"),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem, description = "`session_not_working`"),
-        (status = 413, body = Problem, description = "The body or the media file is too large"),
+        (status = 413, body = Problem, description = "`payload_too_large`: the body exceeds the send limit, or the media file `media_max_bytes`"),
         (status = 415, body = Problem, description = "The media is not of a type its message type accepts"),
         (status = 422, body = Problem, description = "Idempotency-Key reused with another body, or the media URL could not be fetched"),
         (status = 503, body = Problem)))]
@@ -280,11 +293,16 @@ pub async fn send(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Send)?;
     let session = load_session(&state, key, &path).await?;
-    let json_limit = (state.media_max_bytes / 3 + 1) * 4 + 64 * 1024;
-    let body::Incoming { request, file } =
-        body::read(&req, payload, json_limit, state.media_max_bytes).await?;
+    let limit = body::send_limit(state.media_max_bytes);
+    let body::Incoming { mut request, file } =
+        body::read(&req, payload, limit, state.media_max_bytes).await?;
     let idempotency_key = idempotency_key(&req)?;
-    let draft = request.check()?;
+    // The inline file moves to the draft instead of being copied with the request.
+    let inline = request.take_inline_data();
+    let mut draft = request.check()?;
+    if let (Some((_, input)), Some(data)) = (draft.media.as_mut(), inline) {
+        input.data = Some(data);
+    }
     if file.is_some() && draft.media.is_none() {
         return Err(ApiError::invalid("file: only media messages carry a file"));
     }

@@ -162,6 +162,21 @@ impl SendMessage {
         parts
     }
 
+    /// Takes the inline base64 file out of the request (the first media field holding one), so
+    /// that a file of megabytes is not copied with the rest of the request.
+    pub fn take_inline_data(&mut self) -> Option<String> {
+        [
+            &mut self.image,
+            &mut self.video,
+            &mut self.audio,
+            &mut self.document,
+            &mut self.sticker,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|m| m.data.take())
+    }
+
     pub fn check(&self) -> Result<Draft, ApiError> {
         let kind = KINDS
             .iter()

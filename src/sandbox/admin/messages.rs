@@ -11,7 +11,7 @@ use super::{AdminState, Result, invalid, known_phone, not_found};
 use crate::sandbox::accounts::normalize_phone;
 use crate::sandbox::actions;
 use crate::sandbox::core::Core;
-use crate::sandbox::outgoing::{Content, Context, MediaContent, MediaKind};
+use crate::sandbox::outgoing::{Content, Context, Forged, MediaContent, MediaKind};
 
 /// Room for media up to ~16 MB once base64-encoded.
 pub(super) const MAX_BODY_BYTES: usize = 24 * 1024 * 1024;
@@ -50,6 +50,19 @@ struct MediaIn {
     mimetype: Option<String>,
     filename: Option<String>,
     voice: Option<bool>,
+    /// Written over the uploaded file's fields, as a modified client could (tests of a hostile
+    /// sender): `url`, `static_url` (image and video), `direct_path`, `file_length`.
+    #[serde(default)]
+    forge: Option<ForgeIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForgeIn {
+    url: Option<String>,
+    static_url: Option<String>,
+    direct_path: Option<String>,
+    file_length: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +208,15 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
             filename: m.filename,
             voice: m.voice.unwrap_or(false),
             caption: body.caption.take().or(body.text.take()),
+            forged: m
+                .forge
+                .map(|f| Forged {
+                    url: f.url,
+                    static_url: f.static_url,
+                    direct_path: f.direct_path,
+                    file_length: f.file_length,
+                })
+                .unwrap_or_default(),
         }));
     }
     if body.caption.is_some() {
