@@ -66,7 +66,9 @@ impl Application {
                 );
             }
             let pool = DbPool::connect_with(&target, pool_size, statement_timeout)?;
-            let lease = InstanceLease::try_acquire(&target)?.map(|l| l.kept(&target));
+            let lease = InstanceLease::try_acquire(&target)?
+                .map(|l| l.kept(&target))
+                .transpose()?;
             Ok((pool, lease))
         })
         .await

@@ -24,7 +24,7 @@ pub struct LeaseKeeper {
 
 impl LeaseKeeper {
     /// Runs at startup; the thread is the lease's owner from here on.
-    pub fn start(conn: PgConnection, url: String) -> Self {
+    pub fn start(conn: PgConnection, url: String) -> std::io::Result<Self> {
         let (stop, stopped) = mpsc::channel();
         let (release, released) = mpsc::channel();
         std::thread::Builder::new()
@@ -32,15 +32,11 @@ impl LeaseKeeper {
             .spawn(move || {
                 keep(conn, &url, &stopped);
                 let _ = release.send(());
-            })
-            .map_or_else(
-                |e| panic!("cannot start the instance lease thread: {e}"),
-                |_| (),
-            );
-        Self {
+            })?;
+        Ok(Self {
             stop: Some(stop),
             released,
-        }
+        })
     }
 }
 

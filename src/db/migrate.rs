@@ -131,13 +131,16 @@ pub(super) fn try_pg_lock(conn: &mut PgConnection) -> QueryResult<bool> {
 impl InstanceLease {
     /// A PostgreSQL lease watched from then on, so that a server restart (which drops the lock
     /// with the connection) does not leave the database without an owner.
-    pub fn kept(self, target: &DatabaseTarget) -> Self {
-        match (self, target) {
-            (InstanceLease::Postgres(conn), DatabaseTarget::Postgres(url)) => InstanceLease::Kept(
-                super::lease::LeaseKeeper::start(conn, super::health::pg_url_with_timeouts(url)),
-            ),
+    pub fn kept(self, target: &DatabaseTarget) -> anyhow::Result<Self> {
+        Ok(match (self, target) {
+            (InstanceLease::Postgres(conn), DatabaseTarget::Postgres(url)) => {
+                let url = super::health::pg_url_with_timeouts(url);
+                let keeper = super::lease::LeaseKeeper::start(conn, url)
+                    .context("cannot start the instance lease thread")?;
+                InstanceLease::Kept(keeper)
+            }
             (lease, _) => lease,
-        }
+        })
     }
 }
 

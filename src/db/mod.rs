@@ -174,6 +174,9 @@ struct PgStatementTimeout(Duration);
 
 impl CustomizeConnection<PgConnection, r2d2::Error> for PgStatementTimeout {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), r2d2::Error> {
+        if self.0.is_zero() {
+            return Ok(()); // no limit of ours: the server's or role's own setting stays
+        }
         conn.batch_execute(&format!("SET statement_timeout = {}", self.0.as_millis()))
             .map_err(r2d2::Error::QueryError)
     }

@@ -136,3 +136,28 @@ async fn stopped_or_silent_postgres_gets_quick_503s_and_recovers() {
     pg.down();
     finish_passed_test();
 }
+
+/// Pooled PostgreSQL connections carry the statement time limit (`db_statement_timeout_secs`).
+#[actix_rt::test]
+async fn pooled_postgres_statements_are_time_limited() {
+    use diesel::RunQueryDsl;
+    use waras::db::{DatabaseTarget, DbPool};
+
+    let db = crate::common::TestDatabase::create(crate::common::Backend::Postgres);
+    let target = DatabaseTarget::parse(&db.url).expect("url");
+    let pool = DbPool::connect_with(&target, 2, Duration::from_millis(300)).expect("pool");
+    let DbPool::Postgres(pool) = pool else {
+        panic!("not a PostgreSQL pool")
+    };
+    let mut conn = pool.get().expect("connection");
+    let started = Instant::now();
+    let slow = diesel::sql_query("SELECT pg_sleep(5)").execute(&mut conn);
+    let err = slow.expect_err("a 5 s statement outlives a 300 ms limit");
+    assert!(err.to_string().contains("statement timeout"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    finish_passed_test();
+}
