@@ -13,7 +13,7 @@ pub use session::{
     Drain, EngineEvent, Kill, Live, LiveClient, Logout, PairCode, SessionActor, SessionCommandError,
 };
 #[cfg(feature = "sandbox")]
-pub use session::{HaltEngine, Panic};
+pub use session::{HaltEngine, Panic, PanicWhenStopped};
 pub use supervisor::{
     ActorAddr, Boot, EnsureRunning, EnsureStopped, Nudge, RemoveSession, RestartSession,
     RunningSessions, Shutdown, SupervisorActor,

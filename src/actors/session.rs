@@ -37,7 +37,7 @@ use engine_run::EngineRun;
 
 pub use commands::{Logout, PairCode, SessionCommandError};
 #[cfg(feature = "sandbox")]
-pub use faults::{HaltEngine, Panic};
+pub use faults::{HaltEngine, Panic, PanicWhenStopped};
 pub use live::{Live, LiveClient};
 pub use outbox::Drain;
 
@@ -56,6 +56,9 @@ pub struct SessionActor {
     /// The one run of the end-for-good work, shared by whoever asks for it (an engine event and a
     /// logout may race).
     retirement: Option<Shared<LocalBoxFuture<'static, ()>>>,
+    /// Fault injection: panic in `stopped` (see `faults`).
+    #[cfg(feature = "sandbox")]
+    panic_when_stopped: bool,
 }
 
 #[derive(Message)]
@@ -83,6 +86,8 @@ impl SessionActor {
             draining: false,
             retiring: false,
             retirement: None,
+            #[cfg(feature = "sandbox")]
+            panic_when_stopped: false,
         }
     }
 
@@ -417,6 +422,10 @@ impl Actor for SessionActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
+        #[cfg(feature = "sandbox")]
+        if self.panic_when_stopped {
+            panic!("session {}: injected panic while stopping", self.id);
+        }
         // Dropping the engine run aborts the engine's task.
         self.bot = None;
         log::info!("session {} stopped", self.id);
