@@ -1,7 +1,8 @@
 //! One WhatsApp account. Owns the engine client and the account's state machine
 //! `STOPPED → STARTING → SCAN_QR / PAIR_CODE → WORKING ⇄ RECONNECTING → LOGGED_OUT / FAILED`;
 //! every transition is persisted with its `session.status` event before the actor moves on
-//! (`ctx.wait` keeps writes in order). Engine events arrive as messages ([`EngineEvent`]).
+//! (`ctx.wait` keeps writes in order). Engine events arrive in order through a bounded queue
+//! (see `bridge`).
 
 use std::sync::Arc;
 
@@ -60,10 +61,6 @@ pub struct SessionActor {
     #[cfg(feature = "sandbox")]
     panic_when_stopped: bool,
 }
-
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct EngineEvent(pub Arc<Event>);
 
 impl SessionActor {
     pub(super) fn new(
@@ -433,16 +430,6 @@ impl Actor for SessionActor {
             id: self.id.clone(),
             generation: self.generation,
         });
-    }
-}
-
-impl Handler<EngineEvent> for SessionActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: EngineEvent, ctx: &mut Self::Context) {
-        if !self.retiring {
-            self.on_event(&msg.0, ctx);
-        }
     }
 }
 
