@@ -10,10 +10,10 @@ pub use delivery::{DeliveryActor, DeliveryConfig, StopDeliveries};
 pub use event_hub::{EventHub, EventSelector, Subscribe, SubscriberCount, Unsubscribe};
 pub use retention::RetentionJob;
 pub use session::{
-    Drain, EngineEvent, Kill, Live, LiveClient, Logout, PairCode, SessionActor, SessionCommandError,
+    Drain, Kill, Live, LiveClient, Logout, PairCode, SessionActor, SessionCommandError,
 };
 #[cfg(feature = "sandbox")]
-pub use session::{HaltEngine, Panic};
+pub use session::{HaltEngine, Panic, PanicWhenStopped};
 pub use supervisor::{
     ActorAddr, Boot, EnsureRunning, EnsureStopped, Nudge, RemoveSession, RestartSession,
     RunningSessions, Shutdown, SupervisorActor,

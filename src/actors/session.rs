@@ -1,7 +1,8 @@
 //! One WhatsApp account. Owns the engine client and the account's state machine
 //! `STOPPED → STARTING → SCAN_QR / PAIR_CODE → WORKING ⇄ RECONNECTING → LOGGED_OUT / FAILED`;
 //! every transition is persisted with its `session.status` event before the actor moves on
-//! (`ctx.wait` keeps writes in order). Engine events arrive as messages ([`EngineEvent`]).
+//! (`ctx.wait` keeps writes in order). Engine events arrive in order through a bounded queue
+//! (see `bridge`).
 
 use std::sync::Arc;
 
@@ -39,7 +40,7 @@ use engine_run::EngineRun;
 
 pub use commands::{Logout, PairCode, SessionCommandError};
 #[cfg(feature = "sandbox")]
-pub use faults::{HaltEngine, Panic};
+pub use faults::{HaltEngine, Panic, PanicWhenStopped};
 pub use live::{Live, LiveClient};
 pub use outbox::Drain;
 
@@ -60,11 +61,10 @@ pub struct SessionActor {
     /// The one run of the end-for-good work, shared by whoever asks for it (an engine event and a
     /// logout may race).
     retirement: Option<Shared<LocalBoxFuture<'static, ()>>>,
+    /// Fault injection: panic in `stopped` (see `faults`).
+    #[cfg(feature = "sandbox")]
+    panic_when_stopped: bool,
 }
-
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct EngineEvent(pub Arc<Event>);
 
 impl SessionActor {
     pub(super) fn new(
@@ -88,6 +88,8 @@ impl SessionActor {
             attempts: ConnectAttempts::default(),
             retiring: false,
             retirement: None,
+            #[cfg(feature = "sandbox")]
+            panic_when_stopped: false,
         }
     }
 
@@ -434,6 +436,10 @@ impl Actor for SessionActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
+        #[cfg(feature = "sandbox")]
+        if self.panic_when_stopped {
+            panic!("session {}: injected panic while stopping", self.id);
+        }
         // Dropping the engine run aborts the engine's task.
         self.bot = None;
         log::info!("session {} stopped", self.id);
@@ -441,16 +447,6 @@ impl Actor for SessionActor {
             id: self.id.clone(),
             generation: self.generation,
         });
-    }
-}
-
-impl Handler<EngineEvent> for SessionActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: EngineEvent, ctx: &mut Self::Context) {
-        if !self.retiring {
-            self.on_event(&msg.0, ctx);
-        }
     }
 }
 

@@ -13,7 +13,7 @@ use super::sealing::{
 use super::store::schema::{sealing_canary, session_keys};
 use crate::crypto::Sealer as SecretSealer;
 use crate::db::schema::webhooks;
-use crate::db::{DbConn, DbError, DbPool, now_ms};
+use crate::db::{DbConn, DbError, DbPool};
 use crate::with_conn;
 
 /// The purpose (HKDF info) webhook signing secrets are sealed for, shared with the service.
@@ -29,6 +29,59 @@ pub struct Rekeyed {
 type KeyRow = (String, i64, Vec<u8>);
 type SecretRow = (String, String, Option<String>, String);
 
+/// The old and new keys of every kind the master key derives.
+struct Rekeying {
+    old_wrap: aes_gcm::Aes256Gcm,
+    new_wrap: aes_gcm::Aes256Gcm,
+    old_secrets: SecretSealer,
+    new_secrets: SecretSealer,
+}
+
+impl Rekeying {
+    fn new(old: &[u8; KEY_LEN], new: &[u8; KEY_LEN]) -> anyhow::Result<Self> {
+        Ok(Self {
+            old_wrap: wrapping_key(old)?,
+            new_wrap: wrapping_key(new)?,
+            old_secrets: SecretSealer::new(old, WEBHOOK_SECRET_PURPOSE),
+            new_secrets: SecretSealer::new(new, WEBHOOK_SECRET_PURPOSE),
+        })
+    }
+
+    fn data_key(&self, (sid, key_id, wrapped): &KeyRow) -> anyhow::Result<Vec<u8>> {
+        let id = u8::try_from(*key_id).context("data key id out of range")?;
+        rewrap_data_key(&self.old_wrap, &self.new_wrap, sid, id, wrapped)
+            .with_context(|| format!("data key {id} of session {sid} does not unwrap"))
+    }
+
+    fn reseal(&self, webhook_id: &str, aad: &[u8], sealed: &str) -> anyhow::Result<String> {
+        let plain = self
+            .old_secrets
+            .open(sealed, aad)
+            .with_context(|| format!("a sealed value of webhook {webhook_id} does not open"))?;
+        Ok(self.new_secrets.seal(&plain, aad))
+    }
+
+    /// A webhook's current and previous secrets and its custom headers under the new key.
+    fn secrets(
+        &self,
+        (id, current, previous, headers): &SecretRow,
+    ) -> anyhow::Result<(String, Option<String>, String)> {
+        let aad = id.as_bytes();
+        let previous = match previous {
+            Some(p) => Some(self.reseal(id, aad, p)?),
+            None => None,
+        };
+        // Header values are sealed too; a `{…}` value is a plaintext (empty) object.
+        let headers = if headers.trim_start().starts_with('{') {
+            headers.clone()
+        } else {
+            let aad = crate::webhooks::sealed::headers_aad(id);
+            self.reseal(id, &aad, headers)?
+        };
+        Ok((self.reseal(id, aad, current)?, previous, headers))
+    }
+}
+
 /// Re-seals everything the master key protects from `old` to `new`, atomically. Refuses when
 /// `old` is not the key the database was sealed with, or when anything fails to open under it.
 /// Blocking.
@@ -39,24 +92,9 @@ pub fn rotate_master_key(
 ) -> anyhow::Result<Rekeyed> {
     anyhow::ensure!(old != new, "the new master key is the current one");
     super::check_master_key(pool, old)?;
-    let (old_wrap, new_wrap) = (wrapping_key(old)?, wrapping_key(new)?);
-    let (old_secrets, new_secrets) = (
-        SecretSealer::new(old, WEBHOOK_SECRET_PURPOSE),
-        SecretSealer::new(new, WEBHOOK_SECRET_PURPOSE),
-    );
+    let rekeying = Rekeying::new(old, new)?;
     let canary = seal_canary(new)?;
-    let reseal = |id: &str, aad: &[u8], sealed: &str| -> anyhow::Result<String> {
-        let plain = old_secrets
-            .open(sealed, aad)
-            .with_context(|| format!("a sealed value of webhook {id} does not open"))?;
-        Ok(new_secrets.seal(&plain, aad))
-    };
-    let rewrap = |(sid, key_id, wrapped): &KeyRow| -> anyhow::Result<Vec<u8>> {
-        let id = u8::try_from(*key_id).context("data key id out of range")?;
-        rewrap_data_key(&old_wrap, &new_wrap, sid, id, wrapped)
-            .with_context(|| format!("data key {id} of session {sid} does not unwrap"))
-    };
-    // The closure errors are anyhow; the transaction speaks DbError, so failures are carried
+    // The re-sealing errors are anyhow; the transaction speaks DbError, so a failure is carried
     // out of it through this slot and turned into a rollback.
     let mut failure: Option<anyhow::Error> = None;
     let result = with_conn!(pool, |conn| {
@@ -69,7 +107,7 @@ pub fn rotate_master_key(
                 ))
                 .load(conn)?;
             for row in &keys {
-                let wrapped = rewrap(row).map_err(|e| abort(&mut failure, e))?;
+                let wrapped = rekeying.data_key(row).map_err(|e| abort(&mut failure, e))?;
                 diesel::update(session_keys::table.find((&row.0, row.1)))
                     .set(session_keys::wrapped.eq(wrapped))
                     .execute(conn)?;
@@ -82,21 +120,10 @@ pub fn rotate_master_key(
                     webhooks::headers,
                 ))
                 .load(conn)?;
-            for (id, current, previous, headers) in &hooks {
-                let aad = id.as_bytes();
-                let current = reseal(id, aad, current).map_err(|e| abort(&mut failure, e))?;
-                let previous = match previous {
-                    Some(p) => Some(reseal(id, aad, p).map_err(|e| abort(&mut failure, e))?),
-                    None => None,
-                };
-                // Custom header values are sealed too (a `{…}` value is a plaintext object).
-                let headers = if headers.trim_start().starts_with('{') {
-                    headers.clone()
-                } else {
-                    let aad = crate::webhooks::sealed::headers_aad(id);
-                    reseal(id, &aad, headers).map_err(|e| abort(&mut failure, e))?
-                };
-                diesel::update(webhooks::table.find(id))
+            for row in &hooks {
+                let (current, previous, headers) =
+                    rekeying.secrets(row).map_err(|e| abort(&mut failure, e))?;
+                diesel::update(webhooks::table.find(&row.0))
                     .set((
                         webhooks::secret_sealed.eq(current),
                         webhooks::previous_secret_sealed.eq(previous),
@@ -104,14 +131,7 @@ pub fn rotate_master_key(
                     ))
                     .execute(conn)?;
             }
-            diesel::insert_into(sealing_canary::table)
-                .values((
-                    sealing_canary::id.eq(CANARY_KEY),
-                    sealing_canary::sealed.eq(&canary),
-                    sealing_canary::created_at.eq(now_ms()),
-                ))
-                .on_conflict(sealing_canary::id)
-                .do_update()
+            diesel::update(sealing_canary::table.find(CANARY_KEY))
                 .set(sealing_canary::sealed.eq(&canary))
                 .execute(conn)?;
             Ok(Rekeyed {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use waras::actors::{ActorAddr, HaltEngine, Panic};
+use waras::actors::{ActorAddr, HaltEngine, Panic, PanicWhenStopped};
 use waras::domain::SessionId;
 
 use crate::common::{Backend, TestDatabase, eventually};
@@ -67,7 +67,7 @@ async fn typing_pair(store: bool) -> (Live, String, String) {
     (live, me, bob)
 }
 
-fn presence_events(body: &Value) -> Vec<Value> {
+fn data_of(body: &Value) -> Vec<Value> {
     body["data"].as_array().cloned().unwrap_or_default()
 }
 
@@ -104,8 +104,39 @@ async fn typing_is_not_logged_by_default() {
             &live.key,
         )
         .await;
-    assert_eq!(presence_events(&r.body), Vec::<Value>::new(), "{}", r.text);
+    assert_eq!(data_of(&r.body), Vec::<Value>::new(), "{}", r.text);
     crate::common::finish_passed_test();
+}
+
+/// The id of the session's newest status event.
+async fn last_status_event(live: &Live, sid: &str) -> i64 {
+    let r = live
+        .app
+        .get(
+            &format!("/api/v1/events?session_id={sid}&types=session.status&limit=200"),
+            &live.key,
+        )
+        .await;
+    data_of(&r.body)
+        .iter()
+        .filter_map(|e| e["id"].as_str()?.parse().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Waits until a session.status event after `after` says WORKING (the stored status may still
+/// say WORKING from before a crash).
+async fn working_again(live: &Live, sid: &str, after: i64) {
+    live.event(
+        sid,
+        "session.status",
+        |e| {
+            e["data"]["status"] == json!("WORKING")
+                && e["id"].as_str().and_then(|i| i.parse::<i64>().ok()) > Some(after)
+        },
+        30,
+    )
+    .await;
 }
 
 async fn actor_of(live: &Live, sid: &str) -> Option<actix::Addr<waras::actors::SessionActor>> {
@@ -120,6 +151,7 @@ async fn actor_of(live: &Live, sid: &str) -> Option<actix::Addr<waras::actors::S
 async fn panicking_actor_is_restarted(backend: Backend) {
     let (live, sid) = linked(backend, |_| {}).await;
     let before = actor_of(&live, &sid).await.expect("runs");
+    let last = last_status_event(&live, &sid).await;
     before.do_send(Panic);
     eventually(20, "a new actor", || async {
         actor_of(&live, &sid)
@@ -127,13 +159,30 @@ async fn panicking_actor_is_restarted(backend: Backend) {
             .filter(|a| *a != before && a.connected())
     })
     .await;
-    live.wait_status(&sid, "WORKING", 20).await;
+    working_again(&live, &sid, last).await;
     still_works(&live, &sid, "after the panic").await;
+}
+
+/// An actor that dies before it can report its exit is found by the supervisor's watchdog.
+async fn silently_dead_actor_is_restarted(backend: Backend) {
+    let (live, sid) = linked(backend, |_| {}).await;
+    let before = actor_of(&live, &sid).await.expect("runs");
+    let last = last_status_event(&live, &sid).await;
+    before.do_send(PanicWhenStopped);
+    eventually(20, "a new actor", || async {
+        actor_of(&live, &sid)
+            .await
+            .filter(|a| *a != before && a.connected())
+    })
+    .await;
+    working_again(&live, &sid, last).await;
+    still_works(&live, &sid, "after the silent death").await;
 }
 
 async fn stopped_engine_is_rebuilt(backend: Backend) {
     let (live, sid) = linked(backend, |_| {}).await;
     let before = actor_of(&live, &sid).await.expect("runs");
+    let last = last_status_event(&live, &sid).await;
     before.do_send(HaltEngine);
     live.event(
         &sid,
@@ -146,7 +195,7 @@ async fn stopped_engine_is_rebuilt(backend: Backend) {
         actor_of(&live, &sid).await.filter(|a| *a != before)
     })
     .await;
-    live.wait_status(&sid, "WORKING", 20).await;
+    working_again(&live, &sid, last).await;
     still_works(&live, &sid, "after the engine stopped").await;
 }
 
@@ -179,6 +228,7 @@ async fn rotation_keeps_the_link(backend: Backend) {
 
 on_both_backends!(
     panicking_actor_is_restarted,
+    silently_dead_actor_is_restarted,
     stopped_engine_is_rebuilt,
     rotation_keeps_the_link
 );

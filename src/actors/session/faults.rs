@@ -30,6 +30,21 @@ impl Handler<Panic> for SessionActor {
     }
 }
 
+/// Fault injection (sandbox builds only): the actor stops and panics in its `stopped` hook,
+/// before it could report its exit to the supervisor.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PanicWhenStopped;
+
+impl Handler<PanicWhenStopped> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, _: PanicWhenStopped, ctx: &mut Self::Context) {
+        self.panic_when_stopped = true;
+        ctx.stop();
+    }
+}
+
 /// Fault injection (sandbox builds only): the engine's run loop ends behind the actor's back.
 #[derive(Message)]
 #[rtype(result = "()")]
