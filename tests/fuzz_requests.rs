@@ -18,7 +18,7 @@ const KINDS: [&str; 12] = [
 
 /// Text that is near the edges the parsers care about: empty, blank, control characters,
 /// phone numbers, JIDs, and anything at all.
-fn text() -> impl Strategy<Value = String> {
+fn text() -> BoxedStrategy<String> {
     prop_oneof![
         ".{0,30}",
         "\\PC{0,30}",
@@ -29,15 +29,16 @@ fn text() -> impl Strategy<Value = String> {
         "BEGIN:VCARD\n.{0,20}",
         (0usize..3).prop_map(|n| "x".repeat([65_536, 65_537, 4_097][n])),
     ]
+    .boxed()
 }
 
-fn opt<T: std::fmt::Debug + Clone>(
-    s: impl Strategy<Value = T>,
-) -> impl Strategy<Value = Option<T>> {
-    proptest::option::weighted(0.3, s)
+fn opt<T: std::fmt::Debug + Clone + 'static>(
+    s: impl Strategy<Value = T> + 'static,
+) -> BoxedStrategy<Option<T>> {
+    proptest::option::weighted(0.3, s).boxed()
 }
 
-fn media() -> impl Strategy<Value = MediaInput> {
+fn media() -> BoxedStrategy<MediaInput> {
     (
         opt(text()),
         opt(text()),
@@ -52,19 +53,20 @@ fn media() -> impl Strategy<Value = MediaInput> {
             filename,
             voice,
         })
+        .boxed()
 }
 
 fn number() -> impl Strategy<Value = f64> {
     prop_oneof![any::<f64>(), -200.0f64..200.0, Just(90.0), Just(-180.0)]
 }
 
-fn parts() -> impl Strategy<
-    Value = (
-        Option<LocationInput>,
-        Option<ContactInput>,
-        Option<PollInput>,
-    ),
-> {
+type Parts = (
+    Option<LocationInput>,
+    Option<ContactInput>,
+    Option<PollInput>,
+);
+
+fn parts() -> BoxedStrategy<Parts> {
     (
         opt((number(), number(), opt(text()), opt(text())).prop_map(
             |(latitude, longitude, name, address)| LocationInput {
@@ -92,23 +94,26 @@ fn parts() -> impl Strategy<
                 selectable_count,
             })),
     )
+        .boxed()
 }
 
-fn addons() -> impl Strategy<
-    Value = (
-        Option<ReactionInput>,
-        Option<EditInput>,
-        Option<RevokeInput>,
-    ),
-> {
+type Addons = (
+    Option<ReactionInput>,
+    Option<EditInput>,
+    Option<RevokeInput>,
+);
+
+fn addons() -> BoxedStrategy<Addons> {
     (
         opt((text(), text()).prop_map(|(message_id, emoji)| ReactionInput { message_id, emoji })),
         opt((text(), text()).prop_map(|(message_id, text)| EditInput { message_id, text })),
         opt(text().prop_map(|message_id| RevokeInput { message_id })),
     )
+        .boxed()
 }
 
-fn send_message() -> impl Strategy<Value = SendMessage> {
+// Boxed strategies keep the generated value trees off the test thread's small stack.
+fn send_message() -> BoxedStrategy<SendMessage> {
     let kind = prop_oneof![
         proptest::sample::select(KINDS.to_vec()).prop_map(String::from),
         text()
@@ -120,38 +125,41 @@ fn send_message() -> impl Strategy<Value = SendMessage> {
         opt(text()),
         opt(text()),
         opt(proptest::collection::vec(text(), 0..4)),
-    );
-    let files = (opt(media()), opt(media()), opt(media()));
-    (head, files, opt(media()), opt(media()), parts(), addons()).prop_map(
-        |(
-            (to, kind, text, caption, reply_to, mentions),
-            (image, video, audio),
-            document,
-            sticker,
-            (location, contact, poll),
-            (reaction, edit, revoke),
-        )| {
-            SendMessage {
-                to,
-                kind,
-                text,
-                caption,
-                reply_to,
-                mentions,
-                image,
-                video,
-                audio,
+    )
+        .boxed();
+    let files = (opt(media()), opt(media()), opt(media())).boxed();
+    (head, files, opt(media()), opt(media()), parts(), addons())
+        .prop_map(
+            |(
+                (to, kind, text, caption, reply_to, mentions),
+                (image, video, audio),
                 document,
                 sticker,
-                location,
-                contact,
-                reaction,
-                poll,
-                edit,
-                revoke,
-            }
-        },
-    )
+                (location, contact, poll),
+                (reaction, edit, revoke),
+            )| {
+                SendMessage {
+                    to,
+                    kind,
+                    text,
+                    caption,
+                    reply_to,
+                    mentions,
+                    image,
+                    video,
+                    audio,
+                    document,
+                    sticker,
+                    location,
+                    contact,
+                    reaction,
+                    poll,
+                    edit,
+                    revoke,
+                }
+            },
+        )
+        .boxed()
 }
 
 /// A send that passed its checks keeps the promised limits.

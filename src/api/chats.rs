@@ -60,7 +60,7 @@ pub async fn list(
         cursor: q.cursor.clone(),
     };
     let limit = page.limit()?;
-    let after = page.cursor(|c| c.contains('@') && c.len() <= 128)?;
+    let after = page.cursor(|c| c.contains('@') && c.chars().count() <= 128)?;
     let rows = state
         .db
         .run(move |pool| messages::chats(pool, &session.id, after.as_deref(), limit + 1))
@@ -133,9 +133,21 @@ pub async fn mark_read(
 pub struct PresenceRequest {
     /// `available` / `unavailable` (the account online or offline), or `composing`, `recording`,
     /// `paused` in a `chat`.
+    #[schema(value_type = PresenceState)]
     pub state: String,
     /// A phone number or JID; required for composing, recording and paused.
     pub chat: Option<String>,
+}
+
+/// The presence states a session can show.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum PresenceState {
+    Available,
+    Unavailable,
+    Composing,
+    Recording,
+    Paused,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

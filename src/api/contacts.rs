@@ -21,6 +21,7 @@ pub const MAX_CHECK_PHONES: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct CheckContacts {
     /// 1–100 phone numbers in international form (`+4915…`).
+    #[schema(min_items = 1, max_items = 100)]
     pub phones: Vec<String>,
 }
 

@@ -18,8 +18,10 @@ list_type!(EventList, Event);
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     /// Only events with a larger id (a previous page's `next_cursor` or the last id seen).
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub after: Option<String>,
     /// Alias of `after`, for the list convention.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub cursor: Option<String>,
     pub session_id: Option<String>,
     /// Comma-separated event types.

@@ -67,8 +67,10 @@ pub struct CreatedGroup {
 #[serde(deny_unknown_fields)]
 pub struct CreateGroup {
     /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub subject: String,
     /// 1–256 phone numbers (`+4915…`) or user JIDs; the session's account joins as super admin.
+    #[schema(min_items = 1, max_items = 256)]
     pub participants: Vec<String>,
 }
 
@@ -76,8 +78,10 @@ pub struct CreateGroup {
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroup {
     /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub subject: Option<String>,
     /// Up to 2048 characters; an empty string removes the description.
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     /// Only admins may send.
     pub announce: Option<bool>,
@@ -99,6 +103,7 @@ pub enum ParticipantAction {
 pub struct ChangeParticipants {
     pub action: ParticipantAction,
     /// 1–256 phone numbers (`+4915…`) or user JIDs.
+    #[schema(min_items = 1, max_items = 256)]
     pub participants: Vec<String>,
 }
 

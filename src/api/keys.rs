@@ -17,13 +17,31 @@ use crate::time::{rfc3339, rfc3339_opt};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x20\\x7f-\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub name: String,
     /// Any of `read`, `send`, `manage`.
+    #[schema(value_type = Vec<ScopeName>, min_items = 1)]
     pub scopes: Vec<String>,
     /// Restricts the key to one session of the tenant.
+    #[schema(pattern = "^ses_[0-9a-f]{32}$", min_length = 36, max_length = 36)]
     pub session_id: Option<String>,
     /// RFC 3339; must be in the future.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+}
+
+/// What a key may do: `read` GETs anything of the tenant, `send` sends messages, `manage`
+/// changes sessions, keys and webhooks.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ScopeName {
+    Read,
+    Send,
+    Manage,
 }
 
 /// A key as listed: never its secret.

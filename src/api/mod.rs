@@ -7,6 +7,7 @@ mod docs;
 pub mod error;
 pub mod events;
 pub mod groups;
+mod json_object;
 pub mod keys;
 pub mod linking;
 pub mod live;
@@ -183,7 +184,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
                 web::post().to(webhooks::retry),
             )
-            .default_service(web::to(unknown_route)),
+            .default_service(web::to(unknown_route))
+            .wrap(actix_web::middleware::from_fn(json_object::require_object)),
     )
     .configure(ui::routes)
     .route("/healthz", web::get().to(ops::healthz))

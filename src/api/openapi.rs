@@ -72,15 +72,25 @@ const ID_PARAMETERS: [(&str, &str); 6] = [
     ("message_id", "msg"),
 ];
 
-/// Declares the form of every id in a path (a prefix and 32 lowercase hex digits, as the
+/// Declares the range of every `limit` and the form of every id in a path (a prefix and 32 lowercase hex digits, as the
 /// handlers parse them) once here instead of in every annotation.
 struct IdParameters;
 
 impl Modify for IdParameters {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             for (_, op) in operations_mut(item) {
                 for param in op.parameters.iter_mut().flatten() {
+                    if param.name == "limit" {
+                        param.schema = Some(RefOr::T(Schema::Object(limit_schema())));
+                        continue;
+                    }
+                    if param.name == "cursor"
+                        && let Some(schema) = cursor_schema(path)
+                    {
+                        param.schema = Some(RefOr::T(Schema::Object(schema)));
+                        continue;
+                    }
                     let Some((_, prefix)) = ID_PARAMETERS.iter().find(|(n, _)| *n == param.name)
                     else {
                         continue;
@@ -96,6 +106,48 @@ impl Modify for IdParameters {
             }
         }
     }
+}
+
+/// What each list takes as `cursor`: the id of its last entry (the chat list: a chat's JID).
+/// The event list's cursor is an event number, declared on its parameters.
+fn cursor_schema(path: &str) -> Option<utoipa::openapi::schema::Object> {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    let prefix = match path.rsplit('/').next()? {
+        "tenants" => "tnt",
+        "keys" => "key",
+        "sessions" => "ses",
+        "webhooks" => "whk",
+        "deliveries" => "dlv",
+        "messages" => "msg",
+        "chats" => {
+            return Some(
+                string
+                    .pattern(Some("@"))
+                    .min_length(Some(1))
+                    .max_length(Some(128))
+                    .build(),
+            );
+        }
+        _ => return None,
+    };
+    Some(
+        string
+            .pattern(Some(format!("^{prefix}_[0-9a-f]{{32}}$")))
+            .build(),
+    )
+}
+
+/// `limit` of every list, as [`super::page::PageQuery::limit`] checks it.
+fn limit_schema() -> utoipa::openapi::schema::Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int64,
+        )))
+        .minimum(Some(1))
+        .maximum(Some(super::page::MAX_LIMIT))
+        .default(Some(super::page::DEFAULT_LIMIT.into()))
+        .build()
 }
 
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -126,8 +178,10 @@ impl Modify for ProblemResponses {
         for item in openapi.paths.paths.values_mut() {
             for (_, op) in operations_mut(item) {
                 add_common_errors(op);
-                for response in op.responses.responses.values_mut() {
-                    if let RefOr::T(response) = response {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && (status.starts_with('4') || status.starts_with('5'))
+                    {
                         relabel_problem(response);
                     }
                 }
@@ -207,8 +261,15 @@ const UNDOCUMENTED_GET_PATHS: [&str; 7] = [
     "/docs/{file}",
 ];
 
-/// Path templates split into segments, with the methods each one answers.
-type MethodTable = Vec<(Vec<String>, Vec<&'static str>)>;
+/// Path templates split into segments, with the methods each one answers and whether that
+/// method's body is JSON.
+type MethodTable = Vec<(Vec<String>, Vec<(&'static str, bool)>)>;
+
+fn takes_json(op: &Operation) -> bool {
+    op.request_body
+        .as_ref()
+        .is_some_and(|b| b.content.contains_key("application/json"))
+}
 
 fn method_table() -> &'static MethodTable {
     static TABLE: OnceLock<MethodTable> = OnceLock::new();
@@ -219,14 +280,16 @@ fn method_table() -> &'static MethodTable {
             .paths
             .iter_mut()
             .map(|(path, item)| {
-                let methods = operations_mut(item).map(|(m, _)| m).collect();
+                let methods = operations_mut(item)
+                    .map(|(m, op)| (m, takes_json(op)))
+                    .collect();
                 (segments(path), methods)
             })
             .collect();
         table.extend(
             UNDOCUMENTED_GET_PATHS
                 .iter()
-                .map(|p| (segments(p), vec!["GET"])),
+                .map(|p| (segments(p), vec![("GET", false)])),
         );
         table
     })
@@ -247,21 +310,30 @@ fn template_matches(template: &[String], path: &[&str]) -> bool {
         })
 }
 
+fn literal_segments(template: &[String]) -> usize {
+    template.iter().filter(|t| !t.starts_with('{')).count()
+}
+
 /// The methods a path answers (`None` when no route has this path), for a 405's `Allow` header.
-/// Several templates can match one path (`…/groups/join` and `…/groups/{group_id}`): the router
-/// tries them all, so the methods of every match count.
+/// When several templates match (`…/groups/join` and `…/groups/{group_id}`), the most literal one
+/// is the resource the path names: `join` is no group id.
 pub fn allowed_methods(path: &str) -> Option<Vec<&'static str>> {
-    let parts: Vec<&str> = path.split('/').collect();
-    let mut allowed: Vec<&'static str> = Vec::new();
-    for (template, methods) in method_table() {
-        if template_matches(template, &parts) {
-            allowed.extend(methods.iter().copied());
-        }
-    }
-    if allowed.is_empty() {
-        return None;
-    }
+    let mut allowed: Vec<&'static str> = route_of(path)?.iter().map(|(m, _)| *m).collect();
     allowed.sort_unstable();
-    allowed.dedup();
     Some(allowed)
+}
+
+/// The methods of the route a path names (see [`allowed_methods`]).
+fn route_of(path: &str) -> Option<&'static [(&'static str, bool)]> {
+    let parts: Vec<&str> = path.split('/').collect();
+    method_table()
+        .iter()
+        .filter(|(template, _)| template_matches(template, &parts))
+        .max_by_key(|(template, _)| literal_segments(template))
+        .map(|(_, methods)| methods.as_slice())
+}
+
+/// Whether the document declares a JSON body for this method on this path.
+pub fn takes_json_body(method: &str, path: &str) -> bool {
+    route_of(path).is_some_and(|methods| methods.iter().any(|(m, json)| *m == method && *json))
 }

@@ -41,8 +41,10 @@ pub struct OwnProfile {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfile {
     /// 1–25 characters.
+    #[schema(min_length = 1, max_length = 25)]
     pub name: Option<String>,
     /// Up to 139 characters; empty clears it.
+    #[schema(max_length = 139)]
     pub about: Option<String>,
 }
 

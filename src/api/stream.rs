@@ -79,6 +79,7 @@ pub async fn ticket(state: web::Data<AppState>, caller: Caller) -> ApiResult<Htt
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Replay events after this id first.
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub after: Option<String>,
     pub session_id: Option<String>,
     /// Comma-separated event types.

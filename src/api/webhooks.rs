@@ -31,8 +31,10 @@ const RESERVED_HEADERS: [&str; 6] = [
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     /// http(s) URL; private addresses need `webhook_allow_private`.
+    #[schema(max_length = 2048)]
     pub url: String,
     /// Event types, `family.*`, or `["*"]` for all.
+    #[schema(min_items = 1, max_items = 50)]
     pub events: Vec<String>,
     /// Only events of this session (default: every session of the tenant).
     pub session_id: Option<String>,
@@ -46,7 +48,9 @@ pub struct CreateWebhook {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
+    #[schema(max_length = 2048)]
     pub url: Option<String>,
+    #[schema(min_items = 1, max_items = 50)]
     pub events: Option<Vec<String>>,
     /// Replaces the custom headers; a value of `[REDACTED]` keeps that header's current value.
     pub headers: Option<BTreeMap<String, String>>,

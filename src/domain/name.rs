@@ -9,6 +9,14 @@ impl Name {
 
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, InvalidInput> {
         let trimmed = raw.trim();
+        // The raw text is bounded too, as the API document declares it: blanks around a name are
+        // dropped, not a way past the limit.
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(InvalidInput::new(
+                field,
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
         if trimmed.is_empty() {
             return Err(InvalidInput::new(field, "must not be empty"));
         }
@@ -47,5 +55,6 @@ mod tests {
         assert!(Name::parse("name", &"x".repeat(101)).is_err());
         assert!(Name::parse("name", &"é".repeat(100)).is_ok());
         assert!(Name::parse("name", "a\u{0}b").is_err());
+        assert!(Name::parse("name", &format!(" {} ", "x".repeat(99))).is_err());
     }
 }

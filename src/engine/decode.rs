@@ -85,8 +85,8 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
         ("sticker", with_media(info, None))
     } else if let Some(l) = m.location_message.as_option() {
         let location = Location {
-            latitude: l.degrees_latitude.unwrap_or_default(),
-            longitude: l.degrees_longitude.unwrap_or_default(),
+            latitude: coordinate(l.degrees_latitude),
+            longitude: coordinate(l.degrees_longitude),
             name: l.name.clone(),
             address: l.address.clone(),
         };
@@ -221,6 +221,12 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
         content,
         engine_ref,
     })
+}
+
+/// A sender can put NaN or infinity on the wire; JSON has no such numbers, so the stored body would
+/// not read back and the whole message would show as empty. Unknown stands in as 0.
+fn coordinate(raw: Option<f64>) -> f64 {
+    raw.filter(|v| v.is_finite()).unwrap_or_default()
 }
 
 fn with_media(media: MediaInfo, caption: Option<String>) -> Content {

@@ -9,6 +9,10 @@ pub fn parse_recipient(raw: &str) -> Result<Jid, String> {
     let raw = raw.trim();
     if raw.contains('@') {
         let jid = Jid::from_str(raw).map_err(|_| format!("`{raw}` is not a valid JID"))?;
+        // `@lid` or `@s.whatsapp.net` alone parse, but name nobody.
+        if jid.user.is_empty() {
+            return Err(format!("`{raw}` is not a valid JID"));
+        }
         return Ok(jid);
     }
     let digits = phone_digits(raw)?;
@@ -63,6 +67,8 @@ mod tests {
         assert!(parse_recipient("12").is_err());
         assert!(parse_recipient("+0049").is_err());
         assert!(parse_recipient("abc").is_err());
+        assert!(parse_recipient("@lid").is_err());
+        assert!(parse_recipient("@g.us").is_err());
         assert!(phone_digits("+1 (555) 123-4567").is_ok());
     }
 }

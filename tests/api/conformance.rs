@@ -41,6 +41,12 @@ async fn error_responses_are_declared_as_problem_json() {
     let doc = app.raw(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
     let wrong = misdeclared_errors(&doc.body);
+    // Successful answers keep their own media types.
+    let session = &doc.body["paths"]["/api/v1/sessions/{session_id}"]["get"]["responses"]["200"];
+    assert!(
+        session["content"].get("application/json").is_some(),
+        "{session}"
+    );
     assert!(
         wrong.is_empty(),
         "errors not declared as problem+json: {wrong:#?}"
@@ -64,12 +70,8 @@ async fn undeclared_methods_get_405_with_allow() {
         (Method::PUT, "/api/v1/sessions", "GET, POST"),
         (Method::POST, "/api/v1/keys/key_0", "DELETE, GET"),
         (Method::DELETE, "/api/v1/events", "GET"),
-        // `groups/join` also matches `groups/{group_id}`: the router serves both.
-        (
-            Method::DELETE,
-            "/api/v1/sessions/ses_0/groups/join",
-            "GET, PATCH, POST",
-        ),
+        // `groups/join` also matches `groups/{group_id}`, but `join` is no group id.
+        (Method::DELETE, "/api/v1/sessions/ses_0/groups/join", "POST"),
         (Method::POST, "/healthz", "GET"),
         (Method::POST, "/openapi.json", "GET"),
     ];
@@ -93,6 +95,51 @@ async fn undeclared_methods_get_405_with_allow() {
     finish_passed_test();
 }
 
+#[actix_rt::test]
+async fn json_bodies_must_be_objects() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, key) = app.tenant("shapes").await;
+    let session = app.session(&key, "before", false).await;
+    let path = format!(
+        "/api/v1/sessions/{}",
+        session["id"].as_str().unwrap_or_default()
+    );
+    // serde reads a struct from an array of its fields: ["after", {}] would rename the session.
+    for body in [
+        r#"["after", {}]"#,
+        r#" ["x", true]"#,
+        "[null, null]",
+        "\"x\"",
+        "7",
+    ] {
+        let reply = app
+            .raw(Method::PATCH, &path, Some(&key), Some(body.to_string()))
+            .await;
+        assert_eq!(reply.problem(400), "invalid_request", "{body}");
+        let created = app
+            .raw(
+                Method::POST,
+                "/api/v1/sessions",
+                Some(&key),
+                Some(body.to_string()),
+            )
+            .await;
+        assert_eq!(created.problem(400), "invalid_request", "{body}");
+    }
+    assert_eq!(app.get(&path, &key).await.body["name"], json!("before"));
+    // Objects still pass, whatever whitespace leads them.
+    let renamed = app
+        .raw(
+            Method::PATCH,
+            &path,
+            Some(&key),
+            Some(" \n {\"name\": \"after\"}".to_string()),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    finish_passed_test();
+}
+
 /// Seconds each schemathesis run may take; fuzzing repeats until the budget is spent.
 const FUZZ_SECS: u64 = 60;
 const ADMIN_FUZZ_SECS: u64 = 25;
@@ -104,14 +151,20 @@ fn schemathesis_installed() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Runs schemathesis with its default checks, phases and modes against the live instance.
+/// Runs schemathesis with its default checks, phases and modes against the live instance (the
+/// config file only lets the operations with rules JSON Schema cannot state answer 400 to valid
+/// data).
 fn schemathesis(base: &str, key: &str, seconds: u64, filter: [&str; 2], dir: &Path) -> Output {
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/schemathesis.toml");
     Command::new("schemathesis")
         .current_dir(dir)
+        .args(["--config-file", config])
         .args(["run", &format!("{base}/openapi.json"), "--url", base])
         .args(["-H", &format!("Authorization: Bearer {key}")])
         .args(["--max-time", &seconds.to_string(), "--max-examples", "30"])
-        .args(["--workers", "2", "--request-timeout", "20"])
+        // One worker: the fuzzer's own generator is not safe across threads (it fails with
+        // internal errors that are no finding), and the machine running the suite is shared.
+        .args(["--workers", "1", "--request-timeout", "20"])
         .args(["--generation-database", "none", "--no-color"])
         .args(filter)
         .output()
