@@ -173,16 +173,15 @@ pub async fn logout(
         .send(ActorAddr(id.clone()))
         .await
         .map_err(ApiError::internal)?;
-    match actor {
-        Some(actor) => {
-            actor
-                .send(Logout)
-                .await
-                .map_err(ApiError::internal)?
-                .map_err(engine_error)?;
-        }
+    let answer = match actor {
+        Some(actor) => actor.send(Logout).await.ok(),
+        None => None,
+    };
+    match answer {
+        Some(done) => done.map_err(engine_error)?,
+        // Not running (or its actor ended just now, e.g. a logout racing this one): nothing can
+        // reach the server, but the local key material goes.
         None => {
-            // Not running: nothing can reach the server, but the local key material goes.
             state
                 .engine_stores
                 .wipe(&row.id)
