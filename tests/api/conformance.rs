@@ -140,6 +140,24 @@ async fn json_bodies_must_be_objects() {
     finish_passed_test();
 }
 
+#[actix_rt::test]
+async fn event_cursors_are_checked_even_next_to_after() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, key) = app.tenant("events").await;
+    for query in [
+        "after=1&cursor=-5",
+        "cursor=x&after=2",
+        "after=-1",
+        "cursor=",
+    ] {
+        let reply = app.get(&format!("/api/v1/events?{query}"), &key).await;
+        assert_eq!(reply.problem(400), "invalid_request", "{query}");
+    }
+    let fine = app.get("/api/v1/events?after=3&cursor=4", &key).await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.text);
+    finish_passed_test();
+}
+
 /// Seconds each schemathesis run may take; fuzzing repeats until the budget is spent.
 const FUZZ_SECS: u64 = 60;
 const ADMIN_FUZZ_SECS: u64 = 25;
