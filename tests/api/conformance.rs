@@ -51,6 +51,11 @@ async fn error_responses_are_declared_as_problem_json() {
         wrong.is_empty(),
         "errors not declared as problem+json: {wrong:#?}"
     );
+    // What asks WhatsApp declares the refusals it relays.
+    let groups = &doc.body["paths"]["/api/v1/sessions/{session_id}/groups"]["get"]["responses"];
+    for status in ["400", "403", "404", "409", "502"] {
+        assert!(groups.get(status).is_some(), "group list lacks {status}");
+    }
     // Every authenticated operation declares what its key check can answer.
     let send = &doc.body["paths"]["/api/v1/sessions/{session_id}/messages"]["post"];
     for status in ["400", "401", "403", "404", "409", "413", "503"] {
@@ -72,6 +77,8 @@ async fn undeclared_methods_get_405_with_allow() {
         (Method::DELETE, "/api/v1/events", "GET"),
         // `groups/join` also matches `groups/{group_id}`, but `join` is no group id.
         (Method::DELETE, "/api/v1/sessions/ses_0/groups/join", "POST"),
+        (Method::PATCH, "/api/v1/sessions/ses_0/groups/join", "POST"),
+        (Method::GET, "/api/v1/sessions/ses_0/groups/join", "POST"),
         (Method::POST, "/healthz", "GET"),
         (Method::POST, "/openapi.json", "GET"),
     ];
