@@ -30,16 +30,22 @@ pub struct EventQuery {
     pub limit: Option<i64>,
 }
 
+fn event_id(field: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
+    raw.map(|raw| {
+        raw.parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::invalid(format!("{field}: must be a non-negative event id")))
+    })
+    .transpose()
+}
+
 impl EventQuery {
     pub fn filter(&self) -> ApiResult<EventFilter> {
-        let after = match self.after.as_ref().or(self.cursor.as_ref()) {
-            None => 0,
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| ApiError::invalid("after: must be a non-negative event id"))?,
-        };
+        // Both are checked even though `after` wins: a malformed value is never ignored.
+        let after = event_id("after", self.after.as_deref())?;
+        let cursor = event_id("cursor", self.cursor.as_deref())?;
+        let after = after.or(cursor).unwrap_or(0);
         let session_id = match &self.session_id {
             None => None,
             Some(raw) => Some(

@@ -112,6 +112,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/sessions/{session_id}/groups/join",
                 web::post().to(groups::join),
             )
+            // Other methods on `join` get their 405 here instead of reaching the group routes
+            // below with `join` as a group id.
+            .route(
+                "/sessions/{session_id}/groups/join",
+                web::route().to(unknown_route),
+            )
             .route(
                 "/sessions/{session_id}/groups/{group_id}",
                 web::get().to(groups::get),

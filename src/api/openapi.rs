@@ -85,6 +85,16 @@ impl Modify for IdParameters {
                         param.schema = Some(RefOr::T(Schema::Object(limit_schema())));
                         continue;
                     }
+                    if param.name == "group_id" {
+                        // As `groups::group_jid` reads it: `120363…` or `120363…@g.us`, older
+                        // groups `<creator>-<time>`.
+                        let schema = ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some("^[0-9]([0-9-]{0,62}[0-9])?(@g\\.us)?$"))
+                            .build();
+                        param.schema = Some(RefOr::T(Schema::Object(schema)));
+                        continue;
+                    }
                     if param.name == "cursor"
                         && let Some(schema) = cursor_schema(path)
                     {
@@ -219,6 +229,18 @@ fn add_common_errors(op: &mut Operation) {
         common.extend([
             ("400", "The body is malformed or breaks a constraint"),
             ("413", "The body exceeds the size limit"),
+        ]);
+    }
+    if op.responses.responses.contains_key("502") {
+        // An operation that asks WhatsApp relays its refusals (see `whatsapp::Refusal`).
+        common.extend([
+            ("400", "WhatsApp refused the request as malformed"),
+            ("403", "WhatsApp does not allow this account to do it"),
+            ("404", "WhatsApp does not know what the request names"),
+            (
+                "409",
+                "The session is not WORKING, or WhatsApp reports a conflict",
+            ),
         ]);
     }
     let has_query = op.parameters.as_ref().is_some_and(|ps| {

@@ -51,6 +51,11 @@ async fn error_responses_are_declared_as_problem_json() {
         wrong.is_empty(),
         "errors not declared as problem+json: {wrong:#?}"
     );
+    // What asks WhatsApp declares the refusals it relays.
+    let groups = &doc.body["paths"]["/api/v1/sessions/{session_id}/groups"]["get"]["responses"];
+    for status in ["400", "403", "404", "409", "502"] {
+        assert!(groups.get(status).is_some(), "group list lacks {status}");
+    }
     // Every authenticated operation declares what its key check can answer.
     let send = &doc.body["paths"]["/api/v1/sessions/{session_id}/messages"]["post"];
     for status in ["400", "401", "403", "404", "409", "413", "503"] {
@@ -72,6 +77,8 @@ async fn undeclared_methods_get_405_with_allow() {
         (Method::DELETE, "/api/v1/events", "GET"),
         // `groups/join` also matches `groups/{group_id}`, but `join` is no group id.
         (Method::DELETE, "/api/v1/sessions/ses_0/groups/join", "POST"),
+        (Method::PATCH, "/api/v1/sessions/ses_0/groups/join", "POST"),
+        (Method::GET, "/api/v1/sessions/ses_0/groups/join", "POST"),
         (Method::POST, "/healthz", "GET"),
         (Method::POST, "/openapi.json", "GET"),
     ];
@@ -137,6 +144,24 @@ async fn json_bodies_must_be_objects() {
         )
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    finish_passed_test();
+}
+
+#[actix_rt::test]
+async fn event_cursors_are_checked_even_next_to_after() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, key) = app.tenant("events").await;
+    for query in [
+        "after=1&cursor=-5",
+        "cursor=x&after=2",
+        "after=-1",
+        "cursor=",
+    ] {
+        let reply = app.get(&format!("/api/v1/events?{query}"), &key).await;
+        assert_eq!(reply.problem(400), "invalid_request", "{query}");
+    }
+    let fine = app.get("/api/v1/events?after=3&cursor=4", &key).await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.text);
     finish_passed_test();
 }
 

@@ -271,7 +271,7 @@ enum Body {
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/messages", tag = "messages",
-    params(("session_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "The same key (24 h) sends once")),
+    params(("session_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "The same key (24 h) sends once; 1 to 255 visible ASCII characters", max_length = 255, pattern = "^[\\x21-\\x7e]([\\t\\x20-\\x7e]*[\\x21-\\x7e])?$")),
     request_body(content(
         (SendMessage = "application/json"),
         (SendMessage = "multipart/form-data")

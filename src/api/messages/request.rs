@@ -22,13 +22,17 @@ pub struct SendMessage {
     pub to: String,
     /// text, image, video, audio, document, sticker, location, contact, reaction, poll, edit or revoke.
     #[serde(rename = "type")]
+    #[schema(value_type = MessageKind)]
     pub kind: String,
+    #[schema(max_length = 65536)]
     pub text: Option<String>,
     /// The caption of an image, video or document.
+    #[schema(max_length = 4096)]
     pub caption: Option<String>,
     /// WARAS id of a message in this session to reply to.
     pub reply_to: Option<String>,
     /// Phone numbers or JIDs mentioned in the text or caption.
+    #[schema(max_items = 256)]
     pub mentions: Option<Vec<String>>,
     pub image: Option<MediaInput>,
     pub video: Option<MediaInput>,
@@ -50,6 +54,7 @@ pub struct MediaInput {
     pub data: Option<String>,
     pub url: Option<String>,
     pub mimetype: Option<String>,
+    #[schema(min_length = 1, max_length = 256)]
     pub filename: Option<String>,
     /// Audio only: send as a voice note.
     pub voice: Option<bool>,
@@ -58,9 +63,13 @@ pub struct MediaInput {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationInput {
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: f64,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: f64,
+    #[schema(max_length = 256)]
     pub name: Option<String>,
+    #[schema(max_length = 256)]
     pub address: Option<String>,
 }
 
@@ -68,8 +77,10 @@ pub struct LocationInput {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: String,
     pub phone: Option<String>,
+    #[schema(min_length = 1, max_length = 16384)]
     pub vcard: Option<String>,
 }
 
@@ -79,16 +90,20 @@ pub struct ReactionInput {
     /// WARAS id of the message reacted to.
     pub message_id: String,
     /// One emoji; an empty string removes the reaction.
+    #[schema(max_length = 16)]
     pub emoji: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PollInput {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: String,
-    /// 2 to 12 distinct options.
+    /// 2 to 12 distinct options of 1 to 100 characters.
+    #[schema(min_items = 2, max_items = 12)]
     pub options: Vec<String>,
-    /// How many options a voter may pick (default 1).
+    /// How many options a voter may pick (default 1), at most as many as there are options.
+    #[schema(minimum = 1, maximum = 12)]
     pub selectable_count: Option<u32>,
 }
 
@@ -97,6 +112,7 @@ pub struct PollInput {
 pub struct EditInput {
     /// WARAS id of a message this session sent.
     pub message_id: String,
+    #[schema(min_length = 1, max_length = 65536)]
     pub text: String,
 }
 
@@ -105,6 +121,24 @@ pub struct EditInput {
 pub struct RevokeInput {
     /// WARAS id of a message this session sent; it is deleted for everyone.
     pub message_id: String,
+}
+
+/// What a message can be; the part of that name carries its content.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum MessageKind {
+    Text,
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+    Location,
+    Contact,
+    Reaction,
+    Poll,
+    Edit,
+    Revoke,
 }
 
 /// A send whose form is valid; what it points at and its media are resolved next.
