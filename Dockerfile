@@ -14,6 +14,9 @@ COPY migrations migrations
 COPY config config
 COPY static static
 COPY src src
+# The workspace member crates (the sandbox crate); a default build does not compile it, but
+# Cargo needs every member of the workspace present.
+COPY crates crates
 # Cargo checks every target the manifest declares, even those this build does not compile.
 COPY benches benches
 COPY examples examples

@@ -17,7 +17,7 @@ pub mod media;
 pub mod metrics;
 pub mod rotate;
 #[cfg(feature = "sandbox")]
-pub mod sandbox;
+pub use waras_sandbox as sandbox;
 pub mod time;
 pub mod webhooks;
 

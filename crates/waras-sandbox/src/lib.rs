@@ -37,7 +37,7 @@
 //!
 //! Media: an HTTPS host (own CA, `SandboxHandle::media_ca_pem`) that stores the clients'
 //! encrypted uploads in memory and serves them back, plus profile pictures;
-//! `sandbox::engine::SandboxHttpClient` trusts it.
+//! `engine::SandboxHttpClient` trusts it.
 //!
 //! Profiles: about text (`status` IQ, usync `status`), pictures (`w:profile:picture`, usync
 //! `picture`), push names (`<presence name>`, shown as `notify` on messages), with `status` and
@@ -55,7 +55,9 @@
 //! version 0), calls, newsletters, communities, status broadcasts.
 //!
 //! Engine clients only accept the sandbox's certificate chain with the engine's
-//! `danger-skip-cert-chain-verify` feature, which WARAS's `sandbox` feature turns on.
+//! `danger-skip-cert-chain-verify` feature, which this crate turns on. WARAS depends on this crate
+//! only through its optional `sandbox` feature (which re-exports it as `waras::sandbox`), so a
+//! default WARAS build contains neither the crate nor the feature.
 
 mod accounts;
 mod actions;

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::messages::parse_group;
 use super::{AdminError, AdminState, Result, invalid, known_phone, not_found};
-use crate::sandbox::actions::{self, GroupChanges};
-use crate::sandbox::groups;
+use crate::actions::{self, GroupChanges};
+use crate::groups;
 
 pub(super) async fn get(
     state: web::Data<AdminState>,
