@@ -16,27 +16,28 @@ use flate2::write::GzEncoder;
 /// The files of Swagger UI's `dist/` folder that the `/docs` page loads.
 const FILES: &[&str] = &["swagger-ui-bundle.js", "swagger-ui.css"];
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=build.rs");
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?);
     let mut zip =
         zip::ZipArchive::new(Cursor::new(utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED))
-            .expect("the vendored Swagger UI is a zip archive");
+            .map_err(|e| format!("the vendored Swagger UI is not a zip archive: {e}"))?;
     for name in FILES {
         let suffix = format!("/dist/{name}");
         let entry = zip
             .file_names()
             .find(|n| n.ends_with(&suffix))
             .map(str::to_owned)
-            .unwrap_or_else(|| panic!("Swagger UI's dist/{name} is missing from the zip"));
+            .ok_or_else(|| format!("Swagger UI's dist/{name} is missing from the zip"))?;
         let mut body = Vec::new();
         zip.by_name(&entry)
             .and_then(|mut f| f.read_to_end(&mut body).map_err(Into::into))
-            .unwrap_or_else(|e| panic!("reading dist/{name}: {e}"));
+            .map_err(|e| format!("reading dist/{name}: {e}"))?;
         let mut gz = GzEncoder::new(Vec::new(), Compression::best());
-        gz.write_all(&body).expect("compressing into memory");
-        let gz = gz.finish().expect("compressing into memory");
+        gz.write_all(&body)?;
+        let gz = gz.finish()?;
         fs::write(out.join(format!("{name}.gz")), gz)
-            .unwrap_or_else(|e| panic!("writing {name}.gz: {e}"));
+            .map_err(|e| format!("writing {name}.gz: {e}"))?;
     }
+    Ok(())
 }

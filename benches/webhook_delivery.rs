@@ -7,6 +7,12 @@
 //! (default 10), BENCH_DATABASE_URL (default: an SQLite file in a temp dir). Writes
 //! target/bench/webhook_delivery.json.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,15 @@
 //! Layers, each calling only downward: [`api`] (actix-web) → [`actors`] (supervisor and sessions)
 //! → [`db`] (diesel over PostgreSQL or SQLite). [`domain`] holds the parsed input types.
 
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "unit tests: a panic is the failure report"
+    )
+)]
+
 pub mod actors;
 pub mod api;
 pub mod app;

@@ -2,6 +2,12 @@
 //! playwright-core) against the `waras` binary cargo just built. Needs node, `/usr/bin/chromium`
 //! (`apt-get install -y chromium`) and `npm ci` in `tests/browser`; fails, never skips, without them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -7,6 +7,12 @@
 //! Sealing: raw columns never hold plaintext; tampered or moved ciphertexts do not open; a wrong
 //! master key is caught by the canary; deleting a session deletes its keys and key material.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

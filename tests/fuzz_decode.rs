@@ -2,6 +2,12 @@
 //! mutations of their protobuf bytes as the engine's decoder accepts them, never panic and always
 //! give content that survives being stored and read back.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use buffa::Message as _;

@@ -2,6 +2,12 @@
 //! domain types every handler parses its fields into. None may panic, and what they accept must
 //! keep the limits they promise.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use waras::api::messages::request::{

@@ -2,6 +2,12 @@
 //! registry that no one here wrote) links to a sandbox account by QR and exchanges a 1:1 text both
 //! ways with another account's phone. Needs `npm ci` in tests/sandbox_baileys (`.ci/run` does it).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use std::path::Path;
 use std::process::Command;
 

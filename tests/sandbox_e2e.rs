@@ -2,6 +2,12 @@
 //! Connected quickly, and exchange end-to-end encrypted texts and receipts with each other and with
 //! the accounts' phones.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 mod sandbox_support;
 
 use serde_json::{Value, json};

@@ -1,6 +1,12 @@
 //! Device lifecycle through the sandbox: offline queues, reconnects after dropped connections,
 //! and unlinking from the phone.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 mod sandbox_support;
 
 use serde_json::json;

@@ -3,6 +3,12 @@
 //! contact, reaction, poll and vote, edit, revoke, reply, mention), receipts, chat states and
 //! presence, the group lifecycle, and profiles.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 mod sandbox_support;
 
 use std::time::{Duration, Instant};

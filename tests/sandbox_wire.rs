@@ -2,6 +2,12 @@
 //! connection header, 3-byte frames, Noise XX against the sandbox's certificate chain, encrypted
 //! binary nodes, and the first stanza an unlinked device gets.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 use buffa::Message as _;
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;

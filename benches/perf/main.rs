@@ -19,6 +19,12 @@
 //! `waras` binary to measure, e.g. a copy of an earlier build, for before/after figures),
 //! PERF_FROM_JSON (a results.json: only regenerate results.md and the README from it).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 mod config;
 mod http;
 mod link;

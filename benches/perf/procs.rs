@@ -88,6 +88,7 @@ impl Proc {
     }
 
     /// SIGTERM, then SIGKILL after `grace`. Returns how long it took the process to end.
+    #[allow(unsafe_code, reason = "kill(2) on our own child")]
     pub fn terminate(mut self, grace: Duration) -> Result<Duration> {
         let start = Instant::now();
         if !self.running() {
@@ -156,6 +157,7 @@ pub fn threads(pid: u32) -> u64 {
 }
 
 /// User + system CPU time a process has used, in seconds (/proc/<pid>/stat fields 14 and 15).
+#[allow(unsafe_code, reason = "sysconf(3) for the clock tick")]
 pub fn cpu_secs(pid: u32) -> Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // The command name may hold spaces and parentheses: fields start after the last ')'.
@@ -236,6 +238,7 @@ impl Profiler {
     }
 
     /// Stops the recording (SIGINT lets perf write its file).
+    #[allow(unsafe_code, reason = "kill(2) on our own child")]
     pub fn finish(mut self) -> Result<PathBuf> {
         if let Some(mut c) = self.child.take() {
             // SAFETY: kill(2) on our own, unreaped child.

@@ -213,7 +213,9 @@ pub async fn presence(
             .await
             .map_err(engine_error)?,
         Action::InChat(kind) => {
-            let chat = chat.expect("checked above");
+            let Some(chat) = chat else {
+                return Err(ApiError::invalid("chat: required for this state"));
+            };
             client
                 .run(move |c| async move { c.chatstate().send(&chat, kind).await })
                 .await

@@ -265,10 +265,10 @@ pub fn invite_code(raw: &str) -> ApiResult<String> {
     Ok(code.to_string())
 }
 
-fn invite(link: String) -> Invite {
+fn invite(link: &str) -> Invite {
     let code = link
         .strip_prefix(INVITE_PREFIX)
-        .unwrap_or(&link)
+        .unwrap_or(link)
         .trim_end_matches('/')
         .to_string();
     Invite {
@@ -484,7 +484,7 @@ async fn invite_link(
         c.groups().get_invite_link(jid, reset).await
     })
     .await?;
-    Ok(HttpResponse::Ok().json(invite(link)))
+    Ok(HttpResponse::Ok().json(invite(&link)))
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/groups/{group_id}/invite", tag = "groups",
@@ -611,7 +611,7 @@ mod tests {
         );
         assert!(invite_code("https://example.com/AbC123").is_err());
         assert!(invite_code("").is_err());
-        let i = invite("https://chat.whatsapp.com/XyZ".into());
+        let i = invite("https://chat.whatsapp.com/XyZ");
         assert_eq!(
             (i.code.as_str(), i.url.as_str()),
             ("XyZ", "https://chat.whatsapp.com/XyZ")

@@ -105,6 +105,10 @@ fn probe_once(conn: &mut Option<PgConnection>, url: &str) -> bool {
     ok
 }
 
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the body of the probe thread: it owns its channel ends, which close when it ends"
+)]
 fn probe_loop(
     health: Weak<DbHealth>,
     ask: mpsc::Sender<()>,

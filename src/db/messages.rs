@@ -293,7 +293,7 @@ pub struct Inbound {
 /// Stores received messages with their events, all or nothing; edits and revokes also change the
 /// message they point at. Messages seen before (WhatsApp redelivers what was not acknowledged)
 /// are skipped.
-pub fn store_inbound(pool: &DbPool, batch: Vec<Inbound>) -> DbResult<Vec<EventRow>> {
+pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let mut out = Vec::new();
@@ -303,7 +303,7 @@ pub fn store_inbound(pool: &DbPool, batch: Vec<Inbound>) -> DbResult<Vec<EventRo
                 mut content,
                 mut envelope,
                 sender_is_admin,
-            } in batch.clone()
+            } in batch.iter().cloned()
             {
                 let change = match (&content.edit, &content.revoke) {
                     (Some(_), _) => Some(Change::Edit),

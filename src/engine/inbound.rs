@@ -220,7 +220,7 @@ impl InboundDurabilityHook for InboundRecorder {
         // batch, so WhatsApp keeps it (the insert is idempotent, so a retry cannot duplicate).
         let stored = self
             .db
-            .run_patiently(move |pool| messages::store_inbound(pool, rows))
+            .run_patiently(move |pool| messages::store_inbound(pool, &rows))
             .await?;
         if !stored.is_empty() {
             self.db.events_appended();

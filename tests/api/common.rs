@@ -310,6 +310,10 @@ where
 /// started are torn down by the OS instead of by exit handlers that race libpq on background
 /// threads (which crashed passed PostgreSQL tests with SIGSEGV). Under `cargo test`, where many
 /// tests share a process, it does nothing.
+#[allow(
+    unsafe_code,
+    reason = "libc::_exit ends a passed test's process; see above"
+)]
 pub fn finish_passed_test() {
     if std::env::var_os("NEXTEST").is_some() {
         use std::io::Write;

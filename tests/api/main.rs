@@ -1,5 +1,11 @@
 //! The REST API, end to end over HTTP, on SQLite and on PostgreSQL (each test on a fresh database).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and benchmark code: a panic is the failure report"
+)]
+
 mod common;
 
 mod crash;

@@ -100,7 +100,7 @@ async fn typing_is_not_logged_by_default() {
     let r = live
         .app
         .get(
-            &format!("/api/v1/events?types=presence.chat,presence.update&limit=200"),
+            "/api/v1/events?types=presence.chat,presence.update&limit=200",
             &live.key,
         )
         .await;

@@ -59,7 +59,7 @@ pub(crate) fn xeddsa_sign(key: &PrivateKey, message: &[u8]) -> Result<Vec<u8>> {
 }
 
 fn certificate(
-    details: noise_certificate::Details,
+    details: &noise_certificate::Details,
     signer: &PrivateKey,
 ) -> Result<wa::cert_chain::NoiseCertificate> {
     let details_bytes = details.encode_to_vec();
@@ -75,7 +75,7 @@ fn certificate(
 pub(crate) fn build_cert_chain(root: &KeyPair, server_static_pub: &[u8]) -> Result<Vec<u8>> {
     let intermediate_key = generate_key_pair();
     let intermediate = certificate(
-        noise_certificate::Details {
+        &noise_certificate::Details {
             serial: Some(INTERMEDIATE_SERIAL),
             issuer_serial: Some(ROOT_SERIAL),
             key: Some(intermediate_key.public_key.public_key_bytes().to_vec()),
@@ -85,7 +85,7 @@ pub(crate) fn build_cert_chain(root: &KeyPair, server_static_pub: &[u8]) -> Resu
         &root.private_key,
     )?;
     let leaf = certificate(
-        noise_certificate::Details {
+        &noise_certificate::Details {
             serial: Some(LEAF_SERIAL),
             issuer_serial: Some(INTERMEDIATE_SERIAL),
             key: Some(server_static_pub.to_vec()),

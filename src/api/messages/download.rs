@@ -65,7 +65,7 @@ pub async fn media(
             let data = download(&client, &row)
                 .await
                 .map_err(engine_error)?
-                .map_err(|e| download_problem(&row.id, e, limit))?;
+                .map_err(|e| download_problem(&row.id, &e, limit))?;
             let sha256 = hex::encode(Sha256::digest(&data));
             if info.sha256.as_ref().is_some_and(|want| *want != sha256) {
                 log::debug!(
@@ -150,7 +150,7 @@ fn download_failed() -> ApiError {
 
 /// A failed download as a problem that names no URL, host or hash: those are the sender's
 /// choice, and reading them back would make this endpoint a probe of other hosts.
-fn download_problem(message: &str, e: anyhow::Error, limit: usize) -> ApiError {
+fn download_problem(message: &str, e: &anyhow::Error, limit: usize) -> ApiError {
     log::debug!("message {message}: media download failed: {e:#}");
     match e.chain().find_map(|c| c.downcast_ref::<EngineHttpError>()) {
         Some(EngineHttpError::TooLarge { .. }) => too_large(limit),

@@ -178,7 +178,7 @@ fn reference(row: &MessageRow) -> MessageRef {
     }
 }
 
-fn media_problem(kind: MediaKind, e: MediaError) -> ApiError {
+fn media_problem(kind: MediaKind, e: &MediaError) -> ApiError {
     let field = kind.as_str();
     match e {
         MediaError::TooLarge { .. } => ApiError::new(
@@ -215,7 +215,7 @@ async fn media_file(
             if b64.len() / 4 * 3 > limit + 3 {
                 return Err(media_problem(
                     kind,
-                    MediaError::TooLarge {
+                    &MediaError::TooLarge {
                         size: b64.len() / 4 * 3,
                         limit,
                     },
@@ -226,7 +226,7 @@ async fn media_file(
         (None, None, Some(url)) => {
             let fetched = media::fetch::fetch(&url, state.allow_private, limit)
                 .await
-                .map_err(|e| media_problem(kind, e))?;
+                .map_err(|e| media_problem(kind, &e))?;
             (
                 Body::Raw(fetched.data),
                 fetched.content_type,
@@ -258,7 +258,7 @@ async fn media_file(
                 .map_err(|_| ApiError::invalid(format!("{field}.data: not valid base64")))?,
         };
         media::accept(kind, data, declared.as_deref(), filename, limit)
-            .map_err(|e| media_problem(kind, e))
+            .map_err(|e| media_problem(kind, &e))
     })
     .await
     .map_err(|_| ApiError::internal("the media check stopped"))?

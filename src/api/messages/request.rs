@@ -265,6 +265,8 @@ impl SendMessage {
         }
         let mut media = None;
         let mut target = None;
+        // The checks above make each kind's field present; this keeps a gap in them a 422.
+        let required = || invalid(format!("{kind}: required for a message of type `{kind}`"));
         match kind {
             "text" => {
                 let text = self.text.as_deref().unwrap_or_default();
@@ -272,7 +274,7 @@ impl SendMessage {
                 content.text = Some(text.to_string());
             }
             "location" => {
-                let l = self.location.as_ref().expect("checked above");
+                let l = self.location.as_ref().ok_or_else(required)?;
                 if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude)
                 {
                     return Err(invalid(
@@ -292,10 +294,10 @@ impl SendMessage {
                 });
             }
             "contact" => {
-                content.contact = Some(contact_card(self.contact.as_ref().expect("checked"))?)
+                content.contact = Some(contact_card(self.contact.as_ref().ok_or_else(required)?)?)
             }
             "poll" => {
-                let p = self.poll.as_ref().expect("checked above");
+                let p = self.poll.as_ref().ok_or_else(required)?;
                 bounded("poll.name", &p.name, MAX_NAME_CHARS, true)?;
                 if !(2..=12).contains(&p.options.len()) {
                     return Err(invalid("poll.options: 2 to 12 options"));
@@ -321,23 +323,31 @@ impl SendMessage {
                 });
             }
             "reaction" => {
-                let r = self.reaction.as_ref().expect("checked above");
+                let r = self.reaction.as_ref().ok_or_else(required)?;
                 if r.emoji.chars().count() > 16 {
                     return Err(invalid("reaction.emoji: one emoji (or empty to remove)"));
                 }
                 target = Some(r.message_id.clone());
             }
             "edit" => {
-                let e = self.edit.as_ref().expect("checked above");
+                let e = self.edit.as_ref().ok_or_else(required)?;
                 if self.text.is_some() {
                     return Err(invalid("text: an edit carries its new text in edit.text"));
                 }
                 bounded("edit.text", &e.text, MAX_TEXT_CHARS, true)?;
                 target = Some(e.message_id.clone());
             }
-            "revoke" => target = Some(self.revoke.as_ref().expect("checked").message_id.clone()),
+            "revoke" => {
+                target = Some(
+                    self.revoke
+                        .as_ref()
+                        .ok_or_else(required)?
+                        .message_id
+                        .clone(),
+                )
+            }
             _ => {
-                let mk = media_kind.expect("every other type is a media type");
+                let mk = media_kind.ok_or_else(required)?;
                 let input = match mk {
                     MediaKind::Image => self.image.clone(),
                     MediaKind::Video => self.video.clone(),

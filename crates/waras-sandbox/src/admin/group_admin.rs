@@ -25,6 +25,7 @@ fn forbidden(detail: String) -> AdminError {
 }
 
 /// What a member may do, by the rules the server enforces.
+#[derive(Clone, Copy)]
 enum Need {
     Member,
     Admin,

@@ -291,13 +291,15 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
         };
         kinds.push(Content::Revoke { id: r.id, sender });
     }
-    if kinds.len() != 1 {
-        return Err(invalid(
-            "exactly one of text, image, video, audio, document, sticker, location, contact, \
-             reaction, poll, poll_vote, edit, revoke",
-        ));
-    }
-    let content = kinds.pop().expect("one content kind");
+    let content = match (kinds.pop(), kinds.is_empty()) {
+        (Some(content), true) => content,
+        _ => {
+            return Err(invalid(
+                "exactly one of text, image, video, audio, document, sticker, location, contact, \
+                 reaction, poll, poll_vote, edit, revoke",
+            ));
+        }
+    };
     let with_context = matches!(
         content,
         Content::Text(_) | Content::Media(_) | Content::Location { .. } | Content::Contact { .. }

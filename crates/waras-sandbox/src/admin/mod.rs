@@ -38,6 +38,10 @@ impl AdminError {
             detail: detail.into(),
         }
     }
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "takes the error by value to fit `map_err(AdminError::internal)`"
+    )]
     pub(crate) fn internal(e: anyhow::Error) -> Self {
         log::error!("sandbox admin: {e:#}");
         Self::new(
