@@ -190,6 +190,8 @@ fn schemathesis(base: &str, key: &str, seconds: u64, filter: [&str; 2], dir: &Pa
         // One worker: the fuzzer's own generator is not safe across threads (it fails with
         // internal errors that are no finding), and the machine running the suite is shared.
         .args(["--workers", "1", "--request-timeout", "20"])
+        // A fixed seed: the suite is reproducible; a run without it explores further.
+        .args(["--seed", "20261202"])
         .args(["--generation-database", "none", "--no-color"])
         .args(filter)
         .output()
