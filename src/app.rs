@@ -10,12 +10,15 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use secrecy::ExposeSecret;
+use sha2::Digest;
 
 use crate::actors::{
     Boot, DeliveryActor, DeliveryConfig, EventHub, RetentionJob, Shutdown, StopDeliveries,
     SupervisorActor,
 };
 use crate::api::{self, AppState};
+use crate::cluster::{Cluster, ClusterConfig, Membership, Sessions};
 use crate::config::{Secrets, Settings};
 use crate::crypto::Sealer;
 use crate::db::{self, Db, DbPool, InstanceLease};
@@ -38,6 +41,7 @@ pub struct Application {
     delivery: Addr<DeliveryActor>,
     db: Db,
     lease: Option<InstanceLease>,
+    cluster: Option<Cluster>,
 }
 
 impl Application {
@@ -66,18 +70,26 @@ impl Application {
                 );
             }
             let pool = DbPool::connect_with(&target, pool_size, statement_timeout)?;
-            let lease = InstanceLease::try_acquire(&target)?
+            let lease = InstanceLease::try_serve(&target)?
                 .map(|l| l.kept(&target))
                 .transpose()?;
             Ok((pool, lease))
         })
         .await
         .context("storage setup did not finish")??;
-        if lease.is_none() {
-            log::error!(
-                "another waras process owns this database: serving the API, but running no sessions"
-            );
-        }
+        let Some(lease) = lease else {
+            anyhow::bail!(match probed {
+                db::DatabaseTarget::Sqlite(path) => format!(
+                    "another waras process uses the SQLite database {}; SQLite runs one instance \
+                     (use PostgreSQL to run several)",
+                    path.display()
+                ),
+                db::DatabaseTarget::Postgres(_) => {
+                    "a master key rotation holds this database; start again once it finished".into()
+                }
+            });
+        };
+        let lease = Some(lease);
         let db = Db::new(pool);
         db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
         let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
@@ -114,14 +126,55 @@ impl Application {
             events_dropped: metrics.engine_events_dropped.clone(),
         };
         let engine_stores = engine.stores.clone();
+        // Bound first: the other instances reach this one at the port it really got.
+        let listener = TcpListener::bind(settings.listen_addr()?)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let addr = listener.local_addr()?;
+        let cluster_config = match &probed {
+            db::DatabaseTarget::Postgres(_) => Some(Arc::new(cluster_config(
+                &settings,
+                &secrets.master_key,
+                addr,
+            ))),
+            db::DatabaseTarget::Sqlite(_) => None,
+        };
         let supervisor = SupervisorActor::new(
             db.clone(),
             engine,
             metrics.clone(),
-            lease.is_some(),
+            cluster_config.is_some(),
             Duration::from_secs(settings.session_restart_max_backoff_secs.max(1)),
         )
         .start();
+        let cluster = match (&cluster_config, &probed) {
+            (Some(config), db::DatabaseTarget::Postgres(url)) => {
+                crate::cluster::membership::register(&db, config)
+                    .await
+                    .context("cannot register this instance")?;
+                let membership =
+                    Membership::new(db.clone(), supervisor.clone(), config.clone()).start();
+                // The sessions placed here start before the server answers (as at a lone boot).
+                membership
+                    .send(crate::cluster::membership::Settle)
+                    .await
+                    .context("cluster membership unreachable")?;
+                crate::cluster::wakeups::listen(
+                    db::health::pg_url_with_timeouts(url),
+                    membership.clone(),
+                    supervisor.clone(),
+                )?;
+                log::info!(
+                    "cluster: instance {} at {}",
+                    config.instance_id,
+                    config.advertise_url
+                );
+                Some(Cluster {
+                    config: config.clone(),
+                    membership,
+                })
+            }
+            _ => None,
+        };
         supervisor
             .send(Boot)
             .await
@@ -161,7 +214,17 @@ impl Application {
 
         let state = web::Data::new(AppState {
             db: db.clone(),
-            supervisor: supervisor.clone(),
+            started_at: db::now_ms(),
+            sessions: Sessions::new(
+                supervisor.clone(),
+                db.clone(),
+                engine_stores,
+                cluster.clone(),
+                match settings.instance_id.trim() {
+                    "" => "local".to_string(),
+                    id => id.to_string(),
+                },
+            ),
             metrics,
             admin_key: secrets.admin_key,
             webhook_secrets,
@@ -172,11 +235,7 @@ impl Application {
             tickets: Default::default(),
             ws_queue: settings.ws_queue_capacity,
             ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
-            engine_stores,
         });
-        let listener = TcpListener::bind(settings.listen_addr()?)
-            .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let addr = listener.local_addr()?;
         let max_json = settings.max_json_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -212,6 +271,7 @@ impl Application {
             delivery,
             db,
             lease,
+            cluster,
         })
     }
 
@@ -230,6 +290,7 @@ impl Application {
     /// Serves until the process is asked to stop (SIGINT/SIGTERM), then stops the sessions in order.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server failed")?;
+        drain(self.cluster.as_ref()).await;
         self.supervisor
             .send(Shutdown)
             .await
@@ -250,7 +311,18 @@ impl Application {
             delivery: self.delivery,
             db: self.db,
             lease: self.lease,
+            cluster: self.cluster,
         }
+    }
+}
+
+/// SIGTERM with several instances: hand every session over before the process ends.
+async fn drain(cluster: Option<&Cluster>) {
+    if let Some(cluster) = cluster {
+        let _ = cluster
+            .membership
+            .send(crate::cluster::membership::Drain)
+            .await;
     }
 }
 
@@ -261,11 +333,18 @@ pub struct RunningApp {
     delivery: Addr<DeliveryActor>,
     pub db: Db,
     lease: Option<InstanceLease>,
+    cluster: Option<Cluster>,
 }
 
 impl RunningApp {
+    /// This instance's id in a cluster (PostgreSQL), `None` on SQLite.
+    pub fn instance_id(&self) -> Option<&str> {
+        self.cluster.as_ref().map(|c| c.config.instance_id.as_str())
+    }
+
     pub async fn shutdown(self) {
         self.handle.stop(true).await;
+        drain(self.cluster.as_ref()).await;
         let _ = self.delivery.send(StopDeliveries).await;
         let _ = self.supervisor.send(Shutdown).await;
         drop(self.lease);
@@ -369,5 +448,44 @@ mod tests {
             !line.contains("s3cr3t") && !line.contains("ticket"),
             "{line}"
         );
+    }
+}
+
+/// This instance's part in a cluster, from the settings (see "Several instances" in the README).
+fn cluster_config(settings: &Settings, master_key: &[u8; 32], addr: SocketAddr) -> ClusterConfig {
+    let instance_id = match settings.instance_id.trim() {
+        "" => format!("ins_{}", crate::auth::random_base62(12)),
+        id => id.to_string(),
+    };
+    let advertise_url = match settings.advertise_url.trim() {
+        "" if addr.ip().is_unspecified() => {
+            let host = std::env::var("HOSTNAME")
+                .ok()
+                .filter(|h| !h.is_empty())
+                .or_else(|| {
+                    std::fs::read_to_string("/etc/hostname")
+                        .ok()
+                        .map(|h| h.trim().to_string())
+                        .filter(|h| !h.is_empty())
+                })
+                .unwrap_or_else(|| "127.0.0.1".into());
+            format!("http://{host}:{}", addr.port())
+        }
+        "" => format!("http://{addr}"),
+        url => url.trim_end_matches('/').to_string(),
+    };
+    let secret = match settings.cluster_secret.expose_secret().trim() {
+        "" => crate::crypto::derive_key(master_key, "cluster"),
+        given => {
+            crate::crypto::derive_key(&sha2::Sha256::digest(given.as_bytes()).into(), "cluster")
+        }
+    };
+    ClusterConfig {
+        instance_id,
+        advertise_url,
+        secret,
+        lease_ttl: Duration::from_secs(settings.lease_ttl_secs.max(1)),
+        max_sessions: settings.max_sessions,
+        drain_timeout: Duration::from_secs(settings.drain_timeout_secs),
     }
 }

@@ -46,6 +46,12 @@ pub struct Settings {
     pub event_retention_days: u32,
     pub message_retention_days: u32,
     pub media_retention_days: u32,
+    pub instance_id: String,
+    pub advertise_url: String,
+    pub cluster_secret: SecretString,
+    pub max_sessions: u32,
+    pub lease_ttl_secs: u64,
+    pub drain_timeout_secs: u64,
 }
 
 impl Settings {

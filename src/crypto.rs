@@ -27,16 +27,27 @@ impl std::fmt::Debug for Sealer {
 #[error("sealed value cannot be opened (wrong master key, or tampered)")]
 pub struct OpenError;
 
+/// A 32-byte key for one purpose, derived from the master key (HKDF-SHA256, `info`
+/// `waras:<purpose>:v1`), e.g. the cluster secret the instances authenticate each other with.
+#[allow(
+    clippy::expect_used,
+    reason = "HKDF-SHA256 expands to 32 bytes (at most 8160) without failing"
+)]
+pub fn derive_key(master_key: &[u8; 32], purpose: &str) -> [u8; 32] {
+    let hk = Hkdf::<Sha256>::new(None, master_key);
+    let mut key = [0u8; 32];
+    hk.expand(format!("waras:{purpose}:v1").as_bytes(), &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    key
+}
+
 impl Sealer {
     #[allow(
         clippy::expect_used,
         reason = "HKDF-SHA256 expands to 32 bytes (at most 8160) without failing"
     )]
     pub fn new(master_key: &[u8; 32], purpose: &str) -> Self {
-        let hk = Hkdf::<Sha256>::new(None, master_key);
-        let mut key = [0u8; 32];
-        hk.expand(format!("waras:{purpose}:v1").as_bytes(), &mut key)
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        let key = derive_key(master_key, purpose);
         Self {
             cipher: Aes256Gcm::new(&key.into()),
         }

@@ -15,6 +15,6 @@ pub use session::{
 #[cfg(feature = "sandbox")]
 pub use session::{HaltEngine, Panic, PanicWhenStopped};
 pub use supervisor::{
-    ActorAddr, Boot, EnsureRunning, EnsureStopped, Nudge, RemoveSession, RestartSession,
-    RunningSessions, Shutdown, SupervisorActor,
+    ActorAddr, Boot, EnsureRunning, EnsureStopped, HandOver, Nudge, Owned, RemoveSession,
+    RestartSession, RunningSessions, Shutdown, SupervisorActor,
 };

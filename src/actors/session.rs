@@ -14,6 +14,7 @@ use whatsapp_rust::bot::Bot;
 use whatsapp_rust::client::Client;
 
 use super::supervisor::{SessionExited, SessionRetired, SupervisorActor};
+use crate::db::cluster::Fence;
 use crate::db::events::{self, NewEvent};
 use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, now_ms};
@@ -55,6 +56,10 @@ pub struct SessionActor {
     bot: Option<EngineRun>,
     client: Option<Arc<Client>>,
     draining: bool,
+    /// The outbox batch being sent, awaited by an orderly stop so in-flight sends finish.
+    drain_work: Option<Shared<LocalBoxFuture<'static, ()>>>,
+    /// This process's lease on the session (several instances); `None` on SQLite.
+    fence: Option<Arc<Fence>>,
     /// Connection attempts since the engine last made progress (for `status_reason`).
     attempts: ConnectAttempts,
     retiring: bool,
@@ -73,6 +78,7 @@ impl SessionActor {
         db: Db,
         supervisor: Addr<SupervisorActor>,
         deps: EngineDeps,
+        fence: Option<Arc<Fence>>,
     ) -> Self {
         Self {
             id,
@@ -85,6 +91,8 @@ impl SessionActor {
             bot: None,
             client: None,
             draining: false,
+            drain_work: None,
+            fence,
             attempts: ConnectAttempts::default(),
             retiring: false,
             retirement: None,
@@ -102,6 +110,7 @@ impl SessionActor {
     ) -> impl Future<Output = ()> + use<> {
         let db = self.db.clone();
         let id = self.id.clone();
+        let fence = self.fence.clone();
         async move {
             let session_id = id.as_str().to_string();
             let result = db
@@ -114,6 +123,7 @@ impl SessionActor {
                             reason,
                             desired_state: desired,
                             now: now_ms(),
+                            fence: fence.as_deref(),
                         },
                     )
                 })
@@ -121,6 +131,10 @@ impl SessionActor {
             match result {
                 Ok(Some(_)) => db.events_appended(),
                 Ok(None) => {}
+                Err(crate::db::DbError::Fenced) => log::info!(
+                    "session {id}: status {} not written: another instance owns it now",
+                    status.as_str()
+                ),
                 Err(e) => log::error!(
                     "session {id}: cannot persist status {}: {e}",
                     status.as_str()
@@ -156,8 +170,9 @@ impl SessionActor {
             tenant_id: self.tenant_id.clone(),
         };
         let session_id = self.id.as_str().to_string();
+        let fence = self.fence.clone();
         let build = async move {
-            let backend = deps.stores.open(&session_id).await?;
+            let backend = deps.stores.open(&session_id, fence).await?;
             let http = AwcHttpClient::new(
                 deps.network.clone(),
                 deps.media_ca.clone(),
@@ -233,15 +248,16 @@ impl SessionActor {
         });
         let stop = self.stop_engine();
         let write = self.status_write(status, Some(reason), Some(DesiredState::Stopped));
-        let (db, stores, id) = (
+        let (db, stores, id, fence) = (
             self.db.clone(),
             self.deps.stores.clone(),
             self.id.as_str().to_string(),
+            self.fence.clone(),
         );
         let work = async move {
             stop.await;
             if wipe {
-                if let Err(e) = stores.wipe(&id).await {
+                if let Err(e) = stores.wipe(&id, fence).await {
                     log::error!("session {id}: cannot delete key material: {e:#}");
                 }
                 let sid = id.clone();
@@ -464,22 +480,34 @@ impl StreamHandler<FromEngine> for SessionActor {
     fn finished(&mut self, _ctx: &mut Self::Context) {}
 }
 
-/// Orderly stop: the engine is shut down, the session persisted as STOPPED, then the actor ends.
+/// Orderly stop: sends in flight finish, the engine is shut down, the session persisted as
+/// STOPPED (unless it is handed to another instance, which writes its own status), then the
+/// actor ends.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(super) struct Stop;
+pub(super) struct Stop {
+    pub handover: bool,
+    /// The lease is lost: stop at once, without waiting for sends in flight.
+    pub urgent: bool,
+}
 
 impl Handler<Stop> for SessionActor {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: Stop, _ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: Stop, _ctx: &mut Self::Context) -> Self::Result {
         self.retiring = true;
+        let in_flight = self.drain_work.clone().filter(|_| !msg.urgent);
         let stop = self.stop_engine();
-        let write = self.status_write(SessionStatus::Stopped, None, None);
+        let write = (!msg.handover).then(|| self.status_write(SessionStatus::Stopped, None, None));
         Box::pin(
             async move {
+                if let Some(sends) = in_flight {
+                    sends.await;
+                }
                 stop.await;
-                write.await;
+                if let Some(write) = write {
+                    write.await;
+                }
             }
             .into_actor(self)
             .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),

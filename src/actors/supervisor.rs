@@ -10,6 +10,7 @@ use actix::prelude::*;
 use futures_util::future::join_all;
 
 use super::session::{Drain, Ready, SessionActor, Stop};
+use crate::db::cluster::Fence;
 use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, DbError, now_ms};
 use crate::domain::{DesiredState, SessionId, SessionStatus};
@@ -29,14 +30,19 @@ struct Running {
     addr: Addr<SessionActor>,
     generation: u64,
     since: Instant,
+    /// The lease it runs under (several instances); kept for a restart after a crash.
+    fence: Option<Arc<Fence>>,
 }
 
 pub struct SupervisorActor {
     db: Db,
     engine: EngineDeps,
     metrics: Arc<Metrics>,
-    /// False when another process holds the instance lease: this one serves the API only.
+    /// False once the process shuts down.
     runs_sessions: bool,
+    /// With several instances a session runs only under a lease taken by the membership
+    /// (`cluster::Membership`), never on the API's or the boot's own initiative.
+    leased: bool,
     max_backoff: Duration,
     next_generation: u64,
     running: HashMap<SessionId, Running>,
@@ -48,14 +54,15 @@ impl SupervisorActor {
         db: Db,
         engine: EngineDeps,
         metrics: Arc<Metrics>,
-        runs_sessions: bool,
+        leased: bool,
         max_backoff: Duration,
     ) -> Self {
         Self {
             db,
             engine,
             metrics,
-            runs_sessions,
+            runs_sessions: true,
+            leased,
             max_backoff,
             next_generation: 0,
             running: HashMap::new(),
@@ -67,13 +74,17 @@ impl SupervisorActor {
     fn start_session(
         &mut self,
         id: SessionId,
+        fence: Option<Arc<Fence>>,
         ctx: &mut Context<Self>,
     ) -> Option<Addr<SessionActor>> {
-        if !self.runs_sessions {
+        if !self.runs_sessions || (self.leased && fence.is_none()) {
             return None;
         }
         if let Some(running) = self.running.get(&id) {
             return Some(running.addr.clone());
+        }
+        if fence.as_ref().is_some_and(|f| !f.is_valid()) {
+            return None;
         }
         self.next_generation += 1;
         let generation = self.next_generation;
@@ -83,6 +94,7 @@ impl SupervisorActor {
             self.db.clone(),
             ctx.address(),
             self.engine.clone(),
+            fence.clone(),
         )
         .start();
         self.running.insert(
@@ -91,6 +103,7 @@ impl SupervisorActor {
                 addr: addr.clone(),
                 generation,
                 since: Instant::now(),
+                fence,
             },
         );
         self.metrics.session_actors.set(self.running.len() as i64);
@@ -136,11 +149,11 @@ impl SupervisorActor {
     /// An actor ended: when it is still registered under this generation, that was a crash, and
     /// it is restarted after the backoff if the session should still run.
     fn exited(&mut self, id: SessionId, generation: u64, ctx: &mut Context<Self>) {
-        let Some(ran_for) = self
+        let Some((ran_for, fence)) = self
             .running
             .get(&id)
             .filter(|r| r.generation == generation)
-            .map(|r| r.since.elapsed())
+            .map(|r| (r.since.elapsed(), r.fence.clone()))
         else {
             return;
         };
@@ -154,10 +167,15 @@ impl SupervisorActor {
         let delay = self.backoff(failures);
         log::warn!("session {id} ended unexpectedly; restarting in {delay:?}");
         self.metrics.session_restarts.inc();
-        ctx.run_later(delay, move |act, ctx| act.restart_if_wanted(id, ctx));
+        ctx.run_later(delay, move |act, ctx| act.restart_if_wanted(id, fence, ctx));
     }
 
-    fn restart_if_wanted(&mut self, id: SessionId, ctx: &mut Context<Self>) {
+    fn restart_if_wanted(
+        &mut self,
+        id: SessionId,
+        fence: Option<Arc<Fence>>,
+        ctx: &mut Context<Self>,
+    ) {
         let db = self.db.clone();
         let lookup_id = id.clone();
         let check = async move {
@@ -166,7 +184,7 @@ impl SupervisorActor {
         };
         ctx.spawn(check.into_actor(self).map(move |row, act, ctx| match row {
             Ok(Some(row)) if DesiredState::from_db(&row.desired_state) == DesiredState::Running => {
-                act.start_session(id, ctx);
+                act.start_session(id, fence, ctx);
             }
             Ok(_) => {}
             Err(e) => log::error!("session {id}: restart check failed: {e}"),
@@ -177,7 +195,13 @@ impl SupervisorActor {
 /// Stops an actor in order, or, when none runs, makes sure the stored status says STOPPED.
 async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
     if let Some(addr) = addr
-        && addr.send(Stop).await.is_ok()
+        && addr
+            .send(Stop {
+                handover: false,
+                urgent: false,
+            })
+            .await
+            .is_ok()
     {
         return;
     }
@@ -200,6 +224,7 @@ async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
                         reason: None,
                         desired_state: None,
                         now: now_ms(),
+                        fence: None,
                     },
                 )?;
             }
@@ -221,13 +246,17 @@ impl Handler<Boot> for SupervisorActor {
     type Result = ResponseActFuture<Self, Result<usize, DbError>>;
 
     fn handle(&mut self, _: Boot, _ctx: &mut Self::Context) -> Self::Result {
+        if self.leased {
+            // The membership takes the leases and starts what this instance should run.
+            return Box::pin(fut::ready(Ok(0)));
+        }
         let db = self.db.clone();
         let load = async move { db.run(sessions::ids_to_run).await };
         Box::pin(load.into_actor(self).then(|result, act, ctx| {
             let started: Vec<_> = match &result {
                 Ok(ids) => ids
                     .iter()
-                    .filter_map(|id| act.start_session(SessionId::from_db(id.clone()), ctx))
+                    .filter_map(|id| act.start_session(SessionId::from_db(id.clone()), None, ctx))
                     .collect(),
                 Err(_) => Vec::new(),
             };
@@ -243,9 +272,10 @@ impl Handler<Boot> for SupervisorActor {
     }
 }
 
+/// Runs the session here; with several instances only under the lease `fence` names.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct EnsureRunning(pub SessionId);
+pub struct EnsureRunning(pub SessionId, pub Option<Arc<Fence>>);
 
 impl Handler<EnsureRunning> for SupervisorActor {
     type Result = ResponseFuture<()>;
@@ -253,8 +283,56 @@ impl Handler<EnsureRunning> for SupervisorActor {
     /// Resolves once the actor has started (and persisted STARTING).
     fn handle(&mut self, msg: EnsureRunning, ctx: &mut Self::Context) -> Self::Result {
         self.failures.remove(&msg.0);
-        let addr = self.start_session(msg.0, ctx);
+        let addr = self.start_session(msg.0, msg.1, ctx);
         Box::pin(wait_ready(addr))
+    }
+}
+
+/// Stops a session this instance hands over (or lost): in-flight sends finish unless `urgent`
+/// (the lease is lost), no status is written (the next owner writes its own). Answers the
+/// fence it ran under.
+#[derive(Message)]
+#[rtype(result = "Option<Arc<Fence>>")]
+pub struct HandOver {
+    pub id: SessionId,
+    pub urgent: bool,
+}
+
+impl Handler<HandOver> for SupervisorActor {
+    type Result = ResponseFuture<Option<Arc<Fence>>>;
+
+    fn handle(&mut self, msg: HandOver, _ctx: &mut Self::Context) -> Self::Result {
+        self.failures.remove(&msg.id);
+        let running = self.running.remove(&msg.id);
+        self.metrics.session_actors.set(self.running.len() as i64);
+        let urgent = msg.urgent;
+        Box::pin(async move {
+            let running = running?;
+            let _ = running
+                .addr
+                .send(Stop {
+                    handover: true,
+                    urgent,
+                })
+                .await;
+            running.fence
+        })
+    }
+}
+
+/// The sessions running here and the fences they run under.
+#[derive(Message)]
+#[rtype(result = "Vec<(SessionId, Option<Arc<Fence>>)>")]
+pub struct Owned;
+
+impl Handler<Owned> for SupervisorActor {
+    type Result = Vec<(SessionId, Option<Arc<Fence>>)>;
+
+    fn handle(&mut self, _: Owned, _ctx: &mut Self::Context) -> Self::Result {
+        self.running
+            .iter()
+            .map(|(id, r)| (id.clone(), r.fence.clone()))
+            .collect()
     }
 }
 
@@ -287,12 +365,15 @@ impl Handler<RestartSession> for SupervisorActor {
 
     fn handle(&mut self, msg: RestartSession, _ctx: &mut Self::Context) -> Self::Result {
         self.failures.remove(&msg.0);
+        let fence = self.running.get(&msg.0).and_then(|r| r.fence.clone());
         let addr = self.take_session(&msg.0);
         let id = msg.0.clone();
         Box::pin(
             stop_or_mark(self.db.clone(), msg.0, addr)
                 .into_actor(self)
-                .then(move |_, act, ctx| wait_ready(act.start_session(id, ctx)).into_actor(act)),
+                .then(move |_, act, ctx| {
+                    wait_ready(act.start_session(id, fence, ctx)).into_actor(act)
+                }),
         )
     }
 }
@@ -310,7 +391,12 @@ impl Handler<RemoveSession> for SupervisorActor {
         let addr = self.take_session(&msg.0);
         Box::pin(async move {
             if let Some(addr) = addr {
-                let _ = addr.send(Stop).await;
+                let _ = addr
+                    .send(Stop {
+                        handover: false,
+                        urgent: false,
+                    })
+                    .await;
             }
         })
     }
@@ -345,7 +431,13 @@ impl Handler<Shutdown> for SupervisorActor {
         let addrs: Vec<_> = self.running.drain().map(|(_, r)| r.addr).collect();
         self.metrics.session_actors.set(0);
         Box::pin(async move {
-            join_all(addrs.iter().map(|a| a.send(Stop))).await;
+            join_all(addrs.iter().map(|a| {
+                a.send(Stop {
+                    handover: false,
+                    urgent: false,
+                })
+            }))
+            .await;
         })
     }
 }

@@ -4,11 +4,9 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use whatsapp_rust::features::{ChatStateType, PresenceStatus};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::live::{engine_error, live_client};
 use super::messages::{Message, load_message};
 use super::page::{PageQuery, list_type, split_page};
 use super::sessions::load_session;
@@ -16,8 +14,8 @@ use super::state::AppState;
 use crate::db::messages::{self, RECEIVED};
 use crate::db::now_ms;
 use crate::domain::Scope;
-use crate::engine::jid::{parse_recipient, user_jid};
-use wacore_binary::JidExt as _;
+use crate::engine::jid::{is_group, recipient, without_device};
+use crate::engine::live::chats::{ChatState, MarkRead, SendChatState, SetPresence};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Chat {
@@ -103,21 +101,13 @@ pub async fn mark_read(
         ));
     }
     if row.status == RECEIVED {
-        let client = live_client(&state, &session).await?;
-        let chat = parse_recipient(&row.chat_jid).map_err(ApiError::internal)?;
-        let sender = if chat.is_group() {
-            Some(parse_recipient(&row.sender_jid).map_err(ApiError::internal)?)
-        } else {
-            None
+        let sender = is_group(&row.chat_jid).then(|| row.sender_jid.clone());
+        let read = MarkRead {
+            chat: row.chat_jid.clone(),
+            sender,
+            ids: vec![row.wa_id.clone()],
         };
-        let wa_id = row.wa_id.clone();
-        client
-            .run(move |c| async move {
-                c.mark_as_read(&chat, sender.as_ref(), &[wa_id.as_str()])
-                    .await
-            })
-            .await
-            .map_err(engine_error)?;
+        state.sessions.call(&session.id, read).await?;
         let (sid, id) = (row.session_id.clone(), row.id.clone());
         state
             .db
@@ -172,22 +162,29 @@ pub async fn presence(
     let session = load_session(&state, key, &path).await?;
     let body = body.into_inner();
     enum Action {
-        Online(PresenceStatus),
-        InChat(ChatStateType),
+        Online(bool),
+        InChat(ChatState),
     }
     let action = match body.state.as_str() {
-        "available" => Action::Online(PresenceStatus::Available),
-        "unavailable" => Action::Online(PresenceStatus::Unavailable),
-        "composing" => Action::InChat(ChatStateType::Composing),
-        "recording" => Action::InChat(ChatStateType::Recording),
-        "paused" => Action::InChat(ChatStateType::Paused),
+        "available" => Action::Online(true),
+        "unavailable" => Action::Online(false),
+        "composing" => Action::InChat(ChatState::Composing),
+        "recording" => Action::InChat(ChatState::Recording),
+        "paused" => Action::InChat(ChatState::Paused),
         other => {
             return Err(ApiError::invalid(format!(
                 "state: `{other}` is not one of available, unavailable, composing, recording, paused"
             )));
         }
     };
-    let chat = match (&action, &body.chat) {
+    let shown = match (&action, &body.chat) {
+        (Action::InChat(kind), Some(raw)) => {
+            let chat = recipient(raw).map_err(|e| ApiError::invalid(format!("chat: {e}")))?;
+            let shown = without_device(&chat);
+            let send = SendChatState { chat, state: *kind };
+            state.sessions.call(&session.id, send).await?;
+            shown
+        }
         (Action::InChat(_), None) => {
             return Err(ApiError::invalid(format!(
                 "chat: required for `{}`",
@@ -200,28 +197,14 @@ pub async fn presence(
                 body.state
             )));
         }
-        (_, Some(raw)) => {
-            Some(parse_recipient(raw).map_err(|e| ApiError::invalid(format!("chat: {e}")))?)
-        }
-        (_, None) => None,
-    };
-    let client = live_client(&state, &session).await?;
-    let shown = chat.as_ref().map(user_jid);
-    match action {
-        Action::Online(status) => client
-            .run(move |c| async move { c.presence().set(status).await })
-            .await
-            .map_err(engine_error)?,
-        Action::InChat(kind) => {
-            let Some(chat) = chat else {
-                return Err(ApiError::invalid("chat: required for this state"));
+        (Action::Online(available), None) => {
+            let set = SetPresence {
+                available: *available,
             };
-            client
-                .run(move |c| async move { c.chatstate().send(&chat, kind).await })
-                .await
-                .map_err(engine_error)?
+            state.sessions.call(&session.id, set).await?;
+            None
         }
-    }
+    };
     Ok(HttpResponse::Ok().json(PresenceAnswer {
         state: body.state,
         chat: shown,

@@ -4,16 +4,14 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use whatsapp_rust::wacore_binary::Jid;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::live::live_client;
 use super::sessions::load_session;
 use super::state::AppState;
-use super::whatsapp::{call, jid_text, person};
 use crate::domain::Scope;
-use crate::engine::jid::phone_digits;
+use crate::engine::jid::{person, phone_digits};
+use crate::engine::live::contacts::{self as cmd, Picture};
 
 pub const MAX_CHECK_PHONES: usize = 100;
 
@@ -39,14 +37,6 @@ pub struct ContactCheck {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactChecks {
     pub data: Vec<ContactCheck>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Picture {
-    /// Where to download the picture (valid for a limited time).
-    pub url: String,
-    /// WhatsApp's id of the picture; changes when the picture does.
-    pub id: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,44 +72,34 @@ pub async fn check(
             phone_digits(raw).map_err(|e| ApiError::invalid(format!("phones[{i}]: {e}")))?;
         asked.push((raw.clone(), digits));
     }
-    let mut unique: Vec<Jid> = Vec::with_capacity(asked.len());
+    let mut unique: Vec<String> = Vec::with_capacity(asked.len());
     for (_, digits) in &asked {
-        let jid = Jid::pn(digits.as_str());
-        if !unique.contains(&jid) {
-            unique.push(jid);
+        if !unique.contains(digits) {
+            unique.push(digits.clone());
         }
     }
-    let live = live_client(&state, &session).await?;
-    let results = call(&live, "contact", move |c| async move {
-        c.contacts().is_on_whatsapp(&unique).await
-    })
-    .await?;
+    let results = state
+        .sessions
+        .call(&session.id, cmd::CheckNumbers { digits: unique })
+        .await?;
     let data = asked
         .into_iter()
-        .map(|(phone, digits)| {
-            let found = results.iter().find(|r| {
-                (r.jid.is_pn() && r.jid.user == digits.as_str())
-                    || r.pn_jid.as_ref().is_some_and(|p| p.user == digits.as_str())
-            });
-            match found {
-                Some(r) if r.is_registered => ContactCheck {
+        .map(
+            |(phone, digits)| match results.iter().find(|r| r.digits == digits && r.registered) {
+                Some(r) => ContactCheck {
                     phone,
                     on_whatsapp: true,
                     jid: Some(format!("{digits}@s.whatsapp.net")),
-                    lid: r
-                        .lid
-                        .as_ref()
-                        .or(r.jid.is_lid().then_some(&r.jid))
-                        .map(jid_text),
+                    lid: r.lid.clone(),
                 },
-                _ => ContactCheck {
+                None => ContactCheck {
                     phone,
                     on_whatsapp: false,
                     jid: None,
                     lid: None,
                 },
-            }
-        })
+            },
+        )
         .collect();
     Ok(HttpResponse::Ok().json(ContactChecks { data }))
 }
@@ -140,33 +120,17 @@ pub async fn picture(
     let key = caller.tenant(Scope::Read)?;
     let (session_id, contact) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = person("contact", &contact)?;
-    let live = live_client(&state, &session).await?;
-    let picture = call(&live, "profile picture", move |c| async move {
-        c.contacts().get_profile_picture(&jid, false).await
-    })
-    .await?
-    .ok_or_else(|| ApiError::not_found("profile picture"))?;
-    Ok(HttpResponse::Ok().json(Picture {
-        url: picture.url,
-        id: picture.id,
-    }))
+    let jid = contact_jid(&contact)?;
+    let picture = state
+        .sessions
+        .call(&session.id, cmd::ProfilePicture { jid })
+        .await?
+        .ok_or_else(|| ApiError::not_found("profile picture"))?;
+    Ok(HttpResponse::Ok().json(picture))
 }
 
-/// The about text of one person (usync `status`).
-pub(super) async fn about_of(
-    live: &crate::actors::LiveClient,
-    jid: Jid,
-) -> ApiResult<Option<String>> {
-    let info = call(live, "contact", move |c| async move {
-        c.contacts().get_user_info(std::slice::from_ref(&jid)).await
-    })
-    .await?;
-    Ok(info
-        .into_values()
-        .next()
-        .and_then(|i| i.status)
-        .filter(|s| !s.is_empty()))
+fn contact_jid(raw: &str) -> ApiResult<String> {
+    person(raw).map_err(|e| ApiError::invalid(format!("contact: {e}")))
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/contacts/{contact}/about", tag = "contacts",
@@ -184,9 +148,8 @@ pub async fn about(
     let key = caller.tenant(Scope::Read)?;
     let (session_id, contact) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = person("contact", &contact)?;
-    let live = live_client(&state, &session).await?;
-    let about = about_of(&live, jid).await?;
+    let jid = contact_jid(&contact)?;
+    let about = state.sessions.call(&session.id, cmd::About { jid }).await?;
     Ok(HttpResponse::Ok().json(About {
         about,
         set_at: None,

@@ -5,54 +5,18 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use whatsapp_rust::features::{
-    GroupCreateOptions, GroupDescription, GroupMetadata, GroupParticipant, GroupParticipantOptions,
-    GroupSubject, JoinGroupResult, PreviousDescription,
-};
-use whatsapp_rust::wacore_binary::Jid;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::live::live_client;
 use super::page::list_type;
 use super::sessions::load_session;
 use super::state::AppState;
-use super::whatsapp::{call, jid_text, person, phone_of};
 use crate::domain::Scope;
-use crate::time::rfc3339;
+use crate::engine::jid::person;
+use crate::engine::live::groups::{self as cmd, check_description, check_subject};
+pub use crate::engine::live::groups::{Group, Participant, ParticipantAction, ParticipantResult};
 
-pub const MAX_SUBJECT_CHARS: usize = 100;
-pub const MAX_DESCRIPTION_CHARS: usize = 2048;
 pub const MAX_PARTICIPANTS: usize = 256;
-const INVITE_PREFIX: &str = "https://chat.whatsapp.com/";
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Participant {
-    /// The JID WhatsApp lists the participant under (phone number or LID).
-    pub jid: String,
-    /// `+` and the phone number, where known.
-    pub phone: Option<String>,
-    /// The participant's LID JID, where known.
-    pub lid: Option<String>,
-    pub admin: bool,
-    pub super_admin: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Group {
-    /// `<id>@g.us`; works as `to` when sending.
-    pub id: String,
-    pub subject: String,
-    pub description: Option<String>,
-    /// The creator's JID (phone number where known).
-    pub owner: Option<String>,
-    pub created_at: Option<String>,
-    /// Only admins may send.
-    pub announce: bool,
-    /// Only admins may change the group's info.
-    pub locked: bool,
-    pub participants: Vec<Participant>,
-}
 
 list_type!(GroupList, Group);
 
@@ -89,15 +53,6 @@ pub struct UpdateGroup {
     pub locked: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ParticipantAction {
-    Add,
-    Remove,
-    Promote,
-    Demote,
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeParticipants {
@@ -105,13 +60,6 @@ pub struct ChangeParticipants {
     /// 1–256 phone numbers (`+4915…`) or user JIDs.
     #[schema(min_items = 1, max_items = 256)]
     pub participants: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ParticipantResult {
-    pub jid: String,
-    /// `ok`, or WhatsApp's error code for this participant (e.g. `403`, `404`, `409`).
-    pub status: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,12 +82,7 @@ pub struct JoinGroup {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Joined {
-    pub id: String,
-    /// `joined`, or `pending_approval` when an admin must approve.
-    pub status: String,
-}
+pub use crate::engine::live::groups::Joined;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Left {
@@ -147,96 +90,29 @@ pub struct Left {
     pub left: bool,
 }
 
-fn participant(p: &GroupParticipant) -> Participant {
-    let phone = phone_of(&p.jid).or_else(|| p.phone_number.as_ref().and_then(phone_of));
-    let lid = if p.jid.is_lid() {
-        Some(jid_text(&p.jid))
-    } else {
-        p.lid.as_ref().map(jid_text)
-    };
-    Participant {
-        jid: jid_text(&p.jid),
-        phone,
-        lid,
-        admin: p.is_admin(),
-        super_admin: p.is_super_admin(),
-    }
-}
-
-impl From<GroupMetadata> for Group {
-    fn from(m: GroupMetadata) -> Self {
-        let owner = m.creator_pn.as_ref().or(m.creator.as_ref()).map(jid_text);
-        Self {
-            id: m.id.to_string(),
-            subject: m.subject.clone(),
-            description: m.description.clone().filter(|d| !d.is_empty()),
-            owner,
-            created_at: m.creation_time.map(|s| rfc3339(s as i64 * 1000)),
-            announce: m.is_announcement,
-            locked: m.is_locked,
-            participants: m.participants.iter().map(participant).collect(),
-        }
-    }
-}
-
 /// `120363…@g.us` or just `120363…` (older groups: `<creator>-<time>`).
-pub fn group_jid(raw: &str) -> ApiResult<Jid> {
-    let raw = raw.trim();
-    let user = match raw.split_once('@') {
-        Some((user, "g.us")) => user,
-        Some(_) => {
-            return Err(ApiError::invalid(format!(
-                "group_id: `{raw}` is not a group JID (…@g.us)"
-            )));
-        }
-        None => raw,
-    };
-    let valid = (1..=64).contains(&user.len())
-        && user.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-        && user.bytes().next().is_some_and(|b| b.is_ascii_digit())
-        && user.bytes().last().is_some_and(|b| b.is_ascii_digit());
-    if !valid {
-        return Err(ApiError::invalid(format!(
-            "group_id: `{raw}` is not a group id"
-        )));
-    }
-    Ok(Jid::group(user))
+pub fn group_jid(raw: &str) -> ApiResult<String> {
+    cmd::group_jid(raw).map_err(|e| ApiError::invalid(format!("group_id: {e}")))
 }
 
-fn subject(raw: &str) -> ApiResult<GroupSubject> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(ApiError::invalid(format!(
-            "subject: 1 to {MAX_SUBJECT_CHARS} characters"
-        )));
-    }
-    GroupSubject::new(trimmed).map_err(|e| ApiError::invalid(format!("subject: {e}")))
+fn subject(raw: &str) -> ApiResult<String> {
+    check_subject(raw).map_err(|e| ApiError::invalid(format!("subject: {e}")))
 }
 
-fn description(raw: &str) -> ApiResult<Option<GroupDescription>> {
-    if raw.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(ApiError::invalid(format!(
-            "description: at most {MAX_DESCRIPTION_CHARS} characters"
-        )));
-    }
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    GroupDescription::new(raw)
-        .map(Some)
-        .map_err(|e| ApiError::invalid(format!("description: {e}")))
+fn description(raw: &str) -> ApiResult<String> {
+    check_description(raw).map_err(|e| ApiError::invalid(format!("description: {e}")))
 }
 
 /// 1–256 people, duplicates dropped, order kept.
-fn people(raw: &[String]) -> ApiResult<Vec<Jid>> {
+fn people(raw: &[String]) -> ApiResult<Vec<String>> {
     if raw.is_empty() || raw.len() > MAX_PARTICIPANTS {
         return Err(ApiError::invalid(format!(
             "participants: 1 to {MAX_PARTICIPANTS} phone numbers or JIDs"
         )));
     }
-    let mut out: Vec<Jid> = Vec::with_capacity(raw.len());
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, p) in raw.iter().enumerate() {
-        let jid = person(&format!("participants[{i}]"), p)?;
+        let jid = person(p).map_err(|e| ApiError::invalid(format!("participants[{i}]: {e}")))?;
         if !out.contains(&jid) {
             out.push(jid);
         }
@@ -246,35 +122,12 @@ fn people(raw: &[String]) -> ApiResult<Vec<Jid>> {
 
 /// The code of an invite link or a bare code.
 pub fn invite_code(raw: &str) -> ApiResult<String> {
-    let raw = raw.trim();
-    let code = raw
-        .strip_prefix(INVITE_PREFIX)
-        .or_else(|| raw.strip_prefix("http://chat.whatsapp.com/"))
-        .map(|rest| rest.strip_prefix("invite/").unwrap_or(rest))
-        .unwrap_or(raw)
-        .trim_end_matches('/');
-    let valid = (1..=128).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !valid {
-        return Err(ApiError::invalid(format!(
-            "`{raw}` is not an invite code or https://chat.whatsapp.com/<code> link"
-        )));
-    }
-    Ok(code.to_string())
+    cmd::invite_code(raw).map_err(ApiError::invalid)
 }
 
 fn invite(link: &str) -> Invite {
-    let code = link
-        .strip_prefix(INVITE_PREFIX)
-        .unwrap_or(link)
-        .trim_end_matches('/')
-        .to_string();
-    Invite {
-        url: format!("{INVITE_PREFIX}{code}"),
-        code,
-    }
+    let (code, url) = cmd::invite_parts(link);
+    Invite { code, url }
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/groups", tag = "groups",
@@ -290,13 +143,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
     let session = load_session(&state, key, &path).await?;
-    let live = live_client(&state, &session).await?;
-    let groups = call(&live, "group", |c| async move {
-        c.groups().get_participating().await
-    })
-    .await?;
-    let mut data: Vec<Group> = groups.into_values().map(Group::from).collect();
-    data.sort_by(|a, b| a.id.cmp(&b.id));
+    let data = state.sessions.call(&session.id, cmd::ListGroups).await?;
     Ok(HttpResponse::Ok().json(GroupList {
         data,
         next_cursor: None,
@@ -319,31 +166,21 @@ pub async fn create(
     let session = load_session(&state, key, &path).await?;
     let subject = subject(&body.subject)?;
     let members = people(&body.participants)?;
-    let live = live_client(&state, &session).await?;
-    let options = GroupCreateOptions::new(subject.into_string()).with_participants(
-        members
-            .into_iter()
-            .map(GroupParticipantOptions::new)
-            .collect(),
-    );
-    let created = call(&live, "group", |c| async move {
-        c.groups().create_group(options).await
-    })
-    .await?;
-    let group = Group::from(created.metadata);
+    let group = state
+        .sessions
+        .call(
+            &session.id,
+            cmd::CreateGroup {
+                subject,
+                participants: members,
+            },
+        )
+        .await?;
     Ok(HttpResponse::Created().json(CreatedGroup {
         id: group.id,
         subject: group.subject,
         participants: group.participants,
     }))
-}
-
-async fn metadata(live: &crate::actors::LiveClient, jid: Jid) -> ApiResult<Group> {
-    let meta = call(live, "group", |c| async move {
-        c.groups().get_metadata(&jid).await
-    })
-    .await?;
-    Ok(Group::from(meta))
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/groups/{group_id}", tag = "groups",
@@ -361,9 +198,12 @@ pub async fn get(
     let key = caller.tenant(Scope::Read)?;
     let (session_id, group_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = group_jid(&group_id)?;
-    let live = live_client(&state, &session).await?;
-    Ok(HttpResponse::Ok().json(metadata(&live, jid).await?))
+    let group = group_jid(&group_id)?;
+    let found = state
+        .sessions
+        .call(&session.id, cmd::GetGroup { group })
+        .await?;
+    Ok(HttpResponse::Ok().json(found))
 }
 
 #[utoipa::path(patch, path = "/api/v1/sessions/{session_id}/groups/{group_id}", tag = "groups",
@@ -382,7 +222,7 @@ pub async fn update(
     let key = caller.tenant(Scope::Manage)?;
     let (session_id, group_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = group_jid(&group_id)?;
+    let group = group_jid(&group_id)?;
     let body = body.into_inner();
     let new_subject = body.subject.as_deref().map(subject).transpose()?;
     let new_description = body.description.as_deref().map(description).transpose()?;
@@ -395,38 +235,20 @@ pub async fn update(
             "give at least one of subject, description, announce, locked",
         ));
     }
-    let live = live_client(&state, &session).await?;
-    if let Some(s) = new_subject {
-        let j = jid.clone();
-        call(&live, "group", |c| async move {
-            c.groups().set_subject(j, s).await
-        })
+    let changed = state
+        .sessions
+        .call(
+            &session.id,
+            cmd::UpdateGroup {
+                group,
+                subject: new_subject,
+                description: new_description,
+                announce: body.announce,
+                locked: body.locked,
+            },
+        )
         .await?;
-    }
-    if let Some(d) = new_description {
-        let j = jid.clone();
-        call(&live, "group", |c| async move {
-            c.groups()
-                .set_description(j, d, PreviousDescription::Resolve)
-                .await
-        })
-        .await?;
-    }
-    if let Some(announce) = body.announce {
-        let j = jid.clone();
-        call(&live, "group", move |c| async move {
-            c.groups().set_announce(j, announce).await
-        })
-        .await?;
-    }
-    if let Some(locked) = body.locked {
-        let j = jid.clone();
-        call(&live, "group", move |c| async move {
-            c.groups().set_locked(j, locked).await
-        })
-        .await?;
-    }
-    Ok(HttpResponse::Ok().json(metadata(&live, jid).await?))
+    Ok(HttpResponse::Ok().json(changed))
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/groups/{group_id}/participants", tag = "groups",
@@ -445,27 +267,19 @@ pub async fn participants(
     let key = caller.tenant(Scope::Manage)?;
     let (session_id, group_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = group_jid(&group_id)?;
-    let members = people(&body.participants)?;
-    let action = body.action;
-    let live = live_client(&state, &session).await?;
-    let answers = call(&live, "group", move |c| async move {
-        let groups = c.groups();
-        match action {
-            ParticipantAction::Add => groups.add_participants(jid, &members).await,
-            ParticipantAction::Remove => groups.remove_participants(jid, &members).await,
-            ParticipantAction::Promote => groups.promote_participants(jid, &members).await,
-            ParticipantAction::Demote => groups.demote_participants(jid, &members).await,
-        }
-    })
-    .await?;
-    let data = answers
-        .iter()
-        .map(|a| ParticipantResult {
-            jid: jid_text(&a.jid),
-            status: a.error.clone().unwrap_or_else(|| "ok".into()),
-        })
-        .collect();
+    let group = group_jid(&group_id)?;
+    let participants = people(&body.participants)?;
+    let data = state
+        .sessions
+        .call(
+            &session.id,
+            cmd::ChangeParticipants {
+                group,
+                action: body.action,
+                participants,
+            },
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(ParticipantResults { data }))
 }
 
@@ -478,12 +292,11 @@ async fn invite_link(
     let key = caller.tenant(if reset { Scope::Manage } else { Scope::Read })?;
     let (session_id, group_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = group_jid(&group_id)?;
-    let live = live_client(&state, &session).await?;
-    let link = call(&live, "group", move |c| async move {
-        c.groups().get_invite_link(jid, reset).await
-    })
-    .await?;
+    let group = group_jid(&group_id)?;
+    let link = state
+        .sessions
+        .call(&session.id, cmd::InviteLink { group, reset })
+        .await?;
     Ok(HttpResponse::Ok().json(invite(&link)))
 }
 
@@ -539,19 +352,11 @@ pub async fn join(
         }
         _ => return Err(ApiError::invalid("give either code or url")),
     };
-    let live = live_client(&state, &session).await?;
-    let joined = call(&live, "invite", move |c| async move {
-        c.groups().join_with_invite_code(&code).await
-    })
-    .await?;
-    let (id, status) = match joined {
-        JoinGroupResult::Joined(jid) => (jid, "joined"),
-        JoinGroupResult::PendingApproval(jid) => (jid, "pending_approval"),
-    };
-    Ok(HttpResponse::Ok().json(Joined {
-        id: id.to_string(),
-        status: status.into(),
-    }))
+    let joined = state
+        .sessions
+        .call(&session.id, cmd::JoinGroup { code })
+        .await?;
+    Ok(HttpResponse::Ok().json(joined))
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/groups/{group_id}/leave", tag = "groups",
@@ -568,14 +373,20 @@ pub async fn leave(
     let key = caller.tenant(Scope::Manage)?;
     let (session_id, group_id) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
-    let jid = group_jid(&group_id)?;
-    let live = live_client(&state, &session).await?;
-    let id = jid.to_string();
-    call(&live, "group", move |c| async move {
-        c.groups().leave(jid).await
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Left { id, left: true }))
+    let group = group_jid(&group_id)?;
+    state
+        .sessions
+        .call(
+            &session.id,
+            cmd::LeaveGroup {
+                group: group.clone(),
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(Left {
+        id: group,
+        left: true,
+    }))
 }
 
 #[cfg(test)]

@@ -8,13 +8,10 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::live::engine_error;
-use super::sessions::{Session, load_session};
+use super::sessions::{Session, load_session, present_one};
 use super::state::AppState;
-use crate::actors::{ActorAddr, Logout, PairCode};
-use crate::db::now_ms;
-use crate::db::sessions::{self, StatusChange};
-use crate::domain::{DesiredState, Scope, SessionId, SessionStatus};
+use crate::db::sessions;
+use crate::domain::{Scope, SessionStatus};
 use crate::engine::jid::phone_digits;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,19 +136,7 @@ pub async fn pair_code(
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
     let phone = phone_digits(&body.phone).map_err(|e| ApiError::invalid(format!("phone: {e}")))?;
-    let actor = state
-        .supervisor
-        .send(ActorAddr(SessionId::from_db(row.id.clone())))
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::conflict("conflict", "the session is not running; start it first")
-        })?;
-    let code = actor
-        .send(PairCode(phone))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(engine_error)?;
+    let code = state.sessions.pair_code(&row.id, phone).await?;
     Ok(HttpResponse::Ok().json(PairCodeAnswer { code }))
 }
 
@@ -167,51 +152,12 @@ pub async fn logout(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
-    let id = SessionId::from_db(row.id.clone());
-    let actor = state
-        .supervisor
-        .send(ActorAddr(id.clone()))
-        .await
-        .map_err(ApiError::internal)?;
-    let answer = match actor {
-        Some(actor) => actor.send(Logout).await.ok(),
-        None => None,
-    };
-    match answer {
-        Some(done) => done.map_err(engine_error)?,
-        // Not running (or its actor ended just now, e.g. a logout racing this one): nothing can
-        // reach the server, but the local key material goes.
-        None => {
-            state
-                .engine_stores
-                .wipe(&row.id)
-                .await
-                .map_err(ApiError::internal)?;
-            let sid = row.id.clone();
-            state
-                .db
-                .run(move |pool| {
-                    sessions::set_me(pool, &sid, None, None, None, now_ms())?;
-                    sessions::set_status(
-                        pool,
-                        &StatusChange {
-                            session_id: &sid,
-                            status: SessionStatus::LoggedOut,
-                            reason: Some("logged_out"),
-                            desired_state: Some(DesiredState::Stopped),
-                            now: now_ms(),
-                        },
-                    )
-                })
-                .await?;
-            state.db.events_appended();
-        }
-    }
+    state.sessions.logout(&row.id).await?;
     let (t, sid) = (row.tenant_id.clone(), row.id.clone());
     let fresh = state
         .db
         .run(move |pool| sessions::get(pool, &t, &sid))
         .await?
         .ok_or_else(|| ApiError::not_found("session"))?;
-    Ok(HttpResponse::Ok().json(Session::from(fresh)))
+    Ok(HttpResponse::Ok().json(present_one(&state, fresh).await?))
 }

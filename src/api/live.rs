@@ -1,46 +1,54 @@
-//! The API's way to the WhatsApp connection of a session: [`live_client`] lends out a WORKING
-//! session's engine client (409 `session_not_working` otherwise), [`engine_error`] turns what
-//! WhatsApp refused into a 502 problem.
+//! How the API answers what the one door (`cluster::Sessions`) reports: a session in the wrong
+//! state is a 409, WhatsApp's refusals keep their meaning (a group that does not exist is a 404,
+//! not an outage), a session moving between instances is a 503 with `Retry-After`.
 
 use actix_web::http::StatusCode;
 
-use super::error::{ApiError, ApiResult};
-use super::state::AppState;
-use crate::actors::{ActorAddr, Live, LiveClient, SessionCommandError};
-use crate::db::sessions::SessionRow;
-use crate::domain::SessionId;
+use super::error::ApiError;
+use crate::cluster::CommandError;
+use crate::engine::live::Refusal;
 
-pub async fn live_client(state: &AppState, session: &SessionRow) -> ApiResult<LiveClient> {
-    let not_working = || {
-        ApiError::conflict(
-            "session_not_working",
-            format!(
-                "the session is {}; this needs a WORKING session",
-                session.status
+impl From<CommandError> for ApiError {
+    fn from(e: CommandError) -> Self {
+        match e {
+            CommandError::NotWorking { .. } => {
+                ApiError::conflict("session_not_working", e.to_string())
+            }
+            CommandError::WrongState { .. } | CommandError::NotRunning => {
+                ApiError::conflict("conflict", e.to_string())
+            }
+            CommandError::Refused { what, refusal } => refused(&what, refusal),
+            // Every 503 carries `Retry-After`.
+            CommandError::Moving { .. } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "session_moving",
+                "the session is moving to another instance; try again shortly",
             ),
-        )
-    };
-    let actor = state
-        .supervisor
-        .send(ActorAddr(SessionId::from_db(session.id.clone())))
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(not_working)?;
-    actor
-        .send(Live)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            SessionCommandError::WrongState(..) => not_working(),
-            other => engine_error(other),
-        })
+            CommandError::Unreachable(detail) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "instance_unreachable",
+                format!("the instance that runs this session did not answer: {detail}"),
+            ),
+            CommandError::DatabaseUnavailable(detail) => {
+                crate::db::DbError::Unavailable(detail).into()
+            }
+            CommandError::Internal(detail) => ApiError::internal(detail),
+        }
+    }
 }
 
-pub fn engine_error(e: SessionCommandError) -> ApiError {
-    match e {
-        SessionCommandError::WrongState(..) => ApiError::conflict("conflict", e.to_string()),
-        SessionCommandError::Engine(msg) => {
-            ApiError::new(StatusCode::BAD_GATEWAY, "whatsapp_error", msg)
-        }
+/// The problem for a refusal; `what` names the thing WhatsApp did not find.
+fn refused(what: &str, refusal: Refusal) -> ApiError {
+    let detail = format!("WhatsApp refused: {}", refusal.detail);
+    match refusal.code {
+        Some(400) => ApiError::invalid(detail),
+        Some(404 | 410) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found ({})", refusal.detail),
+        ),
+        Some(401 | 403 | 405) => ApiError::new(StatusCode::FORBIDDEN, "whatsapp_forbidden", detail),
+        Some(304 | 409) => ApiError::conflict("conflict", detail),
+        _ => ApiError::new(StatusCode::BAD_GATEWAY, "whatsapp_error", refusal.detail),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod chats;
+pub mod cluster;
 pub mod contacts;
 mod docs;
 pub mod error;
@@ -22,7 +23,6 @@ pub mod stream;
 pub mod tenants;
 mod ui;
 pub mod webhooks;
-pub mod whatsapp;
 
 use std::time::Instant;
 
@@ -39,7 +39,14 @@ pub use state::AppState;
 /// Every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        web::resource(crate::cluster::forward::ORDER_PATH)
+            // A forwarded profile picture or media download is larger than an API body.
+            .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
+            .route(web::post().to(cluster::order)),
+    );
+    cfg.service(
         web::scope("/api/v1")
+            .route("/cluster", web::get().to(cluster::view))
             .route("/tenants", web::post().to(tenants::create))
             .route("/tenants", web::get().to(tenants::list))
             .route("/tenants/{tenant_id}", web::get().to(tenants::get))

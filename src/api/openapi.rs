@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    chats, contacts, events, groups, keys, linking, messages, ops, profile, sessions, stream,
-    tenants, webhooks,
+    chats, cluster, contacts, events, groups, keys, linking, messages, ops, profile, sessions,
+    stream, tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -30,7 +30,7 @@ use super::{
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
-        ops::healthz, ops::readyz, ops::metrics,
+        ops::healthz, ops::readyz, ops::metrics, cluster::view,
     ),
     modifiers(&SecuritySchemes, &ProblemResponses, &IdParameters),
     tags((name = "admin", description = "Tenants; needs the admin key"),

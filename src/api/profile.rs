@@ -6,19 +6,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use whatsapp_rust::wacore_binary::Jid;
 
 use super::auth::Caller;
-use super::contacts::about_of;
 use super::error::{ApiError, ApiResult, Problem};
-use super::live::live_client;
 use super::sessions::load_session;
 use super::state::AppState;
-use super::whatsapp::{call, jid_text};
-use crate::actors::LiveClient;
 use crate::db::now_ms;
 use crate::db::sessions::{self, SessionRow};
 use crate::domain::Scope;
+use crate::engine::live::contacts::{About, ProfilePicture};
+use crate::engine::live::profile::{OwnDevice, RemovePicture, SetAbout, SetName, SetPicture};
 
 /// WhatsApp's limits for a push name and an about text.
 pub const MAX_NAME_CHARS: usize = 25;
@@ -54,12 +51,12 @@ pub struct PictureSet {
     pub id: String,
 }
 
-fn own_jid(session: &SessionRow) -> ApiResult<Jid> {
+/// The account's phone-number JID (without device), once linked.
+fn own_jid(session: &SessionRow) -> ApiResult<String> {
     session
         .me_phone_jid
         .as_deref()
-        .and_then(|j| j.parse::<Jid>().ok())
-        .map(|j| j.to_non_ad())
+        .and_then(crate::engine::jid::without_device)
         .ok_or_else(|| {
             ApiError::conflict(
                 "session_not_working",
@@ -68,30 +65,18 @@ fn own_jid(session: &SessionRow) -> ApiResult<Jid> {
         })
 }
 
-async fn read_profile(live: &LiveClient, session: &SessionRow) -> ApiResult<OwnProfile> {
+async fn read_profile(state: &AppState, session: &SessionRow) -> ApiResult<OwnProfile> {
     let me = own_jid(session)?;
-    let (name, lid) = live
-        .run(|c| async move {
-            let device = c.persistence_manager().get_device_snapshot();
-            Ok::<_, std::convert::Infallible>((
-                device.push_name.clone(),
-                device.lid.as_ref().map(jid_text),
-            ))
-        })
-        .await
-        .map_err(super::live::engine_error)?;
-    let about = about_of(live, me.clone()).await?;
-    let picture_of = me.clone();
-    let picture = call(live, "profile picture", move |c| async move {
-        c.contacts().get_profile_picture(&picture_of, false).await
-    })
-    .await?;
+    let doors = &state.sessions;
+    let device = doors.call(&session.id, OwnDevice).await?;
+    let about = doors.call(&session.id, About { jid: me.clone() }).await?;
+    let picture = doors
+        .call(&session.id, ProfilePicture { jid: me.clone() })
+        .await?;
     Ok(OwnProfile {
-        jid: Some(jid_text(&me)),
-        lid: lid.or_else(|| session.me_lid.clone()),
-        name: Some(name)
-            .filter(|n| !n.is_empty())
-            .or_else(|| session.me_push_name.clone()),
+        jid: Some(me),
+        lid: device.lid.or_else(|| session.me_lid.clone()),
+        name: device.push_name.or_else(|| session.me_push_name.clone()),
         about,
         picture_url: picture.map(|p| p.url),
     })
@@ -110,8 +95,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
     let session = load_session(&state, key, &path).await?;
-    let live = live_client(&state, &session).await?;
-    Ok(HttpResponse::Ok().json(read_profile(&live, &session).await?))
+    Ok(HttpResponse::Ok().json(read_profile(&state, &session).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/sessions/{session_id}/profile", tag = "profile",
@@ -147,20 +131,15 @@ pub async fn update(
     if name.is_none() && body.about.is_none() {
         return Err(ApiError::invalid("give at least one of name, about"));
     }
-    let live = live_client(&state, &session).await?;
-    if let Some(about) = body.about {
-        call(&live, "profile", move |c| async move {
-            c.profile().set_status_text(&about).await
-        })
-        .await?;
+    if let Some(text) = body.about {
+        state.sessions.call(&session.id, SetAbout { text }).await?;
     }
     let mut session = session;
     if let Some(name) = name {
-        let pushed = name.clone();
-        call(&live, "profile", move |c| async move {
-            c.profile().set_push_name(&pushed).await
-        })
-        .await?;
+        state
+            .sessions
+            .call(&session.id, SetName { name: name.clone() })
+            .await?;
         let row = session.clone();
         let stored = name.clone();
         state
@@ -178,7 +157,7 @@ pub async fn update(
             .await?;
         session.me_push_name = Some(name);
     }
-    Ok(HttpResponse::Ok().json(read_profile(&live, &session).await?))
+    Ok(HttpResponse::Ok().json(read_profile(&state, &session).await?))
 }
 
 /// The request body, up to [`MAX_PICTURE_BYTES`] (413 beyond).
@@ -255,12 +234,11 @@ pub async fn set_picture(
     if !image.starts_with(magic) {
         return Err(ApiError::invalid(format!("the body is not a {kind} image")));
     }
-    let live = live_client(&state, &session).await?;
-    let set = call(&live, "profile", move |c| async move {
-        c.profile().set_profile_picture(image).await
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(PictureSet { id: set.id }))
+    let id = state
+        .sessions
+        .call(&session.id, SetPicture { image })
+        .await?;
+    Ok(HttpResponse::Ok().json(PictureSet { id }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/sessions/{session_id}/profile/picture", tag = "profile",
@@ -276,10 +254,6 @@ pub async fn remove_picture(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Manage)?;
     let session = load_session(&state, key, &path).await?;
-    let live = live_client(&state, &session).await?;
-    call(&live, "profile", |c| async move {
-        c.profile().remove_profile_picture().await
-    })
-    .await?;
+    state.sessions.call(&session.id, RemovePicture).await?;
     Ok(HttpResponse::NoContent().finish())
 }

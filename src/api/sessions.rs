@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,9 +6,6 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::state::AppState;
-use crate::actors::{
-    ActorAddr, EnsureRunning, EnsureStopped, Logout, RemoveSession, RestartSession,
-};
 use crate::auth::TenantKey;
 use crate::db::now_ms;
 use crate::db::sessions::{self, SessionPatch, SessionRow};
@@ -71,6 +66,8 @@ pub struct Session {
     pub config: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
+    /// The instance that runs the session now (its owner), or null when none does.
+    pub instance: Option<String>,
 }
 
 impl From<SessionRow> for Session {
@@ -90,8 +87,34 @@ impl From<SessionRow> for Session {
             config: serde_json::from_str(&r.config).unwrap_or(serde_json::Value::Null),
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
+            instance: None,
         }
     }
+}
+
+/// Session objects as the API shows them, each with the instance that runs it.
+pub async fn present(state: &AppState, rows: Vec<SessionRow>) -> ApiResult<Vec<Session>> {
+    let running: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.id.clone(), r.status.clone()))
+        .collect();
+    let owners = state.sessions.owners(running).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let instance = owners.get(&r.id).cloned();
+            Session {
+                instance,
+                ..Session::from(r)
+            }
+        })
+        .collect())
+}
+
+/// [`present`] for one session.
+pub async fn present_one(state: &AppState, row: SessionRow) -> ApiResult<Session> {
+    let mut one = present(state, vec![row]).await?;
+    one.pop().ok_or_else(|| ApiError::not_found("session"))
 }
 
 list_type!(SessionList, Session);
@@ -135,9 +158,7 @@ async fn reload(state: &AppState, row: &SessionRow) -> ApiResult<Session> {
         .db
         .run(move |pool| sessions::get(pool, &t, &id))
         .await?;
-    Ok(Session::from(
-        fresh.ok_or_else(|| ApiError::not_found("session"))?,
-    ))
+    present_one(state, fresh.ok_or_else(|| ApiError::not_found("session"))?).await
 }
 
 fn conflict_on_duplicate(e: crate::db::DbError) -> ApiError {
@@ -200,11 +221,7 @@ pub async fn create(
         .await
         .map_err(conflict_on_duplicate)?;
     if start {
-        state
-            .supervisor
-            .send(EnsureRunning(SessionId::from_db(row.id.clone())))
-            .await
-            .map_err(ApiError::internal)?;
+        state.sessions.start(&row.id).await?;
     }
     Ok(HttpResponse::Created().json(reload(&state, &row).await?))
 }
@@ -230,7 +247,7 @@ pub async fn list(
         .await?;
     let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(SessionList {
-        data: rows.into_iter().map(Session::from).collect(),
+        data: present(&state, rows).await?,
         next_cursor,
     }))
 }
@@ -245,7 +262,8 @@ pub async fn get(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
-    Ok(HttpResponse::Ok().json(Session::from(load_session(&state, key, &path).await?)))
+    let row = load_session(&state, key, &path).await?;
+    Ok(HttpResponse::Ok().json(present_one(&state, row).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/sessions/{session_id}", tag = "sessions", params(("session_id" = String, Path)),
@@ -278,7 +296,7 @@ pub async fn update(
         .await
         .map_err(conflict_on_duplicate)?
         .ok_or_else(|| ApiError::not_found("session"))?;
-    Ok(HttpResponse::Ok().json(Session::from(updated)))
+    Ok(HttpResponse::Ok().json(present_one(&state, updated).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "sessions", params(("session_id" = String, Path)),
@@ -300,69 +318,10 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// How long a delete waits for a stopped linked session to connect, only to unlink it.
-const UNLINK_CONNECT_WAIT: Duration = Duration::from_secs(20);
-
 /// Unlinks a session from its account (best effort), then ends its actor; the caller deletes the
-/// rows. A linked session that is not running is connected first: the unlink is a request to the
-/// server, and without it the account would keep a companion device nobody controls.
+/// rows.
 pub async fn remove_session(state: &AppState, session_id: &str) -> ApiResult<()> {
-    let id = SessionId::from_db(session_id.to_string());
-    let mut actor = state
-        .supervisor
-        .send(ActorAddr(id.clone()))
-        .await
-        .map_err(ApiError::internal)?;
-    if actor.is_none() && is_linked(state, session_id).await? {
-        actor = connect_to_unlink(state, &id).await?;
-    }
-    if let Some(actor) = actor
-        && let Ok(Err(e)) = actor.send(Logout).await
-    {
-        log::warn!("session {session_id}: unlink before delete failed: {e}");
-    }
-    state
-        .supervisor
-        .send(RemoveSession(id))
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(())
-}
-
-async fn is_linked(state: &AppState, session_id: &str) -> ApiResult<bool> {
-    let sid = session_id.to_string();
-    let row = state.db.run(move |pool| sessions::find(pool, &sid)).await?;
-    Ok(row.is_some_and(|r| r.me_phone_jid.is_some()))
-}
-
-/// Starts the session's actor and waits until it is connected (or gives up after a while).
-async fn connect_to_unlink(
-    state: &AppState,
-    id: &SessionId,
-) -> ApiResult<Option<actix::Addr<crate::actors::SessionActor>>> {
-    state
-        .supervisor
-        .send(EnsureRunning(id.clone()))
-        .await
-        .map_err(ApiError::internal)?;
-    let deadline = tokio::time::Instant::now() + UNLINK_CONNECT_WAIT;
-    while tokio::time::Instant::now() < deadline {
-        let sid = id.as_str().to_string();
-        let status = state
-            .db
-            .run(move |pool| sessions::find(pool, &sid))
-            .await?
-            .map(|r| r.status);
-        if status.as_deref() == Some(SessionStatus::Working.as_str()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    state
-        .supervisor
-        .send(ActorAddr(id.clone()))
-        .await
-        .map_err(ApiError::internal)
+    Ok(state.sessions.remove(session_id).await?)
 }
 
 /// Persists the desired state, then lets the supervisor act on it.
@@ -392,11 +351,7 @@ pub async fn start(
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
     set_desired(&state, &row, DesiredState::Running).await?;
-    state
-        .supervisor
-        .send(EnsureRunning(SessionId::from_db(row.id.clone())))
-        .await
-        .map_err(ApiError::internal)?;
+    state.sessions.start(&row.id).await?;
     Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
 }
 
@@ -412,11 +367,7 @@ pub async fn stop(
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
     set_desired(&state, &row, DesiredState::Stopped).await?;
-    state
-        .supervisor
-        .send(EnsureStopped(SessionId::from_db(row.id.clone())))
-        .await
-        .map_err(ApiError::internal)?;
+    state.sessions.stop(&row.id).await?;
     Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
 }
 
@@ -432,10 +383,6 @@ pub async fn restart(
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
     set_desired(&state, &row, DesiredState::Running).await?;
-    state
-        .supervisor
-        .send(RestartSession(SessionId::from_db(row.id.clone())))
-        .await
-        .map_err(ApiError::internal)?;
+    state.sessions.restart(&row.id).await?;
     Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
 }

@@ -3,15 +3,19 @@ use std::sync::Arc;
 use actix::Addr;
 use secrecy::SecretString;
 
-use crate::actors::{EventHub, SupervisorActor};
+use crate::actors::EventHub;
+use crate::cluster::Sessions;
 use crate::crypto::Sealer;
 use crate::db::Db;
 use crate::metrics::Metrics;
 
-/// What every handler may reach: storage, the supervisor and the process-wide settings.
+/// What every handler may reach: storage, the one door to sessions and the process-wide
+/// settings.
 pub struct AppState {
     pub db: Db,
-    pub supervisor: Addr<SupervisorActor>,
+    pub sessions: Sessions,
+    /// When this process started (ms), for the cluster view.
+    pub started_at: i64,
     pub metrics: Arc<Metrics>,
     pub admin_key: SecretString,
     /// Seals webhook signing secrets at rest.
@@ -28,6 +32,4 @@ pub struct AppState {
     pub ws_queue: usize,
     /// How long one frame may wait for a client that does not read.
     pub ws_send_timeout: std::time::Duration,
-    /// The engine's per-session stores (logout of a stopped session wipes them directly).
-    pub engine_stores: std::sync::Arc<dyn crate::engine::SessionStores>,
 }

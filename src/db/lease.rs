@@ -1,8 +1,9 @@
-//! Keeps the PostgreSQL instance lease through a server restart. The lease is an advisory lock
-//! that lives as long as its connection: a restart ends the connection and frees the lock, after
-//! which a second WARAS could start running the same sessions. A thread checks the connection
-//! every second and, once it is gone, dials again and takes the lock back as soon as the server
-//! answers.
+//! Keeps a PostgreSQL instance's serve lease through a server restart. The lease is a shared
+//! advisory lock (every instance of a cluster holds it; `waras rotate-master-key` needs it
+//! exclusively) that lives as long as its connection: a restart ends the connection and frees
+//! the lock. A thread checks the connection every second and, once it is gone, dials again and
+//! takes the lock back as soon as the server answers. Which instance runs which session is
+//! decided by the session leases (`db::cluster`), not by this lock.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -66,7 +67,7 @@ fn keep(conn: PgConnection, url: &str, stopped: &mpsc::Receiver<()>) {
 /// another process meanwhile: reported once, then tried again every check).
 fn retake(url: &str, lost_reported: &mut bool) -> Option<PgConnection> {
     let mut conn = PgConnection::establish(url).ok()?;
-    match super::migrate::try_pg_lock(&mut conn) {
+    match super::migrate::try_pg_lock(&mut conn, true) {
         Ok(true) => {
             log::warn!("instance lease taken again after the database came back");
             *lost_reported = false;
@@ -75,8 +76,8 @@ fn retake(url: &str, lost_reported: &mut bool) -> Option<PgConnection> {
         Ok(false) => {
             if !*lost_reported {
                 log::error!(
-                    "another waras process took the instance lease while the database was away; \
-                     stop one of them"
+                    "a master key rotation holds the database while it was away; \
+                     sessions keep their leases only as long as they can renew them"
                 );
                 *lost_reported = true;
             }

@@ -149,15 +149,24 @@ pub fn enqueue(pool: &DbPool, row: &MessageRow, file: Option<&MediaRow>) -> DbRe
     })
 }
 
-pub fn outbox(pool: &DbPool, session_id: &str, limit: i64) -> DbResult<Vec<MessageRow>> {
+/// The session's queued sends, oldest first; only for the session's owner (`fence`).
+pub fn outbox(
+    pool: &DbPool,
+    session_id: &str,
+    limit: i64,
+    fence: Option<&super::cluster::Fence>,
+) -> DbResult<Vec<MessageRow>> {
     with_conn!(pool, |conn| {
-        Ok(messages::table
-            .filter(messages::session_id.eq(session_id))
-            .filter(messages::from_me.eq(true))
-            .filter(messages::status.eq(QUEUED))
-            .order((messages::created_at.asc(), messages::id.asc()))
-            .limit(limit)
-            .load(conn)?)
+        conn.write_txn(|conn| {
+            conn.check_fence(session_id, fence)?;
+            Ok(messages::table
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::from_me.eq(true))
+                .filter(messages::status.eq(QUEUED))
+                .order((messages::created_at.asc(), messages::id.asc()))
+                .limit(limit)
+                .load(conn)?)
+        })
     })
 }
 

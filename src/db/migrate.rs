@@ -97,13 +97,25 @@ impl std::fmt::Debug for InstanceLease {
 }
 
 impl InstanceLease {
-    /// Takes the lease, or returns `None` when another process holds it.
+    /// Takes the lease exclusively (no `waras serve` may run meanwhile, e.g. for a master key
+    /// rotation), or returns `None` when another process holds it.
     pub fn try_acquire(target: &DatabaseTarget) -> anyhow::Result<Option<Self>> {
+        Self::take(target, false)
+    }
+
+    /// The lease a `waras serve` holds: shared among the instances of a PostgreSQL cluster,
+    /// exclusive on SQLite (one instance per file).
+    pub fn try_serve(target: &DatabaseTarget) -> anyhow::Result<Option<Self>> {
+        Self::take(target, true)
+    }
+
+    fn take(target: &DatabaseTarget, shared: bool) -> anyhow::Result<Option<Self>> {
         match target {
             DatabaseTarget::Postgres(url) => {
                 let mut conn =
                     PgConnection::establish(url).context("cannot connect to PostgreSQL")?;
-                let locked = try_pg_lock(&mut conn).context("cannot query the instance lock")?;
+                let locked =
+                    try_pg_lock(&mut conn, shared).context("cannot query the instance lock")?;
                 Ok(locked.then_some(InstanceLease::Postgres(conn)))
             }
             DatabaseTarget::Sqlite(path) => {
@@ -120,9 +132,15 @@ impl InstanceLease {
     }
 }
 
-/// Takes the instance lock on this connection if no other session holds it.
-pub(super) fn try_pg_lock(conn: &mut PgConnection) -> QueryResult<bool> {
-    let row: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+/// Takes the instance lock on this connection if no other session holds it (`shared`: if no
+/// other session holds it exclusively).
+pub(super) fn try_pg_lock(conn: &mut PgConnection, shared: bool) -> QueryResult<bool> {
+    let call = if shared {
+        "SELECT pg_try_advisory_lock_shared($1) AS locked"
+    } else {
+        "SELECT pg_try_advisory_lock($1) AS locked"
+    };
+    let row: Locked = diesel::sql_query(call)
         .bind::<BigInt, _>(INSTANCE_LOCK)
         .get_result(conn)?;
     Ok(row.locked)

@@ -3,6 +3,7 @@
 //! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
 
 pub mod authorship;
+pub mod cluster;
 pub mod events;
 pub mod files;
 pub mod health;
@@ -35,6 +36,9 @@ pub enum DbError {
     Unavailable(String),
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
+    /// A write only a session's owner may make, by an instance that no longer owns it.
+    #[error("this instance no longer owns the session")]
+    Fenced,
 }
 
 impl From<r2d2::PoolError> for DbError {
@@ -120,6 +124,11 @@ pub trait DbConn: Connection + Sized {
     /// Serialises event appends so that event ids become visible in increasing order
     /// (a PostgreSQL sequence value is taken at insert but visible only at commit).
     fn lock_event_log(&mut self) -> DbResult<()>;
+
+    /// Inside a write transaction: fails with [`DbError::Fenced`] unless `fence` (when given)
+    /// still owns the session (see [`cluster::check_fence`]). SQLite has one instance and no
+    /// leases.
+    fn check_fence(&mut self, session_id: &str, fence: Option<&cluster::Fence>) -> DbResult<()>;
 }
 
 const EVENT_LOG_LOCK: i64 = 0x5741_5241_5345_5654; // "WARASEVT"
@@ -138,6 +147,10 @@ impl DbConn for PgConnection {
             .execute(self)?;
         Ok(())
     }
+
+    fn check_fence(&mut self, session_id: &str, fence: Option<&cluster::Fence>) -> DbResult<()> {
+        fence.map_or(Ok(()), |f| cluster::check_fence(self, session_id, f))
+    }
 }
 
 impl DbConn for SqliteConnection {
@@ -150,6 +163,13 @@ impl DbConn for SqliteConnection {
 
     fn lock_event_log(&mut self) -> DbResult<()> {
         Ok(()) // the single SQLite writer already serialises commits
+    }
+
+    fn check_fence(&mut self, _: &str, fence: Option<&cluster::Fence>) -> DbResult<()> {
+        match fence {
+            Some(f) if !f.is_valid() => Err(DbError::Fenced),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -137,6 +137,9 @@ pub struct StatusChange<'a> {
     /// Set by terminal states (LOGGED_OUT, QR exhaustion) that must not restart at boot.
     pub desired_state: Option<DesiredState>,
     pub now: i64,
+    /// The owner's fence when the session's actor writes (a stale owner's write fails);
+    /// `None` for writes that need no ownership (the API marking a stopped session).
+    pub fence: Option<&'a super::cluster::Fence>,
 }
 
 pub fn set_status(
@@ -145,6 +148,7 @@ pub fn set_status(
 ) -> DbResult<Option<(SessionRow, EventRow)>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
+            conn.check_fence(change.session_id, change.fence)?;
             let target = sessions::table.find(change.session_id);
             let Some(mut row) = target.first::<SessionRow>(conn).optional()? else {
                 return Ok(None);

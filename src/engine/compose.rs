@@ -45,6 +45,13 @@ impl EngineRef {
     }
 }
 
+/// The WhatsApp message id of a new outgoing message, as WhatsApp Web makes them (derived from
+/// the account's JID and the time): chosen at accept time, so a retried send keeps its id.
+pub fn new_message_id(me_phone_jid: Option<&str>, now_ms: i64) -> String {
+    let me = me_phone_jid.and_then(|j| j.parse().ok());
+    wacore::request::RequestUtils::message_id_at(me.as_ref(), (now_ms / 1000) as u64)
+}
+
 /// A new poll secret (32 random bytes), generated when the poll is accepted so every retry
 /// sends the same poll.
 pub fn new_poll_secret() -> String {

@@ -48,6 +48,44 @@ pub fn is_lid(jid: &Jid) -> bool {
     jid.to_string().ends_with("@lid")
 }
 
+/// A person: a phone number (`+4915…`) or a user JID (`…@s.whatsapp.net`, `…@lid`); never a
+/// group or a device. Answers the JID as text.
+pub fn person(raw: &str) -> Result<String, String> {
+    let jid = parse_recipient(raw)?;
+    if !(jid.is_pn() || jid.is_lid()) || jid.device != 0 || jid.user.is_empty() {
+        return Err(format!("`{raw}` is not a phone number or a user JID"));
+    }
+    if jid.is_pn() && phone_digits(&jid.user).is_err() {
+        return Err(format!("`{raw}` is not a phone number"));
+    }
+    Ok(jid_text(&jid))
+}
+
+/// A recipient (person or group) as JID text; see [`parse_recipient`].
+pub fn recipient(raw: &str) -> Result<String, String> {
+    parse_recipient(raw).map(|j| j.to_string())
+}
+
+/// A stored JID text without its device part, `None` when it does not parse.
+pub fn without_device(raw: &str) -> Option<String> {
+    Jid::from_str(raw).ok().map(|j| jid_text(&j))
+}
+
+/// Whether a JID text names a group.
+pub fn is_group(raw: &str) -> bool {
+    raw.ends_with("@g.us")
+}
+
+/// `+` and the digits of a phone-number JID.
+pub fn phone_of(jid: &Jid) -> Option<String> {
+    jid.is_pn().then(|| format!("+{}", jid.user))
+}
+
+/// A user JID as a string without its device part.
+pub fn jid_text(jid: &Jid) -> String {
+    jid.to_non_ad().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

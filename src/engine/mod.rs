@@ -7,6 +7,7 @@ pub mod decode;
 pub mod http;
 pub mod inbound;
 pub mod jid;
+pub mod live;
 pub mod notices;
 pub mod rekey;
 pub mod runtime;
@@ -29,10 +30,20 @@ pub use stores::DieselStores;
 /// Where each session's engine state lives.
 #[async_trait::async_trait]
 pub trait SessionStores: Send + Sync {
-    /// The store of one session (created empty for a new session).
-    async fn open(&self, session_id: &str) -> anyhow::Result<Arc<dyn Backend>>;
-    /// Deletes all key material of a session (logout, unlink).
-    async fn wipe(&self, session_id: &str) -> anyhow::Result<()>;
+    /// The store of one session (created empty for a new session). With a `fence`, every call
+    /// fails once this process no longer owns the session.
+    async fn open(
+        &self,
+        session_id: &str,
+        fence: Option<Arc<crate::db::cluster::Fence>>,
+    ) -> anyhow::Result<Arc<dyn Backend>>;
+    /// Deletes all key material of a session (logout, unlink); with a `fence`, only while this
+    /// process owns the session.
+    async fn wipe(
+        &self,
+        session_id: &str,
+        fence: Option<Arc<crate::db::cluster::Fence>>,
+    ) -> anyhow::Result<()>;
 }
 
 /// What every SessionActor needs to run an engine client.

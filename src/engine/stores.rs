@@ -9,6 +9,7 @@ use wacore::store::traits::Backend;
 use super::SessionStores;
 use super::store::DieselStore;
 use super::store::schema::*;
+use crate::db::cluster::Fence;
 use crate::db::{Db, DbConn};
 use crate::with_conn;
 
@@ -31,18 +32,22 @@ macro_rules! delete_session_rows {
 
 #[async_trait::async_trait]
 impl SessionStores for DieselStores {
-    async fn open(&self, session_id: &str) -> anyhow::Result<Arc<dyn Backend>> {
-        Ok(Arc::new(
-            DieselStore::open(self.db.clone(), session_id, &self.master_key).await?,
-        ))
+    async fn open(
+        &self,
+        session_id: &str,
+        fence: Option<Arc<Fence>>,
+    ) -> anyhow::Result<Arc<dyn Backend>> {
+        let store = DieselStore::open(self.db.clone(), session_id, &self.master_key).await?;
+        Ok(Arc::new(store.fenced(fence)))
     }
 
-    async fn wipe(&self, session_id: &str) -> anyhow::Result<()> {
+    async fn wipe(&self, session_id: &str, fence: Option<Arc<Fence>>) -> anyhow::Result<()> {
         let id = session_id.to_string();
         self.db
             .run(move |pool| {
                 with_conn!(pool, |conn| {
                     conn.write_txn(|conn| {
+                        conn.check_fence(&id, fence.as_deref())?;
                         delete_session_rows!(
                             conn,
                             &id,

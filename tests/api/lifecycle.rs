@@ -316,25 +316,62 @@ async fn lists_page_with_cursors(backend: Backend) {
     assert_eq!(names, vec!["s0", "s1", "s2", "s3", "s4"]);
 }
 
-/// A second process on the same database serves the API but runs no sessions.
-async fn second_instance_runs_no_sessions(backend: Backend) {
+/// A second process on the same SQLite file is refused with a clear message; on PostgreSQL it
+/// joins the cluster, and the session runs on exactly one of the two.
+async fn second_instance_joins_or_is_refused(backend: Backend) {
     let first = TestApp::spawn(backend).await;
     let (_t, key) = first.tenant("acme").await;
     app_session_running(&first, &key).await;
     let second_settings = crate::common::settings_for(&first.db);
-    let second = waras::app::Application::build(second_settings)
-        .await
-        .expect("second builds")
-        .spawn();
-    assert_eq!(second.supervisor.send(RunningSessions).await.unwrap(), 0);
-    assert_eq!(
-        first
+    let second = waras::app::Application::build(second_settings).await;
+    let second = match backend {
+        Backend::Sqlite => {
+            let err = second.err().expect("a second SQLite instance is refused");
+            assert!(
+                format!("{err:#}").contains("SQLite runs one instance"),
+                "{err:#}"
+            );
+            return;
+        }
+        Backend::Postgres => second.expect("a second PostgreSQL instance joins").spawn(),
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let a = first
             .running()
             .supervisor
             .send(RunningSessions)
             .await
-            .unwrap(),
-        1
+            .unwrap();
+        let b = second.supervisor.send(RunningSessions).await.unwrap();
+        // Never on both at once; once settled, on exactly one.
+        assert!(a + b <= 1, "the session runs on both instances");
+        if a + b == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "the session runs nowhere"
+        );
+        actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let cluster = first.get("/api/v1/cluster", crate::common::ADMIN_KEY).await;
+    let ids: Vec<&str> = cluster.body["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .filter(|i| i["status"] == "active")
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&second.instance_id().unwrap()),
+        "{}",
+        cluster.text
+    );
+    assert!(
+        ids.contains(&first.running().instance_id().unwrap()),
+        "{}",
+        cluster.text
     );
     second.shutdown().await;
 }
@@ -357,7 +394,7 @@ on_both_backends!(
     failed_actor_is_restarted_alone,
     deleting_removes_everything,
     lists_page_with_cursors,
-    second_instance_runs_no_sessions,
+    second_instance_joins_or_is_refused,
     wrong_master_key_is_a_startup_error,
 );
 

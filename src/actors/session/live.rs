@@ -1,7 +1,7 @@
-//! Requests that need the WhatsApp connection itself (groups, contacts, profile, chat actions):
-//! the API borrows a WORKING session's engine client for one call, run on the engine runtime.
+//! Live commands (groups, contacts, profile, chat actions, media download) on a WORKING
+//! session's engine client: the actor lends its client out for one command, which runs on the
+//! engine runtime, bounded in time.
 
-use std::fmt::Display;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,11 +10,12 @@ use whatsapp_rust::client::Client;
 
 use super::{SessionActor, SessionCommandError};
 use crate::domain::SessionStatus;
+use crate::engine::live::{Command, Refusal, Reply};
 
-/// How long one live call may take before the API gives up on it.
+/// How long one live command may take before the caller gives up on it.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A WORKING session's engine client, lent out for one request.
+/// A WORKING session's engine client, lent out for one command.
 #[derive(Clone)]
 pub struct LiveClient {
     client: Arc<Client>,
@@ -22,26 +23,17 @@ pub struct LiveClient {
 }
 
 impl LiveClient {
-    /// Runs `call` with the client on the engine runtime; an engine error becomes
-    /// [`SessionCommandError::Engine`].
-    pub async fn run<T, E, F, Fut>(&self, call: F) -> Result<T, SessionCommandError>
-    where
-        T: Send + 'static,
-        E: Display + Send + 'static,
-        F: FnOnce(Arc<Client>) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, E>> + Send + 'static,
-    {
-        let client = self.client.clone();
-        let task = self
-            .runtime
-            .spawn(async move { call(client).await.map_err(|e| e.to_string()) });
+    /// Runs the command on the engine runtime; a timeout or a panic is a [`Refusal`] without a
+    /// code, like any other failure that is not WhatsApp's answer.
+    pub async fn execute(&self, command: Command) -> Result<Reply, Refusal> {
+        let task = self.runtime.spawn(command.execute(self.client.clone()));
         match tokio::time::timeout(CALL_TIMEOUT, task).await {
-            Err(_) => Err(SessionCommandError::Engine(format!(
+            Err(_) => Err(Refusal::failed(format!(
                 "WhatsApp did not answer within {} s",
                 CALL_TIMEOUT.as_secs()
             ))),
-            Ok(Err(join)) => Err(SessionCommandError::Engine(join.to_string())),
-            Ok(Ok(result)) => result.map_err(SessionCommandError::Engine),
+            Ok(Err(join)) => Err(Refusal::failed(join)),
+            Ok(Ok(result)) => result,
         }
     }
 }

@@ -35,16 +35,17 @@ impl Handler<Drain> for SessionActor {
             return;
         };
         self.draining = true;
-        let (db, session_id, handle) = (
+        let (db, session_id, handle, fence) = (
             self.db.clone(),
             self.id.as_str().to_string(),
             self.deps.runtime.handle().clone(),
+            self.fence.clone(),
         );
         let work = async move {
             let mut progressed = false;
             let sid = session_id.clone();
             let batch = match db
-                .run(move |pool| messages::outbox(pool, &sid, BATCH))
+                .run(move |pool| messages::outbox(pool, &sid, BATCH, fence.as_deref()))
                 .await
             {
                 Ok(b) => b,
@@ -82,9 +83,17 @@ impl Handler<Drain> for SessionActor {
             }
             progressed
         };
+        let (done, finished) = completion();
+        let work = async move {
+            let progressed = work.await;
+            let _ = done.send(());
+            progressed
+        };
+        self.drain_work = Some(finished);
         ctx.spawn(work.into_actor(self).map(|progressed, act, ctx| {
             act.draining = false;
-            if progressed {
+            act.drain_work = None;
+            if progressed && !act.retiring {
                 ctx.notify(Drain);
             }
         }));
@@ -148,4 +157,15 @@ pub(super) fn on_receipt(act: &mut SessionActor, r: &Receipt, ctx: &mut Context<
         }
     };
     ctx.spawn(write.into_actor(act));
+}
+
+/// A one-shot signal and a future, shareable by anyone who waits for it (an orderly stop waits
+/// for the outbox batch in flight).
+fn completion() -> (
+    tokio::sync::oneshot::Sender<()>,
+    futures_util::future::Shared<futures_util::future::LocalBoxFuture<'static, ()>>,
+) {
+    use futures_util::FutureExt as _;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    (tx, rx.map(drop).boxed_local().shared())
 }

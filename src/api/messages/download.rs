@@ -2,31 +2,20 @@
 //! received files downloaded before are served from storage; a received file is otherwise
 //! downloaded from WhatsApp (which needs the session WORKING), checked and kept.
 
-use std::convert::Infallible;
-
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{HttpResponse, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
-use buffa::Message as _;
 use sha2::{Digest, Sha256};
-use wacore::download::Downloadable;
-use waproto::whatsapp as wa;
 
 use super::super::auth::Caller;
 use super::super::error::{ApiError, ApiResult, Problem};
-use super::super::live::{engine_error, live_client};
 use super::super::sessions::load_session;
 use super::super::state::AppState;
-use crate::actors::LiveClient;
-use crate::actors::SessionCommandError;
+use crate::cluster::CommandError;
 use crate::db::media::{self, MediaRow};
-use crate::db::messages::MessageRow;
 use crate::db::now_ms;
 use crate::domain::{MediaId, Scope};
-use crate::engine::compose::EngineRef;
-use crate::engine::http::EngineHttpError;
+use crate::engine::live::media::{DownloadMedia, TOO_LARGE};
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/messages/{message_id}/media", tag = "messages",
     params(("session_id" = String, Path), ("message_id" = String, Path)), security(("api_key" = [])),
@@ -61,11 +50,26 @@ pub async fn media(
             if info.size > limit as u64 {
                 return Err(too_large(limit));
             }
-            let client = live_client(&state, &session).await?;
-            let data = download(&client, &row)
-                .await
-                .map_err(engine_error)?
-                .map_err(|e| download_problem(&row.id, &e, limit))?;
+            let download = DownloadMedia {
+                kind: row.msg_type.clone(),
+                engine_ref: row.engine_ref.clone(),
+            };
+            let data = match state.sessions.call(&session.id, download).await {
+                Ok(bytes) => bytes.data,
+                Err(CommandError::Refused { refusal, .. }) => {
+                    log::debug!(
+                        "message {}: media download failed: {}",
+                        row.id,
+                        refusal.detail
+                    );
+                    return Err(if refusal.code == Some(TOO_LARGE) {
+                        too_large(limit)
+                    } else {
+                        download_failed()
+                    });
+                }
+                Err(other) => return Err(other.into()),
+            };
             let sha256 = hex::encode(Sha256::digest(&data));
             if info.sha256.as_ref().is_some_and(|want| *want != sha256) {
                 log::debug!(
@@ -146,80 +150,4 @@ fn download_failed() -> ApiError {
         "media_download_failed",
         "the file could not be downloaded from WhatsApp's media host",
     )
-}
-
-/// A failed download as a problem that names no URL, host or hash: those are the sender's
-/// choice, and reading them back would make this endpoint a probe of other hosts.
-fn download_problem(message: &str, e: &anyhow::Error, limit: usize) -> ApiError {
-    log::debug!("message {message}: media download failed: {e:#}");
-    match e.chain().find_map(|c| c.downcast_ref::<EngineHttpError>()) {
-        Some(EngineHttpError::TooLarge { .. }) => too_large(limit),
-        _ => download_failed(),
-    }
-}
-
-/// Downloads and decrypts a received message's media through the engine: the outer error is the
-/// session's (not WORKING, no answer), the inner one the download's.
-async fn download(
-    client: &LiveClient,
-    row: &MessageRow,
-) -> Result<anyhow::Result<Vec<u8>>, SessionCommandError> {
-    let missing =
-        || SessionCommandError::Engine("the media descriptor of this message is gone".into());
-    let encoded = EngineRef::parse(row.engine_ref.as_deref())
-        .media
-        .and_then(|b| B64.decode(b).ok())
-        .ok_or_else(missing)?;
-    let bad =
-        |e: buffa::DecodeError| SessionCommandError::Engine(format!("bad media descriptor: {e}"));
-    match row.msg_type.as_str() {
-        "image" => {
-            fetch(
-                client,
-                wa::message::ImageMessage::decode_from_slice(&encoded).map_err(bad)?,
-            )
-            .await
-        }
-        "video" => {
-            fetch(
-                client,
-                wa::message::VideoMessage::decode_from_slice(&encoded).map_err(bad)?,
-            )
-            .await
-        }
-        "audio" => {
-            fetch(
-                client,
-                wa::message::AudioMessage::decode_from_slice(&encoded).map_err(bad)?,
-            )
-            .await
-        }
-        "document" => {
-            fetch(
-                client,
-                wa::message::DocumentMessage::decode_from_slice(&encoded).map_err(bad)?,
-            )
-            .await
-        }
-        "sticker" => {
-            fetch(
-                client,
-                wa::message::StickerMessage::decode_from_slice(&encoded).map_err(bad)?,
-            )
-            .await
-        }
-        _ => Err(missing()),
-    }
-}
-
-async fn fetch<M>(
-    client: &LiveClient,
-    media: M,
-) -> Result<anyhow::Result<Vec<u8>>, SessionCommandError>
-where
-    M: Downloadable + Send + Sync + 'static,
-{
-    client
-        .run(move |c| async move { Ok::<_, Infallible>(c.download(&media).await) })
-        .await
 }

@@ -8,23 +8,21 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
-use wacore::request::RequestUtils;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, list_type, split_page};
 use super::sessions::load_session;
 use super::state::AppState;
-use crate::actors::Nudge;
 use crate::db::media::MediaRow;
 use crate::db::messages::{self, Enqueued, FAILED, MessageRow, QUEUED};
 use crate::db::now_ms;
 use crate::db::sessions::SessionRow;
 use crate::domain::{
-    Content, Edit, MediaId, MediaInfo, MessageId, MessageRef, Reaction, Revoke, Scope, SessionId,
+    Content, Edit, MediaId, MediaInfo, MessageId, MessageRef, Reaction, Revoke, Scope,
     SessionStatus,
 };
-use crate::engine::compose::{EngineRef, new_poll_secret};
+use crate::engine::compose::{EngineRef, new_message_id, new_poll_secret};
 use crate::engine::jid::user_jid;
 use crate::media::{self, MediaError, MediaFile, MediaKind};
 use crate::time::rfc3339;
@@ -429,7 +427,6 @@ pub async fn send(
         }
         hex::encode(hasher.finalize())
     });
-    let me = session.me_phone_jid.as_deref().and_then(|j| j.parse().ok());
     let engine_ref = engine_ref.to_json();
     let row = MessageRow {
         id,
@@ -440,7 +437,7 @@ pub async fn send(
         sender_jid: session.me_phone_jid.clone().unwrap_or_default(),
         sender_lid: session.me_lid.clone(),
         sender_phone: session.me_phone_jid.clone(),
-        wa_id: RequestUtils::message_id_at(me.as_ref(), (now / 1000) as u64),
+        wa_id: new_message_id(session.me_phone_jid.as_deref(), now),
         msg_type: kind.into(),
         body: content.to_json(),
         status: QUEUED.into(),
@@ -460,9 +457,7 @@ pub async fn send(
         .await?;
     match result {
         Enqueued::New(m) => {
-            state
-                .supervisor
-                .do_send(Nudge(SessionId::from_db(m.session_id.clone())));
+            state.sessions.nudge(&m.session_id);
             Ok(HttpResponse::Accepted().json(accepted(&m)))
         }
         Enqueued::Existing(m) => {

@@ -38,6 +38,8 @@ pub struct DieselStore {
     db: Db,
     session_id: String,
     sealer: Sealer,
+    /// The owner's fence: once this process no longer owns the session, every call fails.
+    fence: Option<std::sync::Arc<crate::db::cluster::Fence>>,
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -74,7 +76,14 @@ impl DieselStore {
             db,
             session_id: sealer.session_id().to_string(),
             sealer,
+            fence: None,
         }
+    }
+
+    /// The store, failing every call once `fence` is lost (only the owner touches key material).
+    pub fn fenced(mut self, fence: Option<std::sync::Arc<crate::db::cluster::Fence>>) -> Self {
+        self.fence = fence;
+        self
     }
 
     pub fn session_id(&self) -> &str {
@@ -92,8 +101,14 @@ impl DieselStore {
         F: FnOnce(&DbPool, &str) -> DbResult<T> + Clone + Send + 'static,
     {
         let sid = self.session_id.clone();
+        let fence = self.fence.clone();
         self.db
-            .run_patiently(move |pool| f(pool, &sid))
+            .run_patiently(move |pool| {
+                if fence.as_ref().is_some_and(|f| !f.is_valid()) {
+                    return Err(DbError::Fenced);
+                }
+                f(pool, &sid)
+            })
             .await
             .map_err(db_error)
     }
@@ -126,6 +141,9 @@ fn db_error(e: DbError) -> StoreError {
     match e {
         DbError::Unavailable(msg) => StoreError::Connection(msg.into()),
         DbError::Query(q) => StoreError::Database(Box::new(q)),
+        DbError::Fenced => {
+            StoreError::Connection("this instance no longer owns the session".into())
+        }
     }
 }
 

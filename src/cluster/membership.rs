@@ -1,0 +1,522 @@
+//! [`Membership`]: this instance's part in the cluster. Every third of the lease TTL it marks
+//! itself alive and renews all its leases in one statement, stops the sessions whose lease it
+//! lost, takes the free leases of sessions placed on it and hands over those placed elsewhere.
+//! When it cannot renew for two thirds of the TTL it stops every session it runs, before
+//! anyone else may take them over.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use futures_util::future::join_all;
+
+use super::CommandError;
+use super::placement::assign;
+use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
+use crate::db::cluster::{self as leases, Fence, mono_ms};
+use crate::db::{Db, DbError};
+use crate::domain::SessionId;
+
+/// Channel a released lease is announced on, so the next owner takes it at once.
+pub const LEASES_CHANNEL: &str = "waras_leases";
+/// Channel a queued send is announced on, so the session's owner sends it at once.
+pub const OUTBOX_CHANNEL: &str = "waras_outbox";
+
+/// How this instance takes part in the cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    pub instance_id: String,
+    pub advertise_url: String,
+    /// Authenticates the instances' calls to each other.
+    pub secret: [u8; 32],
+    pub lease_ttl: Duration,
+    /// 0 = no cap.
+    pub max_sessions: u32,
+    pub drain_timeout: Duration,
+}
+
+impl ClusterConfig {
+    fn ttl_ms(&self) -> i64 {
+        self.lease_ttl.as_millis() as i64
+    }
+
+    /// How long after a renewal began the leases are known to be held here.
+    fn safe_ms(&self) -> i64 {
+        self.ttl_ms() * 2 / 3
+    }
+}
+
+pub struct Membership {
+    db: Db,
+    supervisor: Addr<SupervisorActor>,
+    cfg: Arc<ClusterConfig>,
+    /// The leases held here, by session.
+    owned: HashMap<String, Arc<Fence>>,
+    /// When (monotonic ms) the last successful renewal began.
+    renewed_at: i64,
+    /// Sessions kept here though not wanted (see [`Claim`]).
+    pinned: HashSet<String>,
+    busy: bool,
+    /// A tick was asked for while one ran.
+    again: bool,
+    draining: bool,
+}
+
+impl Membership {
+    pub fn new(db: Db, supervisor: Addr<SupervisorActor>, cfg: Arc<ClusterConfig>) -> Self {
+        Self {
+            db,
+            supervisor,
+            cfg,
+            owned: HashMap::new(),
+            pinned: HashSet::new(),
+            renewed_at: mono_ms(),
+            busy: false,
+            again: false,
+            draining: false,
+        }
+    }
+
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        if self.busy {
+            self.again = true;
+            return;
+        }
+        self.busy = true;
+        ctx.spawn(self.round().map(|_, act, ctx| {
+            act.busy = false;
+            if std::mem::take(&mut act.again) {
+                act.tick(ctx);
+            }
+        }));
+    }
+
+    /// One round: renew, then place; done once the sessions taken have persisted STARTING.
+    fn round(&mut self) -> ResponseActFuture<Self, ()> {
+        let (db, cfg) = (self.db.clone(), self.cfg.clone());
+        let started = mono_ms();
+        let renew = async move {
+            let id = cfg.instance_id.clone();
+            let ttl = cfg.ttl_ms();
+            db.run(move |pool| leases::heartbeat(pool, &id, ttl)).await
+        };
+        Box::pin(renew.into_actor(self).then(move |renewed, act, _ctx| {
+            let ok = match renewed {
+                Ok(held) => {
+                    act.renewed(started, &held);
+                    true
+                }
+                Err(e) => {
+                    log::warn!("cluster: cannot renew the leases: {e}");
+                    false
+                }
+            };
+            let place = (ok && !act.draining).then(|| act.place());
+            async move {
+                match place {
+                    Some(place) => place.await,
+                    None => None,
+                }
+            }
+            .into_actor(act)
+            .then(|decision, act, ctx| {
+                let (take, give) = decision.unwrap_or_default();
+                act.hand_over(give, ctx);
+                act.claim_all(take).map(|results, _, _| {
+                    for result in results {
+                        if let Err(e) = result {
+                            log::warn!("cluster: cannot take a lease: {e}");
+                        }
+                    }
+                })
+            })
+        }))
+    }
+
+    /// Extends the fences of the leases still held; stops the sessions whose lease is gone.
+    fn renewed(&mut self, started: i64, held: &[leases::Held]) {
+        self.renewed_at = started;
+        let valid_until = started + self.cfg.safe_ms();
+        let held: HashMap<&str, i64> = held
+            .iter()
+            .map(|h| (h.session_id.as_str(), h.epoch))
+            .collect();
+        let lost: Vec<String> = self
+            .owned
+            .iter()
+            .filter(|(sid, fence)| held.get(sid.as_str()) != Some(&fence.epoch))
+            .map(|(sid, _)| sid.clone())
+            .collect();
+        for fence in self.owned.values() {
+            fence.extend(valid_until);
+        }
+        for sid in lost {
+            if let Some(fence) = self.owned.remove(&sid) {
+                fence.revoke();
+                log::warn!("cluster: lost the lease of session {sid}; stopping it here");
+                self.supervisor.do_send(HandOver {
+                    id: SessionId::from_db(sid),
+                    urgent: true,
+                });
+            }
+        }
+    }
+
+    /// Decides which free leases of sessions placed here to take, and which sessions held here
+    /// to hand over (placed elsewhere since a new instance joined, or no longer wanted).
+    fn place(&mut self) -> impl Future<Output = Option<(Vec<String>, Vec<String>)>> + use<> {
+        let (db, cfg) = (self.db.clone(), self.cfg.clone());
+        let owned: HashSet<String> = self.owned.keys().cloned().collect();
+        let pinned = self.pinned.clone();
+        async move {
+            let ttl = cfg.ttl_ms();
+            let view = db
+                .run(move |pool| {
+                    Ok((
+                        leases::instances(pool, ttl, false)?,
+                        leases::wanted(pool)?,
+                        leases::db_now(pool)?,
+                    ))
+                })
+                .await;
+            let (instances, wanted, now) = match view {
+                Ok(v) => v,
+                Err(e) => {
+                    log::warn!("cluster: cannot read the placement: {e}");
+                    return None;
+                }
+            };
+            let placed = assign(wanted.iter().map(|w| w.session_id.as_str()), &instances);
+            let me = cfg.instance_id.as_str();
+            let mine = |sid: &str| placed.get(sid).map(String::as_str) == Some(me);
+            let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.session_id.as_str()).collect();
+            let mut take: Vec<String> = wanted
+                .iter()
+                .filter(|w| !owned.contains(&w.session_id) && mine(&w.session_id))
+                .filter(|w| w.owner.is_none() || w.expires_at.is_none_or(|e| e <= now))
+                .map(|w| w.session_id.clone())
+                .collect();
+            if cfg.max_sessions > 0 {
+                let room = (cfg.max_sessions as usize).saturating_sub(owned.len());
+                take.truncate(room);
+            }
+            let give: Vec<String> = owned
+                .iter()
+                .filter(|sid| !pinned.contains(sid.as_str()))
+                .filter(|sid| {
+                    !wanted_ids.contains(sid.as_str())
+                        || placed.get(sid.as_str()).is_some_and(|target| target != me)
+                })
+                .cloned()
+                .collect();
+            if !take.is_empty() || !give.is_empty() {
+                log::info!(
+                    "cluster: taking {} session(s), handing over {}",
+                    take.len(),
+                    give.len()
+                );
+            }
+            Some((take, give))
+        }
+    }
+
+    /// Takes the lease if it is still free and starts the session under it; answers whether
+    /// the session runs here now (once it persisted STARTING).
+    fn claim(&mut self, sid: String) -> ResponseActFuture<Self, Result<bool, CommandError>> {
+        Box::pin(
+            self.claim_all(vec![sid])
+                .map(|mut results, _, _| results.pop().unwrap_or(Ok(false))),
+        )
+    }
+
+    /// [`Membership::claim`] for several sessions: one blocking call takes the leases.
+    fn claim_all(
+        &mut self,
+        sessions: Vec<String>,
+    ) -> ResponseActFuture<Self, Vec<Result<bool, CommandError>>> {
+        if self.draining {
+            let none = sessions.iter().map(|_| Ok(false)).collect();
+            return Box::pin(fut::ready(none));
+        }
+        let (db, cfg) = (self.db.clone(), self.cfg.clone());
+        let started = mono_ms();
+        let acquire = async move {
+            let me = cfg.instance_id.clone();
+            let ttl = cfg.ttl_ms();
+            let taken = db
+                .run(move |pool| {
+                    Ok(sessions
+                        .into_iter()
+                        .map(|sid| {
+                            let epoch = leases::acquire(pool, &sid, &me, ttl);
+                            (sid, epoch)
+                        })
+                        .collect::<Vec<_>>())
+                })
+                .await;
+            taken
+        };
+        Box::pin(acquire.into_actor(self).then(move |taken, act, _ctx| {
+            let mut answers: Vec<Result<bool, CommandError>> = Vec::new();
+            let mut starts = Vec::new();
+            match taken {
+                Err(e) => answers.push(Err(CommandError::from(e))),
+                Ok(taken) => {
+                    for (sid, epoch) in taken {
+                        if act.owned.contains_key(&sid) {
+                            answers.push(Ok(true));
+                            continue;
+                        }
+                        let epoch = match epoch {
+                            Ok(Some(epoch)) => epoch,
+                            Ok(None) => {
+                                answers.push(Ok(false));
+                                continue;
+                            }
+                            Err(e) => {
+                                answers.push(Err(CommandError::from(e)));
+                                continue;
+                            }
+                        };
+                        let fence = Fence::new(
+                            act.cfg.instance_id.clone(),
+                            epoch,
+                            started + act.cfg.safe_ms(),
+                        );
+                        act.owned.insert(sid.clone(), fence.clone());
+                        log::info!("cluster: session {sid} runs here (epoch {epoch})");
+                        let id = SessionId::from_db(sid);
+                        starts.push(act.supervisor.send(EnsureRunning(id, Some(fence))));
+                        answers.push(Ok(true));
+                    }
+                }
+            }
+            async move {
+                join_all(starts).await;
+                answers
+            }
+            .into_actor(act)
+        }))
+    }
+
+    /// Stops each session (in-flight sends finish), then releases its lease for the next owner.
+    fn hand_over(&mut self, sessions: Vec<String>, ctx: &mut Context<Self>) {
+        for sid in sessions {
+            if self.owned.remove(&sid).is_none() {
+                continue;
+            }
+            ctx.spawn(
+                release(
+                    self.db.clone(),
+                    self.supervisor.clone(),
+                    self.cfg.clone(),
+                    sid,
+                )
+                .into_actor(self),
+            );
+        }
+    }
+
+    /// The lease watchdog: past two thirds of the TTL without a renewal, every lease may be
+    /// gone, so every session stops now, before another instance may take it.
+    fn check_renewal(&mut self) {
+        if self.owned.is_empty() || mono_ms() - self.renewed_at <= self.cfg.safe_ms() {
+            return;
+        }
+        log::error!(
+            "cluster: could not renew the leases for {} ms; stopping {} session(s) before another instance takes them",
+            mono_ms() - self.renewed_at,
+            self.owned.len()
+        );
+        for (sid, fence) in self.owned.drain() {
+            fence.revoke();
+            self.supervisor.do_send(HandOver {
+                id: SessionId::from_db(sid),
+                urgent: true,
+            });
+        }
+    }
+}
+
+/// Stops a session here and gives its lease up (epoch kept), announcing it to the others.
+async fn release(db: Db, supervisor: Addr<SupervisorActor>, cfg: Arc<ClusterConfig>, sid: String) {
+    let fence = supervisor
+        .send(HandOver {
+            id: SessionId::from_db(sid.clone()),
+            urgent: false,
+        })
+        .await
+        .ok()
+        .flatten();
+    let Some(fence) = fence else {
+        return;
+    };
+    fence.revoke();
+    let (me, epoch) = (cfg.instance_id.clone(), fence.epoch);
+    let result = db
+        .run(move |pool| {
+            leases::release(pool, &sid, &me, epoch)?;
+            leases::notify(pool, LEASES_CHANNEL, &sid)
+        })
+        .await;
+    if let Err(e) = result {
+        log::warn!("cluster: cannot release a lease (it runs out by itself): {e}");
+    }
+}
+
+impl Actor for Membership {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let every = self.cfg.lease_ttl / 3;
+        ctx.run_interval(every, |act, ctx| act.tick(ctx));
+        ctx.run_interval(Duration::from_millis(100), |act, _ctx| act.check_renewal());
+    }
+}
+
+/// Runs a round now and answers when it is done: at startup, the sessions this instance takes
+/// have persisted STARTING before the server answers requests.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Settle;
+
+impl Handler<Settle> for Membership {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Settle, _ctx: &mut Self::Context) -> Self::Result {
+        self.round()
+    }
+}
+
+/// Look again now (a lease was released, an instance joined).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Wake;
+
+impl Handler<Wake> for Membership {
+    type Result = ();
+
+    fn handle(&mut self, _: Wake, ctx: &mut Self::Context) {
+        if !self.draining {
+            self.tick(ctx);
+        }
+    }
+}
+
+/// Takes the session's lease (if free) and runs it here; answers whether it runs here now.
+/// A `pinned` session stays even while its desired state is `stopped` (it is connected only
+/// to be unlinked before a delete), until it is released.
+#[derive(Message)]
+#[rtype(result = "Result<bool, CommandError>")]
+pub struct Claim {
+    pub session_id: String,
+    pub pinned: bool,
+}
+
+impl Handler<Claim> for Membership {
+    type Result = ResponseActFuture<Self, Result<bool, CommandError>>;
+
+    fn handle(&mut self, msg: Claim, _ctx: &mut Self::Context) -> Self::Result {
+        if msg.pinned {
+            self.pinned.insert(msg.session_id.clone());
+        }
+        self.claim(msg.session_id)
+    }
+}
+
+/// The session was stopped here (desired state `stopped`): give its lease up.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Release(pub String);
+
+impl Handler<Release> for Membership {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, msg: Release, _ctx: &mut Self::Context) -> Self::Result {
+        self.pinned.remove(&msg.0);
+        let Some(fence) = self.owned.remove(&msg.0) else {
+            return Box::pin(async {});
+        };
+        fence.revoke();
+        let (db, me, epoch, sid) = (
+            self.db.clone(),
+            self.cfg.instance_id.clone(),
+            fence.epoch,
+            msg.0,
+        );
+        Box::pin(async move {
+            let result = db
+                .run(move |pool| leases::release(pool, &sid, &me, epoch))
+                .await;
+            if let Err(e) = result {
+                log::warn!("cluster: cannot release a lease (it runs out by itself): {e}");
+            }
+        })
+    }
+}
+
+/// Whether this instance holds the session's lease.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Holds(pub String);
+
+impl Handler<Holds> for Membership {
+    type Result = bool;
+
+    fn handle(&mut self, msg: Holds, _ctx: &mut Self::Context) -> bool {
+        self.owned.get(&msg.0).is_some_and(|f| f.is_valid())
+    }
+}
+
+/// SIGTERM: stop taking sessions, hand every session over (in-flight sends finish), then say
+/// this instance stopped.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drain;
+
+impl Handler<Drain> for Membership {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Drain, _ctx: &mut Self::Context) -> Self::Result {
+        self.draining = true;
+        let sessions: Vec<String> = self.owned.drain().map(|(sid, _)| sid).collect();
+        let (db, supervisor, cfg) = (self.db.clone(), self.supervisor.clone(), self.cfg.clone());
+        log::info!(
+            "cluster: draining: handing {} session(s) over",
+            sessions.len()
+        );
+        let work = async move {
+            let id = cfg.instance_id.clone();
+            let mark = db.clone();
+            let _ = mark
+                .run(move |pool| leases::set_status(pool, &id, "draining"))
+                .await;
+            let handovers = sessions
+                .into_iter()
+                .map(|sid| release(db.clone(), supervisor.clone(), cfg.clone(), sid));
+            if tokio::time::timeout(cfg.drain_timeout, join_all(handovers))
+                .await
+                .is_err()
+            {
+                log::warn!("cluster: drain timed out; the remaining leases run out by themselves");
+            }
+            let id = cfg.instance_id.clone();
+            let _ = db
+                .run(move |pool| leases::set_status(pool, &id, "stopped"))
+                .await;
+        };
+        Box::pin(work.into_actor(self))
+    }
+}
+
+/// Registers this instance; its first tick follows at once.
+pub async fn register(db: &Db, cfg: &ClusterConfig) -> Result<(), DbError> {
+    let (id, url, max) = (
+        cfg.instance_id.clone(),
+        cfg.advertise_url.clone(),
+        cfg.max_sessions.min(i32::MAX as u32) as i32,
+    );
+    db.run(move |pool| leases::register(pool, &id, &url, max))
+        .await
+}

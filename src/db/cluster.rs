@@ -1,0 +1,333 @@
+//! Membership and session ownership for several instances on one PostgreSQL. Every time here is
+//! the database's clock (milliseconds), so instances on hosts with skewed clocks agree on who
+//! is alive and whose lease has run out. SQLite runs one instance and has no cluster.
+//!
+//! A lease is `(session_id, owner, epoch, expires_at)`. It is taken with one conditional upsert
+//! that increments `epoch` ([`acquire`]), renewed for all of an instance's sessions in one
+//! statement per tick ([`heartbeat`]), and released with `owner = NULL` and the epoch kept
+//! ([`release`]). A write only the owner may make checks the owner and epoch in its own
+//! transaction ([`check_fence`]), holding the lease row so no new owner can take it meanwhile.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+
+use super::{DbError, DbPool, DbResult};
+
+/// The database's clock in milliseconds since the Unix epoch.
+const DB_NOW: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
+
+/// An instance as the others see it.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct InstanceRow {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub advertise_url: String,
+    /// `active`, `draining` (handing its sessions over) or `stopped`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Integer)]
+    pub max_sessions: i32,
+    #[diesel(sql_type = BigInt)]
+    pub started_at: i64,
+    #[diesel(sql_type = BigInt)]
+    pub last_seen_at: i64,
+    /// Sessions it holds a live lease on.
+    #[diesel(sql_type = BigInt)]
+    pub sessions: i64,
+    /// The database's clock when this was read.
+    #[diesel(sql_type = BigInt)]
+    pub now: i64,
+}
+
+/// A session that should run, with its lease as it stands.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Wanted {
+    #[diesel(sql_type = Text)]
+    pub session_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub owner: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub expires_at: Option<i64>,
+}
+
+/// A lease held by this instance after a renewal.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Held {
+    #[diesel(sql_type = Text)]
+    pub session_id: String,
+    #[diesel(sql_type = BigInt)]
+    pub epoch: i64,
+}
+
+/// Who owns a session now, and how to reach them.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Owner {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub owner: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub advertise_url: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub epoch: i64,
+    #[diesel(sql_type = BigInt)]
+    pub expires_at: i64,
+    #[diesel(sql_type = BigInt)]
+    pub now: i64,
+}
+
+impl Owner {
+    /// The owner while its lease runs.
+    pub fn live_owner(&self) -> Option<&str> {
+        self.owner.as_deref().filter(|_| self.expires_at > self.now)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Epoch {
+    #[diesel(sql_type = BigInt)]
+    epoch: i64,
+}
+
+#[derive(QueryableByName)]
+struct Now {
+    #[diesel(sql_type = BigInt)]
+    now: i64,
+}
+
+type PgPooled = diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>>;
+
+fn pg(pool: &DbPool) -> DbResult<PgPooled> {
+    match pool {
+        DbPool::Postgres(p) => Ok(p.get()?),
+        DbPool::Sqlite(_) => Err(DbError::Unavailable(
+            "several instances need PostgreSQL".into(),
+        )),
+    }
+}
+
+/// Registers (or re-registers after a restart with the same id) this instance as active.
+pub fn register(pool: &DbPool, id: &str, url: &str, max_sessions: i32) -> DbResult<()> {
+    let mut conn = pg(pool)?;
+    diesel::sql_query(format!(
+        "INSERT INTO instances (id, advertise_url, status, max_sessions, started_at, last_seen_at) \
+         VALUES ($1, $2, 'active', $3, {DB_NOW}, {DB_NOW}) \
+         ON CONFLICT (id) DO UPDATE SET advertise_url = $2, status = 'active', \
+         max_sessions = $3, started_at = {DB_NOW}, last_seen_at = {DB_NOW}"
+    ))
+    .bind::<Text, _>(id)
+    .bind::<Text, _>(url)
+    .bind::<Integer, _>(max_sessions)
+    .execute(&mut conn)?;
+    Ok(())
+}
+
+/// Sets this instance's status (`draining`, `stopped`).
+pub fn set_status(pool: &DbPool, id: &str, status: &str) -> DbResult<()> {
+    let mut conn = pg(pool)?;
+    diesel::sql_query(format!(
+        "UPDATE instances SET status = $2, last_seen_at = {DB_NOW} WHERE id = $1"
+    ))
+    .bind::<Text, _>(id)
+    .bind::<Text, _>(status)
+    .execute(&mut conn)?;
+    Ok(())
+}
+
+/// One tick of an instance: marks it alive and extends every lease it still holds, in one
+/// transaction. Answers the leases it holds now; a session missing from them is lost.
+pub fn heartbeat(pool: &DbPool, id: &str, ttl_ms: i64) -> DbResult<Vec<Held>> {
+    let mut conn = pg(pool)?;
+    conn.transaction(|conn| {
+        diesel::sql_query(format!(
+            "UPDATE instances SET last_seen_at = {DB_NOW} WHERE id = $1"
+        ))
+        .bind::<Text, _>(id)
+        .execute(conn)?;
+        Ok(diesel::sql_query(format!(
+            "UPDATE session_leases SET expires_at = {DB_NOW} + $2 \
+             WHERE owner = $1 AND expires_at > {DB_NOW} RETURNING session_id, epoch"
+        ))
+        .bind::<Text, _>(id)
+        .bind::<BigInt, _>(ttl_ms)
+        .load::<Held>(conn)?)
+    })
+}
+
+/// Every instance seen within `ttl_ms` (and those that said they stopped, for the cluster
+/// view when `all`), with the number of live leases each holds.
+pub fn instances(pool: &DbPool, ttl_ms: i64, all: bool) -> DbResult<Vec<InstanceRow>> {
+    let mut conn = pg(pool)?;
+    let filter = if all {
+        "TRUE"
+    } else {
+        "i.last_seen_at > n.now - $1 AND i.status <> 'stopped'"
+    };
+    Ok(diesel::sql_query(format!(
+        "SELECT i.id, i.advertise_url, i.status, i.max_sessions, i.started_at, i.last_seen_at, \
+         (SELECT COUNT(*) FROM session_leases l WHERE l.owner = i.id AND l.expires_at > n.now) \
+         AS sessions, n.now \
+         FROM instances i, (SELECT {DB_NOW} AS now) n WHERE {filter} ORDER BY i.id"
+    ))
+    .bind::<BigInt, _>(ttl_ms)
+    .load(&mut conn)?)
+}
+
+/// The sessions whose desired state is `running`, with their leases.
+pub fn wanted(pool: &DbPool) -> DbResult<Vec<Wanted>> {
+    let mut conn = pg(pool)?;
+    Ok(diesel::sql_query(
+        "SELECT s.id AS session_id, l.owner, l.expires_at FROM sessions s \
+         LEFT JOIN session_leases l ON l.session_id = s.id \
+         WHERE s.desired_state = 'running' ORDER BY s.id",
+    )
+    .load(&mut conn)?)
+}
+
+/// Takes the session's lease if nobody holds it (never held, released, or run out); answers the
+/// new epoch, or `None` when another instance holds it.
+pub fn acquire(pool: &DbPool, session_id: &str, id: &str, ttl_ms: i64) -> DbResult<Option<i64>> {
+    let mut conn = pg(pool)?;
+    let taken: Option<Epoch> = diesel::sql_query(format!(
+        "INSERT INTO session_leases AS l (session_id, owner, epoch, expires_at) \
+         SELECT s.id, $2, 1, {DB_NOW} + $3 FROM sessions s WHERE s.id = $1 \
+         ON CONFLICT (session_id) DO UPDATE SET owner = $2, epoch = l.epoch + 1, \
+         expires_at = {DB_NOW} + $3 \
+         WHERE l.owner IS NULL OR l.expires_at <= {DB_NOW} RETURNING epoch"
+    ))
+    .bind::<Text, _>(session_id)
+    .bind::<Text, _>(id)
+    .bind::<BigInt, _>(ttl_ms)
+    .get_result(&mut conn)
+    .optional()?;
+    Ok(taken.map(|e| e.epoch))
+}
+
+/// Gives a lease up so another instance may take it at once (the epoch is kept: the next owner
+/// increments it).
+pub fn release(pool: &DbPool, session_id: &str, id: &str, epoch: i64) -> DbResult<()> {
+    let mut conn = pg(pool)?;
+    diesel::sql_query(format!(
+        "UPDATE session_leases SET owner = NULL, expires_at = {DB_NOW} \
+         WHERE session_id = $1 AND owner = $2 AND epoch = $3"
+    ))
+    .bind::<Text, _>(session_id)
+    .bind::<Text, _>(id)
+    .bind::<BigInt, _>(epoch)
+    .execute(&mut conn)?;
+    Ok(())
+}
+
+/// The session's owner and its address, `None` when the session never had one.
+pub fn owner(pool: &DbPool, session_id: &str) -> DbResult<Option<Owner>> {
+    let mut conn = pg(pool)?;
+    Ok(diesel::sql_query(format!(
+        "SELECT l.owner, i.advertise_url, l.epoch, l.expires_at, n.now \
+         FROM session_leases l LEFT JOIN instances i ON i.id = l.owner, \
+         (SELECT {DB_NOW} AS now) n WHERE l.session_id = $1"
+    ))
+    .bind::<Text, _>(session_id)
+    .get_result(&mut conn)
+    .optional()?)
+}
+
+/// The live owner of each of these sessions (instance id), for the session objects.
+pub fn owners(pool: &DbPool, session_ids: &[String]) -> DbResult<Vec<(String, String)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        session_id: String,
+        #[diesel(sql_type = Text)]
+        owner: String,
+    }
+    let DbPool::Postgres(_) = pool else {
+        return Ok(Vec::new());
+    };
+    let mut conn = pg(pool)?;
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT session_id, owner FROM session_leases \
+         WHERE session_id = ANY($1) AND owner IS NOT NULL AND expires_at > {DB_NOW}"
+    ))
+    .bind::<diesel::sql_types::Array<Text>, _>(session_ids)
+    .load(&mut conn)?;
+    Ok(rows.into_iter().map(|r| (r.session_id, r.owner)).collect())
+}
+
+/// Wakes the instances listening on `channel` (a lost notification costs only latency).
+pub fn notify(pool: &DbPool, channel: &str, payload: &str) -> DbResult<()> {
+    let mut conn = pg(pool)?;
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(channel)
+        .bind::<Text, _>(payload)
+        .execute(&mut conn)?;
+    Ok(())
+}
+
+/// The database's clock.
+pub fn db_now(pool: &DbPool) -> DbResult<i64> {
+    let mut conn = pg(pool)?;
+    let now: Now = diesel::sql_query(format!("SELECT {DB_NOW} AS now")).get_result(&mut conn)?;
+    Ok(now.now)
+}
+
+/// The owner and epoch a write is made under, with how long this process may still act on it
+/// without hearing from the database (its lease was last renewed within a safety margin).
+#[derive(Debug)]
+pub struct Fence {
+    pub owner: String,
+    pub epoch: i64,
+    /// Milliseconds on this process's monotonic clock ([`mono_ms`]) until which the lease is
+    /// known to be held; 0 once it is lost.
+    valid_until: AtomicI64,
+}
+
+impl Fence {
+    pub fn new(owner: String, epoch: i64, valid_until: i64) -> Arc<Self> {
+        Arc::new(Self {
+            owner,
+            epoch,
+            valid_until: AtomicI64::new(valid_until),
+        })
+    }
+
+    pub fn extend(&self, valid_until: i64) {
+        self.valid_until.fetch_max(valid_until, Ordering::AcqRel);
+    }
+
+    /// The lease is lost (or about to be): every fenced write fails from now on.
+    pub fn revoke(&self) {
+        self.valid_until.store(0, Ordering::Release);
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.valid_until.load(Ordering::Acquire) > mono_ms()
+    }
+}
+
+/// Milliseconds since this process started, on a clock that never goes back.
+pub fn mono_ms() -> i64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as i64
+}
+
+/// Inside a write transaction: fails with [`DbError::Fenced`] unless `fence` still owns the
+/// session. On PostgreSQL the lease row is locked `FOR SHARE` until the transaction ends, so
+/// a new owner's takeover waits for this write and every later write of the old owner fails.
+pub fn check_fence(conn: &mut PgConnection, session_id: &str, fence: &Fence) -> DbResult<()> {
+    if !fence.is_valid() {
+        return Err(DbError::Fenced);
+    }
+    let held: Option<Epoch> = diesel::sql_query(format!(
+        "SELECT epoch FROM session_leases WHERE session_id = $1 AND owner = $2 AND epoch = $3 \
+         AND expires_at > {DB_NOW} FOR SHARE"
+    ))
+    .bind::<Text, _>(session_id)
+    .bind::<Text, _>(&fence.owner)
+    .bind::<BigInt, _>(fence.epoch)
+    .get_result(conn)
+    .optional()?;
+    held.map(drop).ok_or(DbError::Fenced)
+}
