@@ -456,16 +456,16 @@ impl Handler<Release> for Membership {
     }
 }
 
-/// Whether this instance holds the session's lease.
+/// The fence of the session's lease when this instance holds it.
 #[derive(Message)]
-#[rtype(result = "bool")]
+#[rtype(result = "Option<Arc<Fence>>")]
 pub struct Holds(pub String);
 
 impl Handler<Holds> for Membership {
-    type Result = bool;
+    type Result = Option<Arc<Fence>>;
 
-    fn handle(&mut self, msg: Holds, _ctx: &mut Self::Context) -> bool {
-        self.owned.get(&msg.0).is_some_and(|f| f.is_valid())
+    fn handle(&mut self, msg: Holds, _ctx: &mut Self::Context) -> Self::Result {
+        self.owned.get(&msg.0).filter(|f| f.is_valid()).cloned()
     }
 }
 

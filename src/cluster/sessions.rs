@@ -258,7 +258,7 @@ impl Sessions {
             .send(Holds(session_id.to_string()))
             .await
             .map_err(CommandError::internal)?;
-        if !holds {
+        if holds.is_none() {
             return Err(CommandError::Moving {
                 retry_after_secs: 1,
             });
@@ -377,9 +377,12 @@ impl Sessions {
         let inner = &self.inner;
         match order {
             Order::Start => {
+                // With several instances a session runs only under this instance's lease (held
+                // still, e.g., after the session was logged out on the phone).
+                let fence = self.fence_of(&id).await?;
                 inner
                     .supervisor
-                    .send(EnsureRunning(id, None))
+                    .send(EnsureRunning(id, fence))
                     .await
                     .map_err(CommandError::internal)?;
             }
@@ -412,6 +415,20 @@ impl Sessions {
             Order::Live { command } => return self.live_here(&id, command).await,
         }
         Ok(Answer::Done)
+    }
+
+    async fn fence_of(
+        &self,
+        id: &SessionId,
+    ) -> Result<Option<Arc<crate::db::cluster::Fence>>, CommandError> {
+        match &self.inner.cluster {
+            None => Ok(None),
+            Some(c) => c
+                .membership
+                .send(Holds(id.as_str().to_string()))
+                .await
+                .map_err(CommandError::internal),
+        }
     }
 
     async fn actor(&self, id: &SessionId) -> Result<Option<Addr<SessionActor>>, CommandError> {

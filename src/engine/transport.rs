@@ -17,6 +17,9 @@ use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory}
 
 type WsSink = SplitSink<actix_codec::Framed<awc::BoxedSocket, Codec>, WsMessage>;
 
+/// Longest a closing connection waits for its queued frames to be written.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Largest WebSocket frame accepted from the server (history sync chunks are large).
 const MAX_FRAME: usize = 16 * 1024 * 1024;
 
@@ -104,13 +107,22 @@ struct Close;
 impl Handler<Close> for WsClientActor {
     type Result = ();
 
+    /// Closes after what is queued: frames the engine handed over just before (the last sends
+    /// of a session that stops) are written first. The actor ends once the sink has flushed
+    /// and closed (`WriteHandler::finished`), or after a grace period.
     fn handle(&mut self, _: Close, ctx: &mut Self::Context) {
         let _ = self.sink.write(WsMessage::Close(Some(CloseReason {
             code: CloseCode::Normal,
             description: None,
         })));
         self.sink.close();
-        self.end(DisconnectReason::StreamEnded, ctx);
+        if !self.ended {
+            self.ended = true;
+            let _ = self
+                .events
+                .try_send(TransportEvent::Disconnected(DisconnectReason::StreamEnded));
+        }
+        ctx.run_later(CLOSE_GRACE, |_, ctx| ctx.stop());
     }
 }
 

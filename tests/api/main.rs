@@ -14,6 +14,8 @@ mod crash;
 mod authorship;
 mod bad_input;
 mod cli;
+#[cfg(feature = "sandbox")]
+mod cluster;
 mod conformance;
 mod groups;
 mod isolation;

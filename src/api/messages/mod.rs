@@ -305,11 +305,17 @@ pub async fn send(
         return Err(ApiError::invalid("file: only media messages carry a file"));
     }
     let status = SessionStatus::from_db(&session.status);
-    if !matches!(status, SessionStatus::Working | SessionStatus::Reconnecting) {
+    // A linked session that is STARTING is (re)connecting — after a restart, or moving to another
+    // instance — and sends its outbox once WORKING.
+    let reconnecting = status == SessionStatus::Starting
+        && session.me_phone_jid.is_some()
+        && session.desired_state == crate::domain::DesiredState::Running.as_str();
+    if !(matches!(status, SessionStatus::Working | SessionStatus::Reconnecting) || reconnecting) {
         return Err(ApiError::conflict(
             "session_not_working",
             format!(
-                "the session is {}; sends are accepted while it is WORKING or RECONNECTING",
+                "the session is {}; sends are accepted while it is WORKING or RECONNECTING \
+                 (or STARTING when linked)",
                 session.status
             ),
         ));
