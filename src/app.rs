@@ -151,8 +151,13 @@ impl Application {
                 crate::cluster::membership::register(&db, config)
                     .await
                     .context("cannot register this instance")?;
-                let membership =
-                    Membership::new(db.clone(), supervisor.clone(), config.clone()).start();
+                let membership = Membership::new(
+                    db.clone(),
+                    supervisor.clone(),
+                    config.clone(),
+                    metrics.clone(),
+                )
+                .start();
                 // The sessions placed here start before the server answers (as at a lone boot).
                 membership
                     .send(crate::cluster::membership::Settle)

@@ -17,6 +17,10 @@ pub struct Metrics {
     pub engine_events_dropped: IntCounter,
     pub webhook_deliveries: IntCounterVec,
     pub webhook_delay: prometheus::Histogram,
+    /// 1, labelled with this instance's id (several instances are scraped one by one).
+    pub instance_info: IntGaugeVec,
+    pub leases_held: IntGauge,
+    pub leases_lost: IntCounter,
 }
 
 impl Metrics {
@@ -71,6 +75,24 @@ impl Metrics {
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
             ]),
         )?;
+        let instance_info = IntGaugeVec::new(
+            Opts::new(
+                "waras_instance_info",
+                "This instance (value 1), labelled with its id",
+            ),
+            &["instance"],
+        )?;
+        let leases_held = IntGauge::new(
+            "waras_cluster_leases_held",
+            "Session leases this instance holds (PostgreSQL)",
+        )?;
+        let leases_lost = IntCounter::new(
+            "waras_cluster_leases_lost_total",
+            "Session leases lost without handing over (not renewed in time, or taken by another instance)",
+        )?;
+        registry.register(Box::new(instance_info.clone()))?;
+        registry.register(Box::new(leases_held.clone()))?;
+        registry.register(Box::new(leases_lost.clone()))?;
         registry.register(Box::new(webhook_deliveries.clone()))?;
         registry.register(Box::new(webhook_delay.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
@@ -89,6 +111,9 @@ impl Metrics {
             engine_events_dropped,
             webhook_deliveries,
             webhook_delay,
+            instance_info,
+            leases_held,
+            leases_lost,
         })
     }
 

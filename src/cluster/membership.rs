@@ -17,6 +17,7 @@ use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
 use crate::db::cluster::{self as leases, Fence, mono_ms};
 use crate::db::{Db, DbError};
 use crate::domain::SessionId;
+use crate::metrics::Metrics;
 
 /// Channel a released lease is announced on, so the next owner takes it at once.
 pub const LEASES_CHANNEL: &str = "waras_leases";
@@ -49,6 +50,7 @@ impl ClusterConfig {
 
 pub struct Membership {
     db: Db,
+    metrics: Arc<Metrics>,
     supervisor: Addr<SupervisorActor>,
     cfg: Arc<ClusterConfig>,
     /// The leases held here, by session.
@@ -64,9 +66,19 @@ pub struct Membership {
 }
 
 impl Membership {
-    pub fn new(db: Db, supervisor: Addr<SupervisorActor>, cfg: Arc<ClusterConfig>) -> Self {
+    pub fn new(
+        db: Db,
+        supervisor: Addr<SupervisorActor>,
+        cfg: Arc<ClusterConfig>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        metrics
+            .instance_info
+            .with_label_values(&[cfg.instance_id.as_str()])
+            .set(1);
         Self {
             db,
+            metrics,
             supervisor,
             cfg,
             owned: HashMap::new(),
@@ -79,6 +91,7 @@ impl Membership {
     }
 
     fn tick(&mut self, ctx: &mut Context<Self>) {
+        self.metrics.leases_held.set(self.owned.len() as i64);
         if self.busy {
             self.again = true;
             return;
@@ -154,6 +167,7 @@ impl Membership {
         for sid in lost {
             if let Some(fence) = self.owned.remove(&sid) {
                 fence.revoke();
+                self.metrics.leases_lost.inc();
                 log::warn!("cluster: lost the lease of session {sid}; stopping it here");
                 self.supervisor.do_send(HandOver {
                     id: SessionId::from_db(sid),
@@ -331,6 +345,7 @@ impl Membership {
         );
         for (sid, fence) in self.owned.drain() {
             fence.revoke();
+            self.metrics.leases_lost.inc();
             self.supervisor.do_send(HandOver {
                 id: SessionId::from_db(sid),
                 urgent: true,
