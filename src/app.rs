@@ -10,8 +10,6 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use secrecy::ExposeSecret;
-use sha2::Digest;
 
 use crate::actors::{
     Boot, DeliveryActor, DeliveryConfig, EventHub, RetentionJob, Shutdown, StopDeliveries,
@@ -131,7 +129,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr()?;
         let cluster_config = match &probed {
-            db::DatabaseTarget::Postgres(_) => Some(Arc::new(cluster_config(
+            db::DatabaseTarget::Postgres(_) => Some(Arc::new(ClusterConfig::from_settings(
                 &settings,
                 &secrets.master_key,
                 addr,
@@ -453,44 +451,5 @@ mod tests {
             !line.contains("s3cr3t") && !line.contains("ticket"),
             "{line}"
         );
-    }
-}
-
-/// This instance's part in a cluster, from the settings (see "Several instances" in the README).
-fn cluster_config(settings: &Settings, master_key: &[u8; 32], addr: SocketAddr) -> ClusterConfig {
-    let instance_id = match settings.instance_id.trim() {
-        "" => format!("ins_{}", crate::auth::random_base62(12)),
-        id => id.to_string(),
-    };
-    let advertise_url = match settings.advertise_url.trim() {
-        "" if addr.ip().is_unspecified() => {
-            let host = std::env::var("HOSTNAME")
-                .ok()
-                .filter(|h| !h.is_empty())
-                .or_else(|| {
-                    std::fs::read_to_string("/etc/hostname")
-                        .ok()
-                        .map(|h| h.trim().to_string())
-                        .filter(|h| !h.is_empty())
-                })
-                .unwrap_or_else(|| "127.0.0.1".into());
-            format!("http://{host}:{}", addr.port())
-        }
-        "" => format!("http://{addr}"),
-        url => url.trim_end_matches('/').to_string(),
-    };
-    let secret = match settings.cluster_secret.expose_secret().trim() {
-        "" => crate::crypto::derive_key(master_key, "cluster"),
-        given => {
-            crate::crypto::derive_key(&sha2::Sha256::digest(given.as_bytes()).into(), "cluster")
-        }
-    };
-    ClusterConfig {
-        instance_id,
-        advertise_url,
-        secret,
-        lease_ttl: Duration::from_secs(settings.lease_ttl_secs.max(1)),
-        max_sessions: settings.max_sessions,
-        drain_timeout: Duration::from_secs(settings.drain_timeout_secs),
     }
 }

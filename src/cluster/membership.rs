@@ -18,6 +18,8 @@ use crate::db::cluster::{self as leases, Fence, mono_ms};
 use crate::db::{Db, DbError};
 use crate::domain::SessionId;
 use crate::metrics::Metrics;
+use secrecy::ExposeSecret;
+use sha2::Digest;
 
 /// Channel a released lease is announced on, so the next owner takes it at once.
 pub const LEASES_CHANNEL: &str = "waras_leases";
@@ -38,6 +40,50 @@ pub struct ClusterConfig {
 }
 
 impl ClusterConfig {
+    /// This instance's part in a cluster, from the settings (see "Several instances" in the
+    /// README).
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        master_key: &[u8; 32],
+        addr: std::net::SocketAddr,
+    ) -> Self {
+        let instance_id = match settings.instance_id.trim() {
+            "" => format!("ins_{}", crate::auth::random_base62(12)),
+            id => id.to_string(),
+        };
+        let advertise_url = match settings.advertise_url.trim() {
+            "" if addr.ip().is_unspecified() => {
+                let host = std::env::var("HOSTNAME")
+                    .ok()
+                    .filter(|h| !h.is_empty())
+                    .or_else(|| {
+                        std::fs::read_to_string("/etc/hostname")
+                            .ok()
+                            .map(|h| h.trim().to_string())
+                            .filter(|h| !h.is_empty())
+                    })
+                    .unwrap_or_else(|| "127.0.0.1".into());
+                format!("http://{host}:{}", addr.port())
+            }
+            "" => format!("http://{addr}"),
+            url => url.trim_end_matches('/').to_string(),
+        };
+        let secret = match settings.cluster_secret.expose_secret().trim() {
+            "" => crate::crypto::derive_key(master_key, "cluster"),
+            given => {
+                crate::crypto::derive_key(&sha2::Sha256::digest(given.as_bytes()).into(), "cluster")
+            }
+        };
+        Self {
+            instance_id,
+            advertise_url,
+            secret,
+            lease_ttl: Duration::from_secs(settings.lease_ttl_secs.max(1)),
+            max_sessions: settings.max_sessions,
+            drain_timeout: Duration::from_secs(settings.drain_timeout_secs),
+        }
+    }
+
     fn ttl_ms(&self) -> i64 {
         self.lease_ttl.as_millis() as i64
     }
@@ -258,18 +304,16 @@ impl Membership {
         let acquire = async move {
             let me = cfg.instance_id.clone();
             let ttl = cfg.ttl_ms();
-            let taken = db
-                .run(move |pool| {
-                    Ok(sessions
-                        .into_iter()
-                        .map(|sid| {
-                            let epoch = leases::acquire(pool, &sid, &me, ttl);
-                            (sid, epoch)
-                        })
-                        .collect::<Vec<_>>())
-                })
-                .await;
-            taken
+            db.run(move |pool| {
+                Ok(sessions
+                    .into_iter()
+                    .map(|sid| {
+                        let epoch = leases::acquire(pool, &sid, &me, ttl);
+                        (sid, epoch)
+                    })
+                    .collect::<Vec<_>>())
+            })
+            .await
         };
         Box::pin(acquire.into_actor(self).then(move |taken, act, _ctx| {
             let mut answers: Vec<Result<bool, CommandError>> = Vec::new();

@@ -51,7 +51,7 @@ fn run(
     let mut polls: u32 = 0;
     loop {
         polls = polls.wrapping_add(1);
-        if polls % 250 == 0 {
+        if polls.is_multiple_of(250) {
             // A connection that died silently shows here, not in the notification poll.
             conn.batch_execute("SELECT 1")?;
         }
