@@ -18,7 +18,7 @@ use crate::db::cluster::Fence;
 use crate::db::events::{self, NewEvent};
 use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, now_ms};
-use crate::domain::{DesiredState, SessionId, SessionStatus};
+use crate::domain::{DesiredState, EventType, SessionId, SessionStatus};
 use crate::engine::EngineDeps;
 use crate::engine::http::AwcHttpClient;
 use crate::engine::inbound::InboundRecorder;
@@ -309,7 +309,7 @@ impl SessionActor {
     }
 
     /// Appends an event that changes nothing else (presence, group and contact notices).
-    fn record_notice(&self, ctx: &mut Context<Self>, kind: &'static str, data: serde_json::Value) {
+    fn record_notice(&self, ctx: &mut Context<Self>, kind: EventType, data: serde_json::Value) {
         let (db, tenant, sid) = (
             self.db.clone(),
             self.tenant_id.clone(),

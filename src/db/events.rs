@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::events;
 use super::webhooks::DeliveryOutbox;
 use super::{DbConn, DbPool, DbResult};
+use crate::domain::EventType;
 use crate::with_conn;
 
 #[derive(Debug, Clone, Queryable)]
@@ -49,7 +50,7 @@ impl EventRow {
     pub fn envelope_for(&self, may_link: bool) -> Envelope {
         let mut e = self.envelope();
         if !may_link
-            && self.event_type == "session.qr"
+            && self.event_type == EventType::SessionQr
             && let Some(data) = e.data.as_object_mut()
         {
             data.insert("code".into(), serde_json::Value::Null);
@@ -65,7 +66,7 @@ impl EventRow {
 pub struct NewEvent<'a> {
     pub tenant_id: &'a str,
     pub session_id: Option<&'a str>,
-    pub event_type: &'a str,
+    pub event_type: EventType,
     pub data: serde_json::Value,
     pub created_at: i64,
 }
@@ -86,7 +87,7 @@ macro_rules! impl_event_log {
                     .values((
                         events::tenant_id.eq(e.tenant_id),
                         events::session_id.eq(e.session_id),
-                        events::event_type.eq(e.event_type),
+                        events::event_type.eq(e.event_type.as_str()),
                         events::data.eq(&data),
                         events::created_at.eq(e.created_at),
                     ))
@@ -96,7 +97,7 @@ macro_rules! impl_event_log {
                     id,
                     tenant_id: e.tenant_id.to_string(),
                     session_id: e.session_id.map(str::to_string),
-                    event_type: e.event_type.to_string(),
+                    event_type: e.event_type.as_str().to_string(),
                     data,
                     created_at: e.created_at,
                 };

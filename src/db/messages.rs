@@ -9,15 +9,16 @@ use super::events::{EventLog, EventRow, NewEvent};
 use super::media::MediaRow;
 use super::schema::{media, messages};
 use super::{DbConn, DbPool, DbResult};
-use crate::domain::Content;
+use crate::domain::{Content, EventType, MessageStatus};
 use crate::with_conn;
 
-pub const QUEUED: &str = "queued";
-pub const SENT: &str = "sent";
-pub const DELIVERED: &str = "delivered";
-pub const READ: &str = "read";
-pub const FAILED: &str = "failed";
-pub const RECEIVED: &str = "received";
+// A message's status as stored: the names of `domain::MessageStatus`.
+pub const QUEUED: &str = MessageStatus::Queued.as_str();
+pub const SENT: &str = MessageStatus::Sent.as_str();
+pub const DELIVERED: &str = MessageStatus::Delivered.as_str();
+pub const READ: &str = MessageStatus::Read.as_str();
+pub const FAILED: &str = MessageStatus::Failed.as_str();
+pub const RECEIVED: &str = MessageStatus::Received.as_str();
 
 /// Idempotency keys are honoured this long.
 pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
@@ -173,7 +174,7 @@ pub fn outbox(
 fn status_event<C: EventLog>(
     conn: &mut C,
     m: &MessageRow,
-    event_type: &str,
+    event_type: EventType,
     data: serde_json::Value,
     now: i64,
 ) -> DbResult<EventRow> {
@@ -222,7 +223,13 @@ pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>
             ) {
                 data.extend(content);
             }
-            Ok(Some(status_event(conn, &m, "message.sent", data, now)?))
+            Ok(Some(status_event(
+                conn,
+                &m,
+                EventType::MessageSent,
+                data,
+                now,
+            )?))
         })
     })
 }
@@ -253,7 +260,7 @@ pub fn mark_attempt_failed(
                 return Ok(None);
             }
             let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "status": FAILED, "error": error });
-            Ok(Some(status_event(conn, &m, "message.ack", data, now)?))
+            Ok(Some(status_event(conn, &m, EventType::MessageAck, data, now)?))
         })
     })
 }
@@ -279,7 +286,7 @@ pub fn apply_receipt(
                     .set((messages::status.eq(status), messages::updated_at.eq(now)))
                     .execute(conn)?;
                 let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "chat": m.chat_jid, "status": status });
-                out.push(status_event(conn, &m, "message.ack", data, now)?);
+                out.push(status_event(conn, &m, EventType::MessageAck, data, now)?);
             }
             Ok(out)
         })
@@ -291,7 +298,7 @@ pub fn apply_receipt(
 #[derive(Clone)]
 pub struct Inbound {
     pub row: MessageRow,
-    pub event_type: &'static str,
+    pub event_type: EventType,
     pub content: Content,
     pub envelope: serde_json::Map<String, serde_json::Value>,
     /// The sender is an admin of the group the message came in (looked up only for a revoke of

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use super::events::{EventLog, EventRow, NewEvent};
 use super::schema::sessions;
 use super::{DbConn, DbPool, DbResult};
-use crate::domain::{DesiredState, SessionStatus};
+use crate::domain::{DesiredState, EventType, SessionStatus};
 use crate::with_conn;
 
 #[derive(Debug, Clone, Queryable)]
@@ -190,7 +190,7 @@ pub fn set_status(
             let event = conn.append_event(&NewEvent {
                 tenant_id: &row.tenant_id,
                 session_id: Some(&row.id),
-                event_type: "session.status",
+                event_type: EventType::SessionStatus,
                 data: serde_json::json!({
                     "status": row.status,
                     "previous": previous,
@@ -263,7 +263,7 @@ pub fn set_qr(
             let event = conn.append_event(&NewEvent {
                 tenant_id: &row.tenant_id,
                 session_id: Some(&row.id),
-                event_type: "session.qr",
+                event_type: EventType::SessionQr,
                 data: serde_json::json!({ "code": code, "expires_at": crate::time::rfc3339(expires_at) }),
                 created_at: now,
             })?;

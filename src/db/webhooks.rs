@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Text};
 use super::events::EventRow;
 use super::schema::{events, webhook_deliveries as deliveries, webhooks};
 use super::{DbConn, DbPool, DbResult};
-use crate::domain::DeliveryId;
+use crate::domain::{DeliveryId, EventType};
 use crate::with_conn;
 
 #[derive(Debug, Clone, Queryable)]
@@ -438,7 +438,7 @@ pub fn disable(
             let event = conn.append_event(&NewEvent {
                 tenant_id: &w.tenant_id,
                 session_id: w.session_id.as_deref(),
-                event_type: "webhook.disabled",
+                event_type: EventType::WebhookDisabled,
                 data: serde_json::json!({ "webhook_id": w.id, "url": w.url, "reason": reason }),
                 created_at: now,
             })?;

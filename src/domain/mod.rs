@@ -2,6 +2,7 @@
 
 mod content;
 mod ids;
+mod kinds;
 mod name;
 mod scope;
 mod session_state;
@@ -10,6 +11,7 @@ pub use content::{
     ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
 };
 pub use ids::{DeliveryId, KeyId, MediaId, MessageId, SessionId, TenantId, WebhookId};
+pub use kinds::{EventType, MessageKind, MessageStatus};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
 pub use session_state::{DesiredState, SessionStatus};

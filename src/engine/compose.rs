@@ -13,7 +13,7 @@ use whatsapp_rust::client::Client;
 use whatsapp_rust::media::{self, AudioOptions, DocumentOptions, ImageOptions, VideoOptions};
 use whatsapp_rust::upload::{UploadOptions, UploadResponse};
 
-use crate::domain::{Content, MessageRef};
+use crate::domain::{Content, MessageKind, MessageRef};
 
 /// What the engine needs to act on a message again (the `engine_ref` column); never shown to
 /// API users.
@@ -64,25 +64,29 @@ pub fn new_poll_secret() -> String {
 /// Builds the message of `kind` from `content`; `file` holds the bytes of a media message.
 pub async fn compose(
     client: &Arc<Client>,
-    kind: &str,
+    kind: MessageKind,
     content: &Content,
     file: Option<Vec<u8>>,
     engine_ref: &EngineRef,
 ) -> Result<wa::Message, String> {
     let context = context_info(content);
     let mut message = match kind {
-        "text" => wa::Message::text(content.text.clone().unwrap_or_default()),
-        "image" | "video" | "audio" | "document" | "sticker" => {
+        MessageKind::Text => wa::Message::text(content.text.clone().unwrap_or_default()),
+        MessageKind::Image
+        | MessageKind::Video
+        | MessageKind::Audio
+        | MessageKind::Document
+        | MessageKind::Sticker => {
             let info = content
                 .media
                 .clone()
                 .ok_or("the media description is missing")?;
             let data = file.ok_or("the media file is missing")?;
             let media_type = match kind {
-                "image" => MediaType::Image,
-                "video" => MediaType::Video,
-                "audio" => MediaType::Audio,
-                "sticker" => MediaType::Sticker,
+                MessageKind::Image => MediaType::Image,
+                MessageKind::Video => MediaType::Video,
+                MessageKind::Audio => MediaType::Audio,
+                MessageKind::Sticker => MediaType::Sticker,
                 _ => MediaType::Document,
             };
             let upload = client
@@ -92,7 +96,7 @@ pub async fn compose(
             let caption = content.caption.clone();
             let mimetype = Some(info.mimetype.clone());
             match kind {
-                "image" => media::image_message(
+                MessageKind::Image => media::image_message(
                     upload,
                     ImageOptions {
                         caption,
@@ -100,7 +104,7 @@ pub async fn compose(
                         ..Default::default()
                     },
                 ),
-                "video" => media::video_message(
+                MessageKind::Video => media::video_message(
                     upload,
                     VideoOptions {
                         caption,
@@ -108,7 +112,7 @@ pub async fn compose(
                         ..Default::default()
                     },
                 ),
-                "audio" => media::audio_message(
+                MessageKind::Audio => media::audio_message(
                     upload,
                     AudioOptions {
                         mimetype,
@@ -116,7 +120,7 @@ pub async fn compose(
                         ..Default::default()
                     },
                 ),
-                "sticker" => sticker_message(upload, info.mimetype),
+                MessageKind::Sticker => sticker_message(upload, info.mimetype),
                 _ => media::document_message(
                     upload,
                     DocumentOptions {
@@ -129,7 +133,7 @@ pub async fn compose(
                 ),
             }
         }
-        "location" => {
+        MessageKind::Location => {
             let l = content.location.clone().ok_or("the location is missing")?;
             wa::Message {
                 location_message: buffa::MessageField::some(wa::message::LocationMessage {
@@ -142,7 +146,7 @@ pub async fn compose(
                 ..Default::default()
             }
         }
-        "contact" => {
+        MessageKind::Contact => {
             let c = content
                 .contact
                 .clone()
@@ -156,14 +160,14 @@ pub async fn compose(
                 ..Default::default()
             }
         }
-        "poll" => {
+        MessageKind::Poll => {
             let p = content.poll.clone().ok_or("the poll is missing")?;
             let secret = engine_ref
                 .poll_secret()
                 .ok_or("the poll secret is missing")?;
             poll_message(&p.name, &p.options, p.selectable_count, secret)
         }
-        "reaction" => {
+        MessageKind::Reaction => {
             let r = content.reaction.clone().ok_or("the reaction is missing")?;
             wacore::proto_helpers::build_reaction_message(
                 message_key(&r.target),
@@ -171,7 +175,7 @@ pub async fn compose(
                 chrono::Utc::now().timestamp_millis(),
             )
         }
-        "edit" => {
+        MessageKind::Edit => {
             let e = content.edit.clone().ok_or("the edit is missing")?;
             protocol_message(
                 &e.target,
@@ -179,11 +183,11 @@ pub async fn compose(
                 Some(wa::Message::text(e.text)),
             )
         }
-        "revoke" => {
+        MessageKind::Revoke => {
             let r = content.revoke.clone().ok_or("the revoke is missing")?;
             protocol_message(&r.target, wa::message::protocol_message::Type::Revoke, None)
         }
-        other => return Err(format!("unknown message type {other}")),
+        MessageKind::PollVote => return Err("a poll vote is never sent".into()),
     };
     if let Some(context) = context {
         message.set_context_info(context);

@@ -10,27 +10,21 @@ use waproto::whatsapp as wa;
 
 use super::compose::EngineRef;
 use crate::domain::{
-    ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
+    ContactCard, Content, Edit, EventType, Location, MediaInfo, MessageKind, MessageRef, Poll,
+    PollVote, Reaction, Revoke,
 };
 
 /// A received message as WARAS records it.
 pub struct Decoded {
-    /// The message type (`text`, `image`, …, `reaction`, `poll_vote`, `edit`, `revoke`).
-    pub kind: &'static str,
+    pub kind: MessageKind,
     pub content: Content,
     pub engine_ref: EngineRef,
 }
 
 impl Decoded {
     /// The event a received message of this kind raises.
-    pub fn event_type_of(kind: &str) -> &'static str {
-        match kind {
-            "reaction" => "message.reaction",
-            "poll_vote" => "message.poll_vote",
-            "edit" => "message.edited",
-            "revoke" => "message.revoked",
-            _ => "message.received",
-        }
+    pub fn event_type_of(kind: MessageKind) -> EventType {
+        kind.received_event()
     }
 }
 
@@ -47,9 +41,12 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
     let mut engine_ref = EngineRef::default();
     let context = context_of(m);
     let (kind, mut content) = if let Some(text) = &m.conversation {
-        ("text", Content::text(text.clone()))
+        (MessageKind::Text, Content::text(text.clone()))
     } else if let Some(ext) = m.extended_text_message.as_option() {
-        ("text", Content::text(ext.text.clone().unwrap_or_default()))
+        (
+            MessageKind::Text,
+            Content::text(ext.text.clone().unwrap_or_default()),
+        )
     } else if let Some(img) = m.image_message.as_option() {
         engine_ref.media = Some(B64.encode(img.encode_to_vec()));
         let info = media_info(
@@ -59,16 +56,16 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             None,
             false,
         );
-        ("image", with_media(info, img.caption.clone()))
+        (MessageKind::Image, with_media(info, img.caption.clone()))
     } else if let Some(v) = m.video_message.as_option() {
         engine_ref.media = Some(B64.encode(v.encode_to_vec()));
         let info = media_info(&v.mimetype, v.file_length, &v.file_sha256, None, false);
-        ("video", with_media(info, v.caption.clone()))
+        (MessageKind::Video, with_media(info, v.caption.clone()))
     } else if let Some(a) = m.audio_message.as_option() {
         engine_ref.media = Some(B64.encode(a.encode_to_vec()));
         let voice = a.ptt.unwrap_or(false);
         let info = media_info(&a.mimetype, a.file_length, &a.file_sha256, None, voice);
-        ("audio", with_media(info, None))
+        (MessageKind::Audio, with_media(info, None))
     } else if let Some(d) = m.document_message.as_option() {
         engine_ref.media = Some(B64.encode(d.encode_to_vec()));
         let info = media_info(
@@ -78,11 +75,11 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             d.file_name.clone(),
             false,
         );
-        ("document", with_media(info, d.caption.clone()))
+        (MessageKind::Document, with_media(info, d.caption.clone()))
     } else if let Some(s) = m.sticker_message.as_option() {
         engine_ref.media = Some(B64.encode(s.encode_to_vec()));
         let info = media_info(&s.mimetype, s.file_length, &s.file_sha256, None, false);
-        ("sticker", with_media(info, None))
+        (MessageKind::Sticker, with_media(info, None))
     } else if let Some(l) = m.location_message.as_option() {
         let location = Location {
             latitude: coordinate(l.degrees_latitude),
@@ -91,7 +88,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             address: l.address.clone(),
         };
         (
-            "location",
+            MessageKind::Location,
             Content {
                 location: Some(location),
                 ..Content::default()
@@ -105,7 +102,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             vcard,
         };
         (
-            "contact",
+            MessageKind::Contact,
             Content {
                 contact: Some(card),
                 ..Content::default()
@@ -135,7 +132,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             selectable_count: p.selectable_options_count.unwrap_or(0),
         };
         (
-            "poll",
+            MessageKind::Poll,
             Content {
                 poll: Some(poll),
                 ..Content::default()
@@ -148,7 +145,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             target,
         };
         (
-            "reaction",
+            MessageKind::Reaction,
             Content {
                 reaction: Some(reaction),
                 ..Content::default()
@@ -157,7 +154,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
     } else if let Some(u) = m.poll_update_message.as_option() {
         let target = target_ref(u.poll_creation_message_key.as_option(), origin)?;
         (
-            "poll_vote",
+            MessageKind::PollVote,
             Content {
                 poll_vote: Some(PollVote {
                     target,
@@ -171,7 +168,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
         let target = target_ref(p.key.as_option(), origin)?;
         match p.r#type {
             Some(Type::Revoke) => (
-                "revoke",
+                MessageKind::Revoke,
                 Content {
                     revoke: Some(Revoke { target }),
                     ..Content::default()
@@ -184,7 +181,7 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
                     .and_then(|e| e.text_content().or(e.get_caption()).map(str::to_string))
                     .unwrap_or_default();
                 (
-                    "edit",
+                    MessageKind::Edit,
                     Content {
                         edit: Some(Edit { target, text }),
                         ..Content::default()

@@ -58,7 +58,7 @@ impl InboundRecorder {
             "from_me": src.is_from_me,
             "is_group": src.is_group,
             "push_name": m.info.push_name,
-            "type": kind,
+            "type": kind.as_str(),
             "timestamp": crate::time::rfc3339(timestamp),
         });
         let serde_json::Value::Object(envelope) = envelope else {

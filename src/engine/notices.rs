@@ -7,6 +7,7 @@ use wacore::types::events::Event;
 use wacore::types::presence::{ChatPresence, ChatPresenceMedia};
 
 use super::jid::user_jid;
+use crate::domain::EventType;
 
 fn participant(p: &GroupParticipantInfo) -> Value {
     let jid = user_jid(&p.jid);
@@ -20,12 +21,12 @@ fn participant(p: &GroupParticipantInfo) -> Value {
 
 /// Presence and typing: frequent, short-lived notices kept out of the event log unless the
 /// operator asks for them (`store_presence_events`).
-pub fn is_presence(kind: &str) -> bool {
-    kind.starts_with("presence.")
+pub fn is_presence(kind: EventType) -> bool {
+    kind.is_presence()
 }
 
 /// The WARAS event an engine event raises, if any.
-pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
+pub fn describe(event: &Event) -> Option<(EventType, Value)> {
     match event {
         Event::ChatPresence(p) => {
             let state = match (p.state, p.media) {
@@ -34,7 +35,7 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                 (ChatPresence::Paused, _) => "paused",
             };
             Some((
-                "presence.chat",
+                EventType::PresenceChat,
                 json!({
                     "chat": user_jid(&p.source.chat),
                     "from": user_jid(&p.source.sender),
@@ -43,7 +44,7 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
             ))
         }
         Event::Presence(p) => Some((
-            "presence.update",
+            EventType::PresenceUpdate,
             json!({
                 "from": user_jid(&p.from),
                 "state": if p.unavailable { "unavailable" } else { "available" },
@@ -80,42 +81,42 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
                     };
                     let list: Vec<Value> = participants.iter().map(participant).collect();
                     (
-                        "group.participants",
+                        EventType::GroupParticipants,
                         with(base(action), json!({ "participants": list })),
                     )
                 }
                 A::Subject { subject, .. } => (
-                    "group.updated",
+                    EventType::GroupUpdated,
                     with(base("subject"), json!({ "subject": subject })),
                 ),
                 A::Description { description, .. } => (
-                    "group.updated",
+                    EventType::GroupUpdated,
                     with(base("description"), json!({ "description": description })),
                 ),
                 A::Locked { .. } => (
-                    "group.updated",
+                    EventType::GroupUpdated,
                     with(base("locked"), json!({ "locked": true })),
                 ),
                 A::Unlocked => (
-                    "group.updated",
+                    EventType::GroupUpdated,
                     with(base("locked"), json!({ "locked": false })),
                 ),
                 A::Announce => (
-                    "group.updated",
+                    EventType::GroupUpdated,
                     with(base("announce"), json!({ "announce": true })),
                 ),
                 A::NotAnnounce => (
-                    "group.updated",
+                    EventType::GroupUpdated,
                     with(base("announce"), json!({ "announce": false })),
                 ),
-                A::Invite { .. } | A::RevokeInvite => ("group.updated", base("invite")),
-                A::Create { .. } => ("group.joined", base("create")),
+                A::Invite { .. } | A::RevokeInvite => (EventType::GroupUpdated, base("invite")),
+                A::Create { .. } => (EventType::GroupJoined, base("create")),
                 _ => return None,
             };
             Some((kind, data))
         }
         Event::PictureUpdate(p) => Some((
-            "contact.picture",
+            EventType::ContactPicture,
             json!({
                 "jid": user_jid(&p.jid),
                 "by": p.author.as_ref().map(user_jid),
@@ -124,7 +125,7 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
             }),
         )),
         Event::UserAboutUpdate(u) => Some((
-            "contact.about",
+            EventType::ContactAbout,
             json!({
                 "jid": user_jid(&u.jid),
                 "about": u.status,
@@ -137,11 +138,13 @@ pub fn describe(event: &Event) -> Option<(&'static str, Value)> {
 
 #[cfg(test)]
 mod tests {
+    use crate::domain::EventType;
+
     #[test]
     fn only_presence_kinds_are_presence() {
-        assert!(super::is_presence("presence.chat"));
-        assert!(super::is_presence("presence.update"));
-        assert!(!super::is_presence("group.updated"));
-        assert!(!super::is_presence("message.received"));
+        assert!(super::is_presence(EventType::PresenceChat));
+        assert!(super::is_presence(EventType::PresenceUpdate));
+        assert!(!super::is_presence(EventType::GroupUpdated));
+        assert!(!super::is_presence(EventType::MessageReceived));
     }
 }

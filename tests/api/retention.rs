@@ -9,6 +9,7 @@ use waras::db::media::MediaRow;
 use waras::db::messages::{self, MessageRow};
 use waras::db::retention::BATCH;
 use waras::db::{DbPool, now_ms};
+use waras::domain::EventType;
 
 use crate::common::{Backend, TestApp, eventually};
 use crate::on_both_backends;
@@ -56,7 +57,12 @@ fn file(m: &MessageRow, id: &str, created_at: i64) -> MediaRow {
     }
 }
 
-fn event(pool: &DbPool, tenant: &str, sid: &str, kind: &str, at: i64) -> i64 {
+/// Event types that stand for an expired event, one a webhook still awaits, and a recent one.
+const OLD: EventType = EventType::GroupUpdated;
+const AWAITED: EventType = EventType::ContactAbout;
+const RECENT: EventType = EventType::ContactPicture;
+
+fn event(pool: &DbPool, tenant: &str, sid: &str, kind: EventType, at: i64) -> i64 {
     events::append(
         pool,
         &NewEvent {
@@ -71,7 +77,7 @@ fn event(pool: &DbPool, tenant: &str, sid: &str, kind: &str, at: i64) -> i64 {
     .id
 }
 
-fn event_ids(pool: &DbPool, kind: &str) -> Vec<i64> {
+fn event_ids(pool: &DbPool, kind: EventType) -> Vec<i64> {
     events::tail(pool, 0, 10_000)
         .unwrap()
         .into_iter()
@@ -103,7 +109,7 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
         .post(
             "/api/v1/webhooks",
             &key,
-            json!({"url": "http://127.0.0.1:9/hook", "events": ["test.awaited"]}),
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["contact.about"]}),
         )
         .await;
     assert_eq!(hook.status.as_u16(), 201, "{}", hook.text);
@@ -112,10 +118,10 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
     let (now, old) = (now_ms(), now_ms() - 3 * DAY_MS);
     // More expired events than one batch holds: the job must go on until they are all gone.
     for _ in 0..(BATCH + 20) {
-        event(&pool, &tenant, &sid, "test.old", old);
+        event(&pool, &tenant, &sid, OLD, old);
     }
-    let awaited = event(&pool, &tenant, &sid, "test.awaited", old);
-    let recent = event(&pool, &tenant, &sid, "test.recent", now);
+    let awaited = event(&pool, &tenant, &sid, AWAITED, old);
+    let recent = event(&pool, &tenant, &sid, RECENT, now);
 
     let rows = [
         ("old-sent", messages::SENT, old, old),
@@ -144,16 +150,16 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
     let pool = app.running().db.pool().clone();
     eventually(30, "expired events purged", || {
         let pool = pool.clone();
-        async move { event_ids(&pool, "test.old").is_empty().then_some(()) }
+        async move { event_ids(&pool, OLD).is_empty().then_some(()) }
     })
     .await;
     actix_rt::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        event_ids(&pool, "test.awaited"),
+        event_ids(&pool, AWAITED),
         vec![awaited],
         "a webhook still needs it"
     );
-    assert_eq!(event_ids(&pool, "test.recent"), vec![recent]);
+    assert_eq!(event_ids(&pool, RECENT), vec![recent]);
 
     let kept: Vec<String> = [
         "old-sent",
@@ -187,13 +193,13 @@ async fn zero_retention_keeps_everything(backend: Backend) {
         .to_string();
     let pool = app.running().db.pool().clone();
     let ancient = now_ms() - 3650 * DAY_MS;
-    event(&pool, &tenant, &sid, "test.old", ancient);
+    event(&pool, &tenant, &sid, OLD, ancient);
     let m = message(&tenant, &sid, "ancient", messages::SENT, ancient);
     messages::enqueue(&pool, &m, Some(&file(&m, "med_ancient", ancient))).unwrap();
     let policy = waras::config::Settings::defaults().unwrap().retention();
     let purged = waras::db::retention::purge_batch(&pool, &policy, now_ms()).unwrap();
     assert_eq!(purged, Default::default());
-    assert_eq!(event_ids(&pool, "test.old").len(), 1);
+    assert_eq!(event_ids(&pool, OLD).len(), 1);
     assert!(messages::get(&pool, &sid, "ancient").unwrap().is_some());
     assert_eq!(media_ids(&pool, &sid, &["ancient"]), ["ancient"]);
 }

@@ -215,7 +215,7 @@ async fn slow_consumer_is_cut_off(backend: Backend) {
                         conn.append_event(&NewEvent {
                             tenant_id: &tenant,
                             session_id: None,
-                            event_type: "test.bulk",
+                            event_type: waras::domain::EventType::GroupUpdated,
                             data: json!({ "pad": pad }),
                             created_at: waras::db::now_ms(),
                         })?;
@@ -271,7 +271,7 @@ async fn event_ids_follow_commit_order(backend: Backend) {
                                 conn.append_event(&NewEvent {
                                     tenant_id: &tenant,
                                     session_id: None,
-                                    event_type: "test.race",
+                                    event_type: waras::domain::EventType::GroupUpdated,
                                     data: json!({ "writer": w, "i": i }),
                                     created_at: waras::db::now_ms(),
                                 })?;

@@ -11,7 +11,7 @@ use super::SessionActor;
 use crate::db::media;
 use crate::db::messages::{self, DELIVERED, MessageRow, READ};
 use crate::db::now_ms;
-use crate::domain::SessionStatus;
+use crate::domain::{MessageKind, SessionStatus};
 use crate::engine::compose::{EngineRef, compose};
 use crate::engine::jid::parse_recipient;
 
@@ -122,10 +122,12 @@ async fn send_one(
     let to = parse_recipient(&m.chat_jid)?;
     let options = SendOptions::default().with_message_id(m.wa_id.clone());
     let client = client.clone();
-    let (kind, content) = (m.msg_type.clone(), m.content());
+    let kind = MessageKind::parse(&m.msg_type)
+        .ok_or_else(|| format!("unknown message type {}", m.msg_type))?;
+    let content = m.content();
     let engine_ref = EngineRef::parse(m.engine_ref.as_deref());
     let task = handle.spawn(async move {
-        let message = compose(&client, &kind, &content, file, &engine_ref).await?;
+        let message = compose(&client, kind, &content, file, &engine_ref).await?;
         client
             .send_message_with_options(to, message, options)
             .await

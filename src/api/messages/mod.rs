@@ -19,7 +19,7 @@ use crate::db::messages::{self, Enqueued, FAILED, MessageRow, QUEUED};
 use crate::db::now_ms;
 use crate::db::sessions::SessionRow;
 use crate::domain::{
-    Content, Edit, MediaId, MediaInfo, MessageId, MessageRef, Reaction, Revoke, Scope,
+    Content, Edit, MediaId, MediaInfo, MessageId, MessageKind, MessageRef, Reaction, Revoke, Scope,
     SessionStatus,
 };
 use crate::engine::compose::{EngineRef, new_message_id, new_poll_secret};
@@ -334,15 +334,17 @@ pub async fn send(
     }
     if let Some(target) = &target {
         let field = match kind {
-            "reaction" => "reaction.message_id",
-            "edit" => "edit.message_id",
+            MessageKind::Reaction => "reaction.message_id",
+            MessageKind::Edit => "edit.message_id",
             _ => "revoke.message_id",
         };
         let row = referenced(&state, &session, field, target).await?;
-        if kind != "reaction" && (!row.from_me || row.status == QUEUED || row.status == FAILED) {
+        if kind != MessageKind::Reaction
+            && (!row.from_me || row.status == QUEUED || row.status == FAILED)
+        {
             return Err(ApiError::invalid(format!(
                 "{field}: only messages this session has sent can be {}",
-                if kind == "edit" {
+                if kind == MessageKind::Edit {
                     "edited"
                 } else {
                     "deleted for everyone"
@@ -351,7 +353,7 @@ pub async fn send(
         }
         let target = reference(&row);
         match kind {
-            "reaction" => {
+            MessageKind::Reaction => {
                 let emoji = request
                     .reaction
                     .as_ref()
@@ -359,11 +361,17 @@ pub async fn send(
                     .unwrap_or_default();
                 content.reaction = Some(Reaction { emoji, target });
             }
-            "edit" => {
-                if !matches!(
-                    row.msg_type.as_str(),
-                    "text" | "image" | "video" | "document"
-                ) {
+            MessageKind::Edit => {
+                let editable = matches!(
+                    MessageKind::parse(&row.msg_type),
+                    Some(
+                        MessageKind::Text
+                            | MessageKind::Image
+                            | MessageKind::Video
+                            | MessageKind::Document
+                    )
+                );
+                if !editable {
                     return Err(ApiError::invalid(format!(
                         "{field}: a {} message has no text to edit",
                         row.msg_type
@@ -408,7 +416,7 @@ pub async fn send(
             created_at: now,
         });
     }
-    if kind == "poll" {
+    if kind == MessageKind::Poll {
         engine_ref.poll_secret = Some(new_poll_secret());
     }
     // What the Idempotency-Key vouches for: the request, with a file counted by its digest.
@@ -444,7 +452,7 @@ pub async fn send(
         sender_lid: session.me_lid.clone(),
         sender_phone: session.me_phone_jid.clone(),
         wa_id: new_message_id(session.me_phone_jid.as_deref(), now),
-        msg_type: kind.into(),
+        msg_type: kind.as_str().into(),
         body: content.to_json(),
         status: QUEUED.into(),
         error: None,

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use wacore_binary::jid::Jid;
 
 use super::super::error::ApiError;
-use crate::domain::{ContactCard, Content, Location, Poll};
+use crate::domain::{ContactCard, Content, Location, MessageKind, Poll};
 use crate::engine::jid::{parse_recipient, phone_digits, user_jid};
 use crate::media::MediaKind;
 
@@ -22,7 +22,7 @@ pub struct SendMessage {
     pub to: String,
     /// text, image, video, audio, document, sticker, location, contact, reaction, poll, edit or revoke.
     #[serde(rename = "type")]
-    #[schema(value_type = MessageKind)]
+    #[schema(value_type = SendableKind)]
     pub kind: String,
     #[schema(max_length = 65536)]
     pub text: Option<String>,
@@ -123,10 +123,11 @@ pub struct RevokeInput {
     pub message_id: String,
 }
 
-/// What a message can be; the part of that name carries its content.
+/// What a message can be; the part of that name carries its content. (The schema of
+/// `domain::MessageKind`'s sendable names, as the OpenAPI document shows them.)
 #[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum MessageKind {
+#[schema(as = MessageKind, rename_all = "lowercase")]
+pub enum SendableKind {
     Text,
     Image,
     Video,
@@ -144,17 +145,21 @@ pub enum MessageKind {
 /// A send whose form is valid; what it points at and its media are resolved next.
 pub struct Draft {
     pub to: Jid,
-    pub kind: &'static str,
+    pub kind: MessageKind,
     pub content: Content,
     pub media: Option<(MediaKind, MediaInput)>,
     /// The WARAS id of the message a reaction, edit or revoke points at.
     pub target: Option<String>,
 }
 
-const KINDS: [&str; 12] = [
-    "text", "image", "video", "audio", "document", "sticker", "location", "contact", "reaction",
-    "poll", "edit", "revoke",
-];
+/// The kinds a send may have, as named in the `type` field.
+fn sendable_kinds() -> Vec<&'static str> {
+    MessageKind::ALL
+        .iter()
+        .filter(|k| k.sendable())
+        .map(|k| k.as_str())
+        .collect()
+}
 
 fn invalid(detail: impl Into<String>) -> ApiError {
     ApiError::invalid(detail)
@@ -212,17 +217,16 @@ impl SendMessage {
     }
 
     pub fn check(&self) -> Result<Draft, ApiError> {
-        let kind = KINDS
-            .iter()
-            .copied()
-            .find(|k| *k == self.kind)
+        let message_kind = MessageKind::parse(&self.kind)
+            .filter(|k| k.sendable())
             .ok_or_else(|| {
                 invalid(format!(
                     "type: `{}` is not one of {}",
                     self.kind,
-                    KINDS.join(", ")
+                    sendable_kinds().join(", ")
                 ))
             })?;
+        let kind = message_kind.as_str();
         let to = parse_recipient(&self.to).map_err(|e| invalid(format!("to: {e}")))?;
         let parts = self.parts();
         if let Some(extra) = parts.iter().find(|p| **p != kind) {
@@ -267,13 +271,13 @@ impl SendMessage {
         let mut target = None;
         // The checks above make each kind's field present; this keeps a gap in them a 422.
         let required = || invalid(format!("{kind}: required for a message of type `{kind}`"));
-        match kind {
-            "text" => {
+        match message_kind {
+            MessageKind::Text => {
                 let text = self.text.as_deref().unwrap_or_default();
                 bounded("text", text, MAX_TEXT_CHARS, true)?;
                 content.text = Some(text.to_string());
             }
-            "location" => {
+            MessageKind::Location => {
                 let l = self.location.as_ref().ok_or_else(required)?;
                 if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude)
                 {
@@ -293,10 +297,10 @@ impl SendMessage {
                     address: l.address.clone(),
                 });
             }
-            "contact" => {
+            MessageKind::Contact => {
                 content.contact = Some(contact_card(self.contact.as_ref().ok_or_else(required)?)?)
             }
-            "poll" => {
+            MessageKind::Poll => {
                 let p = self.poll.as_ref().ok_or_else(required)?;
                 bounded("poll.name", &p.name, MAX_NAME_CHARS, true)?;
                 if !(2..=12).contains(&p.options.len()) {
@@ -322,14 +326,14 @@ impl SendMessage {
                     selectable_count: selectable,
                 });
             }
-            "reaction" => {
+            MessageKind::Reaction => {
                 let r = self.reaction.as_ref().ok_or_else(required)?;
                 if r.emoji.chars().count() > 16 {
                     return Err(invalid("reaction.emoji: one emoji (or empty to remove)"));
                 }
                 target = Some(r.message_id.clone());
             }
-            "edit" => {
+            MessageKind::Edit => {
                 let e = self.edit.as_ref().ok_or_else(required)?;
                 if self.text.is_some() {
                     return Err(invalid("text: an edit carries its new text in edit.text"));
@@ -337,7 +341,7 @@ impl SendMessage {
                 bounded("edit.text", &e.text, MAX_TEXT_CHARS, true)?;
                 target = Some(e.message_id.clone());
             }
-            "revoke" => {
+            MessageKind::Revoke => {
                 target = Some(
                     self.revoke
                         .as_ref()
@@ -346,7 +350,13 @@ impl SendMessage {
                         .clone(),
                 )
             }
-            _ => {
+            // Refused above: a poll vote is never sent.
+            MessageKind::PollVote => return Err(required()),
+            MessageKind::Image
+            | MessageKind::Video
+            | MessageKind::Audio
+            | MessageKind::Document
+            | MessageKind::Sticker => {
                 let mk = media_kind.ok_or_else(required)?;
                 let input = match mk {
                     MediaKind::Image => self.image.clone(),
@@ -369,7 +379,7 @@ impl SendMessage {
         }
         Ok(Draft {
             to,
-            kind,
+            kind: message_kind,
             content,
             media,
             target,
@@ -411,5 +421,27 @@ fn contact_card(c: &ContactInput) -> Result<ContactCard, ApiError> {
             })
         }
         _ => Err(invalid("contact: give either phone or vcard")),
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use utoipa::OpenApi as _;
+
+    /// The OpenAPI document names exactly the kinds a send accepts.
+    #[test]
+    fn documented_kinds_are_the_sendable_ones() {
+        let doc = serde_json::to_value(crate::api::openapi::ApiDoc::openapi()).unwrap();
+        let documented: Vec<String> = doc["components"]["schemas"]["MessageKind"]["enum"]
+            .as_array()
+            .expect("MessageKind schema")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        let sendable: Vec<String> = super::sendable_kinds()
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(documented, sendable);
     }
 }

@@ -11,6 +11,7 @@ use waproto::whatsapp as wa;
 use whatsapp_rust::client::Client;
 
 use super::{Refusal, b64};
+use crate::domain::MessageKind;
 use crate::engine::compose::EngineRef;
 use crate::engine::http::EngineHttpError;
 
@@ -40,43 +41,53 @@ impl DownloadMedia {
             .and_then(|b| B64.decode(b).ok())
             .ok_or_else(|| Refusal::failed("the media descriptor of this message is gone"))?;
         let bad = |e: buffa::DecodeError| Refusal::failed(format!("bad media descriptor: {e}"));
-        let data = match self.kind.as_str() {
-            "image" => {
+        let Some(kind) = MessageKind::parse(&self.kind) else {
+            return Err(Refusal::failed("this message has no media"));
+        };
+        let data = match kind {
+            MessageKind::Image => {
                 fetch(
                     c,
                     wa::message::ImageMessage::decode_from_slice(&encoded).map_err(bad)?,
                 )
                 .await
             }
-            "video" => {
+            MessageKind::Video => {
                 fetch(
                     c,
                     wa::message::VideoMessage::decode_from_slice(&encoded).map_err(bad)?,
                 )
                 .await
             }
-            "audio" => {
+            MessageKind::Audio => {
                 fetch(
                     c,
                     wa::message::AudioMessage::decode_from_slice(&encoded).map_err(bad)?,
                 )
                 .await
             }
-            "document" => {
+            MessageKind::Document => {
                 fetch(
                     c,
                     wa::message::DocumentMessage::decode_from_slice(&encoded).map_err(bad)?,
                 )
                 .await
             }
-            "sticker" => {
+            MessageKind::Sticker => {
                 fetch(
                     c,
                     wa::message::StickerMessage::decode_from_slice(&encoded).map_err(bad)?,
                 )
                 .await
             }
-            _ => return Err(Refusal::failed("this message has no media")),
+            MessageKind::Text
+            | MessageKind::Location
+            | MessageKind::Contact
+            | MessageKind::Reaction
+            | MessageKind::Poll
+            | MessageKind::PollVote
+            | MessageKind::Edit
+            | MessageKind::Revoke => return Err(Refusal::failed("this message has no media")),
         };
         data.map(|data| MediaBytes { data })
     }
