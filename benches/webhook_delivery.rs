@@ -54,7 +54,7 @@ async fn append(db: &Db, tenant: &str, n: usize) -> Vec<(i64, i64)> {
                         let e = conn.append_event(&NewEvent {
                             tenant_id: &tenant,
                             session_id: None,
-                            event_type: "bench.event",
+                            event_type: waras::domain::EventType::MessageReceived,
                             data: json!({ "i": i, "text": "hello from the benchmark" }),
                             created_at: now_ms(),
                         })?;
