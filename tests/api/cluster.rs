@@ -152,15 +152,27 @@ impl Cluster {
         body: Option<Value>,
     ) -> (StatusCode, Value) {
         let url = format!("{}{path}", self.nodes[node].base);
-        let req = self
-            .client
-            .request(method.parse().unwrap(), url)
-            .insert_header(("X-Api-Key", key));
-        let mut res = match body {
-            Some(b) => req.send_json(&b).await,
-            None => req.send().await,
-        }
-        .unwrap_or_else(|e| panic!("{method} {path} on node {node}: {e}"));
+        let mut attempt = 0;
+        let mut res = loop {
+            let req = self
+                .client
+                .request(method.parse().unwrap(), url.as_str())
+                .insert_header(("X-Api-Key", key));
+            let sent = match &body {
+                Some(b) => req.send_json(b).await,
+                None => req.send().await,
+            };
+            match sent {
+                Ok(res) => break res,
+                // Not connected: the request never left, so trying again cannot repeat it.
+                Err(awc::error::SendRequestError::Connect(e)) if attempt < 5 => {
+                    attempt += 1;
+                    eprintln!("{method} {path} on node {node}: {e}; again");
+                    actix_rt::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("{method} {path} on node {node}: {e}"),
+            }
+        };
         let status = res.status();
         let body = res
             .json::<Value>()
@@ -325,12 +337,7 @@ impl Cluster {
             .map(|i| self.nodes[*i].id.clone())
             .collect();
         loop {
-            let node = self.live_nodes()[0];
-            let (s, page) = self
-                .call(node, "GET", "/api/v1/sessions?limit=200", &self.key, None)
-                .await;
-            assert_eq!(s, StatusCode::OK, "{page}");
-            let rows = page["data"].as_array().unwrap();
+            let rows = self.all_sessions(self.live_nodes()[0]).await;
             let mut owners = HashMap::new();
             let mut waiting = Vec::new();
             for (sid, _) in sessions {
@@ -354,6 +361,29 @@ impl Cluster {
                 "not WORKING on a live node: {waiting:?}"
             );
             actix_rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Every session of the tenant, through all pages.
+    async fn all_sessions(&self, node: usize) -> Vec<Value> {
+        let mut rows = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let (s, page) = self
+                .call(
+                    node,
+                    "GET",
+                    &format!("/api/v1/sessions?limit=200{cursor}"),
+                    &self.key,
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            rows.extend(page["data"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => return rows,
+            }
         }
     }
 
@@ -1012,6 +1042,61 @@ async fn every_operation_is_forwarded_to_the_owner() {
         StatusCode::CONFLICT,
         "a linked session asks no pair code: {b}"
     );
+
+    // The event stream of one instance carries the events every instance commits, each once.
+    let (_, mut stream) = c
+        .client
+        .ws(format!(
+            "{}/api/v1/events/ws?after=0",
+            c.nodes[other].base.replace("http", "ws")
+        ))
+        .header("X-Api-Key", key.as_str())
+        .connect()
+        .await
+        .expect("stream");
+    let owner_node = c.nodes.iter().position(|n| &n.id == owner).unwrap();
+    let mut sent = Vec::new();
+    for i in 0..10 {
+        sent.push(
+            c.send(owner_node, sid, format!("streamed {i} via the owner"))
+                .await,
+        );
+        sent.push(
+            c.send(other, sid, format!("streamed {i} via the other"))
+                .await,
+        );
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.len() < sent.len() {
+        assert!(
+            Instant::now() < deadline,
+            "streamed {} of {} message.sent",
+            seen.len(),
+            sent.len()
+        );
+        let frame = actix_rt::time::timeout(
+            Duration::from_secs(10),
+            futures_util::StreamExt::next(&mut stream),
+        )
+        .await
+        .expect("an event within 10 s")
+        .expect("stream open")
+        .expect("a frame");
+        if let awc::ws::Frame::Text(bytes) = frame {
+            let event: Value = serde_json::from_slice(&bytes).unwrap();
+            if event["type"] == json!("message.sent") {
+                seen.push(event["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(
+        unique.len(),
+        seen.len(),
+        "an event streamed twice: {seen:?}"
+    );
+    c.each_arrives_once(&sent, 30).await;
 
     // Lifecycle through the other instance.
     ok(
