@@ -252,7 +252,24 @@ fn key_file(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<St
         crate::db::files::private_dir(dir)?;
     }
     let value = generate();
-    write_private(path, &value).with_context(|| format!("cannot write {}", path.display()))?;
+    match write_private(path, &value) {
+        Ok(()) => {}
+        // Another instance sharing the data directory generated it first: use that one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let theirs = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            anyhow::ensure!(
+                !theirs.trim().is_empty(),
+                "{} is being written by another process; start again",
+                path.display()
+            );
+            return Ok(theirs.trim().to_string());
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+    }
     log::warn!(
         "generated {} (keep it safe; it is read at every start)",
         path.display()
