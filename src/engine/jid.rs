@@ -61,6 +61,12 @@ pub fn person(raw: &str) -> Result<String, String> {
     Ok(jid_text(&jid))
 }
 
+/// A chat as WARAS stores it: the recipient's JID without a device part; see
+/// [`parse_recipient`].
+pub fn chat_of(raw: &str) -> Result<String, String> {
+    parse_recipient(raw).map(|j| user_jid(&j))
+}
+
 /// A recipient (person or group) as JID text; see [`parse_recipient`].
 pub fn recipient(raw: &str) -> Result<String, String> {
     parse_recipient(raw).map(|j| j.to_string())

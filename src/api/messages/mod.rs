@@ -23,7 +23,6 @@ use crate::domain::{
     SessionStatus,
 };
 use crate::engine::compose::{EngineRef, new_message_id, new_poll_secret};
-use crate::engine::jid::user_jid;
 use crate::media::{self, MediaError, MediaFile, MediaKind};
 use crate::time::rfc3339;
 
@@ -447,7 +446,7 @@ pub async fn send(
         session_id: session.id.clone(),
         tenant_id: session.tenant_id.clone(),
         from_me: true,
-        chat_jid: user_jid(&to),
+        chat_jid: to,
         sender_jid: session.me_phone_jid.clone().unwrap_or_default(),
         sender_lid: session.me_lid.clone(),
         sender_phone: session.me_phone_jid.clone(),

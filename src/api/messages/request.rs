@@ -3,11 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use wacore_binary::jid::Jid;
 
 use super::super::error::ApiError;
 use crate::domain::{ContactCard, Content, Location, MessageKind, Poll};
-use crate::engine::jid::{parse_recipient, phone_digits, user_jid};
+use crate::engine::jid::{chat_of, phone_digits};
 use crate::media::MediaKind;
 
 const MAX_TEXT_CHARS: usize = 65_536;
@@ -144,7 +143,8 @@ pub enum SendableKind {
 
 /// A send whose form is valid; what it points at and its media are resolved next.
 pub struct Draft {
-    pub to: Jid,
+    /// The chat: the recipient's JID without a device part.
+    pub to: String,
     pub kind: MessageKind,
     pub content: Content,
     pub media: Option<(MediaKind, MediaInput)>,
@@ -227,7 +227,7 @@ impl SendMessage {
                 ))
             })?;
         let kind = message_kind.as_str();
-        let to = parse_recipient(&self.to).map_err(|e| invalid(format!("to: {e}")))?;
+        let to = chat_of(&self.to).map_err(|e| invalid(format!("to: {e}")))?;
         let parts = self.parts();
         if let Some(extra) = parts.iter().find(|p| **p != kind) {
             return Err(invalid(format!(
@@ -263,8 +263,8 @@ impl SendMessage {
                 return Err(invalid(format!("mentions: at most {MAX_MENTIONS}")));
             }
             for m in mentions {
-                let jid = parse_recipient(m).map_err(|e| invalid(format!("mentions: {e}")))?;
-                content.mentions.push(user_jid(&jid));
+                let jid = chat_of(m).map_err(|e| invalid(format!("mentions: {e}")))?;
+                content.mentions.push(jid);
             }
         }
         let mut media = None;
