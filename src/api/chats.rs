@@ -11,10 +11,11 @@ use super::messages::{Message, load_message};
 use super::page::{PageQuery, list_type, split_page};
 use super::sessions::load_session;
 use super::state::AppState;
+use crate::db::authorship::is_group;
 use crate::db::messages::{self, RECEIVED};
 use crate::db::now_ms;
 use crate::domain::Scope;
-use crate::engine::jid::{is_group, recipient, without_device};
+use crate::engine::jid::{recipient, without_device};
 use crate::engine::live::chats::{ChatState, MarkRead, SendChatState, SetPresence};
 
 #[derive(Debug, Serialize, ToSchema)]

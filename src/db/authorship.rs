@@ -24,7 +24,8 @@ pub fn may_change(target: &MessageRow, change: &MessageRow, kind: Change, by_adm
     same_chat && (by_author || (group && kind == Change::Revoke && by_admin))
 }
 
-fn is_group(jid: &str) -> bool {
+/// Whether a stored chat JID names a group.
+pub fn is_group(jid: &str) -> bool {
     jid.ends_with("@g.us")
 }
 

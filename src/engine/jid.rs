@@ -77,11 +77,6 @@ pub fn without_device(raw: &str) -> Option<String> {
     Jid::from_str(raw).ok().map(|j| jid_text(&j))
 }
 
-/// Whether a JID text names a group.
-pub fn is_group(raw: &str) -> bool {
-    raw.ends_with("@g.us")
-}
-
 /// `+` and the digits of a phone-number JID.
 pub fn phone_of(jid: &Jid) -> Option<String> {
     jid.is_pn().then(|| format!("+{}", jid.user))

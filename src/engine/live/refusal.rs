@@ -79,9 +79,3 @@ impl From<ProfileError> for Refusal {
         }
     }
 }
-
-impl From<anyhow::Error> for Refusal {
-    fn from(e: anyhow::Error) -> Self {
-        Self::failed(format!("{e:#}"))
-    }
-}
