@@ -38,7 +38,7 @@ pub struct Application {
     supervisor: Addr<SupervisorActor>,
     delivery: Addr<DeliveryActor>,
     db: Db,
-    lease: Option<InstanceLease>,
+    lease: InstanceLease,
     cluster: Option<Cluster>,
 }
 
@@ -87,7 +87,6 @@ impl Application {
                 }
             });
         };
-        let lease = Some(lease);
         let db = Db::new(pool);
         db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
         let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
@@ -335,7 +334,7 @@ pub struct RunningApp {
     pub supervisor: Addr<SupervisorActor>,
     delivery: Addr<DeliveryActor>,
     pub db: Db,
-    lease: Option<InstanceLease>,
+    lease: InstanceLease,
     cluster: Option<Cluster>,
 }
 

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use waras::sandbox::SandboxHandle;
 
 use crate::common::{ADMIN_KEY, Backend, TestDatabase};
+use crate::crash::free_port;
 use crate::sandboxed::start_sandbox;
 
 const MASTER_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -35,14 +36,6 @@ struct Cluster {
     nodes: Vec<Node>,
     client: awc::Client,
     key: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Cluster {
