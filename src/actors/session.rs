@@ -497,20 +497,28 @@ impl Handler<Stop> for SessionActor {
     fn handle(&mut self, msg: Stop, _ctx: &mut Self::Context) -> Self::Result {
         self.retiring = true;
         let in_flight = self.drain_work.clone().filter(|_| !msg.urgent);
-        let stop = self.stop_engine();
-        let write = (!msg.handover).then(|| self.status_write(SessionStatus::Stopped, None, None));
+        // The engine shuts down only after the sends in flight are done: a send racing the
+        // shutdown could be counted as sent while its frame never left.
         Box::pin(
             async move {
                 if let Some(sends) = in_flight {
                     sends.await;
                 }
-                stop.await;
-                if let Some(write) = write {
-                    write.await;
-                }
             }
             .into_actor(self)
-            .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),
+            .then(move |(), act, _| {
+                let stop = act.stop_engine();
+                let write = (!msg.handover)
+                    .then(|| act.status_write(SessionStatus::Stopped, None, None));
+                async move {
+                    stop.await;
+                    if let Some(write) = write {
+                        write.await;
+                    }
+                }
+                .into_actor(act)
+            })
+            .map(|(), _, ctx: &mut Context<Self>| ctx.stop()),
         )
     }
 }

@@ -793,19 +793,26 @@ async fn failover_benchmark() {
         Some(json!({"phone": ALICE, "name": "Alice"})),
     )
     .await;
+    // Every account (and its simulated phone) exists before the first session links: a phone
+    // that starts while hundreds of devices are busy may not come online in time.
+    let phone_of = |i: usize| format!("49154{:08}", i + 1);
+    for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
+        futures_util::future::join_all(chunk.iter().map(|i| {
+            c.sandbox(
+                "POST",
+                "/sandbox/accounts",
+                Some(json!({"phone": phone_of(*i), "name": format!("B{i}")})),
+            )
+        }))
+        .await;
+    }
     let link_started = Instant::now();
     let mut sessions: Vec<(String, String)> = Vec::new();
     for chunk in (0..n).collect::<Vec<_>>().chunks(16) {
         let linked = futures_util::future::join_all(chunk.iter().map(|i| {
             let c = &c;
             async move {
-                let phone = format!("49154{:08}", i + 1);
-                c.sandbox(
-                    "POST",
-                    "/sandbox/accounts",
-                    Some(json!({"phone": phone, "name": format!("B{i}")})),
-                )
-                .await;
+                let phone = phone_of(*i);
                 let node = i % 3;
                 let (s, b) = c
                     .call(

@@ -23,7 +23,7 @@ use super::core::Core;
 use super::engine::{SandboxHttpClient, SandboxRuntime};
 
 /// How long account creation waits for the phone to come online.
-const PHONE_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+const PHONE_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The phone keeps few one-time prekeys: nobody fetches many in a sandbox, and each costs time.
 const PHONE_PREKEYS: usize = 30;
 
