@@ -55,40 +55,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
-        let target = settings.database()?;
-        let pool_size = settings.db_pool_size;
-        let statement_timeout = Duration::from_secs(settings.db_statement_timeout_secs);
-        let probed = target.clone();
-        let (pool, lease) = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
-            let applied = db::migrate(&target)?;
-            if applied > 0 {
-                log::info!(
-                    "applied {applied} migration(s) to the {} database",
-                    target.backend_name()
-                );
-            }
-            let pool = DbPool::connect_with(&target, pool_size, statement_timeout)?;
-            let lease = InstanceLease::try_serve(&target)?
-                .map(|l| l.kept(&target))
-                .transpose()?;
-            Ok((pool, lease))
-        })
-        .await
-        .context("storage setup did not finish")??;
-        let Some(lease) = lease else {
-            anyhow::bail!(match probed {
-                db::DatabaseTarget::Sqlite(path) => format!(
-                    "another waras process uses the SQLite database {}; SQLite runs one instance \
-                     (use PostgreSQL to run several)",
-                    path.display()
-                ),
-                db::DatabaseTarget::Postgres(_) => {
-                    "a master key rotation holds this database; start again once it finished".into()
-                }
-            });
-        };
-        let db = Db::new(pool);
-        db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
+        let (db, lease, target) = open_storage(&settings).await?;
         let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
         // A wrong master key is a clear startup error, not unreadable sessions later.
         let master_key = secrets.master_key;
@@ -96,38 +63,13 @@ impl Application {
             .await
             .context("cannot check the master key")??;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
-        let engine_threads = match settings.engine_threads {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-            n => n,
-        };
-        let sandbox_media = sandbox_media(&settings.wa_url).await;
-        let engine = EngineDeps {
-            // Enough blocking threads for every database connection, and some for crypto.
-            runtime: EngineRuntime::new(
-                engine_threads,
-                settings.db_pool_size as usize + engine_threads,
-            )?,
-            network: actix::Arbiter::new().handle(),
-            wa_url: settings.wa_url.clone(),
-            version: crate::engine::version::WaVersion::new(
-                settings.pinned_wa_version()?,
-                &settings.wa_url,
-            ),
-            stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
-            media_ca: sandbox_media.as_ref().map(|m| m.ca.clone()),
-            http_policy: Arc::new(HttpPolicy {
-                sandbox_media_host: sandbox_media.map(|m| m.host),
-                media_max_bytes: settings.media_max_bytes,
-            }),
-            store_presence_events: settings.store_presence_events,
-            events_dropped: metrics.engine_events_dropped.clone(),
-        };
+        let engine = engine_deps(&settings, &db, &secrets, &metrics).await?;
         let engine_stores = engine.stores.clone();
         // Bound first: the other instances reach this one at the port it really got.
         let listener = TcpListener::bind(settings.listen_addr()?)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr()?;
-        let cluster_config = match &probed {
+        let cluster_config = match &target {
             db::DatabaseTarget::Postgres(_) => Some(Arc::new(ClusterConfig::from_settings(
                 &settings,
                 &secrets.master_key,
@@ -143,37 +85,9 @@ impl Application {
             Duration::from_secs(settings.session_restart_max_backoff_secs.max(1)),
         )
         .start();
-        let cluster = match (&cluster_config, &probed) {
+        let cluster = match (cluster_config, &target) {
             (Some(config), db::DatabaseTarget::Postgres(url)) => {
-                crate::cluster::membership::register(&db, config)
-                    .await
-                    .context("cannot register this instance")?;
-                let membership = Membership::new(
-                    db.clone(),
-                    supervisor.clone(),
-                    config.clone(),
-                    metrics.clone(),
-                )
-                .start();
-                // The sessions placed here start before the server answers (as at a lone boot).
-                membership
-                    .send(crate::cluster::membership::Settle)
-                    .await
-                    .context("cluster membership unreachable")?;
-                crate::cluster::wakeups::listen(
-                    db::health::pg_url_with_timeouts(url),
-                    membership.clone(),
-                    supervisor.clone(),
-                )?;
-                log::info!(
-                    "cluster: instance {} at {}",
-                    config.instance_id,
-                    config.advertise_url
-                );
-                Some(Cluster {
-                    config: config.clone(),
-                    membership,
-                })
+                Some(join_cluster(&db, config, url, &supervisor, &metrics).await?)
             }
             _ => None,
         };
@@ -185,35 +99,12 @@ impl Application {
             &secrets.master_key,
             crate::engine::rekey::WEBHOOK_SECRET_PURPOSE,
         );
-        let sealer = webhook_secrets.clone();
-        let sealed = db
-            .run(move |pool| crate::webhooks::sealed::seal_plaintext_rows(pool, &sealer))
-            .await
-            .context("cannot seal stored webhook headers")?;
-        if sealed > 0 {
-            log::info!("sealed the custom headers of {sealed} webhooks stored in clear");
-        }
-        let delivery = DeliveryActor::new(
-            db.clone(),
-            DeliveryConfig {
-                timeout: Duration::from_secs(settings.webhook_timeout_secs),
-                schedule: RetrySchedule::new(settings.webhook_retry_schedule_secs.clone()),
-                disable_after_ms: (settings.webhook_disable_after_secs * 1000) as i64,
-                allow_private: settings.webhook_allow_private,
-                concurrency: settings.webhook_concurrency,
-                tenant_concurrency: settings.webhook_tenant_concurrency,
-            },
-            webhook_secrets.clone(),
-            metrics.clone(),
-        )
-        .start();
-
+        let delivery = start_deliveries(&settings, &db, &webhook_secrets, &metrics).await?;
         let retention = settings.retention();
         if retention.is_active() {
             // Runs for the life of the process (its interval keeps it alive).
             RetentionJob::new(db.clone(), retention).start();
         }
-
         let state = web::Data::new(AppState {
             db: db.clone(),
             started_at: db::now_ms(),
@@ -238,37 +129,14 @@ impl Application {
             ws_queue: settings.ws_queue_capacity,
             ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
         });
-        let max_json = settings.max_json_bytes;
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(api::json_config(max_json))
-                .app_data(api::query_config())
-                .app_data(api::path_config())
-                .wrap(from_fn(api::record_request))
-                .wrap(
-                    Logger::new(ACCESS_LOG_FORMAT)
-                        .custom_request_replace("method", |req| req.method().to_string()),
-                )
-                .configure(|cfg| {
-                    if let Some(extra) = &extra {
-                        extra(cfg);
-                    }
-                    api::routes(cfg)
-                })
-        })
-        .listen(listener)?
-        .shutdown_timeout(10);
-        if settings.http_workers > 0 {
-            server = server.workers(settings.http_workers);
-        }
+        let server = http_server(&settings, state, extra, listener)?;
         log::info!(
             "listening on http://{addr} ({} storage)",
             db.pool().backend_name()
         );
         Ok(Self {
             addr,
-            server: server.run(),
+            server,
             supervisor,
             delivery,
             db,
@@ -316,6 +184,192 @@ impl Application {
             cluster: self.cluster,
         }
     }
+}
+
+/// Migrates the database, opens the pool, takes the instance lease (refused for a second
+/// process on SQLite, or during a key rotation) and starts watching the database's health.
+async fn open_storage(
+    settings: &Settings,
+) -> anyhow::Result<(Db, InstanceLease, db::DatabaseTarget)> {
+    let target = settings.database()?;
+    let pool_size = settings.db_pool_size;
+    let statement_timeout = Duration::from_secs(settings.db_statement_timeout_secs);
+    let probed = target.clone();
+    let (pool, lease) = actix_web::rt::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let applied = db::migrate(&target)?;
+        if applied > 0 {
+            log::info!(
+                "applied {applied} migration(s) to the {} database",
+                target.backend_name()
+            );
+        }
+        let pool = DbPool::connect_with(&target, pool_size, statement_timeout)?;
+        let lease = InstanceLease::try_serve(&target)?
+            .map(|l| l.kept(&target))
+            .transpose()?;
+        Ok((pool, lease))
+    })
+    .await
+    .context("storage setup did not finish")??;
+    let Some(lease) = lease else {
+        anyhow::bail!(match probed {
+            db::DatabaseTarget::Sqlite(path) => format!(
+                "another waras process uses the SQLite database {}; SQLite runs one instance \
+                 (use PostgreSQL to run several)",
+                path.display()
+            ),
+            db::DatabaseTarget::Postgres(_) => {
+                "a master key rotation holds this database; start again once it finished".into()
+            }
+        });
+    };
+    let db = Db::new(pool);
+    db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
+    Ok((db, lease, probed))
+}
+
+/// What every session's engine needs: its runtime, the network arbiter, the WhatsApp endpoint
+/// and version, the key stores and the HTTP policy for media.
+async fn engine_deps(
+    settings: &Settings,
+    db: &Db,
+    secrets: &Secrets,
+    metrics: &Metrics,
+) -> anyhow::Result<EngineDeps> {
+    let engine_threads = match settings.engine_threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let sandbox_media = sandbox_media(&settings.wa_url).await;
+    Ok(EngineDeps {
+        // Enough blocking threads for every database connection, and some for crypto.
+        runtime: EngineRuntime::new(
+            engine_threads,
+            settings.db_pool_size as usize + engine_threads,
+        )?,
+        network: actix::Arbiter::new().handle(),
+        wa_url: settings.wa_url.clone(),
+        version: crate::engine::version::WaVersion::new(
+            settings.pinned_wa_version()?,
+            &settings.wa_url,
+        ),
+        stores: Arc::new(DieselStores::new(db.clone(), secrets.master_key)),
+        media_ca: sandbox_media.as_ref().map(|m| m.ca.clone()),
+        http_policy: Arc::new(HttpPolicy {
+            sandbox_media_host: sandbox_media.map(|m| m.host),
+            media_max_bytes: settings.media_max_bytes,
+        }),
+        store_presence_events: settings.store_presence_events,
+        events_dropped: metrics.engine_events_dropped.clone(),
+    })
+}
+
+/// Registers this instance, starts its membership (the sessions placed here start before the
+/// server answers, as at a lone boot) and listens for lease and outbox notifications.
+async fn join_cluster(
+    db: &Db,
+    config: Arc<ClusterConfig>,
+    url: &str,
+    supervisor: &Addr<SupervisorActor>,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<Cluster> {
+    crate::cluster::membership::register(db, &config)
+        .await
+        .context("cannot register this instance")?;
+    let heart = db::heartbeat::Heartbeat::start(
+        db::health::pg_url_with_timeouts(url),
+        config.instance_id.clone(),
+        config.lease_ttl,
+    )
+    .context("cannot start the cluster heartbeat")?;
+    let membership = Membership::new(
+        db.clone(),
+        heart,
+        supervisor.clone(),
+        config.clone(),
+        metrics.clone(),
+    )
+    .start();
+    membership
+        .send(crate::cluster::membership::Settle)
+        .await
+        .context("cluster membership unreachable")?;
+    crate::cluster::wakeups::listen(
+        db::health::pg_url_with_timeouts(url),
+        membership.clone(),
+        supervisor.clone(),
+    )?;
+    log::info!(
+        "cluster: instance {} at {}",
+        config.instance_id,
+        config.advertise_url
+    );
+    Ok(Cluster { config, membership })
+}
+
+/// Seals webhook headers still stored in clear, then starts the webhook deliveries.
+async fn start_deliveries(
+    settings: &Settings,
+    db: &Db,
+    webhook_secrets: &Sealer,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<Addr<DeliveryActor>> {
+    let sealer = webhook_secrets.clone();
+    let sealed = db
+        .run(move |pool| crate::webhooks::sealed::seal_plaintext_rows(pool, &sealer))
+        .await
+        .context("cannot seal stored webhook headers")?;
+    if sealed > 0 {
+        log::info!("sealed the custom headers of {sealed} webhooks stored in clear");
+    }
+    Ok(DeliveryActor::new(
+        db.clone(),
+        DeliveryConfig {
+            timeout: Duration::from_secs(settings.webhook_timeout_secs),
+            schedule: RetrySchedule::new(settings.webhook_retry_schedule_secs.clone()),
+            disable_after_ms: (settings.webhook_disable_after_secs * 1000) as i64,
+            allow_private: settings.webhook_allow_private,
+            concurrency: settings.webhook_concurrency,
+            tenant_concurrency: settings.webhook_tenant_concurrency,
+        },
+        webhook_secrets.clone(),
+        metrics.clone(),
+    )
+    .start())
+}
+
+/// The HTTP server on `listener`: the API's route table (and `extra` routes beside it).
+fn http_server(
+    settings: &Settings,
+    state: web::Data<AppState>,
+    extra: Option<ExtraRoutes>,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let max_json = settings.max_json_bytes;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(api::json_config(max_json))
+            .app_data(api::query_config())
+            .app_data(api::path_config())
+            .wrap(from_fn(api::record_request))
+            .wrap(
+                Logger::new(ACCESS_LOG_FORMAT)
+                    .custom_request_replace("method", |req| req.method().to_string()),
+            )
+            .configure(|cfg| {
+                if let Some(extra) = &extra {
+                    extra(cfg);
+                }
+                api::routes(cfg)
+            })
+    })
+    .listen(listener)?
+    .shutdown_timeout(10);
+    if settings.http_workers > 0 {
+        server = server.workers(settings.http_workers);
+    }
+    Ok(server.run())
 }
 
 /// SIGTERM with several instances: hand every session over before the process ends.

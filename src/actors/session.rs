@@ -24,7 +24,7 @@ use crate::engine::http::AwcHttpClient;
 use crate::engine::inbound::InboundRecorder;
 use crate::engine::jid::user_jid;
 use crate::engine::notices;
-use crate::engine::transport::{ConnectAttempt, WsTransportFactory};
+use crate::engine::transport::{ConnectAttempt, Cutoff, WsTransportFactory};
 
 mod bridge;
 mod commands;
@@ -60,6 +60,8 @@ pub struct SessionActor {
     drain_work: Option<Shared<LocalBoxFuture<'static, ()>>>,
     /// This process's lease on the session (several instances); `None` on SQLite.
     fence: Option<Arc<Fence>>,
+    /// Drops the WhatsApp connection at once when the lease is lost.
+    cutoff: Cutoff,
     /// Connection attempts since the engine last made progress (for `status_reason`).
     attempts: ConnectAttempts,
     retiring: bool,
@@ -93,6 +95,7 @@ impl SessionActor {
             draining: false,
             drain_work: None,
             fence,
+            cutoff: Cutoff::default(),
             attempts: ConnectAttempts::default(),
             retiring: false,
             retirement: None,
@@ -171,6 +174,7 @@ impl SessionActor {
         };
         let session_id = self.id.as_str().to_string();
         let fence = self.fence.clone();
+        let cutoff = self.cutoff.clone();
         let build = async move {
             let backend = deps.stores.open(&session_id, fence).await?;
             let http = AwcHttpClient::new(
@@ -179,8 +183,9 @@ impl SessionActor {
                 deps.http_policy.clone(),
             );
             let version = deps.version.resolve(&http).await;
-            let transport =
-                WsTransportFactory::new(&deps.wa_url, deps.network.clone()).reporting_to(attempts);
+            let transport = WsTransportFactory::new(&deps.wa_url, deps.network.clone())
+                .reporting_to(attempts)
+                .with_cutoff(cutoff);
             let bot = Bot::builder()
                 .with_backend_arc(backend)
                 .with_transport_factory(transport)
@@ -496,6 +501,11 @@ impl Handler<Stop> for SessionActor {
 
     fn handle(&mut self, msg: Stop, _ctx: &mut Self::Context) -> Self::Result {
         self.retiring = true;
+        if msg.urgent {
+            // The lease may be gone: off WhatsApp now, before another instance connects. The
+            // engine's orderly shutdown below flushes first and would keep the socket open.
+            self.cutoff.cut();
+        }
         let in_flight = self.drain_work.clone().filter(|_| !msg.urgent);
         // The engine shuts down only after the sends in flight are done: a send racing the
         // shutdown could be counted as sent while its frame never left.
@@ -508,8 +518,8 @@ impl Handler<Stop> for SessionActor {
             .into_actor(self)
             .then(move |(), act, _| {
                 let stop = act.stop_engine();
-                let write = (!msg.handover)
-                    .then(|| act.status_write(SessionStatus::Stopped, None, None));
+                let write =
+                    (!msg.handover).then(|| act.status_write(SessionStatus::Stopped, None, None));
                 async move {
                     stop.await;
                     if let Some(write) = write {

@@ -31,12 +31,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, Scope, web};
 
 use error::ApiError;
 pub use state::AppState;
 
-/// Every route of the service.
+/// Every route of the service: this function and the four below it are the one route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(crate::cluster::forward::ORDER_PATH)
@@ -44,160 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
             .route(web::post().to(cluster::order)),
     );
+    let api = web::scope("/api/v1");
+    let api = event_routes(live_routes(session_routes(account_routes(api))));
     cfg.service(
-        web::scope("/api/v1")
-            .route("/cluster", web::get().to(cluster::view))
-            .route("/tenants", web::post().to(tenants::create))
-            .route("/tenants", web::get().to(tenants::list))
-            .route("/tenants/{tenant_id}", web::get().to(tenants::get))
-            .route("/tenants/{tenant_id}", web::delete().to(tenants::delete))
-            .route(
-                "/tenants/{tenant_id}/keys",
-                web::post().to(tenants::create_key),
-            )
-            .route("/keys", web::post().to(keys::create))
-            .route("/keys", web::get().to(keys::list))
-            .route("/keys/{key_id}", web::get().to(keys::get))
-            .route("/keys/{key_id}", web::delete().to(keys::revoke))
-            .route("/sessions", web::post().to(sessions::create))
-            .route("/sessions", web::get().to(sessions::list))
-            .route("/sessions/{session_id}", web::get().to(sessions::get))
-            .route("/sessions/{session_id}", web::patch().to(sessions::update))
-            .route("/sessions/{session_id}", web::delete().to(sessions::delete))
-            .route(
-                "/sessions/{session_id}/start",
-                web::post().to(sessions::start),
-            )
-            .route(
-                "/sessions/{session_id}/stop",
-                web::post().to(sessions::stop),
-            )
-            .route(
-                "/sessions/{session_id}/restart",
-                web::post().to(sessions::restart),
-            )
-            .route(
-                "/sessions/{session_id}/logout",
-                web::post().to(linking::logout),
-            )
-            .route("/sessions/{session_id}/qr", web::get().to(linking::qr))
-            .route(
-                "/sessions/{session_id}/pair-code",
-                web::post().to(linking::pair_code),
-            )
-            .route(
-                "/sessions/{session_id}/messages",
-                web::post().to(messages::send),
-            )
-            .route(
-                "/sessions/{session_id}/messages",
-                web::get().to(messages::list),
-            )
-            .route(
-                "/sessions/{session_id}/messages/{message_id}",
-                web::get().to(messages::get),
-            )
-            .route(
-                "/sessions/{session_id}/messages/{message_id}/media",
-                web::get().to(messages::download::media),
-            )
-            .route(
-                "/sessions/{session_id}/messages/{message_id}/read",
-                web::post().to(chats::mark_read),
-            )
-            .route("/sessions/{session_id}/chats", web::get().to(chats::list))
-            .route(
-                "/sessions/{session_id}/presence",
-                web::post().to(chats::presence),
-            )
-            .route("/sessions/{session_id}/groups", web::get().to(groups::list))
-            .route(
-                "/sessions/{session_id}/groups",
-                web::post().to(groups::create),
-            )
-            .route(
-                "/sessions/{session_id}/groups/join",
-                web::post().to(groups::join),
-            )
-            // Other methods on `join` get their 405 here instead of reaching the group routes
-            // below with `join` as a group id.
-            .route(
-                "/sessions/{session_id}/groups/join",
-                web::route().to(unknown_route),
-            )
-            .route(
-                "/sessions/{session_id}/groups/{group_id}",
-                web::get().to(groups::get),
-            )
-            .route(
-                "/sessions/{session_id}/groups/{group_id}",
-                web::patch().to(groups::update),
-            )
-            .route(
-                "/sessions/{session_id}/groups/{group_id}/participants",
-                web::post().to(groups::participants),
-            )
-            .route(
-                "/sessions/{session_id}/groups/{group_id}/invite",
-                web::get().to(groups::get_invite),
-            )
-            .route(
-                "/sessions/{session_id}/groups/{group_id}/invite/revoke",
-                web::post().to(groups::revoke_invite),
-            )
-            .route(
-                "/sessions/{session_id}/groups/{group_id}/leave",
-                web::post().to(groups::leave),
-            )
-            .route(
-                "/sessions/{session_id}/contacts/check",
-                web::post().to(contacts::check),
-            )
-            .route(
-                "/sessions/{session_id}/contacts/{contact}/picture",
-                web::get().to(contacts::picture),
-            )
-            .route(
-                "/sessions/{session_id}/contacts/{contact}/about",
-                web::get().to(contacts::about),
-            )
-            .route(
-                "/sessions/{session_id}/profile",
-                web::get().to(profile::get),
-            )
-            .route(
-                "/sessions/{session_id}/profile",
-                web::patch().to(profile::update),
-            )
-            .route(
-                "/sessions/{session_id}/profile/picture",
-                web::put().to(profile::set_picture),
-            )
-            .route(
-                "/sessions/{session_id}/profile/picture",
-                web::delete().to(profile::remove_picture),
-            )
-            .route("/events", web::get().to(events::list))
-            .route("/events/ws", web::get().to(stream::stream))
-            .route("/events/ws-ticket", web::post().to(stream::ticket))
-            .route("/webhooks", web::post().to(webhooks::create))
-            .route("/webhooks", web::get().to(webhooks::list))
-            .route("/webhooks/{webhook_id}", web::get().to(webhooks::get))
-            .route("/webhooks/{webhook_id}", web::patch().to(webhooks::update))
-            .route("/webhooks/{webhook_id}", web::delete().to(webhooks::delete))
-            .route(
-                "/webhooks/{webhook_id}/rotate-secret",
-                web::post().to(webhooks::rotate_secret),
-            )
-            .route(
-                "/webhooks/{webhook_id}/deliveries",
-                web::get().to(webhooks::deliveries),
-            )
-            .route(
-                "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
-                web::post().to(webhooks::retry),
-            )
-            .default_service(web::to(unknown_route))
+        api.default_service(web::to(unknown_route))
             .wrap(actix_web::middleware::from_fn(json_object::require_object)),
     )
     .configure(ui::routes)
@@ -206,6 +56,173 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/metrics", web::get().to(ops::metrics))
     .configure(docs::routes)
     .default_service(web::to(unknown_route));
+}
+
+/// The cluster view, tenants and API keys.
+fn account_routes(api: Scope) -> Scope {
+    api.route("/cluster", web::get().to(cluster::view))
+        .route("/tenants", web::post().to(tenants::create))
+        .route("/tenants", web::get().to(tenants::list))
+        .route("/tenants/{tenant_id}", web::get().to(tenants::get))
+        .route("/tenants/{tenant_id}", web::delete().to(tenants::delete))
+        .route(
+            "/tenants/{tenant_id}/keys",
+            web::post().to(tenants::create_key),
+        )
+        .route("/keys", web::post().to(keys::create))
+        .route("/keys", web::get().to(keys::list))
+        .route("/keys/{key_id}", web::get().to(keys::get))
+        .route("/keys/{key_id}", web::delete().to(keys::revoke))
+}
+
+/// Sessions: lifecycle, linking, messages and chats.
+fn session_routes(api: Scope) -> Scope {
+    api.route("/sessions", web::post().to(sessions::create))
+        .route("/sessions", web::get().to(sessions::list))
+        .route("/sessions/{session_id}", web::get().to(sessions::get))
+        .route("/sessions/{session_id}", web::patch().to(sessions::update))
+        .route("/sessions/{session_id}", web::delete().to(sessions::delete))
+        .route(
+            "/sessions/{session_id}/start",
+            web::post().to(sessions::start),
+        )
+        .route(
+            "/sessions/{session_id}/stop",
+            web::post().to(sessions::stop),
+        )
+        .route(
+            "/sessions/{session_id}/restart",
+            web::post().to(sessions::restart),
+        )
+        .route(
+            "/sessions/{session_id}/logout",
+            web::post().to(linking::logout),
+        )
+        .route("/sessions/{session_id}/qr", web::get().to(linking::qr))
+        .route(
+            "/sessions/{session_id}/pair-code",
+            web::post().to(linking::pair_code),
+        )
+        .route(
+            "/sessions/{session_id}/messages",
+            web::post().to(messages::send::send),
+        )
+        .route(
+            "/sessions/{session_id}/messages",
+            web::get().to(messages::list),
+        )
+        .route(
+            "/sessions/{session_id}/messages/{message_id}",
+            web::get().to(messages::get),
+        )
+        .route(
+            "/sessions/{session_id}/messages/{message_id}/media",
+            web::get().to(messages::download::media),
+        )
+        .route(
+            "/sessions/{session_id}/messages/{message_id}/read",
+            web::post().to(chats::mark_read),
+        )
+        .route("/sessions/{session_id}/chats", web::get().to(chats::list))
+        .route(
+            "/sessions/{session_id}/presence",
+            web::post().to(chats::presence),
+        )
+}
+
+/// What a session asks of WhatsApp: groups, contacts and its profile.
+fn live_routes(api: Scope) -> Scope {
+    api.route("/sessions/{session_id}/groups", web::get().to(groups::list))
+        .route(
+            "/sessions/{session_id}/groups",
+            web::post().to(groups::create),
+        )
+        .route(
+            "/sessions/{session_id}/groups/join",
+            web::post().to(groups::join),
+        )
+        // Other methods on `join` get their 405 here instead of reaching the group routes
+        // below with `join` as a group id.
+        .route(
+            "/sessions/{session_id}/groups/join",
+            web::route().to(unknown_route),
+        )
+        .route(
+            "/sessions/{session_id}/groups/{group_id}",
+            web::get().to(groups::get),
+        )
+        .route(
+            "/sessions/{session_id}/groups/{group_id}",
+            web::patch().to(groups::update),
+        )
+        .route(
+            "/sessions/{session_id}/groups/{group_id}/participants",
+            web::post().to(groups::participants),
+        )
+        .route(
+            "/sessions/{session_id}/groups/{group_id}/invite",
+            web::get().to(groups::get_invite),
+        )
+        .route(
+            "/sessions/{session_id}/groups/{group_id}/invite/revoke",
+            web::post().to(groups::revoke_invite),
+        )
+        .route(
+            "/sessions/{session_id}/groups/{group_id}/leave",
+            web::post().to(groups::leave),
+        )
+        .route(
+            "/sessions/{session_id}/contacts/check",
+            web::post().to(contacts::check),
+        )
+        .route(
+            "/sessions/{session_id}/contacts/{contact}/picture",
+            web::get().to(contacts::picture),
+        )
+        .route(
+            "/sessions/{session_id}/contacts/{contact}/about",
+            web::get().to(contacts::about),
+        )
+        .route(
+            "/sessions/{session_id}/profile",
+            web::get().to(profile::get),
+        )
+        .route(
+            "/sessions/{session_id}/profile",
+            web::patch().to(profile::update),
+        )
+        .route(
+            "/sessions/{session_id}/profile/picture",
+            web::put().to(profile::set_picture),
+        )
+        .route(
+            "/sessions/{session_id}/profile/picture",
+            web::delete().to(profile::remove_picture),
+        )
+}
+
+/// Events (replay and stream) and webhooks.
+fn event_routes(api: Scope) -> Scope {
+    api.route("/events", web::get().to(events::list))
+        .route("/events/ws", web::get().to(stream::stream))
+        .route("/events/ws-ticket", web::post().to(stream::ticket))
+        .route("/webhooks", web::post().to(webhooks::create))
+        .route("/webhooks", web::get().to(webhooks::list))
+        .route("/webhooks/{webhook_id}", web::get().to(webhooks::get))
+        .route("/webhooks/{webhook_id}", web::patch().to(webhooks::update))
+        .route("/webhooks/{webhook_id}", web::delete().to(webhooks::delete))
+        .route(
+            "/webhooks/{webhook_id}/rotate-secret",
+            web::post().to(webhooks::rotate_secret),
+        )
+        .route(
+            "/webhooks/{webhook_id}/deliveries",
+            web::get().to(webhooks::deliveries),
+        )
+        .route(
+            "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+            web::post().to(webhooks::retry),
+        )
 }
 
 async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -21,7 +21,7 @@ use super::{
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,
         linking::qr, linking::pair_code, linking::logout,
-        messages::send, messages::list, messages::get, messages::download::media,
+        messages::send::send, messages::list, messages::get, messages::download::media,
         chats::list, chats::mark_read, chats::presence,
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,

@@ -1,8 +1,9 @@
 //! [`Membership`]: this instance's part in the cluster. Every third of the lease TTL it marks
-//! itself alive and renews all its leases in one statement, stops the sessions whose lease it
-//! lost, takes the free leases of sessions placed on it and hands over those placed elsewhere.
-//! When it cannot renew for two thirds of the TTL it stops every session it runs, before
-//! anyone else may take them over.
+//! itself alive and renews all its leases in one statement on its own connection
+//! ([`Heartbeat`]), and stops the sessions whose lease it lost; after each renewal it takes the
+//! free leases of sessions placed on it and hands over those placed elsewhere. Renewals never
+//! wait for placement (a large takeover takes a while). When it cannot renew for two thirds of
+//! the TTL it stops every session it runs, before anyone else may take them over.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use super::CommandError;
 use super::placement::assign;
 use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
 use crate::db::cluster::{self as leases, Fence, mono_ms};
+use crate::db::heartbeat::Heartbeat;
 use crate::db::{Db, DbError};
 use crate::domain::SessionId;
 use crate::metrics::Metrics;
@@ -94,19 +96,30 @@ impl ClusterConfig {
     }
 }
 
+/// A lease held here.
+struct Lease {
+    fence: Arc<Fence>,
+    /// When (monotonic ms) it was taken: a renewal that began earlier may not have seen it.
+    since: i64,
+    /// Being handed over: the session stops, then the lease is released.
+    leaving: bool,
+}
+
 pub struct Membership {
     db: Db,
+    heart: Arc<Heartbeat>,
     metrics: Arc<Metrics>,
     supervisor: Addr<SupervisorActor>,
     cfg: Arc<ClusterConfig>,
     /// The leases held here, by session.
-    owned: HashMap<String, Arc<Fence>>,
+    owned: HashMap<String, Lease>,
     /// When (monotonic ms) the last successful renewal began.
     renewed_at: i64,
     /// Sessions kept here though not wanted (see [`Claim`]).
     pinned: HashSet<String>,
-    busy: bool,
-    /// A tick was asked for while one ran.
+    renewing: bool,
+    placing: bool,
+    /// A placement was asked for while one ran.
     again: bool,
     draining: bool,
 }
@@ -114,6 +127,7 @@ pub struct Membership {
 impl Membership {
     pub fn new(
         db: Db,
+        heart: Heartbeat,
         supervisor: Addr<SupervisorActor>,
         cfg: Arc<ClusterConfig>,
         metrics: Arc<Metrics>,
@@ -124,44 +138,56 @@ impl Membership {
             .set(1);
         Self {
             db,
+            heart: Arc::new(heart),
             metrics,
             supervisor,
             cfg,
             owned: HashMap::new(),
             pinned: HashSet::new(),
             renewed_at: mono_ms(),
-            busy: false,
+            renewing: false,
+            placing: false,
             again: false,
             draining: false,
         }
     }
 
+    /// Every third of the TTL: renew (unless a renewal is still under way), then place.
     fn tick(&mut self, ctx: &mut Context<Self>) {
         self.metrics.leases_held.set(self.owned.len() as i64);
-        if self.busy {
-            self.again = true;
+        if self.renewing {
             return;
         }
-        self.busy = true;
-        ctx.spawn(self.round().map(|_, act, ctx| {
-            act.busy = false;
-            if std::mem::take(&mut act.again) {
-                act.tick(ctx);
+        self.renewing = true;
+        ctx.spawn(self.renew().map(|renewed, act, ctx| {
+            act.renewing = false;
+            if renewed && !act.draining {
+                act.place_soon(ctx);
             }
         }));
     }
 
-    /// One round: renew, then place; done once the sessions taken have persisted STARTING.
-    fn round(&mut self) -> ResponseActFuture<Self, ()> {
-        let (db, cfg) = (self.db.clone(), self.cfg.clone());
+    /// Runs a placement now, or right after the one under way.
+    fn place_soon(&mut self, ctx: &mut Context<Self>) {
+        if self.placing {
+            self.again = true;
+            return;
+        }
+        self.placing = true;
+        ctx.spawn(self.placement().map(|(), act, ctx| {
+            act.placing = false;
+            if std::mem::take(&mut act.again) && !act.draining {
+                act.place_soon(ctx);
+            }
+        }));
+    }
+
+    /// Marks this instance alive and renews its leases; answers whether that worked.
+    fn renew(&mut self) -> ResponseActFuture<Self, bool> {
+        let (heart, ttl) = (self.heart.clone(), self.cfg.ttl_ms());
         let started = mono_ms();
-        let renew = async move {
-            let id = cfg.instance_id.clone();
-            let ttl = cfg.ttl_ms();
-            db.run(move |pool| leases::heartbeat(pool, &id, ttl)).await
-        };
-        Box::pin(renew.into_actor(self).then(move |renewed, act, _ctx| {
-            let ok = match renewed {
+        Box::pin(async move { heart.beat(ttl).await }.into_actor(self).map(
+            move |renewed, act, _ctx| match renewed {
                 Ok(held) => {
                     act.renewed(started, &held);
                     true
@@ -170,25 +196,22 @@ impl Membership {
                     log::warn!("cluster: cannot renew the leases: {e}");
                     false
                 }
-            };
-            let place = (ok && !act.draining).then(|| act.place());
-            async move {
-                match place {
-                    Some(place) => place.await,
-                    None => None,
-                }
-            }
-            .into_actor(act)
-            .then(|decision, act, ctx| {
-                let (take, give) = decision.unwrap_or_default();
-                act.hand_over(give, ctx);
-                act.claim_all(take).map(|results, _, _| {
-                    for result in results {
-                        if let Err(e) = result {
-                            log::warn!("cluster: cannot take a lease: {e}");
-                        }
+            },
+        ))
+    }
+
+    /// Takes the leases of sessions placed here and hands over those placed elsewhere; done
+    /// once the sessions taken have persisted STARTING.
+    fn placement(&mut self) -> ResponseActFuture<Self, ()> {
+        Box::pin(self.place().into_actor(self).then(|decision, act, ctx| {
+            let (take, give) = decision.unwrap_or_default();
+            act.hand_over(give, ctx);
+            act.claim_all(take).map(|results, _, _| {
+                for result in results {
+                    if let Err(e) = result {
+                        log::warn!("cluster: cannot take a lease: {e}");
                     }
-                })
+                }
             })
         }))
     }
@@ -201,18 +224,18 @@ impl Membership {
             .iter()
             .map(|h| (h.session_id.as_str(), h.epoch))
             .collect();
-        let lost: Vec<String> = self
-            .owned
-            .iter()
-            .filter(|(sid, fence)| held.get(sid.as_str()) != Some(&fence.epoch))
-            .map(|(sid, _)| sid.clone())
-            .collect();
-        for fence in self.owned.values() {
-            fence.extend(valid_until);
+        let mut lost = Vec::new();
+        for (sid, lease) in &self.owned {
+            match held.get(sid.as_str()) {
+                Some(epoch) if *epoch == lease.fence.epoch => lease.fence.extend(valid_until),
+                // Taken after this renewal began, or already being let go: not a loss.
+                _ if lease.since >= started || lease.leaving => {}
+                _ => lost.push(sid.clone()),
+            }
         }
         for sid in lost {
-            if let Some(fence) = self.owned.remove(&sid) {
-                fence.revoke();
+            if let Some(lease) = self.owned.remove(&sid) {
+                lease.fence.revoke();
                 self.metrics.leases_lost.inc();
                 log::warn!("cluster: lost the lease of session {sid}; stopping it here");
                 self.supervisor.do_send(HandOver {
@@ -228,6 +251,12 @@ impl Membership {
     fn place(&mut self) -> impl Future<Output = Option<(Vec<String>, Vec<String>)>> + use<> {
         let (db, cfg) = (self.db.clone(), self.cfg.clone());
         let owned: HashSet<String> = self.owned.keys().cloned().collect();
+        let leaving: HashSet<String> = self
+            .owned
+            .iter()
+            .filter(|(_, l)| l.leaving)
+            .map(|(sid, _)| sid.clone())
+            .collect();
         let pinned = self.pinned.clone();
         async move {
             let ttl = cfg.ttl_ms();
@@ -263,7 +292,7 @@ impl Membership {
             }
             let give: Vec<String> = owned
                 .iter()
-                .filter(|sid| !pinned.contains(sid.as_str()))
+                .filter(|sid| !pinned.contains(sid.as_str()) && !leaving.contains(sid.as_str()))
                 .filter(|sid| {
                     !wanted_ids.contains(sid.as_str())
                         || placed.get(sid.as_str()).is_some_and(|target| target != me)
@@ -342,7 +371,14 @@ impl Membership {
                             epoch,
                             started + act.cfg.safe_ms(),
                         );
-                        act.owned.insert(sid.clone(), fence.clone());
+                        act.owned.insert(
+                            sid.clone(),
+                            Lease {
+                                fence: fence.clone(),
+                                since: mono_ms(),
+                                leaving: false,
+                            },
+                        );
                         log::info!("cluster: session {sid} runs here (epoch {epoch})");
                         let id = SessionId::from_db(sid);
                         starts.push(act.supervisor.send(EnsureRunning(id, Some(fence))));
@@ -359,19 +395,24 @@ impl Membership {
     }
 
     /// Stops each session (in-flight sends finish), then releases its lease for the next owner.
+    /// The lease stays renewed here until it is released.
     fn hand_over(&mut self, sessions: Vec<String>, ctx: &mut Context<Self>) {
         for sid in sessions {
-            if self.owned.remove(&sid).is_none() {
-                continue;
+            match self.owned.get_mut(&sid) {
+                Some(lease) if !lease.leaving => lease.leaving = true,
+                _ => continue,
             }
             ctx.spawn(
                 release(
                     self.db.clone(),
                     self.supervisor.clone(),
                     self.cfg.clone(),
-                    sid,
+                    sid.clone(),
                 )
-                .into_actor(self),
+                .into_actor(self)
+                .map(move |(), act, _ctx| {
+                    act.owned.remove(&sid);
+                }),
             );
         }
     }
@@ -387,8 +428,8 @@ impl Membership {
             mono_ms() - self.renewed_at,
             self.owned.len()
         );
-        for (sid, fence) in self.owned.drain() {
-            fence.revoke();
+        for (sid, lease) in self.owned.drain() {
+            lease.fence.revoke();
             self.metrics.leases_lost.inc();
             self.supervisor.do_send(HandOver {
                 id: SessionId::from_db(sid),
@@ -444,7 +485,16 @@ impl Handler<Settle> for Membership {
     type Result = ResponseActFuture<Self, ()>;
 
     fn handle(&mut self, _: Settle, _ctx: &mut Self::Context) -> Self::Result {
-        self.round()
+        Box::pin(
+            self.renew()
+                .then(|renewed, act, _ctx| -> ResponseActFuture<Self, ()> {
+                    if renewed && !act.draining {
+                        act.placement()
+                    } else {
+                        Box::pin(fut::ready(()))
+                    }
+                }),
+        )
     }
 }
 
@@ -458,7 +508,7 @@ impl Handler<Wake> for Membership {
 
     fn handle(&mut self, _: Wake, ctx: &mut Self::Context) {
         if !self.draining {
-            self.tick(ctx);
+            self.place_soon(ctx);
         }
     }
 }
@@ -494,7 +544,7 @@ impl Handler<Release> for Membership {
 
     fn handle(&mut self, msg: Release, _ctx: &mut Self::Context) -> Self::Result {
         self.pinned.remove(&msg.0);
-        let Some(fence) = self.owned.remove(&msg.0) else {
+        let Some(Lease { fence, .. }) = self.owned.remove(&msg.0) else {
             return Box::pin(async {});
         };
         fence.revoke();
@@ -524,7 +574,10 @@ impl Handler<Holds> for Membership {
     type Result = Option<Arc<Fence>>;
 
     fn handle(&mut self, msg: Holds, _ctx: &mut Self::Context) -> Self::Result {
-        self.owned.get(&msg.0).filter(|f| f.is_valid()).cloned()
+        self.owned
+            .get(&msg.0)
+            .filter(|l| !l.leaving && l.fence.is_valid())
+            .map(|l| l.fence.clone())
     }
 }
 
@@ -539,7 +592,16 @@ impl Handler<Drain> for Membership {
 
     fn handle(&mut self, _: Drain, _ctx: &mut Self::Context) -> Self::Result {
         self.draining = true;
-        let sessions: Vec<String> = self.owned.drain().map(|(sid, _)| sid).collect();
+        // Sessions already being handed over finish on their own.
+        let sessions: Vec<String> = self
+            .owned
+            .iter_mut()
+            .filter(|(_, l)| !l.leaving)
+            .map(|(sid, l)| {
+                l.leaving = true;
+                sid.clone()
+            })
+            .collect();
         let (db, supervisor, cfg) = (self.db.clone(), self.supervisor.clone(), self.cfg.clone());
         log::info!(
             "cluster: draining: handing {} session(s) over",
@@ -565,7 +627,7 @@ impl Handler<Drain> for Membership {
                 .run(move |pool| leases::set_status(pool, &id, "stopped"))
                 .await;
         };
-        Box::pin(work.into_actor(self))
+        Box::pin(work.into_actor(self).map(|(), act, _ctx| act.owned.clear()))
     }
 }
 

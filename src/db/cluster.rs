@@ -139,8 +139,7 @@ pub fn set_status(pool: &DbPool, id: &str, status: &str) -> DbResult<()> {
 
 /// One tick of an instance: marks it alive and extends every lease it still holds, in one
 /// transaction. Answers the leases it holds now; a session missing from them is lost.
-pub fn heartbeat(pool: &DbPool, id: &str, ttl_ms: i64) -> DbResult<Vec<Held>> {
-    let mut conn = pg(pool)?;
+pub fn heartbeat(conn: &mut PgConnection, id: &str, ttl_ms: i64) -> DbResult<Vec<Held>> {
     conn.transaction(|conn| {
         diesel::sql_query(format!(
             "UPDATE instances SET last_seen_at = {DB_NOW} WHERE id = $1"

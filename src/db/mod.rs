@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod events;
 pub mod files;
 pub mod health;
+pub mod heartbeat;
 pub mod keys;
 pub mod lease;
 pub mod media;

@@ -76,63 +76,7 @@ pub async fn compose(
         | MessageKind::Video
         | MessageKind::Audio
         | MessageKind::Document
-        | MessageKind::Sticker => {
-            let info = content
-                .media
-                .clone()
-                .ok_or("the media description is missing")?;
-            let data = file.ok_or("the media file is missing")?;
-            let media_type = match kind {
-                MessageKind::Image => MediaType::Image,
-                MessageKind::Video => MediaType::Video,
-                MessageKind::Audio => MediaType::Audio,
-                MessageKind::Sticker => MediaType::Sticker,
-                _ => MediaType::Document,
-            };
-            let upload = client
-                .upload(data, media_type, UploadOptions::default())
-                .await
-                .map_err(|e| format!("media upload failed: {e}"))?;
-            let caption = content.caption.clone();
-            let mimetype = Some(info.mimetype.clone());
-            match kind {
-                MessageKind::Image => media::image_message(
-                    upload,
-                    ImageOptions {
-                        caption,
-                        mimetype,
-                        ..Default::default()
-                    },
-                ),
-                MessageKind::Video => media::video_message(
-                    upload,
-                    VideoOptions {
-                        caption,
-                        mimetype,
-                        ..Default::default()
-                    },
-                ),
-                MessageKind::Audio => media::audio_message(
-                    upload,
-                    AudioOptions {
-                        mimetype,
-                        ptt: Some(info.voice),
-                        ..Default::default()
-                    },
-                ),
-                MessageKind::Sticker => sticker_message(upload, info.mimetype),
-                _ => media::document_message(
-                    upload,
-                    DocumentOptions {
-                        mimetype,
-                        title: info.filename.clone(),
-                        file_name: info.filename,
-                        caption,
-                        ..Default::default()
-                    },
-                ),
-            }
-        }
+        | MessageKind::Sticker => media_message(client, kind, content, file).await?,
         MessageKind::Location => {
             let l = content.location.clone().ok_or("the location is missing")?;
             wa::Message {
@@ -193,6 +137,70 @@ pub async fn compose(
         message.set_context_info(context);
     }
     Ok(message)
+}
+
+/// Uploads `file` and builds the media message of `kind` around it.
+async fn media_message(
+    client: &Arc<Client>,
+    kind: MessageKind,
+    content: &Content,
+    file: Option<Vec<u8>>,
+) -> Result<wa::Message, String> {
+    let info = content
+        .media
+        .clone()
+        .ok_or("the media description is missing")?;
+    let data = file.ok_or("the media file is missing")?;
+    let media_type = match kind {
+        MessageKind::Image => MediaType::Image,
+        MessageKind::Video => MediaType::Video,
+        MessageKind::Audio => MediaType::Audio,
+        MessageKind::Sticker => MediaType::Sticker,
+        _ => MediaType::Document,
+    };
+    let upload = client
+        .upload(data, media_type, UploadOptions::default())
+        .await
+        .map_err(|e| format!("media upload failed: {e}"))?;
+    let caption = content.caption.clone();
+    let mimetype = Some(info.mimetype.clone());
+    Ok(match kind {
+        MessageKind::Image => media::image_message(
+            upload,
+            ImageOptions {
+                caption,
+                mimetype,
+                ..Default::default()
+            },
+        ),
+        MessageKind::Video => media::video_message(
+            upload,
+            VideoOptions {
+                caption,
+                mimetype,
+                ..Default::default()
+            },
+        ),
+        MessageKind::Audio => media::audio_message(
+            upload,
+            AudioOptions {
+                mimetype,
+                ptt: Some(info.voice),
+                ..Default::default()
+            },
+        ),
+        MessageKind::Sticker => sticker_message(upload, info.mimetype),
+        _ => media::document_message(
+            upload,
+            DocumentOptions {
+                mimetype,
+                title: info.filename.clone(),
+                file_name: info.filename,
+                caption,
+                ..Default::default()
+            },
+        ),
+    })
 }
 
 fn context_info(content: &Content) -> Option<wa::ContextInfo> {

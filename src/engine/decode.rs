@@ -39,7 +39,6 @@ pub struct Origin<'a> {
 pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
     let m = message.get_base_message();
     let mut engine_ref = EngineRef::default();
-    let context = context_of(m);
     let (kind, mut content) = if let Some(text) = &m.conversation {
         (MessageKind::Text, Content::text(text.clone()))
     } else if let Some(ext) = m.extended_text_message.as_option() {
@@ -47,7 +46,27 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             MessageKind::Text,
             Content::text(ext.text.clone().unwrap_or_default()),
         )
-    } else if let Some(img) = m.image_message.as_option() {
+    } else if let Some(found) = media_of(m, &mut engine_ref) {
+        found
+    } else if let Some(found) = shared_of(message, m, &mut engine_ref) {
+        found
+    } else {
+        addon_of(m, origin)?
+    };
+    if let Some(ctx) = context_of(m) {
+        with_context(&mut content, ctx, origin);
+    }
+    Some(Decoded {
+        kind,
+        content,
+        engine_ref,
+    })
+}
+
+/// An image, video, audio, document or sticker: its description, and the engine's own record
+/// of it (for downloading) in `engine_ref`.
+fn media_of(m: &wa::Message, engine_ref: &mut EngineRef) -> Option<(MessageKind, Content)> {
+    if let Some(img) = m.image_message.as_option() {
         engine_ref.media = Some(B64.encode(img.encode_to_vec()));
         let info = media_info(
             &img.mimetype,
@@ -56,16 +75,16 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             None,
             false,
         );
-        (MessageKind::Image, with_media(info, img.caption.clone()))
+        Some((MessageKind::Image, with_media(info, img.caption.clone())))
     } else if let Some(v) = m.video_message.as_option() {
         engine_ref.media = Some(B64.encode(v.encode_to_vec()));
         let info = media_info(&v.mimetype, v.file_length, &v.file_sha256, None, false);
-        (MessageKind::Video, with_media(info, v.caption.clone()))
+        Some((MessageKind::Video, with_media(info, v.caption.clone())))
     } else if let Some(a) = m.audio_message.as_option() {
         engine_ref.media = Some(B64.encode(a.encode_to_vec()));
         let voice = a.ptt.unwrap_or(false);
         let info = media_info(&a.mimetype, a.file_length, &a.file_sha256, None, voice);
-        (MessageKind::Audio, with_media(info, None))
+        Some((MessageKind::Audio, with_media(info, None)))
     } else if let Some(d) = m.document_message.as_option() {
         engine_ref.media = Some(B64.encode(d.encode_to_vec()));
         let info = media_info(
@@ -75,12 +94,23 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
             d.file_name.clone(),
             false,
         );
-        (MessageKind::Document, with_media(info, d.caption.clone()))
+        Some((MessageKind::Document, with_media(info, d.caption.clone())))
     } else if let Some(s) = m.sticker_message.as_option() {
         engine_ref.media = Some(B64.encode(s.encode_to_vec()));
         let info = media_info(&s.mimetype, s.file_length, &s.file_sha256, None, false);
-        (MessageKind::Sticker, with_media(info, None))
-    } else if let Some(l) = m.location_message.as_option() {
+        Some((MessageKind::Sticker, with_media(info, None)))
+    } else {
+        None
+    }
+}
+
+/// A location, contact card or poll (whose secret, needed to read votes, goes in `engine_ref`).
+fn shared_of(
+    message: &wa::Message,
+    m: &wa::Message,
+    engine_ref: &mut EngineRef,
+) -> Option<(MessageKind, Content)> {
+    let found = if let Some(l) = m.location_message.as_option() {
         let location = Location {
             latitude: coordinate(l.degrees_latitude),
             longitude: coordinate(l.degrees_longitude),
@@ -138,7 +168,15 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
                 ..Content::default()
             },
         )
-    } else if let Some(r) = m.reaction_message.as_option() {
+    } else {
+        return None;
+    };
+    Some(found)
+}
+
+/// A reaction, poll vote, revoke or edit: an add-on pointing at another message.
+fn addon_of(m: &wa::Message, origin: &Origin<'_>) -> Option<(MessageKind, Content)> {
+    let found = if let Some(r) = m.reaction_message.as_option() {
         let target = target_ref(r.key.as_option(), origin)?;
         let reaction = Reaction {
             emoji: r.text.clone().unwrap_or_default(),
@@ -193,31 +231,29 @@ pub fn decode(message: &wa::Message, origin: &Origin<'_>) -> Option<Decoded> {
     } else {
         return None;
     };
-    if let Some(ctx) = context {
-        content.mentions = ctx.mentioned_jid.clone();
-        if let Some(stanza) = &ctx.stanza_id {
-            let sender = ctx.participant.clone();
-            content.quoted = Some(MessageRef {
-                id: None,
-                wa_id: stanza.clone(),
-                chat: ctx
-                    .remote_jid
-                    .clone()
-                    .unwrap_or_else(|| origin.chat.to_string()),
-                from_me: false,
-                sender,
-                text: ctx
-                    .quoted_message
-                    .as_option()
-                    .and_then(|q| q.text_content().or(q.get_caption()).map(str::to_string)),
-            });
-        }
+    Some(found)
+}
+
+/// Mentions, and the message this one quotes.
+fn with_context(content: &mut Content, ctx: &wa::ContextInfo, origin: &Origin<'_>) {
+    content.mentions = ctx.mentioned_jid.clone();
+    if let Some(stanza) = &ctx.stanza_id {
+        let sender = ctx.participant.clone();
+        content.quoted = Some(MessageRef {
+            id: None,
+            wa_id: stanza.clone(),
+            chat: ctx
+                .remote_jid
+                .clone()
+                .unwrap_or_else(|| origin.chat.to_string()),
+            from_me: false,
+            sender,
+            text: ctx
+                .quoted_message
+                .as_option()
+                .and_then(|q| q.text_content().or(q.get_caption()).map(str::to_string)),
+        });
     }
-    Some(Decoded {
-        kind,
-        content,
-        engine_ref,
-    })
 }
 
 /// A sender can put NaN or infinity on the wire; JSON has no such numbers, so the stored body would

@@ -3,6 +3,7 @@
 //! The transport only moves bytes: framing and Noise are the engine's.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix::io::{SinkWrite, WriteHandler};
 use actix::prelude::*;
@@ -126,6 +127,57 @@ impl Handler<Close> for WsClientActor {
     }
 }
 
+/// Drops the connection now, with nothing flushed (the socket closes as the actor ends).
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Abort;
+
+impl Handler<Abort> for WsClientActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Abort, ctx: &mut Self::Context) {
+        self.end(DisconnectReason::StreamEnded, ctx);
+    }
+}
+
+/// Ends a session's WebSocket at once and refuses it any new one. For a session whose lease may
+/// be gone: the engine's orderly shutdown flushes its state before it closes the connection,
+/// which can take seconds while the database is unreachable, and another instance may connect
+/// the account by then.
+#[derive(Clone, Default)]
+pub struct Cutoff(Arc<CutoffState>);
+
+#[derive(Default)]
+struct CutoffState {
+    cut: AtomicBool,
+    current: std::sync::Mutex<Option<Addr<WsClientActor>>>,
+}
+
+impl Cutoff {
+    pub fn cut(&self) {
+        self.0.cut.store(true, Ordering::SeqCst);
+        if let Some(actor) = self.current().take() {
+            actor.do_send(Abort);
+        }
+    }
+
+    fn is_cut(&self) -> bool {
+        self.0.cut.load(Ordering::SeqCst)
+    }
+
+    /// Remembers the open connection; a connection that opened as the cut came is dropped.
+    fn opened(&self, actor: &Addr<WsClientActor>) {
+        *self.current() = Some(actor.clone());
+        if self.is_cut() {
+            self.cut();
+        }
+    }
+
+    fn current(&self) -> std::sync::MutexGuard<'_, Option<Addr<WsClientActor>>> {
+        self.0.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 struct WsTransport {
     actor: Addr<WsClientActor>,
 }
@@ -171,6 +223,7 @@ pub struct WsTransportFactory {
     url: Arc<str>,
     arbiter: ArbiterHandle,
     report: Option<Recipient<ConnectAttempt>>,
+    cutoff: Cutoff,
 }
 
 impl WsTransportFactory {
@@ -179,7 +232,14 @@ impl WsTransportFactory {
             url: url.into(),
             arbiter,
             report: None,
+            cutoff: Cutoff::default(),
         }
+    }
+
+    /// Connections made by this factory end at once when `cutoff` is cut.
+    pub fn with_cutoff(mut self, cutoff: Cutoff) -> Self {
+        self.cutoff = cutoff;
+        self
     }
 
     /// Tells `to` the outcome of every connection attempt.
@@ -200,6 +260,9 @@ impl TransportFactory for WsTransportFactory {
     async fn create_transport(
         &self,
     ) -> Result<(Arc<dyn Transport>, async_channel::Receiver<TransportEvent>)> {
+        if self.cutoff.is_cut() {
+            return Err(anyhow!("this session's connection was cut off"));
+        }
         let (events, rx) = async_channel::bounded(1024);
         let (done, opened) = oneshot::channel();
         let url = self.url.clone();
@@ -250,6 +313,8 @@ impl TransportFactory for WsTransportFactory {
                 })
             });
         self.report(actor.is_ok());
-        Ok((Arc::new(WsTransport { actor: actor? }), rx))
+        let actor = actor?;
+        self.cutoff.opened(&actor);
+        Ok((Arc::new(WsTransport { actor }), rx))
     }
 }

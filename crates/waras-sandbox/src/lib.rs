@@ -59,31 +59,32 @@
 //! only through its optional `sandbox` feature (which re-exports it as `waras::sandbox`), so a
 //! default WARAS build contains neither the crate nor the feature.
 
-mod accounts;
-mod actions;
-mod activity;
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "unit tests: a panic is the failure report"
+    )
+)]
+
+// Layers, each calling only the ones listed before it:
+// - `certs`, `nodes`, `media`, `engine`: keys and certificates, the stanza vocabulary, the HTTPS
+//   media host, and the engine glue for in-process phones;
+// - `net`: the simulated network's state (accounts, devices, groups, profiles, pending pairings)
+//   and its persistence, with no connection in it;
+// - `server`: the WhatsApp Web server side, one task per client connection (Noise, login,
+//   pairing, IQs, message relay);
+// - `phones`: each account's phone, an engine client connected through `server`;
+// - `admin`: the HTTP admin API that drives the phones and reads the network.
 mod admin;
 mod certs;
-mod conn;
-mod core;
 pub mod engine;
-mod groups;
-mod inbox;
-mod iq;
-mod linkcode;
 mod media;
-mod noise;
-mod outgoing;
-mod pairing;
-mod persist;
-mod phone;
-mod prekeys;
-mod profiles;
-mod records;
-mod relay;
-mod state;
-mod usync;
-mod ws;
+mod net;
+mod nodes;
+mod phones;
+mod server;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -93,17 +94,21 @@ use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result};
 use base64::Engine as _;
 
-pub use accounts::{AccountInfo, DeviceInfo};
-pub use actions::ParticipantOutcome;
-pub use admin::{AdminError, admin_scope};
-pub use groups::{GroupInfo, GroupView, MemberView};
-pub use profiles::ProfileView;
-pub use records::{
+pub use admin::AdminError;
+pub use net::group_views::{GroupInfo, GroupView, MemberView};
+pub use net::profile::ProfileView;
+pub use net::records::{
     ChatStateRecord, ContactRecord, EditRecord, LocationRecord, MediaRecord, PollRecord,
     PollVoteRecord, PresenceRecord, ReactionRecord, ReceiptRecord, ReceivedMessage, RevokeRecord,
 };
 
-use self::core::{Core, Faults};
+pub use phones::accounts::{AccountInfo, DeviceInfo};
+pub use phones::actions::ParticipantOutcome;
+
+use self::net::core::{Core, Faults};
+use self::net::persist;
+use self::phones::phone;
+use self::server::ws;
 
 /// Threads of the sandbox's own runtime (connections and phones).
 const SANDBOX_THREADS: usize = 2;
@@ -217,6 +222,12 @@ fn shutdown_runtime(runtime: &Mutex<Option<tokio::runtime::Runtime>>) {
     }
 }
 
+/// The `/sandbox` admin routes, for mounting in any actix-web app (the sandbox's own server, or
+/// the service's under `waras serve --sandbox`).
+pub fn admin_scope(sandbox: &SandboxHandle) -> actix_web::Scope {
+    admin::scope_for(sandbox.core.clone())
+}
+
 /// Starts a sandbox inside the current actix System: WebSocket `/ws/chat` and the admin API under
 /// `/sandbox` on `cfg.listen`.
 pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
@@ -247,6 +258,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         None => Default::default(),
     };
     let saved_phones: Vec<String> = net.accounts.keys().cloned().collect();
+    let (phone_tasks, tasks) = tokio::sync::mpsc::unbounded_channel();
     let core = Arc::new(Core {
         net: std::sync::Mutex::new(net),
         root,
@@ -254,6 +266,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         cert_chain,
         rt: runtime.handle().clone(),
         phones: Default::default(),
+        phone_tasks,
         faults: Faults::default(),
         ws_url: format!("ws://{addr}/ws/chat"),
         media_host: media_addr.to_string(),
@@ -271,6 +284,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     {
         core.media.put(&picture.direct_path, picture.bytes.clone());
     }
+    runtime.spawn(phone::run_tasks(Arc::downgrade(&core), tasks));
     // Restored accounts get their phones back before anyone can talk to them.
     for phone in saved_phones {
         let started = runtime

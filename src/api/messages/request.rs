@@ -228,45 +228,8 @@ impl SendMessage {
             })?;
         let kind = message_kind.as_str();
         let to = chat_of(&self.to).map_err(|e| invalid(format!("to: {e}")))?;
-        let parts = self.parts();
-        if let Some(extra) = parts.iter().find(|p| **p != kind) {
-            return Err(invalid(format!(
-                "{extra}: not allowed in a message of type `{kind}`"
-            )));
-        }
-        let media_kind = MediaKind::parse(kind);
-        if kind != "text" && kind != "edit" && self.text.is_some() {
-            return Err(invalid(format!(
-                "text: not allowed in a message of type `{kind}` (use caption for media)"
-            )));
-        }
-        if self.caption.is_some() && !matches!(kind, "image" | "video" | "document") {
-            return Err(invalid(format!(
-                "caption: only images, videos and documents have one, not `{kind}`"
-            )));
-        }
-        if media_kind.is_none() && kind != "text" && parts.is_empty() {
-            return Err(invalid(format!(
-                "{kind}: required for a message of type `{kind}`"
-            )));
-        }
-        if matches!(kind, "reaction" | "edit" | "revoke") && self.reply_to.is_some() {
-            return Err(invalid(format!("reply_to: not allowed with `{kind}`")));
-        }
-        let mut content = Content::default();
-        if let Some(caption) = &self.caption {
-            bounded("caption", caption, MAX_CAPTION_CHARS, false)?;
-            content.caption = Some(caption.clone());
-        }
-        if let Some(mentions) = &self.mentions {
-            if mentions.len() > MAX_MENTIONS {
-                return Err(invalid(format!("mentions: at most {MAX_MENTIONS}")));
-            }
-            for m in mentions {
-                let jid = chat_of(m).map_err(|e| invalid(format!("mentions: {e}")))?;
-                content.mentions.push(jid);
-            }
-        }
+        self.check_fields(kind)?;
+        let mut content = self.shared_content()?;
         let mut media = None;
         let mut target = None;
         // The checks above make each kind's field present; this keeps a gap in them a 422.
@@ -278,53 +241,13 @@ impl SendMessage {
                 content.text = Some(text.to_string());
             }
             MessageKind::Location => {
-                let l = self.location.as_ref().ok_or_else(required)?;
-                if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude)
-                {
-                    return Err(invalid(
-                        "location: latitude must be within ±90 and longitude within ±180",
-                    ));
-                }
-                for (field, v) in [("location.name", &l.name), ("location.address", &l.address)] {
-                    if let Some(v) = v {
-                        bounded(field, v, MAX_NAME_CHARS, false)?;
-                    }
-                }
-                content.location = Some(Location {
-                    latitude: l.latitude,
-                    longitude: l.longitude,
-                    name: l.name.clone(),
-                    address: l.address.clone(),
-                });
+                content.location = Some(location(self.location.as_ref().ok_or_else(required)?)?)
             }
             MessageKind::Contact => {
                 content.contact = Some(contact_card(self.contact.as_ref().ok_or_else(required)?)?)
             }
             MessageKind::Poll => {
-                let p = self.poll.as_ref().ok_or_else(required)?;
-                bounded("poll.name", &p.name, MAX_NAME_CHARS, true)?;
-                if !(2..=12).contains(&p.options.len()) {
-                    return Err(invalid("poll.options: 2 to 12 options"));
-                }
-                let mut seen = std::collections::HashSet::new();
-                for o in &p.options {
-                    bounded("poll.options", o, 100, true)?;
-                    if !seen.insert(o) {
-                        return Err(invalid(format!("poll.options: `{o}` appears twice")));
-                    }
-                }
-                let selectable = p.selectable_count.unwrap_or(1);
-                if selectable < 1 || selectable as usize > p.options.len() {
-                    return Err(invalid(format!(
-                        "poll.selectable_count: 1 to {}",
-                        p.options.len()
-                    )));
-                }
-                content.poll = Some(Poll {
-                    name: p.name.clone(),
-                    options: p.options.clone(),
-                    selectable_count: selectable,
-                });
+                content.poll = Some(poll(self.poll.as_ref().ok_or_else(required)?)?)
             }
             MessageKind::Reaction => {
                 let r = self.reaction.as_ref().ok_or_else(required)?;
@@ -357,24 +280,7 @@ impl SendMessage {
             | MessageKind::Audio
             | MessageKind::Document
             | MessageKind::Sticker => {
-                let mk = media_kind.ok_or_else(required)?;
-                let input = match mk {
-                    MediaKind::Image => self.image.clone(),
-                    MediaKind::Video => self.video.clone(),
-                    MediaKind::Audio => self.audio.clone(),
-                    MediaKind::Document => self.document.clone(),
-                    MediaKind::Sticker => self.sticker.clone(),
-                }
-                .unwrap_or_default();
-                if input.voice.is_some() && mk != MediaKind::Audio {
-                    return Err(invalid(format!(
-                        "{kind}.voice: only audio can be a voice note"
-                    )));
-                }
-                if let Some(name) = &input.filename {
-                    bounded(&format!("{kind}.filename"), name, MAX_NAME_CHARS, true)?;
-                }
-                media = Some((mk, input));
+                media = Some(self.media_input(kind)?.ok_or_else(required)?);
             }
         }
         Ok(Draft {
@@ -385,6 +291,123 @@ impl SendMessage {
             target,
         })
     }
+
+    /// Only the fields a message of type `kind` has, and the one it needs.
+    fn check_fields(&self, kind: &str) -> Result<(), ApiError> {
+        let parts = self.parts();
+        if let Some(extra) = parts.iter().find(|p| **p != kind) {
+            return Err(invalid(format!(
+                "{extra}: not allowed in a message of type `{kind}`"
+            )));
+        }
+        if kind != "text" && kind != "edit" && self.text.is_some() {
+            return Err(invalid(format!(
+                "text: not allowed in a message of type `{kind}` (use caption for media)"
+            )));
+        }
+        if self.caption.is_some() && !matches!(kind, "image" | "video" | "document") {
+            return Err(invalid(format!(
+                "caption: only images, videos and documents have one, not `{kind}`"
+            )));
+        }
+        if MediaKind::parse(kind).is_none() && kind != "text" && parts.is_empty() {
+            return Err(invalid(format!(
+                "{kind}: required for a message of type `{kind}`"
+            )));
+        }
+        if matches!(kind, "reaction" | "edit" | "revoke") && self.reply_to.is_some() {
+            return Err(invalid(format!("reply_to: not allowed with `{kind}`")));
+        }
+        Ok(())
+    }
+
+    /// What any kind may carry: a caption (checked against its kind above) and mentions.
+    fn shared_content(&self) -> Result<Content, ApiError> {
+        let mut content = Content::default();
+        if let Some(caption) = &self.caption {
+            bounded("caption", caption, MAX_CAPTION_CHARS, false)?;
+            content.caption = Some(caption.clone());
+        }
+        if let Some(mentions) = &self.mentions {
+            if mentions.len() > MAX_MENTIONS {
+                return Err(invalid(format!("mentions: at most {MAX_MENTIONS}")));
+            }
+            for m in mentions {
+                let jid = chat_of(m).map_err(|e| invalid(format!("mentions: {e}")))?;
+                content.mentions.push(jid);
+            }
+        }
+        Ok(content)
+    }
+
+    /// The media of a media message (its file still to be read); `None` for another kind.
+    fn media_input(&self, kind: &str) -> Result<Option<(MediaKind, MediaInput)>, ApiError> {
+        let Some(mk) = MediaKind::parse(kind) else {
+            return Ok(None);
+        };
+        let input = match mk {
+            MediaKind::Image => self.image.clone(),
+            MediaKind::Video => self.video.clone(),
+            MediaKind::Audio => self.audio.clone(),
+            MediaKind::Document => self.document.clone(),
+            MediaKind::Sticker => self.sticker.clone(),
+        }
+        .unwrap_or_default();
+        if input.voice.is_some() && mk != MediaKind::Audio {
+            return Err(invalid(format!(
+                "{kind}.voice: only audio can be a voice note"
+            )));
+        }
+        if let Some(name) = &input.filename {
+            bounded(&format!("{kind}.filename"), name, MAX_NAME_CHARS, true)?;
+        }
+        Ok(Some((mk, input)))
+    }
+}
+
+fn location(l: &LocationInput) -> Result<Location, ApiError> {
+    if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude) {
+        return Err(invalid(
+            "location: latitude must be within ±90 and longitude within ±180",
+        ));
+    }
+    for (field, v) in [("location.name", &l.name), ("location.address", &l.address)] {
+        if let Some(v) = v {
+            bounded(field, v, MAX_NAME_CHARS, false)?;
+        }
+    }
+    Ok(Location {
+        latitude: l.latitude,
+        longitude: l.longitude,
+        name: l.name.clone(),
+        address: l.address.clone(),
+    })
+}
+
+fn poll(p: &PollInput) -> Result<Poll, ApiError> {
+    bounded("poll.name", &p.name, MAX_NAME_CHARS, true)?;
+    if !(2..=12).contains(&p.options.len()) {
+        return Err(invalid("poll.options: 2 to 12 options"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for o in &p.options {
+        bounded("poll.options", o, 100, true)?;
+        if !seen.insert(o) {
+            return Err(invalid(format!("poll.options: `{o}` appears twice")));
+        }
+    }
+    let selectable = p.selectable_count.unwrap_or(1);
+    if selectable < 1 || selectable as usize > p.options.len() {
+        return Err(invalid(format!(
+            "poll.selectable_count: 1 to {}",
+            p.options.len()
+        )));
+    }
+    Ok(Poll {
+        name: p.name.clone(),
+        options: p.options.clone(),
+        selectable_count: selectable,
+    })
 }
 
 fn contact_card(c: &ContactInput) -> Result<ContactCard, ApiError> {

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::messages::parse_group;
 use super::{AdminError, AdminState, Result, invalid, known_phone, not_found};
-use crate::actions::{self, GroupChanges};
-use crate::groups;
+use crate::net::group_views as groups;
+use crate::phones::actions::{self, GroupChanges};
 
 pub(super) async fn get(
     state: web::Data<AdminState>,

@@ -8,10 +8,10 @@ use serde_json::json;
 use wacore_binary::{Jid, Server};
 
 use super::{AdminState, Result, invalid, known_phone, not_found};
-use crate::accounts::normalize_phone;
-use crate::actions;
-use crate::core::Core;
-use crate::outgoing::{Content, Context, Forged, MediaContent, MediaKind};
+use crate::net::core::Core;
+use crate::phones::accounts::normalize_phone;
+use crate::phones::actions;
+use crate::phones::outgoing::{Content, Context, Forged, MediaContent, MediaKind};
 
 /// Room for media up to ~16 MB once base64-encoded.
 pub(super) const MAX_BODY_BYTES: usize = 24 * 1024 * 1024;

@@ -13,11 +13,13 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::accounts::{self, AccountError, normalize_phone};
-use super::core::{Core, Fault, FaultKind};
-use super::pairing::{self, ScanError};
-use super::state::ConnCommand;
-use super::{SandboxHandle, groups, linkcode, phone};
+use crate::net::core::{Core, Fault, FaultKind};
+use crate::net::group_views as groups;
+use crate::net::network::ConnCommand;
+use crate::phones::accounts::{self, AccountError, normalize_phone};
+use crate::phones::phone;
+use crate::server::linkcode;
+use crate::server::pairing::{self, ScanError};
 
 /// Fault duration when the request names none.
 const DEFAULT_FAULT_SECS: u64 = 30;
@@ -121,12 +123,7 @@ pub(crate) fn not_found(detail: impl Into<String>) -> AdminError {
     AdminError::new(StatusCode::NOT_FOUND, "not_found", detail)
 }
 
-/// The `/sandbox` admin routes, for mounting in any actix-web app (the sandbox's own server, or
-/// the service's under `waras serve --sandbox`).
-pub fn admin_scope(sandbox: &SandboxHandle) -> Scope {
-    scope_for(sandbox.core.clone())
-}
-
+/// The `/sandbox` admin routes over the network in `core`.
 pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
     web::scope("/sandbox")
         .app_data(web::Data::new(AdminState { core }))

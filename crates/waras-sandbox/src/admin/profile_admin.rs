@@ -6,8 +6,8 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::{AdminError, AdminState, Result, invalid, known_phone, not_found};
-use crate::actions::{self, ProfileChanges};
-use crate::profiles;
+use crate::net::profile as profiles;
+use crate::phones::actions::{self, ProfileChanges};
 
 /// Room for a picture of a few MB once base64-encoded.
 pub(super) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;

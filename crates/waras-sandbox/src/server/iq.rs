@@ -2,54 +2,12 @@
 //! long timeout, and an empty answer where the client parses content makes it retry forever.
 
 use anyhow::Result;
-use rand::Rng;
+use wacore_binary::Node;
 use wacore_binary::builder::NodeBuilder;
-use wacore_binary::{Node, NodeContent};
 
 use super::conn::Conn;
-use super::{pairing, prekeys, usync};
-
-pub(crate) const SERVER: &str = "s.whatsapp.net";
-
-pub(crate) fn new_id() -> String {
-    let n: u64 = rand::thread_rng().r#gen();
-    format!("sbx-{n:016x}")
-}
-
-pub(crate) fn attr(node: &Node, key: &str) -> Option<String> {
-    node.attrs.get(key).map(|v| v.as_str().into_owned())
-}
-
-pub(crate) fn child_bytes<'a>(node: &'a Node, tag: &str) -> Option<&'a [u8]> {
-    match &node.get_optional_child(tag)?.content {
-        Some(NodeContent::Bytes(b)) => Some(b),
-        _ => None,
-    }
-}
-
-/// `<iq type="result">` for `request` with `children`.
-pub(crate) fn result(request: &Node, children: Vec<Node>) -> Node {
-    let mut b = NodeBuilder::new("iq")
-        .attr("from", SERVER)
-        .attr("type", "result")
-        .attr("id", attr(request, "id").unwrap_or_default());
-    if !children.is_empty() {
-        b = b.children(children);
-    }
-    b.build()
-}
-
-pub(crate) fn error(request: &Node, code: u16, text: &str) -> Node {
-    NodeBuilder::new("iq")
-        .attr("from", SERVER)
-        .attr("type", "error")
-        .attr("id", attr(request, "id").unwrap_or_default())
-        .children([NodeBuilder::new("error")
-            .attr("code", code.to_string())
-            .attr("text", text)
-            .build()])
-        .build()
-}
+use super::{groups, linkcode, pairing, prekeys, profiles, usync};
+use crate::nodes::{SERVER, attr, error, result};
 
 pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
     let kind = attr(&node, "type").unwrap_or_default();
@@ -61,7 +19,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
     if conn.device().is_err() {
         // Before login only pairing traffic is expected; anything else gets an empty answer.
         let reply = if node.get_optional_child("link_code_companion_reg").is_some() {
-            match super::linkcode::handle(conn, &node) {
+            match linkcode::handle(conn, &node) {
                 Ok(reply) => reply,
                 Err(e) => {
                     log::warn!("sandbox: pairing-code step failed: {e:#}");
@@ -82,7 +40,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
     let reply = match (xmlns.as_str(), first.as_str()) {
         ("encrypt", _) => prekeys::handle(conn, &node)?,
         ("usync", _) => usync::handle(conn, &node)?,
-        ("w:g2", _) => super::groups::handle(conn, &node)?,
+        ("w:g2", _) => groups::handle(conn, &node)?,
         ("passive", "active") => {
             let reply = result(&node, vec![]);
             conn.send(&reply).await?;
@@ -98,15 +56,15 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
                     .build(),
             ],
         ),
-        ("w:profile:picture", _) => super::profiles::picture(conn, &node)?,
-        ("status", "status") if kind == "set" => super::profiles::set_status(conn, &node)?,
+        ("w:profile:picture", _) => profiles::picture(conn, &node)?,
+        ("status", "status") if kind == "set" => profiles::set_status(conn, &node)?,
         ("blocklist", _) => result(&node, vec![NodeBuilder::new("list").build()]),
         ("privacy", _) if kind == "get" => privacy(&node),
         ("w:m", "media_conn") => result(
             &node,
             vec![
                 NodeBuilder::new("media_conn")
-                    .attr("auth", super::media::AUTH_TOKEN)
+                    .attr("auth", crate::media::AUTH_TOKEN)
                     .attr("ttl", "3600")
                     .attr("auth_ttl", "21600")
                     .attr("max_buckets", "12")
@@ -222,6 +180,6 @@ async fn flush_offline(conn: &mut Conn) -> Result<()> {
             .build()])
         .build();
     conn.send(&marker).await?;
-    super::phone::key_share_if_due(&conn.core, &phone, device);
+    conn.core.key_share_if_due(&phone, device);
     Ok(())
 }

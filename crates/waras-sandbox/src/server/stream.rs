@@ -1,37 +1,21 @@
-//! One client connection: handshake, then either QR pairing (unknown device) or login (known
-//! device), then a loop that answers the client's stanzas and writes what the network sends it.
+//! A client connection's life: the Noise handshake, the QR offer for a new device or the login of
+//! a known one, then the read loop that hands each stanza to its handler.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::marshal::unmarshal_ref;
 use wacore_binary::{Node, marshal, util::unpack};
 
-use super::core::Core;
-use super::noise::{self, NoiseTransport, Wire};
-use super::state::{ConnCommand, ConnHandle, PendingPairing};
+use super::conn::{Conn, Peer};
+use super::noise::{self, Wire};
 use super::{iq, pairing, relay};
-
-/// Who is on the other end once the handshake is done.
-#[derive(Clone, Debug)]
-pub(crate) enum Peer {
-    /// A device waiting to be linked by a phone.
-    Unpaired { noise_pub: [u8; 32] },
-    /// A device of an account.
-    Device { phone: String, device: u16 },
-}
-
-pub(crate) struct Conn {
-    pub core: Arc<Core>,
-    pub peer: Peer,
-    pub handle: ConnHandle,
-    wire: Wire,
-    transport: NoiseTransport,
-}
+use crate::net::core::Core;
+use crate::net::network::{ConnCommand, ConnHandle, PendingPairing};
+use crate::nodes::{self, attr};
 
 /// Serves one client until it leaves or is closed; errors end only this connection.
 pub(crate) async fn serve(
@@ -133,21 +117,6 @@ impl Conn {
         }
     }
 
-    pub(crate) async fn send(&mut self, node: &Node) -> Result<()> {
-        let plain = marshal(node).map_err(|e| anyhow!("encoding node: {e}"))?;
-        let cipher = self.transport.encrypt(&plain)?;
-        self.wire.send_frame(&cipher).await
-    }
-
-    /// Queues a command to this connection itself, for replies that must wait (the 515 restart).
-    pub(crate) fn later(&self, delay: Duration, cmd: ConnCommand) {
-        let tx = self.handle.tx.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
-            let _ = tx.send(cmd);
-        });
-    }
-
     async fn offer_pairing(&mut self, noise_pub: [u8; 32]) -> Result<()> {
         let refs: Vec<String> = (0..self.core.pairing_refs)
             .map(|_| pairing::new_ref())
@@ -165,9 +134,9 @@ impl Conn {
             }
         }
         let node = NodeBuilder::new("iq")
-            .attr("from", iq::SERVER)
+            .attr("from", nodes::SERVER)
             .attr("type", "set")
-            .attr("id", iq::new_id())
+            .attr("id", nodes::new_id())
             .attr("xmlns", "md")
             .children([NodeBuilder::new("pair-device")
                 .children(
@@ -225,21 +194,6 @@ impl Conn {
         Ok(true)
     }
 
-    fn unregister(&self) {
-        let mut net = self.core.lock_net();
-        net.pending_pairings
-            .retain(|_, p| p.conn.id != self.handle.id);
-        net.code_requests.retain(|_, r| r.conn.id != self.handle.id);
-        net.code_flows.retain(|_, f| f.conn.id != self.handle.id);
-        if let Peer::Device { phone, device } = &self.peer {
-            let key = (phone.clone(), *device);
-            if net.conns.get(&key).is_some_and(|c| c.id == self.handle.id) {
-                net.conns.remove(&key);
-                net.requeue_unacked(&key);
-            }
-        }
-    }
-
     async fn handle_node(&mut self, node: Node) -> Result<()> {
         if matches!(self.peer, Peer::Unpaired { .. }) && node.tag != "iq" {
             // A device being linked may already announce presence and the like; it has no
@@ -253,23 +207,13 @@ impl Conn {
             "presence" => relay::presence(self, &node).await,
             "chatstate" => relay::chatstate(self, &node).await,
             "ack" => {
-                if let (Ok(key), Some(id)) = (self.device(), iq::attr(&node, "id")) {
+                if let (Ok(key), Some(id)) = (self.device(), attr(&node, "id")) {
                     self.core.lock_net().acknowledged(&key, &[id]);
                 }
                 Ok(())
             }
             // `ib` (unified session, …) and anything else needs no answer from the sandbox.
             _ => Ok(()),
-        }
-    }
-
-    /// The account and device of a logged-in connection.
-    pub(crate) fn device(&self) -> Result<(String, u16)> {
-        match &self.peer {
-            Peer::Device { phone, device } => Ok((phone.clone(), *device)),
-            Peer::Unpaired { .. } => {
-                Err(anyhow!("stanza needs a logged-in device")).context("unpaired connection")
-            }
         }
     }
 }

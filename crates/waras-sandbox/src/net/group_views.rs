@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::core::Core;
+use super::core::Core;
 
 /// A group as the account group list of the admin API shows it.
 #[derive(Clone, Debug, Serialize)]

@@ -6,10 +6,10 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
 use waproto::whatsapp as wa;
 
-use super::certs::xeddsa_sign;
 use super::conn::Conn;
-use super::iq::{attr, result};
-use super::state::{Account, Network};
+use crate::certs::xeddsa_sign;
+use crate::net::network::{Account, Network};
+use crate::nodes::{attr, result};
 
 pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
     let usync = node

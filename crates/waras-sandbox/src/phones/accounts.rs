@@ -7,9 +7,9 @@ use anyhow::anyhow;
 use rand::Rng;
 use serde::Serialize;
 
-use super::certs::generate_key_pair;
-use super::core::Core;
-use super::state::{Account, DeviceRecord};
+use crate::certs::generate_key_pair;
+use crate::net::core::Core;
+use crate::net::network::{Account, DeviceRecord};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AccountInfo {

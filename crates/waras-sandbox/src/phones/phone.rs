@@ -17,20 +17,15 @@ use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waproto::whatsapp as wa;
 use whatsapp_rust::Client;
-use whatsapp_rust::bot::{Bot, BotHandle};
+use whatsapp_rust::bot::Bot;
 
-use super::core::Core;
-use super::engine::{SandboxHttpClient, SandboxRuntime};
+use crate::engine::{SandboxHttpClient, SandboxRuntime};
+use crate::net::core::{Core, PhoneClient, PhoneTask};
 
 /// How long account creation waits for the phone to come online.
 const PHONE_CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The phone keeps few one-time prekeys: nobody fetches many in a sandbox, and each costs time.
 const PHONE_PREKEYS: usize = 30;
-
-pub(crate) struct PhoneClient {
-    pub client: Arc<Client>,
-    _bot: BotHandle,
-}
 
 /// Connects engine clients to the sandbox without a socket: each transport is a pair of channels
 /// into a fresh sandbox connection.
@@ -77,7 +72,7 @@ impl TransportFactory for InProcessTransportFactory {
         let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(64);
         let (ev_tx, ev_rx) = async_channel::unbounded();
         core.rt
-            .spawn(super::conn::serve(core.clone(), in_rx, out_tx));
+            .spawn(crate::server::stream::serve(core.clone(), in_rx, out_tx));
         let _ = ev_tx.send(TransportEvent::Connected).await;
         core.rt.spawn(async move {
             while let Some(chunk) = out_rx.recv().await {
@@ -124,7 +119,7 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         device.push_name = acc.name.clone();
         device.account = Some(Arc::new(self_signed_identity(acc)?));
         // The signed prekey must be signed by the identity key it now carries.
-        let signature = super::certs::xeddsa_sign(
+        let signature = crate::certs::xeddsa_sign(
             &acc.identity.private_key,
             &device.signed_pre_key.public_key.serialize(),
         )?;
@@ -185,7 +180,7 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
 }
 
 /// The primary device's own ADV identity (key index 0), signed by the account key.
-fn self_signed_identity(acc: &super::state::Account) -> Result<wa::ADVSignedDeviceIdentity> {
+fn self_signed_identity(acc: &crate::net::network::Account) -> Result<wa::ADVSignedDeviceIdentity> {
     let details = wa::ADVDeviceIdentity {
         raw_id: Some(acc.raw_id()),
         timestamp: Some(chrono::Utc::now().timestamp() as u64),
@@ -198,7 +193,7 @@ fn self_signed_identity(acc: &super::state::Account) -> Result<wa::ADVSignedDevi
     let mut to_sign = vec![6u8, 0];
     to_sign.extend_from_slice(&details);
     to_sign.extend_from_slice(identity_pub);
-    let account_signature = super::certs::xeddsa_sign(&acc.identity.private_key, &to_sign)?;
+    let account_signature = crate::certs::xeddsa_sign(&acc.identity.private_key, &to_sign)?;
     Ok(wa::ADVSignedDeviceIdentity {
         details: Some(details),
         account_signature_key: Some(identity_pub.to_vec()),
@@ -240,28 +235,19 @@ pub(crate) fn phone_client(core: &Core, phone: &str) -> Result<Arc<Client>> {
         .ok_or_else(|| anyhow!("account {phone} has no phone online"))
 }
 
-/// A new companion needs the account's app-state keys, which a real phone pushes right after
-/// linking (the companion otherwise waits for them before it reports itself connected). The share
-/// goes out once the companion is online and has keys others can encrypt to.
-pub(crate) fn key_share_if_due(core: &Arc<Core>, phone: &str, device: u16) {
-    let due = {
-        let mut net = core.lock_net();
-        let online = net.conns.contains_key(&(phone.to_string(), device));
-        match net
-            .accounts
-            .get_mut(phone)
-            .and_then(|a| a.devices.get_mut(&device))
-        {
-            Some(d) if d.needs_key_share && d.signed_prekey.is_some() && online => {
-                d.needs_key_share = false;
-                true
-            }
-            _ => false,
+/// Does what the network asks of the phones, until the sandbox ends.
+pub(crate) async fn run_tasks(core: Weak<Core>, mut tasks: mpsc::UnboundedReceiver<PhoneTask>) {
+    while let Some(task) = tasks.recv().await {
+        let Some(core) = core.upgrade() else {
+            return;
+        };
+        match task {
+            PhoneTask::ShareAppStateKeys { phone } => share_app_state_keys(&core, &phone),
         }
-    };
-    if !due {
-        return;
     }
+}
+
+fn share_app_state_keys(core: &Core, phone: &str) {
     let Ok(client) = phone_client(core, phone) else {
         return;
     };
@@ -311,7 +297,7 @@ pub(crate) async fn create_group(
     phone: String,
     subject: String,
     members: Vec<String>,
-) -> Result<super::groups::GroupInfo> {
+) -> Result<crate::net::group_views::GroupInfo> {
     use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
     let client = phone_client(&core, &phone)?;
     let participants = members
@@ -329,5 +315,5 @@ pub(crate) async fn create_group(
         .context("phone group task failed")?
         .map_err(|e| anyhow!("creating the group failed: {e}"))?;
     let id = created.metadata.id.user.to_string();
-    super::groups::info(&core, &id).ok_or_else(|| anyhow!("group {id} vanished"))
+    crate::net::group_views::info(&core, &id).ok_or_else(|| anyhow!("group {id} vanished"))
 }

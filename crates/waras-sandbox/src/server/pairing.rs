@@ -14,12 +14,12 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node, NodeContent};
 use waproto::whatsapp as wa;
 
-use super::certs::xeddsa_sign;
 use super::conn::Conn;
-use super::core::Core;
-use super::iq;
-use super::state::{ConnCommand, ConnHandle, DeviceRecord, Network, PairingInFlight};
 use super::usync::key_index_list;
+use crate::certs::xeddsa_sign;
+use crate::net::core::Core;
+use crate::net::network::{ConnCommand, ConnHandle, DeviceRecord, Network, PairingInFlight};
+use crate::nodes;
 
 /// Prefix of the account signature over a companion's identity (WA's ADV scheme).
 const ADV_ACCOUNT_SIGNATURE_PREFIX: [u8; 2] = [6, 0];
@@ -172,7 +172,7 @@ pub(crate) fn link_companion(
             linked_at: now,
         },
     );
-    let id = iq::new_id();
+    let id = nodes::new_id();
     net.pairings_in_flight.insert(
         id.clone(),
         PairingInFlight {
@@ -183,7 +183,7 @@ pub(crate) fn link_companion(
     net.pending_pairings.retain(|_, p| p.conn.id != conn.id);
 
     let success = NodeBuilder::new("iq")
-        .attr("from", iq::SERVER)
+        .attr("from", nodes::SERVER)
         .attr("type", "set")
         .attr("id", id)
         .attr("xmlns", "md")
@@ -292,7 +292,7 @@ fn notify_device_change(net: &mut Network, phone: &str, device: u16, op: &'stati
         .attr("from", acc.pn_jid())
         .attr("lid", acc.lid_jid())
         .attr("type", "devices")
-        .attr("id", iq::new_id())
+        .attr("id", nodes::new_id())
         .attr("t", chrono::Utc::now().timestamp().to_string())
         .children([NodeBuilder::new_dynamic(op.to_string())
             .children([dev.build(), key_index_list(acc)])

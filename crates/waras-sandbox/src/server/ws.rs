@@ -8,8 +8,8 @@ use actix_ws::AggregatedMessage;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::conn;
-use super::core::Core;
+use super::stream;
+use crate::net::core::Core;
 
 /// Noise frames are at most 16 MiB (3-byte length).
 const MAX_WS_MESSAGE: usize = 16 * 1024 * 1024 + 16;
@@ -27,7 +27,7 @@ pub(crate) async fn chat(
     let (in_tx, in_rx) = mpsc::channel::<Bytes>(64);
     let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(64);
     let core = core.get_ref().clone();
-    core.rt.spawn(conn::serve(core.clone(), in_rx, out_tx));
+    core.rt.spawn(stream::serve(core.clone(), in_rx, out_tx));
 
     actix_web::rt::spawn(async move {
         loop {

@@ -10,31 +10,14 @@ use wacore::libsignal::crypto::aes_256_gcm_decrypt;
 use wacore::pair_code::PairCodeUtils;
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
-use wacore_libsignal::protocol::{KeyPair, PublicKey};
+use wacore_libsignal::protocol::PublicKey;
 
-use super::certs::generate_key_pair;
 use super::conn::{Conn, Peer};
-use super::core::Core;
-use super::iq::{self, attr, child_bytes, result};
 use super::pairing::{self, ScanError};
-use super::state::{ConnCommand, ConnHandle};
-
-/// A companion showing a pairing code for an account's number.
-pub(crate) struct CodeRequest {
-    pub conn: ConnHandle,
-    pub noise_pub: [u8; 32],
-    pub wrapped_companion_ephemeral: Vec<u8>,
-    pub pairing_ref: String,
-}
-
-/// A code the phone accepted; waiting for the companion's key bundle.
-pub(crate) struct CodeFlow {
-    pub phone: String,
-    pub conn: ConnHandle,
-    pub noise_pub: [u8; 32],
-    pub primary_ephemeral: KeyPair,
-    pub companion_ephemeral_pub: [u8; 32],
-}
+use crate::certs::generate_key_pair;
+use crate::net::core::Core;
+use crate::net::network::{CodeFlow, CodeRequest, ConnCommand};
+use crate::nodes::{self, attr, child_bytes, result};
 
 fn key32(bytes: &[u8], what: &str) -> Result<[u8; 32]> {
     bytes
@@ -62,7 +45,7 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
             let pairing_ref = pairing::new_ref();
             let mut net = conn.core.lock_net();
             if !net.accounts.contains_key(jid.user.as_str()) {
-                return Ok(iq::error(node, 404, "item-not-found"));
+                return Ok(nodes::error(node, 404, "item-not-found"));
             }
             net.code_requests.insert(
                 jid.user.to_string(),
@@ -88,7 +71,7 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
             finish(&conn.core, reg)?;
             Ok(result(node, vec![]))
         }
-        other => Ok(iq::error(node, 400, &format!("unknown stage {other:?}"))),
+        other => Ok(nodes::error(node, 400, &format!("unknown stage {other:?}"))),
     }
 }
 
@@ -144,9 +127,9 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
         .ok_or(ScanError::UnknownRef)?;
 
     let hello = NodeBuilder::new("notification")
-        .attr("from", iq::SERVER)
+        .attr("from", nodes::SERVER)
         .attr("type", "link_code_companion_reg")
-        .attr("id", iq::new_id())
+        .attr("id", nodes::new_id())
         .attr("t", chrono::Utc::now().timestamp().to_string())
         .children([NodeBuilder::new("link_code_companion_reg")
             .attr("stage", "primary_hello")

@@ -5,53 +5,13 @@
 
 use anyhow::Result;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node};
 
 use super::conn::Conn;
-use super::iq::{attr, error, new_id, result};
-use super::state::Network;
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub(crate) struct Group {
-    /// The user part of `{id}@g.us`.
-    pub id: String,
-    pub subject: String,
-    pub creator: String,
-    pub creation: i64,
-    /// Account phone numbers, creator first; the creator is the super admin.
-    pub members: Vec<String>,
-    /// Members promoted to admin (besides the creator).
-    #[serde(default)]
-    pub admins: Vec<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub description_id: Option<String>,
-    /// Only admins may send.
-    #[serde(default)]
-    pub announce: bool,
-    /// Only admins may change the group's info.
-    #[serde(default)]
-    pub locked: bool,
-    #[serde(default)]
-    pub invite_code: Option<String>,
-    #[serde(default)]
-    pub subject_owner: Option<String>,
-    #[serde(default)]
-    pub subject_time: i64,
-}
-
-impl Group {
-    pub fn is_admin(&self, phone: &str) -> bool {
-        self.creator == phone || self.admins.iter().any(|a| a == phone)
-    }
-}
-
-mod views;
-pub use views::{GroupInfo, GroupView, MemberView};
-pub(crate) use views::{info, of_account, view};
+use crate::net::group::Group;
+use crate::net::network::Network;
+use crate::nodes::{attr, error, new_id, result};
 
 fn new_invite_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

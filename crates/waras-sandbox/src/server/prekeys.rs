@@ -6,8 +6,8 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node, NodeContent};
 
 use super::conn::Conn;
-use super::iq::{attr, child_bytes, error, result};
-use super::state::{Network, SignedPreKey};
+use crate::net::network::{Network, SignedPreKey};
+use crate::nodes::{attr, child_bytes, error, result};
 
 /// A 3-byte big-endian prekey id as it travels in `<id>`.
 fn id_from_bytes(b: &[u8]) -> Option<u32> {
@@ -68,7 +68,7 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
             }
         }
         drop(net);
-        super::phone::key_share_if_due(&conn.core, &phone, device);
+        conn.core.key_share_if_due(&phone, device);
         return Ok(result(node, vec![]));
     }
     if node.get_optional_child("count").is_some() {

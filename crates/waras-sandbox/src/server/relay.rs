@@ -8,8 +8,8 @@ use wacore_binary::builder::NodeBuilder;
 use wacore_binary::{Jid, Node, NodeContent, Server};
 
 use super::conn::Conn;
-use super::iq::attr;
-use super::state::{Network, SentBy};
+use crate::net::network::{Network, SentBy};
+use crate::nodes::attr;
 
 fn jid_attr(node: &Node, key: &str) -> Option<Jid> {
     node.attrs.get(key).and_then(|v| v.to_jid())
@@ -354,7 +354,7 @@ pub(crate) async fn presence(conn: &mut Conn, node: &Node) -> Result<()> {
         // on typed presences is only the device's current idea of it, which an unsynced
         // companion may not share, so it renames nothing.
         if let Some(name) = attr(node, "name") {
-            super::profiles::push_name(&mut net, &phone, &name);
+            crate::net::profile::push_name(&mut net, &phone, &name);
         }
         return Ok(());
     };

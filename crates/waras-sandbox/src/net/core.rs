@@ -5,10 +5,26 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use tokio::sync::mpsc;
 use wacore_libsignal::protocol::KeyPair;
+use whatsapp_rust::bot::BotHandle;
+use whatsapp_rust::client::Client;
 
-use super::phone::PhoneClient;
-use super::state::Network;
+use super::network::Network;
+
+/// An account's phone (device 0): an engine client running in-process.
+pub(crate) struct PhoneClient {
+    pub client: std::sync::Arc<Client>,
+    /// Held so the phone runs for as long as it is registered.
+    pub _bot: BotHandle,
+}
+
+/// What the network asks of an account's phone; the phones do it (`phones::phone::run_tasks`).
+#[derive(Debug)]
+pub(crate) enum PhoneTask {
+    /// A new companion is online with keys: push it the account's app-state keys.
+    ShareAppStateKeys { phone: String },
+}
 
 pub(crate) struct Core {
     pub net: Mutex<Network>,
@@ -19,13 +35,14 @@ pub(crate) struct Core {
     /// actix arbiter.
     pub rt: tokio::runtime::Handle,
     pub phones: Mutex<HashMap<String, PhoneClient>>,
+    pub phone_tasks: mpsc::UnboundedSender<PhoneTask>,
     pub faults: Faults,
     pub ws_url: String,
     /// `host:port` of the HTTPS media host.
     pub media_host: String,
     pub media_ca_pem: String,
     /// What the media host serves: encrypted uploads and published profile pictures.
-    pub media: std::sync::Arc<super::media::MediaStore>,
+    pub media: std::sync::Arc<crate::media::MediaStore>,
     pub data_dir: Option<PathBuf>,
     /// QR refs offered per pairing attempt.
     pub pairing_refs: usize,
@@ -40,6 +57,32 @@ impl Core {
 
     pub fn lock_phones(&self) -> MutexGuard<'_, HashMap<String, PhoneClient>> {
         self.phones.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new companion needs the account's app-state keys, which a real phone pushes right after
+    /// linking (the companion otherwise waits for them before it reports itself connected). The
+    /// share is due once the companion is online and has keys others can encrypt to.
+    pub fn key_share_if_due(&self, phone: &str, device: u16) {
+        let due = {
+            let mut net = self.lock_net();
+            let online = net.conns.contains_key(&(phone.to_string(), device));
+            match net
+                .accounts
+                .get_mut(phone)
+                .and_then(|a| a.devices.get_mut(&device))
+            {
+                Some(d) if d.needs_key_share && d.signed_prekey.is_some() && online => {
+                    d.needs_key_share = false;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if due {
+            let _ = self.phone_tasks.send(PhoneTask::ShareAppStateKeys {
+                phone: phone.to_string(),
+            });
+        }
     }
 }
 

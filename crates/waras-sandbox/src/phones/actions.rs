@@ -13,9 +13,9 @@ use whatsapp_rust::features::{
     GroupDescription, GroupSubject, JoinGroupResult, PreviousDescription,
 };
 
-use super::core::Core;
 use super::outgoing::{self, Content, Context};
 use super::phone::phone_client;
+use crate::net::core::Core;
 
 /// Runs `f` with the phone's client on the sandbox runtime.
 async fn on_phone<T, F, Fut>(core: &Arc<Core>, phone: &str, f: F) -> Result<T>
@@ -182,7 +182,7 @@ pub(crate) async fn update_profile(
     if let Some(name) = changes.name.as_deref() {
         // The phone announces the name to the server; record it at once too, so the answer
         // reflects it whatever the engine's app-state follow-up does.
-        super::profiles::push_name(&mut core.lock_net(), phone, name);
+        crate::net::profile::push_name(&mut core.lock_net(), phone, name);
     }
     on_phone(core, phone, move |client| async move {
         let profile = client.profile();

@@ -16,9 +16,10 @@ use wacore_binary::Node;
 use wacore_libsignal::protocol::{KeyPair, PrivateKey};
 
 use super::core::Core;
-use super::groups::Group;
-use super::profiles::{Picture, Profile};
-use super::state::{Account, DeviceRecord, Network, ReceivedMessage, SignedPreKey};
+use super::group::Group;
+use super::network::{
+    Account, DeviceRecord, Network, Picture, Profile, ReceivedMessage, SignedPreKey,
+};
 
 const STATE_FILE: &str = "sandbox-state.json";
 /// How often a changed state is written.

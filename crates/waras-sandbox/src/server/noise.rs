@@ -13,7 +13,7 @@ use wacore_noise::framing::{FrameDecoder, encode_frame};
 use wacore_noise::{NoiseCipher, NoiseHandshake};
 use waproto::whatsapp::{self as wa, HandshakeMessage};
 
-use super::certs::generate_key_pair;
+use crate::certs::generate_key_pair;
 
 /// Edge-routing pre-intro a client may put before the connection header (`ED\0\1` + 3-byte length).
 const EDGE_ROUTING_MAGIC: &[u8] = b"ED\x00\x01";

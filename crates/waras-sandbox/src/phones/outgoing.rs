@@ -10,8 +10,8 @@ use whatsapp_rust::Client;
 use whatsapp_rust::media::{self, AudioOptions, DocumentOptions, ImageOptions, VideoOptions};
 use whatsapp_rust::upload::UploadOptions;
 
-use super::core::Core;
-use super::records::KnownPoll;
+use crate::net::core::Core;
+use crate::net::records::KnownPoll;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum MediaKind {

@@ -86,10 +86,43 @@ pub(crate) struct PendingPairing {
     pub noise_pub: [u8; 32],
 }
 
+/// A companion showing a pairing code for an account's number.
+pub(crate) struct CodeRequest {
+    pub conn: ConnHandle,
+    pub noise_pub: [u8; 32],
+    pub wrapped_companion_ephemeral: Vec<u8>,
+    pub pairing_ref: String,
+}
+
+/// A code the phone accepted; waiting for the companion's key bundle.
+pub(crate) struct CodeFlow {
+    pub phone: String,
+    pub conn: ConnHandle,
+    pub noise_pub: [u8; 32],
+    pub primary_ephemeral: KeyPair,
+    pub companion_ephemeral_pub: [u8; 32],
+}
+
 /// An outstanding pair-success: the companion's answer completes the link.
 pub(crate) struct PairingInFlight {
     pub phone: String,
     pub device: u16,
+}
+
+/// An account's about text and picture.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Profile {
+    pub about: String,
+    pub about_set_at: i64,
+    pub picture: Option<Picture>,
+}
+
+/// A published profile picture.
+#[derive(Clone, Debug)]
+pub(crate) struct Picture {
+    pub id: u64,
+    pub bytes: Vec<u8>,
+    pub direct_path: String,
 }
 
 /// Who sent a message, so receipts for it can find their way back.
@@ -107,9 +140,9 @@ pub(crate) struct Network {
     /// By pairing ref.
     pub pending_pairings: HashMap<String, PendingPairing>,
     /// Companions showing a pairing code, by the account number they asked for.
-    pub code_requests: HashMap<String, super::linkcode::CodeRequest>,
+    pub code_requests: HashMap<String, CodeRequest>,
     /// Codes the phone accepted, by pairing ref.
-    pub code_flows: HashMap<String, super::linkcode::CodeFlow>,
+    pub code_flows: HashMap<String, CodeFlow>,
     /// By pair-success IQ id.
     pub pairings_in_flight: HashMap<String, PairingInFlight>,
     /// Messages for devices that were offline, delivered at their next login.
@@ -122,7 +155,7 @@ pub(crate) struct Network {
     sent_order: VecDeque<String>,
     pub next_conn_id: u64,
     /// Groups by the user part of their JID.
-    pub groups: BTreeMap<String, super::groups::Group>,
+    pub groups: BTreeMap<String, super::group::Group>,
     /// Accounts whose devices last said they are available.
     pub available: HashSet<String>,
     /// Devices subscribed to an account's presence, by the account watched.
@@ -130,7 +163,7 @@ pub(crate) struct Network {
     /// Receipts, chat states and presences each account's phone received.
     pub activity: HashMap<String, super::records::Activity>,
     /// About text and picture, by account.
-    pub profiles: HashMap<String, super::profiles::Profile>,
+    pub profiles: HashMap<String, Profile>,
     /// Polls the phones know the secrets of, by poll message id.
     pub polls: HashMap<String, super::records::KnownPoll>,
 }

@@ -3,9 +3,9 @@
 use wacore::types::events::{ChatPresenceUpdate, PresenceUpdate, Receipt};
 use wacore::types::presence::{ChatPresence, ChatPresenceMedia, ReceiptType};
 
-use super::core::Core;
 use super::inbox::as_pn;
-use super::records::{ChatStateRecord, PresenceRecord, ReceiptRecord, push_capped};
+use crate::net::core::Core;
+use crate::net::records::{ChatStateRecord, PresenceRecord, ReceiptRecord, push_capped};
 
 fn receipt_kind(kind: &ReceiptType) -> String {
     match kind {

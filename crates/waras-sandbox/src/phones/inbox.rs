@@ -11,12 +11,12 @@ use wacore_binary::Jid;
 use waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 
-use super::core::Core;
-use super::records::{
+use crate::net::core::Core;
+use crate::net::network::Network;
+use crate::net::records::{
     ContactRecord, EditRecord, KnownPoll, LocationRecord, MediaRecord, PollRecord, PollVoteRecord,
     ReactionRecord, ReceivedMessage, RevokeRecord,
 };
-use super::state::Network;
 
 /// The phone-number JID (no device) of whoever `jid` names, where the network knows it.
 pub(crate) fn as_pn(net: &Network, jid: &Jid) -> String {
