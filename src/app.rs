@@ -105,10 +105,10 @@ impl Application {
             // Runs for the life of the process (its interval keeps it alive).
             RetentionJob::new(db.clone(), retention).start();
         }
-        let state = web::Data::new(AppState {
-            db: db.clone(),
-            started_at: db::now_ms(),
-            sessions: Sessions::new(
+        let state = app_state(
+            &settings,
+            &db,
+            Sessions::new(
                 supervisor.clone(),
                 db.clone(),
                 engine_stores,
@@ -119,16 +119,9 @@ impl Application {
                 },
             ),
             metrics,
-            admin_key: secrets.admin_key,
+            secrets.admin_key,
             webhook_secrets,
-            allow_private: settings.webhook_allow_private,
-            media_max_bytes: settings.media_max_bytes,
-            secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,
-            hub: EventHub::new(db.clone()).start(),
-            tickets: Default::default(),
-            ws_queue: settings.ws_queue_capacity,
-            ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
-        });
+        );
         let server = http_server(&settings, state, extra, listener)?;
         log::info!(
             "listening on http://{addr} ({} storage)",
@@ -336,6 +329,32 @@ async fn start_deliveries(
         metrics.clone(),
     )
     .start())
+}
+
+/// What every HTTP handler shares.
+fn app_state(
+    settings: &Settings,
+    db: &Db,
+    sessions: Sessions,
+    metrics: Arc<Metrics>,
+    admin_key: secrecy::SecretString,
+    webhook_secrets: Sealer,
+) -> web::Data<AppState> {
+    web::Data::new(AppState {
+        db: db.clone(),
+        started_at: db::now_ms(),
+        sessions,
+        metrics,
+        admin_key,
+        webhook_secrets,
+        allow_private: settings.webhook_allow_private,
+        media_max_bytes: settings.media_max_bytes,
+        secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,
+        hub: EventHub::new(db.clone()).start(),
+        tickets: Default::default(),
+        ws_queue: settings.ws_queue_capacity,
+        ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
+    })
 }
 
 /// The HTTP server on `listener`: the API's route table (and `extra` routes beside it).

@@ -1,5 +1,6 @@
 //! Prometheus metrics, one registry per application instance.
 
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
@@ -25,95 +26,80 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> prometheus::Result<Self> {
-        let registry = Registry::new();
-        let http_requests = IntCounterVec::new(
-            Opts::new(
+        const HTTP_BUCKETS: [f64; 12] = [
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ];
+        const DELIVERY_BUCKETS: [f64; 12] = [
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
+        ];
+        let r = Registry::new();
+        Ok(Self {
+            http_requests: counter_vec(
+                &r,
                 "waras_http_requests_total",
                 "HTTP requests by route pattern, method and status",
-            ),
-            &["route", "method", "status"],
-        )?;
-        let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "waras_http_request_duration_seconds",
-                "HTTP request latency by route pattern",
-            )
-            .buckets(vec![
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-            ]),
-            &["route"],
-        )?;
-        let sessions = IntGaugeVec::new(
-            Opts::new("waras_sessions", "Sessions by status"),
-            &["status"],
-        )?;
-        let session_actors = IntGauge::new(
-            "waras_session_actors",
-            "Session actors running in this process",
-        )?;
-        let session_restarts = IntCounter::new(
-            "waras_session_restarts_total",
-            "Session actors restarted by the supervisor after they ended unexpectedly",
-        )?;
-        let engine_events_dropped = IntCounter::new(
-            "waras_engine_events_dropped_total",
-            "Presence and typing events dropped because a session's engine event queue was full",
-        )?;
-        let webhook_deliveries = IntCounterVec::new(
-            Opts::new(
+                &["route", "method", "status"],
+            )?,
+            http_duration: registered(
+                &r,
+                HistogramVec::new(
+                    HistogramOpts::new(
+                        "waras_http_request_duration_seconds",
+                        "HTTP request latency by route pattern",
+                    )
+                    .buckets(HTTP_BUCKETS.to_vec()),
+                    &["route"],
+                )?,
+            )?,
+            sessions: gauge_vec(&r, "waras_sessions", "Sessions by status", &["status"])?,
+            session_actors: gauge(
+                &r,
+                "waras_session_actors",
+                "Session actors running in this process",
+            )?,
+            session_restarts: counter(
+                &r,
+                "waras_session_restarts_total",
+                "Session actors restarted by the supervisor after they ended unexpectedly",
+            )?,
+            engine_events_dropped: counter(
+                &r,
+                "waras_engine_events_dropped_total",
+                "Presence and typing events dropped because a session's engine event queue was full",
+            )?,
+            webhook_deliveries: counter_vec(
+                &r,
                 "waras_webhook_attempts_total",
                 "Webhook delivery attempts by result (delivered, retry, failed)",
-            ),
-            &["result"],
-        )?;
-        let webhook_delay = prometheus::Histogram::with_opts(
-            HistogramOpts::new(
-                "waras_webhook_delivery_delay_seconds",
-                "From event commit to successful delivery",
-            )
-            .buckets(vec![
-                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
-            ]),
-        )?;
-        let instance_info = IntGaugeVec::new(
-            Opts::new(
+                &["result"],
+            )?,
+            webhook_delay: registered(
+                &r,
+                prometheus::Histogram::with_opts(
+                    HistogramOpts::new(
+                        "waras_webhook_delivery_delay_seconds",
+                        "From event commit to successful delivery",
+                    )
+                    .buckets(DELIVERY_BUCKETS.to_vec()),
+                )?,
+            )?,
+            instance_info: gauge_vec(
+                &r,
                 "waras_instance_info",
                 "This instance (value 1), labelled with its id",
-            ),
-            &["instance"],
-        )?;
-        let leases_held = IntGauge::new(
-            "waras_cluster_leases_held",
-            "Session leases this instance holds (PostgreSQL)",
-        )?;
-        let leases_lost = IntCounter::new(
-            "waras_cluster_leases_lost_total",
-            "Session leases lost without handing over (not renewed in time, or taken by another instance)",
-        )?;
-        registry.register(Box::new(instance_info.clone()))?;
-        registry.register(Box::new(leases_held.clone()))?;
-        registry.register(Box::new(leases_lost.clone()))?;
-        registry.register(Box::new(webhook_deliveries.clone()))?;
-        registry.register(Box::new(webhook_delay.clone()))?;
-        registry.register(Box::new(http_requests.clone()))?;
-        registry.register(Box::new(http_duration.clone()))?;
-        registry.register(Box::new(sessions.clone()))?;
-        registry.register(Box::new(session_actors.clone()))?;
-        registry.register(Box::new(session_restarts.clone()))?;
-        registry.register(Box::new(engine_events_dropped.clone()))?;
-        Ok(Self {
-            registry,
-            http_requests,
-            http_duration,
-            sessions,
-            session_actors,
-            session_restarts,
-            engine_events_dropped,
-            webhook_deliveries,
-            webhook_delay,
-            instance_info,
-            leases_held,
-            leases_lost,
+                &["instance"],
+            )?,
+            leases_held: gauge(
+                &r,
+                "waras_cluster_leases_held",
+                "Session leases this instance holds (PostgreSQL)",
+            )?,
+            leases_lost: counter(
+                &r,
+                "waras_cluster_leases_lost_total",
+                "Session leases lost without handing over (not renewed in time, or taken by another instance)",
+            )?,
+            registry: r,
         })
     }
 
@@ -135,4 +121,39 @@ impl Metrics {
         }
         String::from_utf8(buf).unwrap_or_default()
     }
+}
+
+/// `metric`, registered in `registry`.
+fn registered<M: Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: M,
+) -> prometheus::Result<M> {
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
+fn counter(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntCounter> {
+    registered(registry, IntCounter::new(name, help)?)
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntGauge> {
+    registered(registry, IntGauge::new(name, help)?)
+}
+
+fn counter_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<IntCounterVec> {
+    registered(registry, IntCounterVec::new(Opts::new(name, help), labels)?)
+}
+
+fn gauge_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<IntGaugeVec> {
+    registered(registry, IntGaugeVec::new(Opts::new(name, help), labels)?)
 }

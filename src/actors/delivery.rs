@@ -145,36 +145,48 @@ impl Worker {
     }
 
     async fn attempt(&self, c: &Claimed) -> (Outcome, bool) {
-        let now = now_ms();
         let retry_at = |retry_after: Option<u64>| {
             self.config
                 .schedule
                 .next_delay_ms(c.delivery.attempts.max(1) as u32, retry_after)
                 .map(|d| now_ms() + d)
         };
-        let url = match target::parse(&c.webhook.url, self.config.allow_private) {
-            Ok(u) => u,
-            Err(e) => {
-                return (
-                    Outcome::Failed {
-                        status_code: None,
-                        error: e.to_string(),
-                        retry_at: retry_at(None),
-                    },
-                    false,
-                );
+        let (req, body) = match self.signed_request(c) {
+            Ok(r) => r,
+            Err(error) => {
+                let outcome = Outcome::Failed {
+                    status_code: None,
+                    error,
+                    retry_at: retry_at(None),
+                };
+                return (outcome, false);
             }
         };
-        let secrets = sealed::signing_secrets(&self.secrets, &c.webhook, now);
-        if secrets.is_empty() {
-            return (
+        match req.send_body(body).await {
+            Ok(res) => answered(res.status(), res.headers(), retry_at),
+            Err(e) => (
                 Outcome::Failed {
                     status_code: None,
-                    error: "signing secret unreadable".into(),
+                    error: match guarded::refusal(&e) {
+                        Some(refused) => refused.to_string(),
+                        None => format!("request failed: {e}"),
+                    },
                     retry_at: retry_at(None),
                 },
                 false,
-            );
+            ),
+        }
+    }
+
+    /// The delivery's POST with its body: to the endpoint's checked URL, signed (Standard
+    /// Webhooks) with every live secret, with the endpoint's custom headers.
+    fn signed_request(&self, c: &Claimed) -> Result<(awc::ClientRequest, String), String> {
+        let now = now_ms();
+        let url =
+            target::parse(&c.webhook.url, self.config.allow_private).map_err(|e| e.to_string())?;
+        let secrets = sealed::signing_secrets(&self.secrets, &c.webhook, now);
+        if secrets.is_empty() {
+            return Err("signing secret unreadable".into());
         }
         let body = c.event.envelope_json();
         let msg_id = c.event.id.to_string();
@@ -190,72 +202,12 @@ impl Worker {
                 "webhook-signature",
                 signature::signature_header(&refs, &msg_id, ts, body.as_bytes()),
             ));
-        let custom = match sealed::open_headers(&self.secrets, &c.webhook) {
-            Ok(h) => h,
-            Err(e) => {
-                let error = format!("custom headers unreadable: {e}");
-                let outcome = Outcome::Failed {
-                    status_code: None,
-                    error,
-                    retry_at: retry_at(None),
-                };
-                return (outcome, false);
-            }
-        };
+        let custom = sealed::open_headers(&self.secrets, &c.webhook)
+            .map_err(|e| format!("custom headers unreadable: {e}"))?;
         for (name, value) in &custom {
             req = req.insert_header((name.as_str(), value.as_str()));
         }
-        match req.send_body(body).await {
-            Ok(res) => {
-                let status = res.status();
-                if status.is_success() {
-                    (
-                        Outcome::Delivered {
-                            status_code: status.as_u16(),
-                        },
-                        false,
-                    )
-                } else if status == StatusCode::GONE {
-                    (
-                        Outcome::Failed {
-                            status_code: Some(410),
-                            error: "endpoint answered 410 Gone".into(),
-                            retry_at: None,
-                        },
-                        true,
-                    )
-                } else {
-                    let retry_after = if matches!(status.as_u16(), 429 | 503) {
-                        res.headers()
-                            .get("retry-after")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.trim().parse::<u64>().ok())
-                    } else {
-                        None
-                    };
-                    let error = format!("endpoint answered {}", status.as_u16());
-                    (
-                        Outcome::Failed {
-                            status_code: Some(status.as_u16()),
-                            error,
-                            retry_at: retry_at(retry_after),
-                        },
-                        false,
-                    )
-                }
-            }
-            Err(e) => (
-                Outcome::Failed {
-                    status_code: None,
-                    error: match guarded::refusal(&e) {
-                        Some(refused) => refused.to_string(),
-                        None => format!("request failed: {e}"),
-                    },
-                    retry_at: retry_at(None),
-                },
-                false,
-            ),
-        }
+        Ok((req, body))
     }
 
     async fn deliver(&self, c: Claimed) {
@@ -315,4 +267,43 @@ impl Worker {
             }
         }
     }
+}
+
+/// What the endpoint's answer means: delivered; gone (410: the endpoint is disabled, the second
+/// value); or failed, to retry by the schedule (at the endpoint's `Retry-After` for 429 and 503).
+fn answered(
+    status: StatusCode,
+    headers: &actix_web::http::header::HeaderMap,
+    retry_at: impl Fn(Option<u64>) -> Option<i64>,
+) -> (Outcome, bool) {
+    if status.is_success() {
+        return (
+            Outcome::Delivered {
+                status_code: status.as_u16(),
+            },
+            false,
+        );
+    }
+    if status == StatusCode::GONE {
+        let outcome = Outcome::Failed {
+            status_code: Some(410),
+            error: "endpoint answered 410 Gone".into(),
+            retry_at: None,
+        };
+        return (outcome, true);
+    }
+    let retry_after = if matches!(status.as_u16(), 429 | 503) {
+        headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    } else {
+        None
+    };
+    let outcome = Outcome::Failed {
+        status_code: Some(status.as_u16()),
+        error: format!("endpoint answered {}", status.as_u16()),
+        retry_at: retry_at(retry_after),
+    };
+    (outcome, false)
 }

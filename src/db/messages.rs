@@ -326,15 +326,8 @@ pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>
                     (_, Some(_)) => Some(Change::Revoke),
                     _ => None,
                 };
-                let target_ref = content
-                    .reaction
-                    .as_mut()
-                    .map(|r| &mut r.target)
-                    .or(content.poll_vote.as_mut().map(|v| &mut v.target))
-                    .or(content.edit.as_mut().map(|e| &mut e.target))
-                    .or(content.revoke.as_mut().map(|r| &mut r.target));
                 let mut target = None;
-                if let Some(t) = target_ref {
+                if let Some(t) = target_of(&mut content) {
                     // WhatsApp ids are random per message: the id alone finds it, whichever
                     // address (phone number or LID) the chat was known by.
                     target = messages::table
@@ -355,46 +348,23 @@ pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>
                         continue;
                     }
                     if let Some(found) = &target {
-                        t.chat = found.chat_jid.clone();
-                        t.id = Some(found.id.clone());
-                        t.from_me = found.from_me;
-                        if !found.from_me && t.sender.is_none() {
-                            t.sender = Some(found.sender_jid.clone());
-                        }
+                        point_at(t, found);
                     }
                 }
                 row.body = content.to_json();
                 if insert_message!(conn, row)? != 1 {
                     continue;
                 }
-                if let (Some(found), Some(when)) = (&target, envelope.get("timestamp").cloned()) {
-                    let mut changed = Content::from_json(&found.body);
-                    let when = when.as_str().map(str::to_string);
-                    let apply = if let Some(edit) = &content.edit {
-                        if changed.caption.is_some() {
-                            changed.caption = Some(edit.text.clone());
-                        } else {
-                            changed.text = Some(edit.text.clone());
-                        }
-                        changed.edited_at = when;
-                        true
-                    } else if content.revoke.is_some() {
-                        changed = Content {
-                            revoked_at: when,
-                            ..Content::default()
-                        };
-                        true
-                    } else {
-                        false
-                    };
-                    if apply {
-                        diesel::update(messages::table.find(&found.id))
-                            .set((
-                                messages::body.eq(changed.to_json()),
-                                messages::updated_at.eq(row.created_at),
-                            ))
-                            .execute(conn)?;
-                    }
+                if let (Some(found), Some(when)) = (&target, envelope.get("timestamp").cloned())
+                    && let Some(changed) =
+                        changed_by(found, &content, when.as_str().map(str::to_string))
+                {
+                    diesel::update(messages::table.find(&found.id))
+                        .set((
+                            messages::body.eq(changed.to_json()),
+                            messages::updated_at.eq(row.created_at),
+                        ))
+                        .execute(conn)?;
                 }
                 if let serde_json::Value::Object(fields) =
                     serde_json::to_value(&content).unwrap_or_default()
@@ -412,6 +382,49 @@ pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>
             Ok(out)
         })
     })
+}
+
+/// The message a reaction, poll vote, edit or revoke points at.
+fn target_of(content: &mut Content) -> Option<&mut crate::domain::MessageRef> {
+    content
+        .reaction
+        .as_mut()
+        .map(|r| &mut r.target)
+        .or(content.poll_vote.as_mut().map(|v| &mut v.target))
+        .or(content.edit.as_mut().map(|e| &mut e.target))
+        .or(content.revoke.as_mut().map(|r| &mut r.target))
+}
+
+/// Completes a reference with what the stored message it points at says.
+fn point_at(t: &mut crate::domain::MessageRef, found: &MessageRow) {
+    t.chat = found.chat_jid.clone();
+    t.id = Some(found.id.clone());
+    t.from_me = found.from_me;
+    if !found.from_me && t.sender.is_none() {
+        t.sender = Some(found.sender_jid.clone());
+    }
+}
+
+/// What an edit (new text or caption) or a revoke (nothing left) makes of the message `found`;
+/// `None` for any other add-on.
+fn changed_by(found: &MessageRow, content: &Content, when: Option<String>) -> Option<Content> {
+    if let Some(edit) = &content.edit {
+        let mut changed = Content::from_json(&found.body);
+        if changed.caption.is_some() {
+            changed.caption = Some(edit.text.clone());
+        } else {
+            changed.text = Some(edit.text.clone());
+        }
+        changed.edited_at = when;
+        Some(changed)
+    } else if content.revoke.is_some() {
+        Some(Content {
+            revoked_at: when,
+            ..Content::default()
+        })
+    } else {
+        None
+    }
 }
 
 /// A message of the session by its WhatsApp id.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use wacore::stanza::groups::{GroupNotificationAction, GroupParticipantInfo};
-use wacore::types::events::Event;
+use wacore::types::events::{Event, GroupUpdate};
 use wacore::types::presence::{ChatPresence, ChatPresenceMedia};
 
 use super::jid::user_jid;
@@ -51,70 +51,7 @@ pub fn describe(event: &Event) -> Option<(EventType, Value)> {
                 "last_seen": p.last_seen.map(|t| t.to_rfc3339()),
             }),
         )),
-        Event::GroupUpdate(g) => {
-            let base = |action: &str| {
-                json!({
-                    "group": user_jid(&g.group_jid),
-                    "action": action,
-                    "by": g.participant.as_ref().map(user_jid),
-                    "by_phone": g.participant_pn.as_ref().map(user_jid),
-                    "timestamp": g.timestamp.to_rfc3339(),
-                })
-            };
-            let with = |mut v: Value, extra: Value| {
-                if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
-                    v.extend(extra);
-                }
-                v
-            };
-            use GroupNotificationAction as A;
-            let (kind, data) = match &g.action {
-                A::Add { participants, .. }
-                | A::Remove { participants, .. }
-                | A::Promote { participants }
-                | A::Demote { participants } => {
-                    let action = match &g.action {
-                        A::Add { .. } => "add",
-                        A::Remove { .. } => "remove",
-                        A::Promote { .. } => "promote",
-                        _ => "demote",
-                    };
-                    let list: Vec<Value> = participants.iter().map(participant).collect();
-                    (
-                        EventType::GroupParticipants,
-                        with(base(action), json!({ "participants": list })),
-                    )
-                }
-                A::Subject { subject, .. } => (
-                    EventType::GroupUpdated,
-                    with(base("subject"), json!({ "subject": subject })),
-                ),
-                A::Description { description, .. } => (
-                    EventType::GroupUpdated,
-                    with(base("description"), json!({ "description": description })),
-                ),
-                A::Locked { .. } => (
-                    EventType::GroupUpdated,
-                    with(base("locked"), json!({ "locked": true })),
-                ),
-                A::Unlocked => (
-                    EventType::GroupUpdated,
-                    with(base("locked"), json!({ "locked": false })),
-                ),
-                A::Announce => (
-                    EventType::GroupUpdated,
-                    with(base("announce"), json!({ "announce": true })),
-                ),
-                A::NotAnnounce => (
-                    EventType::GroupUpdated,
-                    with(base("announce"), json!({ "announce": false })),
-                ),
-                A::Invite { .. } | A::RevokeInvite => (EventType::GroupUpdated, base("invite")),
-                A::Create { .. } => (EventType::GroupJoined, base("create")),
-                _ => return None,
-            };
-            Some((kind, data))
-        }
+        Event::GroupUpdate(g) => group_update(g),
         Event::PictureUpdate(p) => Some((
             EventType::ContactPicture,
             json!({
@@ -134,6 +71,72 @@ pub fn describe(event: &Event) -> Option<(EventType, Value)> {
         )),
         _ => None,
     }
+}
+
+/// A change to a group (members, subject, description, settings, invite, creation).
+fn group_update(g: &GroupUpdate) -> Option<(EventType, Value)> {
+    let base = |action: &str| {
+        json!({
+            "group": user_jid(&g.group_jid),
+            "action": action,
+            "by": g.participant.as_ref().map(user_jid),
+            "by_phone": g.participant_pn.as_ref().map(user_jid),
+            "timestamp": g.timestamp.to_rfc3339(),
+        })
+    };
+    let with = |mut v: Value, extra: Value| {
+        if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
+            v.extend(extra);
+        }
+        v
+    };
+    use GroupNotificationAction as A;
+    let (kind, data) = match &g.action {
+        A::Add { participants, .. }
+        | A::Remove { participants, .. }
+        | A::Promote { participants }
+        | A::Demote { participants } => {
+            let action = match &g.action {
+                A::Add { .. } => "add",
+                A::Remove { .. } => "remove",
+                A::Promote { .. } => "promote",
+                _ => "demote",
+            };
+            let list: Vec<Value> = participants.iter().map(participant).collect();
+            (
+                EventType::GroupParticipants,
+                with(base(action), json!({ "participants": list })),
+            )
+        }
+        A::Subject { subject, .. } => (
+            EventType::GroupUpdated,
+            with(base("subject"), json!({ "subject": subject })),
+        ),
+        A::Description { description, .. } => (
+            EventType::GroupUpdated,
+            with(base("description"), json!({ "description": description })),
+        ),
+        A::Locked { .. } => (
+            EventType::GroupUpdated,
+            with(base("locked"), json!({ "locked": true })),
+        ),
+        A::Unlocked => (
+            EventType::GroupUpdated,
+            with(base("locked"), json!({ "locked": false })),
+        ),
+        A::Announce => (
+            EventType::GroupUpdated,
+            with(base("announce"), json!({ "announce": true })),
+        ),
+        A::NotAnnounce => (
+            EventType::GroupUpdated,
+            with(base("announce"), json!({ "announce": false })),
+        ),
+        A::Invite { .. } | A::RevokeInvite => (EventType::GroupUpdated, base("invite")),
+        A::Create { .. } => (EventType::GroupJoined, base("create")),
+        _ => return None,
+    };
+    Some((kind, data))
 }
 
 #[cfg(test)]

@@ -103,6 +103,46 @@ async fn read_all(
 
 const TEXT_PART_LIMIT: usize = 256 * 1024;
 
+/// One text part of a multipart send, into the request (or its media's description).
+fn text_field(
+    request: &mut SendMessage,
+    media: &mut MediaInput,
+    name: &str,
+    value: String,
+) -> Result<(), ApiError> {
+    match name {
+        "to" => request.to = value,
+        "type" => request.kind = value,
+        "text" => request.text = Some(value),
+        "caption" => request.caption = Some(value),
+        "reply_to" => request.reply_to = Some(value),
+        "mentions" => {
+            request.mentions = Some(
+                value
+                    .split(',')
+                    .map(|m| m.trim().to_string())
+                    .filter(|m| !m.is_empty())
+                    .collect(),
+            )
+        }
+        "mimetype" => media.mimetype = Some(value),
+        "filename" => media.filename = Some(value),
+        "voice" => {
+            media.voice = Some(match value.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err(ApiError::invalid("voice: true or false")),
+            })
+        }
+        other => {
+            return Err(ApiError::invalid(format!(
+                "{other}: unknown form field (to, type, text, caption, reply_to, mentions, mimetype, filename, voice, file)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 async fn read_multipart(
     req: &HttpRequest,
     payload: web::Payload,
@@ -164,36 +204,7 @@ async fn read_multipart(
             })?;
         let value = String::from_utf8(value.to_vec())
             .map_err(|_| ApiError::invalid(format!("{name}: must be UTF-8 text")))?;
-        match name.as_str() {
-            "to" => request.to = value,
-            "type" => request.kind = value,
-            "text" => request.text = Some(value),
-            "caption" => request.caption = Some(value),
-            "reply_to" => request.reply_to = Some(value),
-            "mentions" => {
-                request.mentions = Some(
-                    value
-                        .split(',')
-                        .map(|m| m.trim().to_string())
-                        .filter(|m| !m.is_empty())
-                        .collect(),
-                )
-            }
-            "mimetype" => media.mimetype = Some(value),
-            "filename" => media.filename = Some(value),
-            "voice" => {
-                media.voice = Some(match value.as_str() {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
-                    _ => return Err(ApiError::invalid("voice: true or false")),
-                })
-            }
-            other => {
-                return Err(ApiError::invalid(format!(
-                    "{other}: unknown form field (to, type, text, caption, reply_to, mentions, mimetype, filename, voice, file)"
-                )));
-            }
-        }
+        text_field(&mut request, &mut media, &name, value)?;
     }
     if file.is_none() {
         return Err(ApiError::invalid(

@@ -50,19 +50,8 @@ pub async fn send(
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Send)?;
     let session = load_session(&state, key, &path).await?;
-    let limit = body::send_limit(state.media_max_bytes);
-    let body::Incoming { mut request, file } =
-        body::read(&req, payload, limit, state.media_max_bytes).await?;
     let idempotency_key = idempotency_key(&req)?;
-    // The inline file moves to the draft instead of being copied with the request.
-    let inline = request.take_inline_data();
-    let mut draft = request.check()?;
-    if let (Some((_, input)), Some(data)) = (draft.media.as_mut(), inline) {
-        input.data = Some(data);
-    }
-    if file.is_some() && draft.media.is_none() {
-        return Err(ApiError::invalid("file: only media messages carry a file"));
-    }
+    let (request, draft, file) = read_draft(&req, payload, &state).await?;
     accepts_sends(&session)?;
     let Draft {
         to,
@@ -129,6 +118,27 @@ pub async fn send(
         .run(move |pool| messages::enqueue(pool, &row, stored_file.as_ref()))
         .await?;
     answer(&state, result).await
+}
+
+/// The send as it came (JSON or multipart), checked into a draft; a multipart file comes apart.
+async fn read_draft(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> ApiResult<(SendMessage, Draft, Option<Vec<u8>>)> {
+    let limit = body::send_limit(state.media_max_bytes);
+    let body::Incoming { mut request, file } =
+        body::read(req, payload, limit, state.media_max_bytes).await?;
+    // The inline file moves to the draft instead of being copied with the request.
+    let inline = request.take_inline_data();
+    let mut draft = request.check()?;
+    if let (Some((_, input)), Some(data)) = (draft.media.as_mut(), inline) {
+        input.data = Some(data);
+    }
+    if file.is_some() && draft.media.is_none() {
+        return Err(ApiError::invalid("file: only media messages carry a file"));
+    }
+    Ok((request, draft, file))
 }
 
 /// A session takes sends while WORKING or RECONNECTING; a linked session that is STARTING is
