@@ -5,6 +5,7 @@
 //! instances share the sessions through leases (`membership`, `placement`) and wake each other
 //! with LISTEN/NOTIFY (`wakeups`).
 
+mod config;
 mod error;
 pub mod forward;
 pub mod membership;
@@ -12,6 +13,7 @@ pub mod placement;
 mod sessions;
 pub mod wakeups;
 
+pub use config::ClusterConfig;
 pub use error::CommandError;
-pub use membership::{ClusterConfig, Membership};
+pub use membership::Membership;
 pub use sessions::{Answer, Cluster, Order, Sessions};

@@ -6,9 +6,10 @@ use std::time::Duration;
 use actix::Addr;
 use serde::{Deserialize, Serialize};
 
+use super::ClusterConfig;
 use super::CommandError;
 use super::forward::forward;
-use super::membership::{Claim, ClusterConfig, Holds, Membership, OUTBOX_CHANNEL, Release};
+use super::membership::{Claim, Holds, Membership, OUTBOX_CHANNEL, Release};
 use super::placement::assign;
 use crate::actors::{
     ActorAddr, EnsureRunning, EnsureStopped, Live, Logout, Nudge, PairCode, RemoveSession,
