@@ -69,14 +69,14 @@ impl Application {
         let listener = TcpListener::bind(settings.listen_addr()?)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr()?;
-        let cluster_config = match &target {
-            db::DatabaseTarget::Postgres(_) => Some(Arc::new(ClusterConfig::from_settings(
+        // Several instances share PostgreSQL; SQLite runs one.
+        let cluster_config = matches!(target, db::DatabaseTarget::Postgres(_)).then(|| {
+            Arc::new(ClusterConfig::from_settings(
                 &settings,
                 &secrets.master_key,
                 addr,
-            ))),
-            db::DatabaseTarget::Sqlite(_) => None,
-        };
+            ))
+        });
         let supervisor = SupervisorActor::new(
             db.clone(),
             engine,
@@ -100,11 +100,7 @@ impl Application {
             crate::engine::rekey::WEBHOOK_SECRET_PURPOSE,
         );
         let delivery = start_deliveries(&settings, &db, &webhook_secrets, &metrics).await?;
-        let retention = settings.retention();
-        if retention.is_active() {
-            // Runs for the life of the process (its interval keeps it alive).
-            RetentionJob::new(db.clone(), retention).start();
-        }
+        start_retention(&settings, &db);
         let state = app_state(
             &settings,
             &db,
@@ -355,6 +351,15 @@ fn app_state(
         ws_queue: settings.ws_queue_capacity,
         ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
     })
+}
+
+/// The retention job, when any retention is configured; it runs for the life of the process
+/// (its interval keeps it alive).
+fn start_retention(settings: &Settings, db: &Db) {
+    let retention = settings.retention();
+    if retention.is_active() {
+        RetentionJob::new(db.clone(), retention).start();
+    }
 }
 
 /// The HTTP server on `listener`: the API's route table (and `extra` routes beside it).

@@ -83,6 +83,15 @@ impl TenantKey {
         self.scopes.contains(scope)
     }
 
+    /// What a list shows this key: its tenant's rows, and only its session's when it is
+    /// restricted to one.
+    pub fn listing(&self) -> (String, Option<String>) {
+        (
+            self.tenant_id.as_str().to_string(),
+            self.session_id.as_ref().map(|s| s.as_str().to_string()),
+        )
+    }
+
     /// Whether this key may touch `session`: always for unrestricted keys.
     pub fn covers_session(&self, session: &SessionId) -> bool {
         self.session_id.as_ref().is_none_or(|own| own == session)

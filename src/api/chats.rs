@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::messages::{Message, load_message};
-use super::page::{PageQuery, list_type, split_page};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
 use crate::db::authorship::is_group;
@@ -58,13 +58,14 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor.clone(),
     };
-    let limit = page.limit()?;
-    let after = page.cursor(|c| c.contains('@') && c.chars().count() <= 128)?;
-    let rows = state
-        .db
-        .run(move |pool| messages::chats(pool, &session.id, after.as_deref(), limit + 1))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |c| c.chat.clone());
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &page,
+        |c| c.contains('@') && c.chars().count() <= 128,
+        |c: &messages::ChatSummary| c.chat.clone(),
+        move |pool, after, n| messages::chats(pool, &session.id, after, n),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ChatList {
         data: rows
             .into_iter()

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::auth::{Caller, narrow_session};
 use super::error::{ApiError, ApiResult, Problem};
-use super::page::{PageQuery, list_type, split_page};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::state::AppState;
 use crate::auth::{GeneratedKey, TenantKey};
 use crate::db::keys::{self, KeyRow};
@@ -225,14 +225,15 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?.clone();
-    let limit = q.limit()?;
-    let after = q.cursor(|c| KeyId::parse(c).is_some())?;
     let tenant = key.tenant_id.as_str().to_string();
-    let rows = state
-        .db
-        .run(move |pool| keys::list(pool, &tenant, after.as_deref(), limit + 1))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &q,
+        |c| KeyId::parse(c).is_some(),
+        |r: &KeyRow| r.id.clone(),
+        move |pool, after, n| keys::list(pool, &tenant, after, n),
+    )
+    .await?;
     let data = rows
         .into_iter()
         .filter(|r| visible_to(&key, r))

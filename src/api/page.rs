@@ -4,6 +4,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ApiResult};
+use crate::db::{Db, DbPool, DbResult};
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -55,6 +56,29 @@ pub fn split_page<R>(
         None
     };
     (rows, next)
+}
+
+/// One page of a list: the cursor is checked with `valid`, `fetch` reads up to the given number
+/// of rows after it (one more than the page, to know whether another follows), and the page is
+/// cut with the next cursor taken from its last row by `cursor_of`. Every list handler pages
+/// through here.
+pub async fn fetch_page<R, F>(
+    db: &Db,
+    q: &PageQuery,
+    valid: impl Fn(&str) -> bool,
+    cursor_of: impl Fn(&R) -> String,
+    fetch: F,
+) -> ApiResult<(Vec<R>, Option<String>)>
+where
+    R: Send + 'static,
+    F: FnOnce(&DbPool, Option<&str>, i64) -> DbResult<Vec<R>> + Send + 'static,
+{
+    let limit = q.limit()?;
+    let after = q.cursor(valid)?;
+    let rows = db
+        .run(move |pool| fetch(pool, after.as_deref(), limit + 1))
+        .await?;
+    Ok(split_page(rows, limit, cursor_of))
 }
 
 /// Defines a concrete list envelope type for the OpenAPI document.

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::page::{PageQuery, list_type, split_page};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::state::AppState;
 use crate::auth::TenantKey;
 use crate::db::now_ms;
@@ -235,17 +235,15 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
-    let limit = q.limit()?;
-    let after = q.cursor(|c| SessionId::parse(c).is_some())?;
-    let tenant = key.tenant_id.as_str().to_string();
-    let only = key.session_id.as_ref().map(|s| s.as_str().to_string());
-    let rows = state
-        .db
-        .run(move |pool| {
-            sessions::list(pool, &tenant, only.as_deref(), after.as_deref(), limit + 1)
-        })
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    let (tenant, only) = key.listing();
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &q,
+        |c| SessionId::parse(c).is_some(),
+        |r: &SessionRow| r.id.clone(),
+        move |pool, after, n| sessions::list(pool, &tenant, only.as_deref(), after, n),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(SessionList {
         data: present(&state, rows).await?,
         next_cursor,

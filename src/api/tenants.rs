@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::keys::{CreateKey, CreatedKey, create_key_for};
-use super::page::{PageQuery, list_type, split_page};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::state::AppState;
 use crate::db::tenants::{self, TenantRow};
 use crate::db::{now_ms, sessions};
@@ -80,13 +80,14 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.admin()?;
-    let limit = q.limit()?;
-    let after = q.cursor(|c| TenantId::parse(c).is_some())?;
-    let rows = state
-        .db
-        .run(move |pool| tenants::list(pool, after.as_deref(), limit + 1))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &q,
+        |c| TenantId::parse(c).is_some(),
+        |r: &TenantRow| r.id.clone(),
+        tenants::list,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(TenantList {
         data: rows.into_iter().map(Tenant::from).collect(),
         next_cursor,

@@ -6,7 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{Caller, narrow_session};
 use super::error::{ApiError, ApiResult, Problem};
-use super::page::{PageQuery, list_type, split_page};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::state::AppState;
 use crate::auth::TenantKey;
 use crate::db::webhooks::{self, DeliveryFilter, DeliveryRow, WebhookRow};
@@ -337,17 +337,15 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = caller.tenant(Scope::Read)?;
-    let limit = q.limit()?;
-    let after = q.cursor(|c| WebhookId::parse(c).is_some())?;
-    let tenant = key.tenant_id.as_str().to_string();
-    let only = key.session_id.as_ref().map(|s| s.as_str().to_string());
-    let rows = state
-        .db
-        .run(move |pool| {
-            webhooks::list(pool, &tenant, only.as_deref(), after.as_deref(), limit + 1)
-        })
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    let (tenant, only) = key.listing();
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &q,
+        |c| WebhookId::parse(c).is_some(),
+        |r: &WebhookRow| r.id.clone(),
+        move |pool, after, n| webhooks::list(pool, &tenant, only.as_deref(), after, n),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(WebhookList {
         data: rows.into_iter().map(|r| Webhook::view(&state, r)).collect(),
         next_cursor,
@@ -481,8 +479,6 @@ pub async fn deliveries(
         limit: q.limit,
         cursor: q.cursor.clone(),
     };
-    let limit = page.limit()?;
-    let after = page.cursor(|c| DeliveryId::parse(c).is_some())?;
     let status = match q.status.as_deref() {
         None => None,
         Some(s @ ("pending" | "delivering" | "succeeded" | "failed")) => Some(s.to_string()),
@@ -492,12 +488,20 @@ pub async fn deliveries(
             ));
         }
     };
-    let filter = DeliveryFilter { status, after };
-    let rows = state
-        .db
-        .run(move |pool| webhooks::list_deliveries(pool, &row.id, &filter, limit + 1))
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &page,
+        |c| DeliveryId::parse(c).is_some(),
+        |r: &DeliveryRow| r.id.clone(),
+        move |pool, after, n| {
+            let filter = DeliveryFilter {
+                status,
+                after: after.map(str::to_string),
+            };
+            webhooks::list_deliveries(pool, &row.id, &filter, n)
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(DeliveryList {
         data: rows.into_iter().map(Delivery::from).collect(),
         next_cursor,

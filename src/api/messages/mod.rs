@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::page::{PageQuery, list_type, split_page};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
 use crate::db::messages::{self, MessageRow};
@@ -149,22 +149,15 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor.clone(),
     };
-    let limit = page.limit()?;
-    let after = page.cursor(|c| MessageId::parse(c).is_some())?;
     let chat = q.chat.clone();
-    let rows = state
-        .db
-        .run(move |pool| {
-            messages::list(
-                pool,
-                &session.id,
-                chat.as_deref(),
-                after.as_deref(),
-                limit + 1,
-            )
-        })
-        .await?;
-    let (rows, next_cursor) = split_page(rows, limit, |r| r.id.clone());
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &page,
+        |c| MessageId::parse(c).is_some(),
+        |r: &MessageRow| r.id.clone(),
+        move |pool, after, n| messages::list(pool, &session.id, chat.as_deref(), after, n),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(MessageList {
         data: rows.into_iter().map(Message::from).collect(),
         next_cursor,
