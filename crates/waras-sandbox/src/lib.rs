@@ -236,22 +236,9 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let server_static =
         certs::load_or_create_key(data_dir.as_deref(), "sandbox-server-static.key")?;
     let cert_chain = certs::build_cert_chain(&root, server_static.public_key.public_key_bytes())?;
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(SANDBOX_THREADS)
-        .thread_name("sandbox")
-        .enable_all()
-        .build()
-        .context("building the sandbox runtime")?;
-
-    let listener =
-        TcpListener::bind(cfg.listen).with_context(|| format!("binding {}", cfg.listen))?;
-    let addr = listener.local_addr().context("reading the bound address")?;
-    let media_listener = TcpListener::bind(cfg.media_listen)
-        .with_context(|| format!("binding {}", cfg.media_listen))?;
-    let media_addr = media_listener
-        .local_addr()
-        .context("reading the media address")?;
+    let runtime = new_runtime()?;
+    let (listener, addr) = bind(cfg.listen, "the bound address")?;
+    let (media_listener, media_addr) = bind(cfg.media_listen, "the media address")?;
     let media_ca = media::load_or_create_ca(data_dir.as_deref())?;
     let net = match data_dir.as_deref() {
         Some(dir) => persist::load(dir)?,
@@ -275,7 +262,48 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         data_dir,
         pairing_refs: cfg.pairing_refs.max(1),
     });
-    // Restored profile pictures are served again.
+    restore(&core, &runtime, tasks, saved_phones).await?;
+    let runtime = Arc::new(RuntimeGuard(Mutex::new(Some(runtime))));
+    let server = serve_chat(&core, listener)?;
+    let media_server = serve_media(&core, media_listener, &media_ca)?;
+    log::info!("sandbox listening on {addr}");
+    Ok(SandboxHandle {
+        addr,
+        core,
+        server,
+        media_server,
+        runtime,
+    })
+}
+
+/// The sandbox's own runtime, where connections and phones run.
+fn new_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(SANDBOX_THREADS)
+        .thread_name("sandbox")
+        .enable_all()
+        .build()
+        .context("building the sandbox runtime")
+}
+
+/// A listener on `addr` and the address it got (`what` names it in errors).
+fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
+    let bound = listener
+        .local_addr()
+        .with_context(|| format!("reading {what}"))?;
+    Ok((listener, bound))
+}
+
+/// Brings restored state back to life on `runtime`: profile pictures on the media host, the phone
+/// task loop, the restored accounts' phones (before anyone can talk to them), and the periodic
+/// saver when there is a data directory.
+async fn restore(
+    core: &Arc<Core>,
+    runtime: &tokio::runtime::Runtime,
+    tasks: tokio::sync::mpsc::UnboundedReceiver<net::core::PhoneTask>,
+    saved_phones: Vec<String>,
+) -> Result<()> {
     for picture in core
         .lock_net()
         .profiles
@@ -284,8 +312,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     {
         core.media.put(&picture.direct_path, picture.bytes.clone());
     }
-    runtime.spawn(phone::run_tasks(Arc::downgrade(&core), tasks));
-    // Restored accounts get their phones back before anyone can talk to them.
+    runtime.spawn(phone::run_tasks(Arc::downgrade(core), tasks));
     for phone in saved_phones {
         let started = runtime
             .spawn(phone::start(core.clone(), phone.clone()))
@@ -296,10 +323,13 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
             .with_context(|| format!("restarting the phone of {phone}"))?;
     }
     if core.data_dir.is_some() {
-        runtime.spawn(persist::run_saver(Arc::downgrade(&core)));
+        runtime.spawn(persist::run_saver(Arc::downgrade(core)));
     }
-    let runtime = Arc::new(RuntimeGuard(Mutex::new(Some(runtime))));
+    Ok(())
+}
 
+/// Serves WebSocket `/ws/chat` and the admin API on `listener`, in the current actix System.
+fn serve_chat(core: &Arc<Core>, listener: TcpListener) -> Result<actix_web::dev::ServerHandle> {
     let scope_core = core.clone();
     let server = HttpServer::new(move || {
         App::new()
@@ -313,14 +343,22 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     .listen(listener)
     .context("serving the sandbox")?
     .run();
-    let server_handle = server.handle();
+    let handle = server.handle();
     actix_web::rt::spawn(server);
+    Ok(handle)
+}
 
+/// Serves the HTTPS media host on `listener`, with a certificate signed by `ca`.
+fn serve_media(
+    core: &Core,
+    listener: TcpListener,
+    ca: &media::MediaCa,
+) -> Result<actix_web::dev::ServerHandle> {
     let media_state = web::Data::new(media::MediaState {
         store: core.media.clone(),
         host: core.media_host.clone(),
     });
-    let media_server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(media_state.clone())
             .configure(media::configure)
@@ -328,17 +366,10 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     .workers(1)
     .shutdown_timeout(1)
     .disable_signals()
-    .listen_openssl(media_listener, media::tls_acceptor(&media_ca)?)
+    .listen_openssl(listener, media::tls_acceptor(ca)?)
     .context("serving sandbox media")?
     .run();
-    let media_server_handle = media_server.handle();
-    actix_web::rt::spawn(media_server);
-    log::info!("sandbox listening on {addr}");
-    Ok(SandboxHandle {
-        addr,
-        core,
-        server: server_handle,
-        media_server: media_server_handle,
-        runtime,
-    })
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    Ok(handle)
 }

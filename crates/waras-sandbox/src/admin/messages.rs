@@ -184,68 +184,18 @@ fn media_of(body: &mut Outgoing) -> Result<Option<(MediaKind, MediaIn)>> {
 
 /// Turns the request into exactly one kind of content.
 fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(Content, Context)> {
-    let mut ctx = Context::default();
-    if let Some(r) = body.reply_to.take() {
-        let sender = sender_of(core, to, own, r.sender.as_deref())?;
-        ctx.reply_to = Some((r.id, sender));
-    }
-    for m in body.mentions.take().unwrap_or_default() {
-        ctx.mentions.push(account_jid(core, &m)?);
-    }
-    let media = media_of(&mut body)?;
+    let ctx = context_of(core, to, own, &mut body)?;
     let mut kinds: Vec<Content> = Vec::new();
-    if let Some((kind, m)) = media {
-        let data = base64::engine::general_purpose::STANDARD
-            .decode(m.data.trim())
-            .map_err(|_| invalid("media data must be base64"))?;
-        if data.is_empty() {
-            return Err(invalid("media data is empty"));
-        }
-        kinds.push(Content::Media(MediaContent {
-            kind,
-            data,
-            mimetype: m.mimetype,
-            filename: m.filename,
-            voice: m.voice.unwrap_or(false),
-            caption: body.caption.take().or(body.text.take()),
-            forged: m
-                .forge
-                .map(|f| Forged {
-                    url: f.url,
-                    static_url: f.static_url,
-                    direct_path: f.direct_path,
-                    file_length: f.file_length,
-                })
-                .unwrap_or_default(),
-        }));
+    if let Some((kind, m)) = media_of(&mut body)? {
+        let caption = body.caption.take().or(body.text.take());
+        kinds.push(media_content(kind, m, caption)?);
     }
     if body.caption.is_some() {
         return Err(invalid("caption goes with image, video or document"));
     }
-    if let Some(text) = body.text.take() {
-        text_ok(&text, "text")?;
-        kinds.push(Content::Text(text));
-    }
-    if let Some(l) = body.location.take() {
-        if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude) {
-            return Err(invalid("latitude must be -90..90 and longitude -180..180"));
-        }
-        kinds.push(Content::Location {
-            latitude: l.latitude,
-            longitude: l.longitude,
-            name: l.name,
-            address: l.address,
-        });
-    }
-    if let Some(c) = body.contact.take() {
-        if c.name.trim().is_empty() || !c.phone.chars().any(|d| d.is_ascii_digit()) {
-            return Err(invalid("contact needs a name and a phone number"));
-        }
-        kinds.push(Content::Contact {
-            name: c.name,
-            phone: c.phone,
-        });
-    }
+    kinds.extend(body.text.take().map(text_content).transpose()?);
+    kinds.extend(body.location.take().map(location_content).transpose()?);
+    kinds.extend(body.contact.take().map(contact_content).transpose()?);
     if let Some(r) = body.reaction.take() {
         kinds.push(Content::Reaction {
             sender: sender_of(core, to, own, r.sender.as_deref())?,
@@ -253,23 +203,7 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
             emoji: r.emoji,
         });
     }
-    if let Some(p) = body.poll.take() {
-        let count = p.selectable_count.unwrap_or(1);
-        if p.name.trim().is_empty()
-            || !(2..=12).contains(&p.options.len())
-            || count == 0
-            || count as usize > p.options.len()
-        {
-            return Err(invalid(
-                "poll needs a name, 2..12 options and selectable_count 1..options",
-            ));
-        }
-        kinds.push(Content::Poll {
-            name: p.name,
-            options: p.options,
-            selectable_count: count,
-        });
-    }
+    kinds.extend(body.poll.take().map(poll_content).transpose()?);
     if let Some(v) = body.poll_vote.take() {
         kinds.push(Content::PollVote {
             sender: sender_of(core, to, own, v.sender.as_deref())?,
@@ -277,13 +211,7 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
             options: v.options,
         });
     }
-    if let Some(e) = body.edit.take() {
-        text_ok(&e.text, "edit.text")?;
-        kinds.push(Content::Edit {
-            id: e.id,
-            text: e.text,
-        });
-    }
+    kinds.extend(body.edit.take().map(edit_content).transpose()?);
     if let Some(r) = body.revoke.take() {
         let sender = match r.sender.as_deref() {
             Some(s) => Some(account_jid(core, s)?),
@@ -300,6 +228,25 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
             ));
         }
     };
+    context_fits(&content, &ctx)?;
+    Ok((content, ctx))
+}
+
+/// The reply and mentions the request asks for, with their senders resolved.
+fn context_of(core: &Core, to: &Jid, own: &str, body: &mut Outgoing) -> Result<Context> {
+    let mut ctx = Context::default();
+    if let Some(r) = body.reply_to.take() {
+        let sender = sender_of(core, to, own, r.sender.as_deref())?;
+        ctx.reply_to = Some((r.id, sender));
+    }
+    for m in body.mentions.take().unwrap_or_default() {
+        ctx.mentions.push(account_jid(core, &m)?);
+    }
+    Ok(ctx)
+}
+
+/// Only text, media, location and contact carry a reply or mentions.
+fn context_fits(content: &Content, ctx: &Context) -> Result<()> {
     let with_context = matches!(
         content,
         Content::Text(_) | Content::Media(_) | Content::Location { .. } | Content::Contact { .. }
@@ -309,7 +256,92 @@ fn content_of(core: &Core, to: &Jid, own: &str, mut body: Outgoing) -> Result<(C
             "reply_to and mentions go with text, media, location or contact",
         ));
     }
-    Ok((content, ctx))
+    Ok(())
+}
+
+/// A media message from its base64 data, with the caption (or text) and any forged fields.
+fn media_content(kind: MediaKind, m: MediaIn, caption: Option<String>) -> Result<Content> {
+    let data = base64::engine::general_purpose::STANDARD
+        .decode(m.data.trim())
+        .map_err(|_| invalid("media data must be base64"))?;
+    if data.is_empty() {
+        return Err(invalid("media data is empty"));
+    }
+    Ok(Content::Media(MediaContent {
+        kind,
+        data,
+        mimetype: m.mimetype,
+        filename: m.filename,
+        voice: m.voice.unwrap_or(false),
+        caption,
+        forged: m
+            .forge
+            .map(|f| Forged {
+                url: f.url,
+                static_url: f.static_url,
+                direct_path: f.direct_path,
+                file_length: f.file_length,
+            })
+            .unwrap_or_default(),
+    }))
+}
+
+/// A text message of acceptable length.
+fn text_content(text: String) -> Result<Content> {
+    text_ok(&text, "text")?;
+    Ok(Content::Text(text))
+}
+
+/// A location with coordinates on the globe.
+fn location_content(l: LocationIn) -> Result<Content> {
+    if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude) {
+        return Err(invalid("latitude must be -90..90 and longitude -180..180"));
+    }
+    Ok(Content::Location {
+        latitude: l.latitude,
+        longitude: l.longitude,
+        name: l.name,
+        address: l.address,
+    })
+}
+
+/// A contact card with a name and a phone number.
+fn contact_content(c: ContactIn) -> Result<Content> {
+    if c.name.trim().is_empty() || !c.phone.chars().any(|d| d.is_ascii_digit()) {
+        return Err(invalid("contact needs a name and a phone number"));
+    }
+    Ok(Content::Contact {
+        name: c.name,
+        phone: c.phone,
+    })
+}
+
+/// A poll with a name, 2 to 12 options and a selectable count within them (default 1).
+fn poll_content(p: PollIn) -> Result<Content> {
+    let count = p.selectable_count.unwrap_or(1);
+    if p.name.trim().is_empty()
+        || !(2..=12).contains(&p.options.len())
+        || count == 0
+        || count as usize > p.options.len()
+    {
+        return Err(invalid(
+            "poll needs a name, 2..12 options and selectable_count 1..options",
+        ));
+    }
+    Ok(Content::Poll {
+        name: p.name,
+        options: p.options,
+        selectable_count: count,
+    })
+}
+
+/// An edit with a new text of acceptable length.
+fn edit_content(e: EditIn) -> Result<Content> {
+    text_ok(&e.text, "edit.text")?;
+    Ok(Content::Edit {
+        id: e.id,
+        text: e.text,
+    })
 }
 
 pub(super) async fn send(

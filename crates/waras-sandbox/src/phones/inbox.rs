@@ -73,6 +73,15 @@ fn poll_record(p: &wa::message::PollCreationMessage) -> PollRecord {
     }
 }
 
+/// A media record with the size and type the message announces (the download fills in the rest).
+fn media_record(mimetype: Option<String>, size: Option<u64>) -> MediaRecord {
+    MediaRecord {
+        mimetype,
+        size: size.unwrap_or(0),
+        ..Default::default()
+    }
+}
+
 /// Fills the typed fields; returns the media to download, or `Err(())` for messages that are
 /// not shown in an inbox (key shares, sender-key distribution only, …).
 fn classify(
@@ -81,36 +90,8 @@ fn classify(
     net: &Network,
 ) -> Result<Option<Media>, ()> {
     let m = msg.get_base_message();
-    let media_record = |mimetype: &Option<String>, size: Option<u64>| MediaRecord {
-        mimetype: mimetype.clone(),
-        size: size.unwrap_or(0),
-        ..Default::default()
-    };
     if let Some(p) = m.protocol_message.as_option() {
-        use wa::message::protocol_message::Type;
-        let target = p
-            .key
-            .as_option()
-            .and_then(|k| k.id.clone())
-            .unwrap_or_default();
-        match p.r#type {
-            Some(Type::Revoke) => {
-                out.kind = "revoke".into();
-                out.revoke = Some(RevokeRecord { id: target });
-            }
-            Some(Type::MessageEdit) => {
-                let text = p.edited_message.as_option().and_then(|e| {
-                    e.text_content()
-                        .or_else(|| e.get_caption())
-                        .map(str::to_string)
-                });
-                out.kind = "edit".into();
-                out.text = text.clone();
-                out.edit = Some(EditRecord { id: target, text });
-            }
-            _ => return Err(()),
-        }
-        return Ok(None);
+        return classify_protocol(p, out).map(|()| None);
     }
     if let Some(text) = m.conversation.as_ref().filter(|t| !t.is_empty()) {
         out.text = Some(text.clone());
@@ -123,53 +104,99 @@ fn classify(
         }
         return Ok(None);
     }
+    if let Some(media) = classify_media(m, out, net) {
+        return Ok(Some(media));
+    }
+    if classify_shared(m, out, net) || classify_reference(m, out, net) {
+        return Ok(None);
+    }
+    Err(())
+}
+
+/// An edit or a revoke; `Err(())` for the other protocol messages, which no inbox shows.
+fn classify_protocol(
+    p: &wa::message::ProtocolMessage,
+    out: &mut ReceivedMessage,
+) -> Result<(), ()> {
+    use wa::message::protocol_message::Type;
+    let target = p
+        .key
+        .as_option()
+        .and_then(|k| k.id.clone())
+        .unwrap_or_default();
+    match p.r#type {
+        Some(Type::Revoke) => {
+            out.kind = "revoke".into();
+            out.revoke = Some(RevokeRecord { id: target });
+        }
+        Some(Type::MessageEdit) => {
+            let text = p.edited_message.as_option().and_then(|e| {
+                e.text_content()
+                    .or_else(|| e.get_caption())
+                    .map(str::to_string)
+            });
+            out.kind = "edit".into();
+            out.text = text.clone();
+            out.edit = Some(EditRecord { id: target, text });
+        }
+        _ => return Err(()),
+    }
+    Ok(())
+}
+
+/// Image, video, audio, document or sticker: the record without its bytes, and the media to
+/// download; `None` when the message carries no media.
+fn classify_media(m: &wa::Message, out: &mut ReceivedMessage, net: &Network) -> Option<Media> {
     if let Some(img) = m.image_message.as_option() {
         out.kind = "image".into();
         out.caption = img.caption.clone();
-        out.media = Some(media_record(&img.mimetype, img.file_length));
+        out.media = Some(media_record(img.mimetype.clone(), img.file_length));
         if let Some(ctx) = img.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(Some(Media::Image(img.clone())));
+        return Some(Media::Image(img.clone()));
     }
     if let Some(v) = m.video_message.as_option() {
         out.kind = "video".into();
         out.caption = v.caption.clone();
-        out.media = Some(media_record(&v.mimetype, v.file_length));
+        out.media = Some(media_record(v.mimetype.clone(), v.file_length));
         if let Some(ctx) = v.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(Some(Media::Video(v.clone())));
+        return Some(Media::Video(v.clone()));
     }
     if let Some(a) = m.audio_message.as_option() {
         out.kind = "audio".into();
-        let mut rec = media_record(&a.mimetype, a.file_length);
+        let mut rec = media_record(a.mimetype.clone(), a.file_length);
         rec.voice = a.ptt.unwrap_or(false);
         out.media = Some(rec);
         if let Some(ctx) = a.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(Some(Media::Audio(a.clone())));
+        return Some(Media::Audio(a.clone()));
     }
     if let Some(d) = m.document_message.as_option() {
         out.kind = "document".into();
         out.caption = d.caption.clone();
-        let mut rec = media_record(&d.mimetype, d.file_length);
+        let mut rec = media_record(d.mimetype.clone(), d.file_length);
         rec.filename = d.file_name.clone();
         out.media = Some(rec);
         if let Some(ctx) = d.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(Some(Media::Document(d.clone())));
+        return Some(Media::Document(d.clone()));
     }
-    if let Some(s) = m.sticker_message.as_option() {
-        out.kind = "sticker".into();
-        out.media = Some(media_record(&s.mimetype, s.file_length));
-        if let Some(ctx) = s.context_info.as_option() {
-            context_of(ctx, out, net);
-        }
-        return Ok(Some(Media::Sticker(s.clone())));
+    let s = m.sticker_message.as_option()?;
+    out.kind = "sticker".into();
+    out.media = Some(media_record(s.mimetype.clone(), s.file_length));
+    if let Some(ctx) = s.context_info.as_option() {
+        context_of(ctx, out, net);
     }
+    Some(Media::Sticker(s.clone()))
+}
+
+/// A shared location or contact card; false when the message is neither.
+fn classify_shared(m: &wa::Message, out: &mut ReceivedMessage, net: &Network) -> bool {
     if let Some(l) = m.location_message.as_option() {
         out.kind = "location".into();
         out.location = Some(LocationRecord {
@@ -181,7 +208,7 @@ fn classify(
         if let Some(ctx) = l.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(None);
+        return true;
     }
     if let Some(c) = m.contact_message.as_option() {
         out.kind = "contact".into();
@@ -192,8 +219,13 @@ fn classify(
         if let Some(ctx) = c.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(None);
+        return true;
     }
+    false
+}
+
+/// A reaction, a poll or a poll vote; false when the message is none of them.
+fn classify_reference(m: &wa::Message, out: &mut ReceivedMessage, net: &Network) -> bool {
     if let Some(r) = m.reaction_message.as_option() {
         out.kind = "reaction".into();
         out.reaction = Some(ReactionRecord {
@@ -204,7 +236,7 @@ fn classify(
                 .unwrap_or_default(),
             emoji: r.text.clone().unwrap_or_default(),
         });
-        return Ok(None);
+        return true;
     }
     let poll = m
         .poll_creation_message
@@ -217,7 +249,7 @@ fn classify(
         if let Some(ctx) = p.context_info.as_option() {
             context_of(ctx, out, net);
         }
-        return Ok(None);
+        return true;
     }
     if let Some(u) = m.poll_update_message.as_option() {
         out.kind = "poll_vote".into();
@@ -229,9 +261,9 @@ fn classify(
                 .unwrap_or_default(),
             options: None,
         });
-        return Ok(None);
+        return true;
     }
-    Err(())
+    false
 }
 
 /// Records one received message in the phone's inbox (downloading media first).

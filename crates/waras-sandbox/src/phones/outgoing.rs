@@ -129,22 +129,7 @@ pub(crate) async fn send(
 ) -> Result<String> {
     let context_info = context_info(core, &to, &ctx);
     let message = match content {
-        Content::Text(text) => match context_info {
-            Some(ci) => wa::Message {
-                extended_text_message: buffa::MessageField::some(
-                    wa::message::ExtendedTextMessage {
-                        text: Some(text),
-                        context_info: buffa::MessageField::some(*ci),
-                        ..Default::default()
-                    },
-                ),
-                ..Default::default()
-            },
-            None => wa::Message {
-                conversation: Some(text),
-                ..Default::default()
-            },
-        },
+        Content::Text(text) => text_message(text, context_info),
         Content::Media(m) => media_message(client, m, context_info).await?,
         Content::Location {
             latitude,
@@ -172,83 +157,20 @@ pub(crate) async fn send(
             ..Default::default()
         },
         Content::Reaction { id, sender, emoji } => {
-            let key = message_key(&to, own, &id, &sender);
-            let sent = client
-                .send_reaction(to, key, &emoji)
-                .await
-                .map_err(|e| anyhow!("sending the reaction failed: {e}"))?;
-            return Ok(sent.message_id);
+            return send_reaction(client, own, to, &id, &sender, &emoji).await;
         }
         Content::Poll {
             name,
             options,
             selectable_count,
-        } => {
-            let (sent, secret) = client
-                .polls()
-                .create(to, &name, &options, selectable_count)
-                .await
-                .map_err(|e| anyhow!("creating the poll failed: {e}"))?;
-            core.lock_net().polls.insert(
-                sent.message_id.clone(),
-                KnownPoll {
-                    secret,
-                    creator: own.to_non_ad(),
-                    options,
-                },
-            );
-            return Ok(sent.message_id);
-        }
+        } => return create_poll(core, client, own, to, &name, options, selectable_count).await,
         Content::PollVote {
             id,
             sender,
             options,
-        } => {
-            let known = core
-                .lock_net()
-                .polls
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| anyhow!("poll {id} is unknown to this phone"))?;
-            let creator = if sender.user == own.user {
-                known.creator.clone()
-            } else {
-                sender.to_non_ad()
-            };
-            let sent = client
-                .polls()
-                .vote(to, &id, &creator, &known.secret, &options)
-                .await
-                .map_err(|e| anyhow!("voting failed: {e}"))?;
-            return Ok(sent.message_id);
-        }
-        Content::Edit { id, text } => {
-            let participant =
-                (to.server == wacore_binary::Server::Group).then(|| own.to_non_ad().to_string());
-            protocol(
-                &to,
-                &id,
-                participant,
-                wa::message::protocol_message::Type::MessageEdit,
-                Some(wa::Message {
-                    conversation: Some(text),
-                    ..Default::default()
-                }),
-            )
-        }
-        Content::Revoke { id, sender } => {
-            let mut message = protocol(
-                &to,
-                &id,
-                None,
-                wa::message::protocol_message::Type::Revoke,
-                None,
-            );
-            if let (Some(sender), Some(p)) = (sender, message.protocol_message.as_option_mut()) {
-                p.key = buffa::MessageField::some(message_key(&to, own, &id, &sender));
-            }
-            message
-        }
+        } => return vote(core, client, own, to, &id, &sender, &options).await,
+        Content::Edit { id, text } => edit_message(&to, own, &id, text),
+        Content::Revoke { id, sender } => revoke_message(&to, own, &id, sender.as_ref()),
     };
     // The stanza's edit attribute and meta node are inferred from the content by the engine.
     let sent = client
@@ -256,6 +178,129 @@ pub(crate) async fn send(
         .await
         .map_err(|e| anyhow!("phone send failed: {e}"))?;
     Ok(sent.message_id)
+}
+
+/// A text message: a plain conversation, or an extended text when it replies or mentions.
+fn text_message(text: String, context_info: Option<Box<wa::ContextInfo>>) -> wa::Message {
+    match context_info {
+        Some(ci) => wa::Message {
+            extended_text_message: buffa::MessageField::some(wa::message::ExtendedTextMessage {
+                text: Some(text),
+                context_info: buffa::MessageField::some(*ci),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        None => wa::Message {
+            conversation: Some(text),
+            ..Default::default()
+        },
+    }
+}
+
+/// Reacts with `emoji` to message `id` that `sender` sent in `to`; returns the reaction's id.
+async fn send_reaction(
+    client: &Client,
+    own: &Jid,
+    to: Jid,
+    id: &str,
+    sender: &Jid,
+    emoji: &str,
+) -> Result<String> {
+    let key = message_key(&to, own, id, sender);
+    let sent = client
+        .send_reaction(to, key, emoji)
+        .await
+        .map_err(|e| anyhow!("sending the reaction failed: {e}"))?;
+    Ok(sent.message_id)
+}
+
+/// Creates a poll in `to` and remembers its secret, so the phone can vote on it and read the
+/// votes; returns the poll's id.
+async fn create_poll(
+    core: &Core,
+    client: &Client,
+    own: &Jid,
+    to: Jid,
+    name: &str,
+    options: Vec<String>,
+    selectable_count: u32,
+) -> Result<String> {
+    let (sent, secret) = client
+        .polls()
+        .create(to, name, &options, selectable_count)
+        .await
+        .map_err(|e| anyhow!("creating the poll failed: {e}"))?;
+    core.lock_net().polls.insert(
+        sent.message_id.clone(),
+        KnownPoll {
+            secret,
+            creator: own.to_non_ad(),
+            options,
+        },
+    );
+    Ok(sent.message_id)
+}
+
+/// Votes `options` on poll `id` that `sender` created in `to` (the poll must be known to the
+/// phone); returns the vote's id.
+async fn vote(
+    core: &Core,
+    client: &Client,
+    own: &Jid,
+    to: Jid,
+    id: &str,
+    sender: &Jid,
+    options: &[String],
+) -> Result<String> {
+    let known = core
+        .lock_net()
+        .polls
+        .get(id)
+        .cloned()
+        .ok_or_else(|| anyhow!("poll {id} is unknown to this phone"))?;
+    let creator = if sender.user == own.user {
+        known.creator.clone()
+    } else {
+        sender.to_non_ad()
+    };
+    let sent = client
+        .polls()
+        .vote(to, id, &creator, &known.secret, options)
+        .await
+        .map_err(|e| anyhow!("voting failed: {e}"))?;
+    Ok(sent.message_id)
+}
+
+/// An edit of the phone's own message `id` in `chat`, with `text` as the new content.
+fn edit_message(chat: &Jid, own: &Jid, id: &str, text: String) -> wa::Message {
+    let participant =
+        (chat.server == wacore_binary::Server::Group).then(|| own.to_non_ad().to_string());
+    protocol(
+        chat,
+        id,
+        participant,
+        wa::message::protocol_message::Type::MessageEdit,
+        Some(wa::Message {
+            conversation: Some(text),
+            ..Default::default()
+        }),
+    )
+}
+
+/// A revoke of message `id` in `chat`: the phone's own, or `sender`'s (a group admin's revoke).
+fn revoke_message(chat: &Jid, own: &Jid, id: &str, sender: Option<&Jid>) -> wa::Message {
+    let mut message = protocol(
+        chat,
+        id,
+        None,
+        wa::message::protocol_message::Type::Revoke,
+        None,
+    );
+    if let (Some(sender), Some(p)) = (sender, message.protocol_message.as_option_mut()) {
+        p.key = buffa::MessageField::some(message_key(chat, own, id, sender));
+    }
+    message
 }
 
 /// An edit or revoke of the phone's own message `id` in `chat`.

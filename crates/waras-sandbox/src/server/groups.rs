@@ -335,7 +335,7 @@ fn on_group(
     node: &Node,
     first: &Node,
     phone: &String,
-    mut group: Group,
+    group: Group,
     kind: &str,
 ) -> Node {
     let tag = first.tag.to_string();
@@ -356,91 +356,123 @@ fn on_group(
             }
             membership(net, node, first, phone, group)
         }
-        "subject" => {
-            let subject = text_of(first);
-            if subject.trim().is_empty() || subject.len() > 100 {
-                return error(node, 400, "bad-request");
-            }
-            group.subject = subject.clone();
-            group.subject_owner = Some(phone.clone());
-            group.subject_time = now();
-            let owner = net.accounts.get(phone).map(|a| a.pn_jid());
-            let mut action = NodeBuilder::new("subject")
-                .attr("subject", subject)
-                .attr("s_t", group.subject_time.to_string());
-            if let Some(owner) = owner {
-                action = action.attr("s_o", owner);
-            }
-            let audience = group.members.clone();
-            notify(net, &group, phone, vec![action.build()], &audience);
-            net.groups.insert(group.id.clone(), group);
-            result(node, vec![])
-        }
-        "description" => {
-            let id = attr(first, "id").unwrap_or_else(new_id);
-            let deleted = attr(first, "delete").as_deref() == Some("true");
-            let text = first.get_optional_child("body").map(text_of);
-            if let Some(prev) = attr(first, "prev")
-                && group
-                    .description_id
-                    .as_ref()
-                    .is_some_and(|cur| *cur != prev)
-            {
-                return error(node, 409, "conflict");
-            }
-            let action = if deleted || text.as_deref().is_none_or(str::is_empty) {
-                group.description = None;
-                NodeBuilder::new("description")
-                    .attr("id", id.clone())
-                    .children([NodeBuilder::new("delete").build()])
-                    .build()
-            } else {
-                let text = text.unwrap_or_default();
-                if text.len() > 2048 {
-                    return error(node, 400, "bad-request");
-                }
-                group.description = Some(text.clone());
-                NodeBuilder::new("description")
-                    .attr("id", id.clone())
-                    .children([NodeBuilder::new("body").string_content(text).build()])
-                    .build()
-            };
-            group.description_id = Some(id);
-            let audience = group.members.clone();
-            notify(net, &group, phone, vec![action], &audience);
-            net.groups.insert(group.id.clone(), group);
-            result(node, vec![])
-        }
+        "subject" => set_subject(net, node, first, phone, group),
+        "description" => set_description(net, node, first, phone, group),
         "announcement" | "not_announcement" | "locked" | "unlocked" => {
-            match tag.as_str() {
-                "announcement" => group.announce = true,
-                "not_announcement" => group.announce = false,
-                "locked" => group.locked = true,
-                _ => group.locked = false,
-            }
-            let audience = group.members.clone();
-            let action = NodeBuilder::new_dynamic(tag.clone()).build();
-            notify(net, &group, phone, vec![action], &audience);
-            net.groups.insert(group.id.clone(), group);
-            result(node, vec![])
+            set_setting(net, node, &tag, phone, group)
         }
-        "invite" => {
-            // `get` reads the link, `set` revokes it and makes a new one (admins only).
-            if kind == "set" || group.invite_code.is_none() {
-                if kind == "set" && !admin {
-                    return error(node, 403, "forbidden");
-                }
-                group.invite_code = Some(new_invite_code());
-            }
-            let code = group.invite_code.clone().unwrap_or_default();
-            net.groups.insert(group.id.clone(), group);
-            result(
-                node,
-                vec![NodeBuilder::new("invite").attr("code", code).build()],
-            )
-        }
+        "invite" => invite_link(net, node, admin, group, kind),
         _ => result(node, vec![]),
     }
+}
+
+/// A new subject (1..100 bytes), told to the members with who set it and when.
+fn set_subject(
+    net: &mut Network,
+    node: &Node,
+    first: &Node,
+    phone: &String,
+    mut group: Group,
+) -> Node {
+    let subject = text_of(first);
+    if subject.trim().is_empty() || subject.len() > 100 {
+        return error(node, 400, "bad-request");
+    }
+    group.subject = subject.clone();
+    group.subject_owner = Some(phone.clone());
+    group.subject_time = now();
+    let owner = net.accounts.get(phone).map(|a| a.pn_jid());
+    let mut action = NodeBuilder::new("subject")
+        .attr("subject", subject)
+        .attr("s_t", group.subject_time.to_string());
+    if let Some(owner) = owner {
+        action = action.attr("s_o", owner);
+    }
+    let audience = group.members.clone();
+    notify(net, &group, phone, vec![action.build()], &audience);
+    net.groups.insert(group.id.clone(), group);
+    result(node, vec![])
+}
+
+/// A new description (up to 2048 bytes) or its deletion; `prev` must name the current one.
+fn set_description(
+    net: &mut Network,
+    node: &Node,
+    first: &Node,
+    phone: &str,
+    mut group: Group,
+) -> Node {
+    let id = attr(first, "id").unwrap_or_else(new_id);
+    let deleted = attr(first, "delete").as_deref() == Some("true");
+    let text = first.get_optional_child("body").map(text_of);
+    if let Some(prev) = attr(first, "prev")
+        && group
+            .description_id
+            .as_ref()
+            .is_some_and(|cur| *cur != prev)
+    {
+        return error(node, 409, "conflict");
+    }
+    let action = if deleted || text.as_deref().is_none_or(str::is_empty) {
+        group.description = None;
+        NodeBuilder::new("description")
+            .attr("id", id.clone())
+            .children([NodeBuilder::new("delete").build()])
+            .build()
+    } else {
+        let text = text.unwrap_or_default();
+        if text.len() > 2048 {
+            return error(node, 400, "bad-request");
+        }
+        group.description = Some(text.clone());
+        NodeBuilder::new("description")
+            .attr("id", id.clone())
+            .children([NodeBuilder::new("body").string_content(text).build()])
+            .build()
+    };
+    group.description_id = Some(id);
+    let audience = group.members.clone();
+    notify(net, &group, phone, vec![action], &audience);
+    net.groups.insert(group.id.clone(), group);
+    result(node, vec![])
+}
+
+/// `announcement`, `not_announcement`, `locked` or `unlocked` (`setting`), told to the members.
+fn set_setting(
+    net: &mut Network,
+    node: &Node,
+    setting: &str,
+    phone: &str,
+    mut group: Group,
+) -> Node {
+    match setting {
+        "announcement" => group.announce = true,
+        "not_announcement" => group.announce = false,
+        "locked" => group.locked = true,
+        _ => group.locked = false,
+    }
+    let audience = group.members.clone();
+    let action = NodeBuilder::new_dynamic(setting.to_string()).build();
+    notify(net, &group, phone, vec![action], &audience);
+    net.groups.insert(group.id.clone(), group);
+    result(node, vec![])
+}
+
+/// The invite link: `get` reads it (making one if there is none), `set` revokes it and makes a
+/// new one (admins only).
+fn invite_link(net: &mut Network, node: &Node, admin: bool, mut group: Group, kind: &str) -> Node {
+    if kind == "set" || group.invite_code.is_none() {
+        if kind == "set" && !admin {
+            return error(node, 403, "forbidden");
+        }
+        group.invite_code = Some(new_invite_code());
+    }
+    let code = group.invite_code.clone().unwrap_or_default();
+    net.groups.insert(group.id.clone(), group);
+    result(
+        node,
+        vec![NodeBuilder::new("invite").attr("code", code).build()],
+    )
 }
 
 /// `add`, `remove`, `promote`, `demote` with a per-participant answer.

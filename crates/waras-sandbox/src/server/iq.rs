@@ -17,18 +17,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         return Ok(());
     }
     if conn.device().is_err() {
-        // Before login only pairing traffic is expected; anything else gets an empty answer.
-        let reply = if node.get_optional_child("link_code_companion_reg").is_some() {
-            match linkcode::handle(conn, &node) {
-                Ok(reply) => reply,
-                Err(e) => {
-                    log::warn!("sandbox: pairing-code step failed: {e:#}");
-                    error(&node, 400, "bad-request")
-                }
-            }
-        } else {
-            result(&node, vec![])
-        };
+        let reply = before_login(conn, &node);
         return conn.send(&reply).await;
     }
     let xmlns = attr(&node, "xmlns").unwrap_or_default();
@@ -47,69 +36,95 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
             return flush_offline(conn).await;
         }
         ("w:sync:app:state", _) => app_state(&node),
-        ("w", "props") | ("abt", "props") => result(
-            &node,
-            vec![
-                NodeBuilder::new("props")
-                    .attr("protocol", "1")
-                    .attr("hash", "sandbox")
-                    .build(),
-            ],
-        ),
+        ("w", "props") | ("abt", "props") => props(&node),
         ("w:profile:picture", _) => profiles::picture(conn, &node)?,
         ("status", "status") if kind == "set" => profiles::set_status(conn, &node)?,
         ("blocklist", _) => result(&node, vec![NodeBuilder::new("list").build()]),
         ("privacy", _) if kind == "get" => privacy(&node),
-        ("w:m", "media_conn") => result(
-            &node,
-            vec![
-                NodeBuilder::new("media_conn")
-                    .attr("auth", crate::media::AUTH_TOKEN)
-                    .attr("ttl", "3600")
-                    .attr("auth_ttl", "21600")
-                    .attr("max_buckets", "12")
-                    .children([NodeBuilder::new("host")
-                        .attr("hostname", conn.core.media_host.clone())
-                        .attr("type", "primary")
-                        .children([
-                            NodeBuilder::new("upload").build(),
-                            NodeBuilder::new("download").build(),
-                        ])
-                        .build()])
-                    .build(),
-            ],
-        ),
-        ("md", "remove-companion-device") => {
-            let (phone, device) = conn.device()?;
-            // A companion may remove itself; the primary may remove any of its companions.
-            let target = node
-                .get_optional_child("remove-companion-device")
-                .and_then(|c| c.attrs.get("jid"))
-                .and_then(|j| j.to_jid());
-            let victim = match target {
-                Some(jid)
-                    if conn.core.lock_net().phone_of(&jid).as_deref() == Some(phone.as_str()) =>
-                {
-                    jid.device
-                }
-                _ => device,
-            };
-            if victim != device && device != 0 {
-                return conn.send(&error(&node, 403, "forbidden")).await;
-            }
-            let reply = result(&node, vec![]);
-            conn.send(&reply).await?;
-            if victim != 0 {
-                pairing::unlink(&conn.core, &phone, victim)?;
-            }
-            return Ok(());
-        }
+        ("w:m", "media_conn") => media_conn(conn, &node),
+        ("md", "remove-companion-device") => return remove_companion(conn, &node).await,
         _ => {
             log::debug!("sandbox: generic answer to iq xmlns={xmlns} first={first}");
             result(&node, vec![])
         }
     };
     conn.send(&reply).await
+}
+
+/// The answer to an IQ before login: only pairing traffic is expected; anything else gets an
+/// empty answer.
+fn before_login(conn: &mut Conn, node: &Node) -> Node {
+    if node.get_optional_child("link_code_companion_reg").is_none() {
+        return result(node, vec![]);
+    }
+    match linkcode::handle(conn, node) {
+        Ok(reply) => reply,
+        Err(e) => {
+            log::warn!("sandbox: pairing-code step failed: {e:#}");
+            error(node, 400, "bad-request")
+        }
+    }
+}
+
+/// The server's A/B props (none of interest to the client).
+fn props(request: &Node) -> Node {
+    result(
+        request,
+        vec![
+            NodeBuilder::new("props")
+                .attr("protocol", "1")
+                .attr("hash", "sandbox")
+                .build(),
+        ],
+    )
+}
+
+/// Where to upload and download media: the sandbox's media host.
+fn media_conn(conn: &Conn, request: &Node) -> Node {
+    result(
+        request,
+        vec![
+            NodeBuilder::new("media_conn")
+                .attr("auth", crate::media::AUTH_TOKEN)
+                .attr("ttl", "3600")
+                .attr("auth_ttl", "21600")
+                .attr("max_buckets", "12")
+                .children([NodeBuilder::new("host")
+                    .attr("hostname", conn.core.media_host.clone())
+                    .attr("type", "primary")
+                    .children([
+                        NodeBuilder::new("upload").build(),
+                        NodeBuilder::new("download").build(),
+                    ])
+                    .build()])
+                .build(),
+        ],
+    )
+}
+
+/// Unlinks a companion: a companion may remove itself; the primary may remove any of its
+/// companions. The answer goes out before the device is unlinked.
+async fn remove_companion(conn: &mut Conn, node: &Node) -> Result<()> {
+    let (phone, device) = conn.device()?;
+    let target = node
+        .get_optional_child("remove-companion-device")
+        .and_then(|c| c.attrs.get("jid"))
+        .and_then(|j| j.to_jid());
+    let victim = match target {
+        Some(jid) if conn.core.lock_net().phone_of(&jid).as_deref() == Some(phone.as_str()) => {
+            jid.device
+        }
+        _ => device,
+    };
+    if victim != device && device != 0 {
+        return conn.send(&error(node, 403, "forbidden")).await;
+    }
+    let reply = result(node, vec![]);
+    conn.send(&reply).await?;
+    if victim != 0 {
+        pairing::unlink(&conn.core, &phone, victim)?;
+    }
+    Ok(())
 }
 
 fn app_state(request: &Node) -> Node {

@@ -18,7 +18,9 @@ use super::conn::Conn;
 use super::usync::key_index_list;
 use crate::certs::xeddsa_sign;
 use crate::net::core::Core;
-use crate::net::network::{ConnCommand, ConnHandle, DeviceRecord, Network, PairingInFlight};
+use crate::net::network::{
+    Account, ConnCommand, ConnHandle, DeviceRecord, Network, PairingInFlight,
+};
 use crate::nodes;
 
 /// Prefix of the account signature over a companion's identity (WA's ADV scheme).
@@ -122,35 +124,7 @@ pub(crate) fn link_companion(
     acc.next_device += 1;
     let key_index = u32::from(device);
     let now = chrono::Utc::now().timestamp();
-
-    let details = wa::ADVDeviceIdentity {
-        raw_id: Some(acc.raw_id()),
-        timestamp: Some(now as u64),
-        key_index: Some(key_index),
-        account_type: Some(wa::ADVEncryptionType::E2EE),
-        device_type: Some(wa::ADVEncryptionType::E2EE),
-    }
-    .encode_to_vec();
-    let mut to_sign = ADV_ACCOUNT_SIGNATURE_PREFIX.to_vec();
-    to_sign.extend_from_slice(&details);
-    to_sign.extend_from_slice(&identity_pub);
-    let account_signature = xeddsa_sign(&acc.identity.private_key, &to_sign)?;
-    let signed = wa::ADVSignedDeviceIdentity {
-        details: Some(details),
-        account_signature_key: Some(acc.identity.public_key.public_key_bytes().to_vec()),
-        account_signature: Some(account_signature),
-        device_signature: None,
-    }
-    .encode_to_vec();
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(adv_secret).map_err(|e| anyhow!("HMAC key: {e}"))?;
-    mac.update(&signed);
-    let container = wa::ADVSignedDeviceIdentityHMAC {
-        details: Some(signed),
-        hmac: Some(mac.finalize().into_bytes().to_vec()),
-        account_type: Some(wa::ADVEncryptionType::E2EE),
-    }
-    .encode_to_vec();
+    let container = signed_identity(acc, key_index, now, &identity_pub, adv_secret)?;
 
     let pn = acc.pn_jid().with_device(device);
     let lid = acc.lid_jid().with_device(device);
@@ -182,27 +156,71 @@ pub(crate) fn link_companion(
     );
     net.pending_pairings.retain(|_, p| p.conn.id != conn.id);
 
-    let success = NodeBuilder::new("iq")
+    let success = pair_success(id, container, name, pn.clone(), lid);
+    conn.tx
+        .send(ConnCommand::Send(success))
+        .map_err(|_| anyhow!("the device disconnected"))?;
+    Ok(pn)
+}
+
+/// The companion's ADV identity as of `now` (device `key_index`, identity key `identity_pub`),
+/// signed by the account and HMAC'd with the ADV secret the companion shared.
+fn signed_identity(
+    acc: &Account,
+    key_index: u32,
+    now: i64,
+    identity_pub: &[u8; 32],
+    adv_secret: &[u8],
+) -> Result<Vec<u8>> {
+    let details = wa::ADVDeviceIdentity {
+        raw_id: Some(acc.raw_id()),
+        timestamp: Some(now as u64),
+        key_index: Some(key_index),
+        account_type: Some(wa::ADVEncryptionType::E2EE),
+        device_type: Some(wa::ADVEncryptionType::E2EE),
+    }
+    .encode_to_vec();
+    let mut to_sign = ADV_ACCOUNT_SIGNATURE_PREFIX.to_vec();
+    to_sign.extend_from_slice(&details);
+    to_sign.extend_from_slice(identity_pub);
+    let account_signature = xeddsa_sign(&acc.identity.private_key, &to_sign)?;
+    let signed = wa::ADVSignedDeviceIdentity {
+        details: Some(details),
+        account_signature_key: Some(acc.identity.public_key.public_key_bytes().to_vec()),
+        account_signature: Some(account_signature),
+        device_signature: None,
+    }
+    .encode_to_vec();
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(adv_secret).map_err(|e| anyhow!("HMAC key: {e}"))?;
+    mac.update(&signed);
+    Ok(wa::ADVSignedDeviceIdentityHMAC {
+        details: Some(signed),
+        hmac: Some(mac.finalize().into_bytes().to_vec()),
+        account_type: Some(wa::ADVEncryptionType::E2EE),
+    }
+    .encode_to_vec())
+}
+
+/// The pair-success IQ (`id`) telling the companion its signed identity and device JIDs.
+fn pair_success(id: String, identity: Vec<u8>, name: String, pn: Jid, lid: Jid) -> Node {
+    NodeBuilder::new("iq")
         .attr("from", nodes::SERVER)
         .attr("type", "set")
         .attr("id", id)
         .attr("xmlns", "md")
         .children([NodeBuilder::new("pair-success")
             .children([
-                NodeBuilder::new("device-identity").bytes(container).build(),
+                NodeBuilder::new("device-identity").bytes(identity).build(),
                 NodeBuilder::new("platform").attr("name", "android").build(),
                 NodeBuilder::new("biz").attr("name", name).build(),
                 NodeBuilder::new("device")
-                    .attr("jid", pn.clone())
+                    .attr("jid", pn)
                     .attr("lid", lid)
                     .build(),
             ])
             .build()])
-        .build();
-    conn.tx
-        .send(ConnCommand::Send(success))
-        .map_err(|_| anyhow!("the device disconnected"))?;
-    Ok(pn)
+        .build()
 }
 
 /// The companion's answer to pair-success (an IQ result). Returns false if `node` is not one.

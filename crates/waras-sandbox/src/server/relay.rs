@@ -41,6 +41,50 @@ fn sender_as_seen_by(net: &Network, phone: &str, device: u16, target: &Jid) -> O
     })
 }
 
+/// The children of `node` that `keep` selects.
+fn children_where(node: &Node, keep: impl Fn(&Node) -> bool) -> Vec<Node> {
+    node.children()
+        .map(|c| c.iter().filter(|n| keep(n)).cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The linked devices of `phone`'s account.
+fn linked_devices(net: &Network, phone: &str) -> Vec<(String, u16)> {
+    net.accounts
+        .get(phone)
+        .map(|acc| {
+            acc.devices
+                .values()
+                .filter(|d| d.linked)
+                .map(|d| (phone.to_string(), d.id))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A message stanza on its way through the server: the sender's stanza, who sent it from which
+/// device, and its id and type.
+struct Relayed<'a> {
+    node: &'a Node,
+    phone: String,
+    device: u16,
+    id: String,
+    kind: String,
+}
+
+impl Relayed<'_> {
+    /// Remembers who sent the message, so receipts for it find their way back.
+    fn remember_sender(&self, net: &mut Network) {
+        net.remember_sender(
+            self.id.clone(),
+            SentBy {
+                phone: self.phone.clone(),
+                device: self.device,
+            },
+        );
+    }
+}
+
 pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
     let (phone, device) = conn.device()?;
     let id = attr(node, "id").unwrap_or_default();
@@ -48,16 +92,30 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
         return Ok(());
     };
     let kind = attr(node, "type").unwrap_or_else(|| "text".into());
+    let relayed = Relayed {
+        node,
+        phone,
+        device,
+        id,
+        kind,
+    };
     if to.server == Server::Group {
-        return group_message(conn, node, to, id, kind).await;
+        return group_message(conn, &relayed, to).await;
     }
-    let extra: Vec<Node> = node
-        .children()
-        .map(|c| c.iter().filter(|n| forwarded_child(n)).cloned().collect())
-        .unwrap_or_default();
+    relay_direct(&mut conn.core.lock_net(), &relayed, &to);
+    let ack = NodeBuilder::new("ack")
+        .attr("class", "message")
+        .attr("id", relayed.id)
+        .attr("from", to)
+        .attr("t", now())
+        .build();
+    conn.send(&ack).await
+}
 
-    // (recipient JID, its <enc> nodes)
-    let mut targets: Vec<(Jid, Vec<Node>)> = Vec::new();
+/// The recipients of a direct message with the `<enc>` nodes addressed to each: those listed
+/// under `<participants>`, then `to` itself when the stanza carries `<enc>` directly.
+fn direct_targets(node: &Node, to: &Jid) -> Vec<(Jid, Vec<Node>)> {
+    let mut targets = Vec::new();
     if let Some(participants) = node.get_optional_child("participants") {
         for to_node in participants.get_children_by_tag("to") {
             if let (Some(jid), Some(children)) = (jid_attr(to_node, "jid"), to_node.children()) {
@@ -65,176 +123,149 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
             }
         }
     }
-    let direct: Vec<Node> = node
-        .children()
-        .map(|c| c.iter().filter(|n| n.tag == "enc").cloned().collect())
-        .unwrap_or_default();
+    let direct = children_where(node, |n| n.tag == "enc");
     if !direct.is_empty() {
         targets.push((to.clone(), direct));
     }
+    targets
+}
 
-    {
-        let mut net = conn.core.lock_net();
-        let notify = net
-            .accounts
-            .get(&phone)
-            .map(|a| a.name.clone())
-            .unwrap_or_default();
-        for (target, encs) in targets {
-            let Some(target_phone) = net.phone_of(&target) else {
-                continue;
-            };
-            if target_phone == phone && target.device == device {
-                continue;
-            }
-            let Some((from, alt)) = sender_as_seen_by(&net, &phone, device, &target) else {
-                continue;
-            };
-            let alt_key = if from.is_lid() {
-                "sender_pn"
-            } else {
-                "sender_lid"
-            };
-            let mut b = NodeBuilder::new("message")
-                .attr("from", from)
-                .attr("id", id.clone())
-                .attr("t", now())
-                .attr("type", kind.clone())
-                .attr("notify", notify.clone())
-                .attr(alt_key, alt);
-            if target_phone == phone {
-                // A copy for the sender's own other devices names the chat it was sent to.
-                b = b.attr("recipient", to.clone());
-            }
-            for key in FORWARDED_ATTRS {
-                if let Some(v) = attr(node, key) {
-                    b = b.attr(key, v);
-                }
-            }
-            let mut children = encs;
-            children.extend(extra.iter().cloned());
-            let mut out = b.build();
-            out.content = Some(NodeContent::Nodes(children));
-            net.deliver(&target_phone, target.device, out);
+/// Delivers a direct message to `to` and to the sender's other devices, each with the
+/// ciphertexts addressed to it, from the sender as the recipient knows it.
+fn relay_direct(net: &mut Network, relayed: &Relayed, to: &Jid) {
+    let extra = children_where(relayed.node, forwarded_child);
+    let (phone, device) = (relayed.phone.as_str(), relayed.device);
+    let notify = net
+        .accounts
+        .get(phone)
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    for (target, encs) in direct_targets(relayed.node, to) {
+        let Some(target_phone) = net.phone_of(&target) else {
+            continue;
+        };
+        if target_phone == phone && target.device == device {
+            continue;
         }
-        net.remember_sender(
-            id.clone(),
-            SentBy {
-                phone: phone.clone(),
-                device,
-            },
-        );
+        let Some((from, alt)) = sender_as_seen_by(net, phone, device, &target) else {
+            continue;
+        };
+        let alt_key = if from.is_lid() {
+            "sender_pn"
+        } else {
+            "sender_lid"
+        };
+        let mut b = NodeBuilder::new("message")
+            .attr("from", from)
+            .attr("id", relayed.id.clone())
+            .attr("t", now())
+            .attr("type", relayed.kind.clone())
+            .attr("notify", notify.clone())
+            .attr(alt_key, alt);
+        if target_phone == phone {
+            // A copy for the sender's own other devices names the chat it was sent to.
+            b = b.attr("recipient", to.clone());
+        }
+        for key in FORWARDED_ATTRS {
+            if let Some(v) = attr(relayed.node, key) {
+                b = b.attr(key, v);
+            }
+        }
+        let mut children = encs;
+        children.extend(extra.iter().cloned());
+        let mut out = b.build();
+        out.content = Some(NodeContent::Nodes(children));
+        net.deliver(&target_phone, target.device, out);
     }
-
-    let ack = NodeBuilder::new("ack")
-        .attr("class", "message")
-        .attr("id", id)
-        .attr("from", to)
-        .attr("t", now())
-        .build();
-    conn.send(&ack).await
+    relayed.remember_sender(net);
 }
 
 /// A group message: the sender-key ciphertext (`skmsg`) goes to every member device, each with
 /// the pairwise `<enc>` (carrying the sender key) the sender addressed to it, if any.
-async fn group_message(
-    conn: &mut Conn,
-    node: &Node,
-    group: Jid,
-    id: String,
-    kind: String,
-) -> Result<()> {
-    let (phone, device) = conn.device()?;
-    let children_where = |pred: &dyn Fn(&Node) -> bool| -> Vec<Node> {
-        node.children()
-            .map(|c| c.iter().filter(|n| pred(n)).cloned().collect())
-            .unwrap_or_default()
-    };
-    let extra = children_where(&|n| forwarded_child(n));
-    let shared = children_where(&|n| n.tag == "enc");
+async fn group_message(conn: &mut Conn, relayed: &Relayed<'_>, group: Jid) -> Result<()> {
     let mut ack = NodeBuilder::new("ack")
         .attr("class", "message")
-        .attr("id", id.clone())
+        .attr("id", relayed.id.clone())
         .attr("from", group.clone());
-    {
-        let mut net = conn.core.lock_net();
-        let mut pairwise: HashMap<(String, u16), Vec<Node>> = HashMap::new();
-        if let Some(participants) = node.get_optional_child("participants") {
-            for to_node in participants.get_children_by_tag("to") {
-                if let (Some(jid), Some(children)) = (jid_attr(to_node, "jid"), to_node.children())
-                    && let Some(p) = net.phone_of(&jid)
-                {
-                    pairwise
-                        .entry((p, jid.device))
-                        .or_default()
-                        .extend(children.iter().cloned());
-                }
-            }
-        }
-        let members = net
-            .groups
-            .get(group.user.as_str())
-            .filter(|g| g.members.contains(&phone))
-            // In an announcement group only admins may speak.
-            .filter(|g| !g.announce || g.is_admin(&phone))
-            .map(|g| g.members.clone());
-        match (members, net.accounts.get(&phone)) {
-            (Some(members), Some(sender)) => {
-                let sender_pn = sender.pn_jid().with_device(device);
-                let sender_lid = sender.lid_jid().with_device(device);
-                let notify = sender.name.clone();
-                let mut targets = Vec::new();
-                for member in &members {
-                    if let Some(acc) = net.accounts.get(member) {
-                        targets.extend(
-                            acc.devices
-                                .values()
-                                .filter(|d| d.linked)
-                                .map(|d| (member.clone(), d.id)),
-                        );
-                    }
-                }
-                for (member, dev) in targets {
-                    if member == phone && dev == device {
-                        continue;
-                    }
-                    let mut children = pairwise.remove(&(member.clone(), dev)).unwrap_or_default();
-                    children.extend(shared.iter().cloned());
-                    if children.is_empty() {
-                        continue;
-                    }
-                    children.extend(extra.iter().cloned());
-                    let mut out = NodeBuilder::new("message")
-                        .attr("from", group.clone())
-                        .attr("participant", sender_pn.clone())
-                        .attr("participant_lid", sender_lid.clone())
-                        .attr("addressing_mode", "pn")
-                        .attr("id", id.clone())
-                        .attr("t", now())
-                        .attr("type", kind.clone())
-                        .attr("notify", notify.clone())
-                        .build();
-                    for key in FORWARDED_ATTRS {
-                        if let Some(v) = attr(node, key) {
-                            out.attrs.insert(*key, v);
-                        }
-                    }
-                    out.content = Some(NodeContent::Nodes(children));
-                    net.deliver(&member, dev, out);
-                }
-                net.remember_sender(
-                    id.clone(),
-                    SentBy {
-                        phone: phone.clone(),
-                        device,
-                    },
-                );
-            }
-            // Not a group this account is in: refuse like the server does.
-            _ => ack = ack.attr("error", "403"),
-        }
+    if !relay_to_group(&mut conn.core.lock_net(), relayed, &group) {
+        // Not a group this account is in: refuse like the server does.
+        ack = ack.attr("error", "403");
     }
     conn.send(&ack.attr("t", now()).build()).await
+}
+
+/// The pairwise `<enc>` nodes the sender addressed to each device under `<participants>`.
+fn pairwise_encs(net: &Network, node: &Node) -> HashMap<(String, u16), Vec<Node>> {
+    let mut pairwise: HashMap<(String, u16), Vec<Node>> = HashMap::new();
+    if let Some(participants) = node.get_optional_child("participants") {
+        for to_node in participants.get_children_by_tag("to") {
+            if let (Some(jid), Some(children)) = (jid_attr(to_node, "jid"), to_node.children())
+                && let Some(p) = net.phone_of(&jid)
+            {
+                pairwise
+                    .entry((p, jid.device))
+                    .or_default()
+                    .extend(children.iter().cloned());
+            }
+        }
+    }
+    pairwise
+}
+
+/// Delivers a group message to every member device but the sending one; false when the sender
+/// may not speak there (not a member, or not an admin of an announcement group).
+fn relay_to_group(net: &mut Network, relayed: &Relayed, group: &Jid) -> bool {
+    let (phone, device) = (relayed.phone.as_str(), relayed.device);
+    let extra = children_where(relayed.node, forwarded_child);
+    let shared = children_where(relayed.node, |n| n.tag == "enc");
+    let mut pairwise = pairwise_encs(net, relayed.node);
+    let members = net
+        .groups
+        .get(group.user.as_str())
+        .filter(|g| g.members.iter().any(|m| m == phone))
+        // In an announcement group only admins may speak.
+        .filter(|g| !g.announce || g.is_admin(phone))
+        .map(|g| g.members.clone());
+    let (Some(members), Some(sender)) = (members, net.accounts.get(phone)) else {
+        return false;
+    };
+    let sender_pn = sender.pn_jid().with_device(device);
+    let sender_lid = sender.lid_jid().with_device(device);
+    let notify = sender.name.clone();
+    let targets: Vec<(String, u16)> = members
+        .iter()
+        .flat_map(|member| linked_devices(net, member))
+        .collect();
+    for (member, dev) in targets {
+        if member == phone && dev == device {
+            continue;
+        }
+        let mut children = pairwise.remove(&(member.clone(), dev)).unwrap_or_default();
+        children.extend(shared.iter().cloned());
+        if children.is_empty() {
+            continue;
+        }
+        children.extend(extra.iter().cloned());
+        let mut out = NodeBuilder::new("message")
+            .attr("from", group.clone())
+            .attr("participant", sender_pn.clone())
+            .attr("participant_lid", sender_lid.clone())
+            .attr("addressing_mode", "pn")
+            .attr("id", relayed.id.clone())
+            .attr("t", now())
+            .attr("type", relayed.kind.clone())
+            .attr("notify", notify.clone())
+            .build();
+        for key in FORWARDED_ATTRS {
+            if let Some(v) = attr(relayed.node, key) {
+                out.attrs.insert(*key, v);
+            }
+        }
+        out.content = Some(NodeContent::Nodes(children));
+        net.deliver(&member, dev, out);
+    }
+    relayed.remember_sender(net);
+    true
 }
 
 pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
@@ -256,37 +287,7 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
         let mut net = conn.core.lock_net();
         // A device's receipt is also its acknowledgement of the message.
         net.acknowledged(&(phone.clone(), device), &ids);
-        // A retry asks the sending device itself to resend; other receipts (delivery, read,
-        // played) go to every device of the sender's account, so all of them show the ticks.
-        let to_sender_only = matches!(kind.as_deref(), Some("retry" | "enc_rekey_retry"));
-        let mut targets: Vec<(String, u16)> = Vec::new();
-        for msg_id in &ids {
-            let Some(SentBy { phone, device }) = net.sender_of(msg_id).cloned() else {
-                continue;
-            };
-            targets.push((phone.clone(), device));
-            if !to_sender_only && let Some(acc) = net.accounts.get(&phone) {
-                targets.extend(
-                    acc.devices
-                        .values()
-                        .filter(|d| d.linked)
-                        .map(|d| (phone.clone(), d.id)),
-                );
-            }
-        }
-        if targets.is_empty()
-            && let Some(to_phone) = net.phone_of(&to)
-            && let Some(acc) = net.accounts.get(&to_phone)
-        {
-            targets.extend(
-                acc.devices
-                    .values()
-                    .filter(|d| d.linked)
-                    .map(|d| (to_phone.clone(), d.id)),
-            );
-        }
-        targets.sort();
-        targets.dedup();
+        let targets = receipt_targets(&net, &ids, &to, kind.as_deref());
         // In a group the receipt comes "from" the group, naming the member device as participant.
         let seen = if to.server == Server::Group {
             net.accounts
@@ -327,6 +328,37 @@ pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {
         ack = ack.attr("type", kind);
     }
     conn.send(&ack.build()).await
+}
+
+/// The devices a receipt for `ids` goes to, sorted and without repeats. A retry asks the sending
+/// device itself to resend; other receipts (delivery, read, played) go to every device of the
+/// sender's account, so all of them show the ticks. Receipts for messages the server does not
+/// know go to the devices of the account they are addressed `to`.
+fn receipt_targets(
+    net: &Network,
+    ids: &[String],
+    to: &Jid,
+    kind: Option<&str>,
+) -> Vec<(String, u16)> {
+    let to_sender_only = matches!(kind, Some("retry" | "enc_rekey_retry"));
+    let mut targets: Vec<(String, u16)> = Vec::new();
+    for msg_id in ids {
+        let Some(SentBy { phone, device }) = net.sender_of(msg_id).cloned() else {
+            continue;
+        };
+        targets.push((phone.clone(), device));
+        if !to_sender_only {
+            targets.extend(linked_devices(net, &phone));
+        }
+    }
+    if targets.is_empty()
+        && let Some(to_phone) = net.phone_of(to)
+    {
+        targets.extend(linked_devices(net, &to_phone));
+    }
+    targets.sort();
+    targets.dedup();
+    targets
 }
 
 fn presence_node(net: &Network, phone: &str) -> Option<Node> {
