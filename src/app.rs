@@ -57,11 +57,7 @@ impl Application {
         let secrets = Secrets::resolve(&settings)?;
         let (db, lease, target) = open_storage(&settings).await?;
         let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
-        // A wrong master key is a clear startup error, not unreadable sessions later.
-        let master_key = secrets.master_key;
-        db.run(move |pool| Ok(check_master_key(pool, &master_key)))
-            .await
-            .context("cannot check the master key")??;
+        refuse_wrong_master_key(&db, secrets.master_key).await?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let engine = engine_deps(&settings, &db, &secrets, &metrics).await?;
         let engine_stores = engine.stores.clone();
@@ -109,10 +105,7 @@ impl Application {
                 db.clone(),
                 engine_stores,
                 cluster.clone(),
-                match settings.instance_id.trim() {
-                    "" => "local".to_string(),
-                    id => id.to_string(),
-                },
+                instance_name(&settings),
             ),
             metrics,
             secrets.admin_key,
@@ -215,6 +208,13 @@ async fn open_storage(
     let db = Db::new(pool);
     db.watch_health(&probed, Duration::from_millis(settings.db_probe_timeout_ms))?;
     Ok((db, lease, probed))
+}
+
+/// A wrong master key is a clear startup error, not unreadable sessions later.
+async fn refuse_wrong_master_key(db: &Db, master_key: [u8; 32]) -> anyhow::Result<()> {
+    db.run(move |pool| Ok(check_master_key(pool, &master_key)))
+        .await
+        .context("cannot check the master key")?
 }
 
 /// What every session's engine needs: its runtime, the network arbiter, the WhatsApp endpoint
@@ -351,6 +351,14 @@ fn app_state(
         ws_queue: settings.ws_queue_capacity,
         ws_send_timeout: Duration::from_secs(settings.ws_send_timeout_secs),
     })
+}
+
+/// How sessions name the instance that runs them: its id, or `local` for a lone instance.
+fn instance_name(settings: &Settings) -> String {
+    match settings.instance_id.trim() {
+        "" => "local".to_string(),
+        id => id.to_string(),
+    }
 }
 
 /// The retention job, when any retention is configured; it runs for the life of the process

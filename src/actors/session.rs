@@ -343,6 +343,46 @@ impl SessionActor {
         ctx.spawn(write.into_actor(self));
     }
 
+    /// A QR code to show: SCAN_QR, and the code stored for `GET /qr`.
+    fn on_qr(&mut self, qr: &wacore::types::events::PairingQrCode, ctx: &mut Context<Self>) {
+        if self.status != SessionStatus::ScanQr {
+            self.set_status(ctx, SessionStatus::ScanQr, None);
+        }
+        let (db, id, code) = (
+            self.db.clone(),
+            self.id.as_str().to_string(),
+            qr.code.clone(),
+        );
+        let expires = now_ms() + qr.timeout.as_millis() as i64;
+        let write = async move {
+            match db
+                .run(move |pool| sessions::set_qr(pool, &id, &code, expires, now_ms()))
+                .await
+            {
+                Ok(_) => db.events_appended(),
+                Err(e) => log::error!("cannot store a QR: {e}"),
+            }
+        };
+        ctx.wait(write.into_actor(self));
+    }
+
+    /// The phone linked this session: its account (phone number and LID) is stored.
+    fn on_linked(&mut self, p: &wacore::types::events::PairSuccess, ctx: &mut Context<Self>) {
+        let (db, id) = (self.db.clone(), self.id.as_str().to_string());
+        let (phone, lid) = (user_jid(&p.id), user_jid(&p.lid));
+        let write = async move {
+            let stored = db
+                .run(move |pool| {
+                    sessions::set_me(pool, &id, Some(&phone), Some(&lid), None, now_ms())
+                })
+                .await;
+            if let Err(e) = stored {
+                log::error!("cannot store the linked account: {e}");
+            }
+        };
+        ctx.wait(write.into_actor(self));
+    }
+
     fn on_event(&mut self, event: &Event, ctx: &mut Context<Self>) {
         if matches!(
             event,
@@ -356,43 +396,9 @@ impl SessionActor {
         match event {
             // Once a pairing code is requested the session waits for it, not for a scan.
             Event::PairingQrCode(_) if self.status == SessionStatus::PairCode => {}
-            Event::PairingQrCode(qr) => {
-                if self.status != SessionStatus::ScanQr {
-                    self.set_status(ctx, SessionStatus::ScanQr, None);
-                }
-                let (db, id, code) = (
-                    self.db.clone(),
-                    self.id.as_str().to_string(),
-                    qr.code.clone(),
-                );
-                let expires = now_ms() + qr.timeout.as_millis() as i64;
-                let write = async move {
-                    match db
-                        .run(move |pool| sessions::set_qr(pool, &id, &code, expires, now_ms()))
-                        .await
-                    {
-                        Ok(_) => db.events_appended(),
-                        Err(e) => log::error!("cannot store a QR: {e}"),
-                    }
-                };
-                ctx.wait(write.into_actor(self));
-            }
+            Event::PairingQrCode(qr) => self.on_qr(qr, ctx),
             Event::PairingCode(_) => self.set_status(ctx, SessionStatus::PairCode, None),
-            Event::PairSuccess(p) => {
-                let (db, id) = (self.db.clone(), self.id.as_str().to_string());
-                let (phone, lid) = (user_jid(&p.id), user_jid(&p.lid));
-                let write = async move {
-                    let stored = db
-                        .run(move |pool| {
-                            sessions::set_me(pool, &id, Some(&phone), Some(&lid), None, now_ms())
-                        })
-                        .await;
-                    if let Err(e) = stored {
-                        log::error!("cannot store the linked account: {e}");
-                    }
-                };
-                ctx.wait(write.into_actor(self));
-            }
+            Event::PairSuccess(p) => self.on_linked(p, ctx),
             Event::Connected(_) => {
                 self.set_status(ctx, SessionStatus::Working, None);
                 ctx.notify(Drain);

@@ -103,6 +103,26 @@ async fn read_all(
 
 const TEXT_PART_LIMIT: usize = 256 * 1024;
 
+/// A part's bytes, up to `part_limit` (413 beyond); a body past its own `limit` (`over`) is a
+/// 413 as well, anything else that breaks the part a 400 naming `name`.
+async fn read_part(
+    field: &mut actix_multipart::Field,
+    part_limit: usize,
+    over: &Cell<bool>,
+    limit: usize,
+    name: &str,
+) -> Result<Vec<u8>, ApiError> {
+    let bytes = field
+        .bytes(part_limit)
+        .await
+        .map_err(|_| too_large(part_limit))?
+        .map_err(|e| match over.get() {
+            true => too_large(limit),
+            false => ApiError::invalid(format!("{name}: cannot read it: {e}")),
+        })?;
+    Ok(bytes.to_vec())
+}
+
 /// One text part of a multipart send, into the request (or its media's description).
 fn text_field(
     request: &mut SendMessage,
@@ -183,26 +203,11 @@ async fn read_multipart(
                 .content_disposition()
                 .and_then(|d| d.get_filename())
                 .map(str::to_string);
-            let bytes = field
-                .bytes(media_limit)
-                .await
-                .map_err(|_| too_large(media_limit))?
-                .map_err(|e| match over.get() {
-                    true => too_large(limit),
-                    false => ApiError::invalid(format!("file: cannot read it: {e}")),
-                })?;
-            file = Some(bytes.to_vec());
+            file = Some(read_part(&mut field, media_limit, &over, limit, "file").await?);
             continue;
         }
-        let value = field
-            .bytes(TEXT_PART_LIMIT)
-            .await
-            .map_err(|_| too_large(TEXT_PART_LIMIT))?
-            .map_err(|e| match over.get() {
-                true => too_large(limit),
-                false => ApiError::invalid(format!("{name}: cannot read it: {e}")),
-            })?;
-        let value = String::from_utf8(value.to_vec())
+        let value = read_part(&mut field, TEXT_PART_LIMIT, &over, limit, &name).await?;
+        let value = String::from_utf8(value)
             .map_err(|_| ApiError::invalid(format!("{name}: must be UTF-8 text")))?;
         text_field(&mut request, &mut media, &name, value)?;
     }

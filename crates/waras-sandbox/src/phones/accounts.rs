@@ -6,10 +6,11 @@ use std::sync::Arc;
 use anyhow::anyhow;
 use rand::Rng;
 use serde::Serialize;
+use wacore_libsignal::protocol::KeyPair;
 
 use crate::certs::generate_key_pair;
 use crate::net::core::Core;
-use crate::net::network::{Account, DeviceRecord};
+use crate::net::network::{Account, DeviceRecord, Network};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AccountInfo {
@@ -65,62 +66,7 @@ pub(crate) async fn create(
     name: Option<String>,
 ) -> Result<AccountInfo, AccountError> {
     let phone = phone.as_deref().map(normalize_phone).transpose()?;
-    let info = {
-        let mut net = core.lock_net();
-        let phone = match phone {
-            Some(p) if net.accounts.contains_key(&p) => return Err(AccountError::Exists(p)),
-            Some(p) => p,
-            None => loop {
-                // 1-555 numbers are reserved for fiction; good for a simulated network.
-                let candidate =
-                    format!("1555{:07}", rand::thread_rng().gen_range(0..10_000_000u32));
-                if !net.accounts.contains_key(&candidate) {
-                    break candidate;
-                }
-            },
-        };
-        let lid = loop {
-            let candidate = format!(
-                "{}",
-                rand::thread_rng().gen_range(100_000_000_000_000u64..999_999_999_999_999)
-            );
-            if !net.lid_to_phone.contains_key(&candidate) {
-                break candidate;
-            }
-        };
-        let name = name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| format!("Sandbox {}", &phone[phone.len() - 4..]));
-        let identity = generate_key_pair();
-        let phone_noise = generate_key_pair();
-        let primary = DeviceRecord {
-            id: 0,
-            noise_pub: key32(phone_noise.public_key.public_key_bytes())?,
-            identity_pub: key32(identity.public_key.public_key_bytes())?,
-            key_index: 0,
-            platform: "android".into(),
-            signed_identity: None,
-            linked: true,
-            registration_id: None,
-            signed_prekey: None,
-            prekeys: Default::default(),
-            needs_key_share: false,
-            linked_at: chrono::Utc::now().timestamp(),
-        };
-        let account = Account {
-            phone: phone.clone(),
-            lid: lid.clone(),
-            name: name.clone(),
-            identity,
-            phone_noise,
-            devices: BTreeMap::from([(0, primary)]),
-            next_device: 1,
-            inbox: Vec::new(),
-        };
-        net.lid_to_phone.insert(lid.clone(), phone.clone());
-        net.accounts.insert(phone.clone(), account);
-        AccountInfo { phone, lid, name }
-    };
+    let info = register(&mut core.lock_net(), phone, name)?;
     let started = core
         .rt
         .spawn(super::phone::start(core.clone(), info.phone.clone()))
@@ -140,6 +86,72 @@ pub(crate) async fn create(
         ));
     }
     Ok(info)
+}
+
+/// Adds the account to the network (a 1-555 number when none is given) with fresh keys and its
+/// primary device.
+fn register(
+    net: &mut Network,
+    phone: Option<String>,
+    name: Option<String>,
+) -> Result<AccountInfo, AccountError> {
+    let phone = match phone {
+        Some(p) if net.accounts.contains_key(&p) => return Err(AccountError::Exists(p)),
+        Some(p) => p,
+        None => loop {
+            // 1-555 numbers are reserved for fiction; good for a simulated network.
+            let candidate = format!("1555{:07}", rand::thread_rng().gen_range(0..10_000_000u32));
+            if !net.accounts.contains_key(&candidate) {
+                break candidate;
+            }
+        },
+    };
+    let lid = loop {
+        let candidate = format!(
+            "{}",
+            rand::thread_rng().gen_range(100_000_000_000_000u64..999_999_999_999_999)
+        );
+        if !net.lid_to_phone.contains_key(&candidate) {
+            break candidate;
+        }
+    };
+    let name = name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| format!("Sandbox {}", &phone[phone.len() - 4..]));
+    let identity = generate_key_pair();
+    let phone_noise = generate_key_pair();
+    let primary = primary_device(&identity, &phone_noise)?;
+    let account = Account {
+        phone: phone.clone(),
+        lid: lid.clone(),
+        name: name.clone(),
+        identity,
+        phone_noise,
+        devices: BTreeMap::from([(0, primary)]),
+        next_device: 1,
+        inbox: Vec::new(),
+    };
+    net.lid_to_phone.insert(lid.clone(), phone.clone());
+    net.accounts.insert(phone.clone(), account);
+    Ok(AccountInfo { phone, lid, name })
+}
+
+/// The account's phone as device 0: linked from the start.
+fn primary_device(identity: &KeyPair, phone_noise: &KeyPair) -> Result<DeviceRecord, AccountError> {
+    Ok(DeviceRecord {
+        id: 0,
+        noise_pub: key32(phone_noise.public_key.public_key_bytes())?,
+        identity_pub: key32(identity.public_key.public_key_bytes())?,
+        key_index: 0,
+        platform: "android".into(),
+        signed_identity: None,
+        linked: true,
+        registration_id: None,
+        signed_prekey: None,
+        prekeys: Default::default(),
+        needs_key_share: false,
+        linked_at: chrono::Utc::now().timestamp(),
+    })
 }
 
 fn key32(bytes: &[u8]) -> anyhow::Result<[u8; 32]> {

@@ -98,35 +98,7 @@ impl TransportFactory for InProcessTransportFactory {
 /// Builds the phone's store from the account's keys and brings the phone online.
 pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
     let phone = phone.as_str();
-    let mut device = Device::new();
-    {
-        let mut net = core.lock_net();
-        let acc = net
-            .accounts
-            .get_mut(phone)
-            .ok_or_else(|| anyhow!("no account {phone}"))?;
-        // The phone's store starts empty (also after a restart): keys it uploaded before are gone,
-        // so the server must not hand them out any more.
-        if let Some(primary) = acc.devices.get_mut(&0) {
-            primary.prekeys.clear();
-            primary.signed_prekey = None;
-            primary.registration_id = None;
-        }
-        device.pn = Some(acc.pn_jid());
-        device.lid = Some(acc.lid_jid());
-        device.identity_key = acc.identity.clone();
-        device.noise_key = acc.phone_noise.clone();
-        device.push_name = acc.name.clone();
-        device.account = Some(Arc::new(self_signed_identity(acc)?));
-        // The signed prekey must be signed by the identity key it now carries.
-        let signature = crate::certs::xeddsa_sign(
-            &acc.identity.private_key,
-            &device.signed_pre_key.public_key.serialize(),
-        )?;
-        device.signed_pre_key_signature = signature
-            .try_into()
-            .map_err(|_| anyhow!("XEdDSA signature is not 64 bytes"))?;
-    }
+    let device = phone_device(&core, phone)?;
     let backend = InMemoryBackend::new();
     backend
         .save(&device)
@@ -177,6 +149,39 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .context("the phone did not come online in time")?
         .map_err(|_| anyhow!("the phone stopped before it came online"))?;
     Ok(())
+}
+
+/// The phone's engine device: the account's identity and Noise keys, its own ADV identity, and
+/// a signed prekey signed by that identity.
+fn phone_device(core: &Core, phone: &str) -> Result<Device> {
+    let mut device = Device::new();
+    let mut net = core.lock_net();
+    let acc = net
+        .accounts
+        .get_mut(phone)
+        .ok_or_else(|| anyhow!("no account {phone}"))?;
+    // The phone's store starts empty (also after a restart): keys it uploaded before are gone,
+    // so the server must not hand them out any more.
+    if let Some(primary) = acc.devices.get_mut(&0) {
+        primary.prekeys.clear();
+        primary.signed_prekey = None;
+        primary.registration_id = None;
+    }
+    device.pn = Some(acc.pn_jid());
+    device.lid = Some(acc.lid_jid());
+    device.identity_key = acc.identity.clone();
+    device.noise_key = acc.phone_noise.clone();
+    device.push_name = acc.name.clone();
+    device.account = Some(Arc::new(self_signed_identity(acc)?));
+    // The signed prekey must be signed by the identity key it now carries.
+    let signature = crate::certs::xeddsa_sign(
+        &acc.identity.private_key,
+        &device.signed_pre_key.public_key.serialize(),
+    )?;
+    device.signed_pre_key_signature = signature
+        .try_into()
+        .map_err(|_| anyhow!("XEdDSA signature is not 64 bytes"))?;
+    Ok(device)
 }
 
 /// The primary device's own ADV identity (key index 0), signed by the account key.

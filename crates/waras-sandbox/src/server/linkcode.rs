@@ -126,26 +126,7 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
         .remove(phone)
         .ok_or(ScanError::UnknownRef)?;
 
-    let hello = NodeBuilder::new("notification")
-        .attr("from", nodes::SERVER)
-        .attr("type", "link_code_companion_reg")
-        .attr("id", nodes::new_id())
-        .attr("t", chrono::Utc::now().timestamp().to_string())
-        .children([NodeBuilder::new("link_code_companion_reg")
-            .attr("stage", "primary_hello")
-            .children([
-                NodeBuilder::new("link_code_pairing_wrapped_primary_ephemeral_pub")
-                    .bytes(wrapped.to_vec())
-                    .build(),
-                NodeBuilder::new("primary_identity_pub")
-                    .bytes(identity_pub)
-                    .build(),
-                NodeBuilder::new("link_code_pairing_ref")
-                    .bytes(request.pairing_ref.clone().into_bytes())
-                    .build(),
-            ])
-            .build()])
-        .build();
+    let hello = primary_hello(wrapped.to_vec(), identity_pub, &request.pairing_ref);
     request
         .conn
         .tx
@@ -162,6 +143,30 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
         },
     );
     Ok(())
+}
+
+/// The phone's answer to a waiting companion: its wrapped ephemeral key and identity.
+fn primary_hello(wrapped: Vec<u8>, identity_pub: Vec<u8>, pairing_ref: &str) -> Node {
+    NodeBuilder::new("notification")
+        .attr("from", nodes::SERVER)
+        .attr("type", "link_code_companion_reg")
+        .attr("id", nodes::new_id())
+        .attr("t", chrono::Utc::now().timestamp().to_string())
+        .children([NodeBuilder::new("link_code_companion_reg")
+            .attr("stage", "primary_hello")
+            .children([
+                NodeBuilder::new("link_code_pairing_wrapped_primary_ephemeral_pub")
+                    .bytes(wrapped)
+                    .build(),
+                NodeBuilder::new("primary_identity_pub")
+                    .bytes(identity_pub)
+                    .build(),
+                NodeBuilder::new("link_code_pairing_ref")
+                    .bytes(pairing_ref.as_bytes().to_vec())
+                    .build(),
+            ])
+            .build()])
+        .build()
 }
 
 /// Stage 2: open the companion's key bundle, derive the ADV secret, link the companion.
