@@ -15,15 +15,12 @@ use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waras::sandbox::{self, SandboxConfig};
 
-use sandbox_support::Admin;
+use sandbox_support::start;
 
 #[actix_web::test]
 async fn two_companions_link_and_exchange_messages() {
     let _ = env_logger::builder().is_test(true).try_init();
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
 
     let info = admin.get("/info").await;
     assert_eq!(info["ws_url"], sandbox.ws_url());
@@ -51,12 +48,7 @@ async fn two_companions_link_and_exchange_messages() {
     assert_eq!(linked[0]["online"], true);
 
     // Companion A → account B: B's companion and B's phone both decrypt it.
-    let sent = a
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000002"), "hello from A's companion")
-        .await
-        .expect("send from A");
+    let sent = a.send_text("15550000002", "hello from A's companion").await;
     let (_, sender) = b.text("hello from A's companion").await;
     assert_eq!(
         sender.user_base(),
@@ -68,19 +60,19 @@ async fn two_companions_link_and_exchange_messages() {
     let on_phone = admin
         .phone_received("15550000002", "hello from A's companion")
         .await;
-    assert_eq!(on_phone["id"], sent.message_id.as_str());
+    assert_eq!(on_phone["id"], sent.as_str());
     assert_eq!(on_phone["from"], "15550000001@s.whatsapp.net");
     // The receivers' delivery receipts come back to the sending companion, then a read receipt.
-    a.receipt_for(&sent.message_id).await;
+    a.receipt_for(&sent).await;
     b.bot
         .client()
-        .mark_as_read(&Jid::pn("15550000001"), None, &[sent.message_id.as_str()])
+        .mark_as_read(&Jid::pn("15550000001"), None, &[sent.as_str()])
         .await
         .expect("mark as read");
     a.wait_for("a read receipt", |e| match e {
         Event::Receipt(r)
             if r.r#type == wacore::types::presence::ReceiptType::Read
-                && r.message_ids.contains(&sent.message_id) =>
+                && r.message_ids.contains(&sent) =>
         {
             Some(())
         }
@@ -89,25 +81,20 @@ async fn two_companions_link_and_exchange_messages() {
     .await;
 
     // Account B's phone (admin API) → account A: A's companion decrypts it.
-    let (status, body) = admin
-        .post(
+    let body = admin
+        .post_ok(
             "/accounts/15550000002/messages",
             json!({ "to": "+15550000001", "text": "hi from B's phone" }),
+            202,
         )
         .await;
-    assert_eq!(status, 202, "send as B: {body}");
     let (id, _) = a.text("hi from B's phone").await;
     assert_eq!(body["id"], id.as_str());
 
     // And back from companion B to account A's phone.
-    let sent = b
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000001"), "reply from B")
-        .await
-        .expect("send from B");
+    let sent = b.send_text("15550000001", "reply from B").await;
     admin.phone_received("15550000001", "reply from B").await;
-    b.receipt_for(&sent.message_id).await;
+    b.receipt_for(&sent).await;
 
     // Who is on the network.
     let found = a
@@ -158,33 +145,27 @@ async fn two_companions_link_and_exchange_messages() {
         .send_composing(&Jid::pn("15550000002"))
         .await
         .expect("composing");
-    b.wait_for("A typing", |e| {
-        matches!(e, Event::ChatPresence(_)).then_some(())
-    })
-    .await;
+    b.event("A typing", |e| matches!(e, Event::ChatPresence(_)))
+        .await;
 
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn scanning_an_unknown_qr_is_a_client_error() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     admin.create_account("15550000009", "Carol").await;
-    let (status, body) = admin
-        .post(
+    let body = admin
+        .post_ok(
             "/accounts/15550000009/scan",
             json!({ "qr": "not,a,real,qr" }),
+            400,
         )
         .await;
-    assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "invalid_request");
-    let (status, _) = admin
-        .post("/accounts/19999999999/scan", json!({ "qr": "x" }))
+    admin
+        .post_ok("/accounts/19999999999/scan", json!({ "qr": "x" }), 404)
         .await;
-    assert_eq!(status, 404);
     sandbox.stop().await;
 }
 
@@ -216,10 +197,7 @@ async fn the_admin_scope_mounts_in_another_app() {
 async fn a_group_message_reaches_every_member_device() {
     use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
 
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     for (phone, name) in [
         ("15550000071", "Ann"),
         ("15550000072", "Ben"),
@@ -247,26 +225,18 @@ async fn a_group_message_reaches_every_member_device() {
     assert_eq!(group.metadata.subject, "Sandbox crew");
     assert_eq!(group.metadata.participants.len(), 3);
 
-    let sent = a
-        .bot
-        .client()
-        .send_text(group.metadata.id.clone(), "hello group")
-        .await
-        .expect("send to group");
+    let gid = group.metadata.id.to_string();
+    let sent = a.send_text(&gid, "hello group").await;
     let (_, sender) = b.text("hello group").await;
     assert_eq!(sender.user, "15550000071");
     let on_phone = admin.phone_received("15550000073", "hello group").await;
-    assert_eq!(on_phone["chat"], group.metadata.id.to_string());
+    assert_eq!(on_phone["chat"], gid);
     assert_eq!(on_phone["from"], "15550000071@s.whatsapp.net");
     admin.phone_received("15550000072", "hello group").await;
-    a.receipt_for(&sent.message_id).await;
+    a.receipt_for(&sent).await;
 
     // And back from a member who has never sent to the group before.
-    b.bot
-        .client()
-        .send_text(group.metadata.id.clone(), "hi all")
-        .await
-        .expect("reply to group");
+    b.send_text(&gid, "hi all").await;
     a.text("hi all").await;
     admin.phone_received("15550000073", "hi all").await;
     sandbox.stop().await;
@@ -277,10 +247,7 @@ async fn an_image_travels_through_the_media_host() {
     use whatsapp_rust::download::MediaType;
     use whatsapp_rust::upload::UploadOptions;
 
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     admin.create_account("15550000081", "Dee").await;
     admin.create_account("15550000082", "Eli").await;
     let a = admin.link(&sandbox, "15550000081").await;
@@ -324,10 +291,7 @@ async fn an_image_travels_through_the_media_host() {
 async fn group_membership_changes_reach_the_new_and_the_removed() {
     use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
 
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     for (phone, name) in [
         ("15550000091", "Gus"),
         ("15550000092", "Hep"),

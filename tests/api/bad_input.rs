@@ -9,10 +9,7 @@ use crate::on_both_backends;
 async fn bad_input_gets_problems(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "main", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&key, "main", false).await;
 
     let bodies: Vec<(&str, String, u16)> = vec![
         ("malformed", "{\"name\": ".to_string(), 400),
@@ -163,10 +160,7 @@ async fn bad_input_gets_problems(backend: Backend) {
 async fn bad_sends_get_problems(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "main", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&key, "main", false).await;
     let path = format!("/api/v1/sessions/{sid}/messages");
     let to = "+4915100000001";
     let cases = vec![

@@ -4,18 +4,7 @@ use std::process::Command;
 
 use actix_web::http::StatusCode;
 
-use crate::common::{Backend, TestApp, TestDatabase};
-
-fn waras(db: &TestDatabase) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waras"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("WARAS_DATA_DIR", db.dir.path())
-        .env("WARAS_DATABASE_URL", &db.url)
-        .arg("--config-dir")
-        .arg(db.dir.path().join("config"));
-    cmd
-}
+use crate::common::{Backend, TestApp, TestDatabase, waras_cli as waras};
 
 #[actix_rt::test]
 async fn bootstrap_prints_a_working_key_once() {

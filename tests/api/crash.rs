@@ -119,7 +119,7 @@ async fn kill_nine_loses_nothing(backend: Backend) {
         &client,
         format!("{}/api/v1/webhooks", first.base),
         &key,
-        json!({"url": rx.url(), "events": ["*"]}),
+        rx.subscribe(&["*"]),
     )
     .await;
     let deliveries = |base: &str, status: &str| {

@@ -196,14 +196,8 @@ async fn scopes_are_enforced(backend: Backend) {
 async fn session_scoped_keys(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_tenant, owner) = app.tenant("acme").await;
-    let a = app.session(&owner, "a", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.session(&owner, "b", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = app.session_id(&owner, "a", false).await;
+    let b = app.session_id(&owner, "b", false).await;
     let scoped = app
         .key(
             &owner,

@@ -4,29 +4,12 @@
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
-use awc::ws::{Codec, Frame};
+use awc::ws::Frame;
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::common::{ADMIN_KEY, Backend, TestApp};
+use crate::common::{ADMIN_KEY, Backend, Socket, TestApp};
 use crate::on_both_backends;
-
-type Socket = actix_codec::Framed<awc::BoxedSocket, Codec>;
-
-async fn open(app: &TestApp, query: &str, key: Option<&str>) -> Result<Socket, StatusCode> {
-    let mut req = app.client.ws(format!(
-        "{}/api/v1/events/ws{query}",
-        app.base.replace("http", "ws")
-    ));
-    if let Some(key) = key {
-        req = req.header("X-Api-Key", key);
-    }
-    match req.connect().await {
-        Ok((_, socket)) => Ok(socket),
-        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s),
-        Err(e) => panic!("ws connect: {e}"),
-    }
-}
 
 /// Waits up to `secs` for the server's close frame; returns its reason and when it came.
 async fn closed_with(socket: &mut Socket, secs: u64) -> (String, Instant) {
@@ -49,7 +32,7 @@ async fn closed_with(socket: &mut Socket, secs: u64) -> (String, Instant) {
 
 /// Opens a stream and checks it is live (the key works) before the test withdraws the key.
 async fn live_stream(app: &TestApp, key: &str) -> Socket {
-    let mut socket = open(app, "", Some(key)).await.expect("stream opens");
+    let mut socket = app.event_stream("", Some(key)).await.expect("stream opens");
     let quiet = actix_rt::time::timeout(Duration::from_millis(1500), socket.next()).await;
     assert!(
         !matches!(quiet, Ok(Some(Ok(Frame::Close(_))))),
@@ -140,12 +123,15 @@ async fn ticket_dies_with_its_key(backend: Backend) {
     };
     let unused = ticket(key.clone()).await;
     let used = ticket(key.clone()).await;
-    let mut socket = open(&app, &format!("?ticket={used}"), None)
+    let mut socket = app
+        .event_stream(&format!("?ticket={used}"), None)
         .await
         .expect("a fresh ticket opens the stream");
     app.delete(&format!("/api/v1/keys/{id}"), &owner).await;
     assert_eq!(
-        open(&app, &format!("?ticket={unused}"), None).await.err(),
+        app.event_stream(&format!("?ticket={unused}"), None)
+            .await
+            .err(),
         Some(StatusCode::UNAUTHORIZED),
         "a ticket minted by a key revoked since is refused"
     );
