@@ -153,10 +153,7 @@ async fn a_companion_links_with_a_pairing_code() {
 #[actix_web::test]
 async fn accounts_and_links_survive_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = SandboxConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..SandboxConfig::default()
-    };
+    let cfg = sandbox_support::persistent(&dir);
     let sandbox = sandbox::start(cfg.clone()).await.expect("start sandbox");
     let root = sandbox.root_public_key();
     let admin = Admin::new(&sandbox);

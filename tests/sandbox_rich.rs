@@ -26,8 +26,6 @@ mod profiles;
 mod typed;
 
 use base64::Engine as _;
-use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
-use wacore_binary::Jid;
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -44,21 +42,4 @@ fn payload(seed: u8, len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u32 * 31 + seed as u32) as u8)
         .collect()
-}
-
-/// The companion's client creates a group with these phones; its JID.
-async fn create_group(client: &whatsapp_rust::Client, subject: &str, phones: &[&str]) -> Jid {
-    let members = phones
-        .iter()
-        .map(|p| GroupParticipantOptions::from_phone(Jid::pn(*p)));
-    let options = GroupCreateOptions::builder()
-        .subject(subject)
-        .participants(members.collect())
-        .build();
-    let created = client
-        .groups()
-        .create_group(options)
-        .await
-        .expect("create group");
-    created.metadata.id
 }

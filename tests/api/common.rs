@@ -120,7 +120,7 @@ pub struct Reply {
 
 impl Reply {
     /// Reads a whole response (up to 64 MiB).
-    async fn read<S>(mut res: awc::ClientResponse<S>) -> Self
+    pub async fn read<S>(mut res: awc::ClientResponse<S>) -> Self
     where
         S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
             + Unpin,
@@ -346,11 +346,16 @@ impl TestApp {
         self.post("/api/v1/keys", key, body).await
     }
 
+    /// A new key (`body` as the API takes it); the key itself.
+    pub async fn new_key(&self, key: &str, body: Value) -> String {
+        let created = self.key(key, body).await.success(201);
+        created["key"].as_str().expect("key").to_string()
+    }
+
     /// A new key of the tenant with these scopes; the key itself.
     pub async fn scoped_key(&self, key: &str, scopes: &[&str]) -> String {
         let body = json!({"name": scopes.join("+"), "scopes": scopes});
-        let created = self.key(key, body).await.success(201);
-        created["key"].as_str().expect("key").to_string()
+        self.new_key(key, body).await
     }
 
     /// Creates a webhook (`body` as the API takes it): (id, signing secret).
@@ -402,6 +407,23 @@ impl TestApp {
             Ok((_, socket)) => Ok(socket),
             Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s),
             Err(e) => panic!("ws connect: {e}"),
+        }
+    }
+}
+
+impl TestApp {
+    /// The ids of the tenant's events (the first 200).
+    pub async fn event_ids(&self, key: &str) -> Vec<String> {
+        let events = self.get("/api/v1/events?limit=200", key).await.data();
+        let ids = events.iter().map(|e| e["id"].as_str().expect("event id"));
+        ids.map(String::from).collect()
+    }
+
+    /// Opens the event stream expecting a refusal; its status.
+    pub async fn stream_refused(&self, query: &str, key: Option<&str>) -> StatusCode {
+        match self.event_stream(query, key).await {
+            Ok(_) => panic!("the stream opened for {query:?}"),
+            Err(status) => status,
         }
     }
 }

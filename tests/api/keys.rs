@@ -118,19 +118,11 @@ async fn scopes_are_enforced(backend: Backend) {
     let session = app.session(&owner, "main", false).await;
     let sid = session["id"].as_str().unwrap();
     let reader = app
-        .key(&owner, json!({"name": "r", "scopes": ["read"]}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .new_key(&owner, json!({"name": "r", "scopes": ["read"]}))
+        .await;
     let sender = app
-        .key(&owner, json!({"name": "s", "scopes": ["send"]}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .new_key(&owner, json!({"name": "s", "scopes": ["send"]}))
+        .await;
 
     assert_eq!(
         app.get("/api/v1/sessions", &reader).await.status,
@@ -162,12 +154,8 @@ async fn scopes_are_enforced(backend: Backend) {
 
     // A key never grants more than it has.
     let manager = app
-        .key(&owner, json!({"name": "m", "scopes": ["read", "manage"]}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .new_key(&owner, json!({"name": "m", "scopes": ["read", "manage"]}))
+        .await;
     app.key(&manager, json!({"name": "x", "scopes": ["send"]}))
         .await
         .problem(403);

@@ -50,6 +50,18 @@ async fn child_key(app: &TestApp, owner: &str, body: serde_json::Value) -> (Stri
     )
 }
 
+/// Waits for the stream to close; asserts it closed within 3 s of `since`, for a reason that
+/// names `why`.
+async fn closed_soon(socket: &mut Socket, since: Instant, why: &str) {
+    let (reason, at) = closed_with(socket, 5).await;
+    assert!(
+        at - since <= Duration::from_secs(3),
+        "closed after {:?}",
+        at - since
+    );
+    assert!(reason.contains(why), "reason: {reason:?}");
+}
+
 async fn revoked_key_closes_its_streams(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, owner) = app.tenant("acme").await;
@@ -57,15 +69,10 @@ async fn revoked_key_closes_its_streams(backend: Backend) {
     let mut socket = live_stream(&app, &key).await;
     let mut other = live_stream(&app, &owner).await;
     let revoked_at = Instant::now();
-    let r = app.delete(&format!("/api/v1/keys/{id}"), &owner).await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let (reason, at) = closed_with(&mut socket, 5).await;
-    assert!(
-        at - revoked_at <= Duration::from_secs(3),
-        "closed after {:?}",
-        at - revoked_at
-    );
-    assert!(reason.contains("revoked"), "reason: {reason:?}");
+    app.delete(&format!("/api/v1/keys/{id}"), &owner)
+        .await
+        .success(204);
+    closed_soon(&mut socket, revoked_at, "revoked").await;
     // Another key's stream is untouched.
     let quiet = actix_rt::time::timeout(Duration::from_millis(1500), other.next()).await;
     assert!(!matches!(quiet, Ok(Some(Ok(Frame::Close(_))))));
@@ -76,17 +83,9 @@ async fn deleted_tenant_closes_its_streams(backend: Backend) {
     let (tenant, owner) = app.tenant("acme").await;
     let mut socket = live_stream(&app, &owner).await;
     let deleted_at = Instant::now();
-    let r = app
-        .delete(&format!("/api/v1/tenants/{tenant}"), ADMIN_KEY)
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let (reason, at) = closed_with(&mut socket, 5).await;
-    assert!(
-        at - deleted_at <= Duration::from_secs(3),
-        "closed after {:?}",
-        at - deleted_at
-    );
-    assert!(reason.contains("tenant"), "reason: {reason:?}");
+    let path = format!("/api/v1/tenants/{tenant}");
+    app.delete(&path, ADMIN_KEY).await.success(204);
+    closed_soon(&mut socket, deleted_at, "tenant").await;
 }
 
 async fn expiring_key_closes_its_stream(backend: Backend) {
@@ -129,10 +128,8 @@ async fn ticket_dies_with_its_key(backend: Backend) {
         .expect("a fresh ticket opens the stream");
     app.delete(&format!("/api/v1/keys/{id}"), &owner).await;
     assert_eq!(
-        app.event_stream(&format!("?ticket={unused}"), None)
-            .await
-            .err(),
-        Some(StatusCode::UNAUTHORIZED),
+        app.stream_refused(&format!("?ticket={unused}"), None).await,
+        StatusCode::UNAUTHORIZED,
         "a ticket minted by a key revoked since is refused"
     );
     let (reason, _) = closed_with(&mut socket, 5).await;

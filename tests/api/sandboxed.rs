@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 use waras::sandbox::{self, SandboxConfig, SandboxHandle};
 
-use crate::common::{TestApp, TestDatabase, wait_until};
+use crate::common::{Reply, TestApp, TestDatabase, wait_until};
 
 pub struct Live {
     pub app: TestApp,
@@ -62,17 +62,12 @@ impl Live {
                 .trim_end_matches('/')
         );
         let req = self.app.client.request(method.parse().unwrap(), url);
-        let mut res = match body {
-            Some(b) => req.send_json(&b).await.unwrap(),
-            None => req.send().await.unwrap(),
+        let res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
         };
-        let status = res.status();
-        let body = res
-            .json::<Value>()
-            .limit(1 << 20)
-            .await
-            .unwrap_or(Value::Null);
-        (status, body)
+        let reply = Reply::read(res.expect("sandbox request")).await;
+        (reply.status, reply.body)
     }
 
     pub async fn account(&self, phone: &str, name: &str) -> Value {
@@ -187,13 +182,8 @@ impl Live {
 
     /// Sends as a sandbox account (`body` per the sandbox admin API); returns its answer.
     pub async fn phone_send(&self, phone: &str, body: Value) -> Value {
-        let (s, b) = self
-            .sandbox_call(
-                "POST",
-                &format!("/sandbox/accounts/{phone}/messages"),
-                Some(body),
-            )
-            .await;
+        let path = format!("/sandbox/accounts/{phone}/messages");
+        let (s, b) = self.sandbox_call("POST", &path, Some(body)).await;
         assert!(s.is_success(), "sandbox send: {s} {b}");
         b
     }
@@ -208,16 +198,14 @@ impl Live {
         pred: impl Fn(&Value) -> bool,
         secs: u64,
     ) -> Value {
-        let path = format!("/sandbox/accounts/{phone}/{list}");
-        wait_until(
-            secs,
-            &format!("{phone} to see {what} in {list}"),
-            || async {
-                let (_, all) = self.sandbox_call("GET", &path, None).await;
-                let found = all.as_array().and_then(|a| a.iter().find(|m| pred(m)));
-                found.cloned().ok_or(all)
-            },
-        )
+        let waited = format!("{phone} to see {what} in {list}");
+        wait_until(secs, &waited, || async {
+            let all = self.phone_list(phone, list).await;
+            all.iter()
+                .find(|m| pred(m))
+                .cloned()
+                .ok_or(Value::from(all))
+        })
         .await
     }
 

@@ -39,13 +39,8 @@ async fn read_n(socket: &mut Socket, n: usize) -> Vec<i64> {
 }
 
 async fn all_ids(app: &TestApp, key: &str) -> Vec<i64> {
-    let r = app.get("/api/v1/events?limit=200", key).await;
-    r.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
-        .collect()
+    let ids = app.event_ids(key).await;
+    ids.iter().map(|id| id.parse().unwrap()).collect()
 }
 
 async fn resume_has_no_gaps_and_no_duplicates(backend: Backend) {
@@ -114,13 +109,10 @@ async fn tickets_filters_and_auth(backend: Backend) {
     let b = app.session_id(&key, "b", false).await;
     app.session(&other, "foreign", true).await;
 
+    assert_eq!(app.stream_refused("", None).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        app.event_stream("", None).await.err(),
-        Some(StatusCode::UNAUTHORIZED)
-    );
-    assert_eq!(
-        app.event_stream("?key=x", Some(&key)).await.err(),
-        Some(StatusCode::BAD_REQUEST)
+        app.stream_refused("?key=x", Some(&key)).await,
+        StatusCode::BAD_REQUEST
     );
     let t = app.post("/api/v1/events/ws-ticket", &key, json!({})).await;
     assert_eq!(t.status, StatusCode::OK, "{}", t.text);
@@ -133,10 +125,8 @@ async fn tickets_filters_and_auth(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        app.event_stream(&format!("?ticket={ticket}"), None)
-            .await
-            .err(),
-        Some(StatusCode::UNAUTHORIZED),
+        app.stream_refused(&format!("?ticket={ticket}"), None).await,
+        StatusCode::UNAUTHORIZED,
         "single use"
     );
 
@@ -154,20 +144,15 @@ async fn tickets_filters_and_auth(backend: Backend) {
 
     // A session-scoped key is confined to its session.
     let scoped = app
-        .key(
+        .new_key(
             &key,
             json!({"name": "s", "scopes": ["read"], "session_id": a}),
         )
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .await;
     assert_eq!(
-        app.event_stream(&format!("?session_id={b}"), Some(&scoped))
-            .await
-            .err(),
-        Some(StatusCode::FORBIDDEN)
+        app.stream_refused(&format!("?session_id={b}"), Some(&scoped))
+            .await,
+        StatusCode::FORBIDDEN
     );
     let mut socket = app.event_stream("?after=0", Some(&scoped)).await.unwrap();
     let e = next_event(&mut socket, 10).await.unwrap();

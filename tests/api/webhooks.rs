@@ -36,13 +36,7 @@ async fn disabled(app: &TestApp, key: &str, id: &str, secs: u64) -> Value {
 }
 
 async fn event_ids(app: &TestApp, key: &str) -> BTreeSet<String> {
-    let r = app.get("/api/v1/events?limit=200", key).await;
-    r.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
-        .collect()
+    app.event_ids(key).await.into_iter().collect()
 }
 
 fn ids(captured: &[Captured]) -> Vec<String> {

@@ -7,8 +7,7 @@ use serde_json::json;
 use wacore::stanza::groups::GroupNotificationAction as Action;
 use wacore_binary::Jid;
 
-use super::create_group;
-use crate::sandbox_support::{Admin, Companion, start, truncate};
+use crate::sandbox_support::{Admin, Companion, linked, truncate};
 
 const GIA: &str = "15550003001";
 const HAL: &str = "15550003002";
@@ -22,12 +21,9 @@ fn names(participants: &[wacore::stanza::groups::GroupParticipantInfo], phone: &
 
 #[actix_web::test]
 async fn the_group_lifecycle_flows_through_engine_and_admin_api() {
-    let (sandbox, admin) = start().await;
-    for (phone, name) in [(GIA, "Gia"), (HAL, "Hal"), (IVY, "Ivy"), (JO, "Jo")] {
-        admin.create_account(phone, name).await;
-    }
-    let mut a = admin.link(&sandbox, GIA).await;
-    let gid = create_group(&a.bot.client(), "Lifecycle", &[HAL]).await;
+    let accounts = [(GIA, "Gia"), (HAL, "Hal"), (IVY, "Ivy"), (JO, "Jo")];
+    let (sandbox, admin, mut a) = linked(&accounts).await;
+    let gid = a.create_group("Lifecycle", &[HAL]).await;
     let path = format!("/groups/{}", gid.user);
     let view = admin.get(&path).await;
     assert_eq!(view["id"], gid.to_string());

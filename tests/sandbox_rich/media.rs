@@ -6,16 +6,17 @@ use sha2::{Digest, Sha256};
 use wacore_binary::Jid;
 
 use super::engine_media::{companion_download, direct_path_of, engine_media};
-use super::{b64, create_group, payload, unb64};
-use crate::sandbox_support::{start, truncate};
+use super::{b64, payload, unb64};
+use crate::sandbox_support::{linked, truncate};
 
 #[actix_web::test]
 async fn every_media_kind_round_trips_one_to_one_and_in_a_group() {
-    let (sandbox, admin) = start().await;
-    admin.create_account("15550001001", "Ana").await;
-    admin.create_account("15550001002", "Bo").await;
-    admin.create_account("15550001003", "Cy").await;
-    let mut a = admin.link(&sandbox, "15550001001").await;
+    let accounts = [
+        ("15550001001", "Ana"),
+        ("15550001002", "Bo"),
+        ("15550001003", "Cy"),
+    ];
+    let (sandbox, admin, mut a) = linked(&accounts).await;
     let client = a.bot.client();
 
     // Companion A → B's phone: every kind; B's phone downloads and decrypts each.
@@ -81,7 +82,9 @@ async fn every_media_kind_round_trips_one_to_one_and_in_a_group() {
     }
 
     // A group of three accounts plus A's companion: media fans out to every member device.
-    let gid = create_group(&client, "Media crew", &["15550001002", "15550001003"]).await;
+    let gid = a
+        .create_group("Media crew", &["15550001002", "15550001003"])
+        .await;
     let picture = payload(7, 90_000);
     let message = engine_media(&client, "image", picture.clone()).await;
     let sent = client

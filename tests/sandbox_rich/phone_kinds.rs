@@ -3,8 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::create_group;
-use crate::sandbox_support::{Admin, Companion, start};
+use crate::sandbox_support::{Admin, Companion, linked};
 
 const EVE: &str = "15550005001";
 const FAY: &str = "15550005002";
@@ -12,11 +11,7 @@ const GIL: &str = "15550005003";
 
 #[actix_web::test]
 async fn a_phone_sends_every_kind_through_the_admin_api() {
-    let (sandbox, admin) = start().await;
-    admin.create_account(EVE, "Eve").await;
-    admin.create_account(FAY, "Fay").await;
-    admin.create_account(GIL, "Gil").await;
-    let mut a = admin.link(&sandbox, EVE).await;
+    let (sandbox, admin, mut a) = linked(&[(EVE, "Eve"), (FAY, "Fay"), (GIL, "Gil")]).await;
     one_to_one(&admin, &mut a).await;
     in_a_group(&admin, &mut a).await;
     sandbox.stop().await;
@@ -115,7 +110,7 @@ async fn one_to_one(admin: &Admin, a: &mut Companion) {
 /// In a group: a reply naming its sender, a mention, a reaction to another member, and typing.
 async fn in_a_group(admin: &Admin, a: &mut Companion) {
     let client = a.bot.client();
-    let gid = create_group(&client, "Kinds", &[FAY, GIL]).await;
+    let gid = a.create_group("Kinds", &[FAY, GIL]).await;
     let group = gid.to_string();
     let hello = client
         .send_text(gid.clone(), "hello kinds")

@@ -3,10 +3,9 @@
 
 use serde_json::{Value, json};
 use wacore_binary::Jid;
-use waras::sandbox::SandboxConfig;
 
 use super::{b64, payload, unb64};
-use crate::sandbox_support::{start, start_with, wait_until};
+use crate::sandbox_support::{persistent, start, start_with, wait_until};
 
 #[actix_web::test]
 async fn profiles_are_set_on_one_account_and_read_from_another() {
@@ -111,10 +110,7 @@ async fn profiles_are_set_on_one_account_and_read_from_another() {
 #[actix_web::test]
 async fn profiles_and_group_settings_survive_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = SandboxConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    };
+    let config = persistent(&dir);
     let (sandbox, admin) = start_with(config.clone()).await;
     admin.create_account("15550006001", "Kim").await;
     admin.create_account("15550006002", "Lou").await;

@@ -5,17 +5,14 @@ use serde_json::{Value, json};
 use wacore_binary::Jid;
 use waproto::whatsapp as wa;
 
-use crate::sandbox_support::{Admin, Companion, start};
+use crate::sandbox_support::{Admin, Companion, linked};
 
 const AVA: &str = "15550002001";
 const BEN: &str = "15550002002";
 
 #[actix_web::test]
 async fn rich_messages_receipts_and_chat_states_arrive_typed() {
-    let (sandbox, admin) = start().await;
-    admin.create_account(AVA, "Ava").await;
-    admin.create_account(BEN, "Ben").await;
-    let mut a = admin.link(&sandbox, AVA).await;
+    let (sandbox, admin, mut a) = linked(&[(AVA, "Ava"), (BEN, "Ben")]).await;
     let first = kinds_from_the_companion(&admin, &a).await;
     poll_voted_by_the_phone(&admin, &mut a).await;
     add_ons_from_the_phone(&admin, &mut a, &first).await;

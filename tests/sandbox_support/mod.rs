@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use wacore::iq::usync::IsOnWhatsAppResult;
 use wacore::pair_code::PairCodeOptions;
 use wacore::proto_helpers::MessageExt;
 use wacore::stanza::groups::GroupNotificationAction;
@@ -158,6 +159,45 @@ impl Companion {
             .message_id
     }
 
+    /// Creates a group with these phones as members; its JID.
+    pub async fn create_group(&self, subject: &str, phones: &[&str]) -> Jid {
+        use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+        let members = phones
+            .iter()
+            .map(|p| GroupParticipantOptions::from_phone(Jid::pn(*p)));
+        let options = GroupCreateOptions::builder()
+            .subject(subject)
+            .participants(members.collect())
+            .build();
+        let client = self.bot.client();
+        let created = client
+            .groups()
+            .create_group(options)
+            .await
+            .expect("create group");
+        created.metadata.id
+    }
+
+    /// Asks who of `known` and `stranger` is on WhatsApp: asserts the stranger is not registered;
+    /// the answer for `known`.
+    pub async fn on_whatsapp(&self, known: &str, stranger: &str) -> IsOnWhatsAppResult {
+        let client = self.bot.client();
+        let asked = [Jid::pn(known), Jid::pn(stranger)];
+        let found = client
+            .contacts()
+            .is_on_whatsapp(&asked)
+            .await
+            .expect("is_on_whatsapp");
+        let unknown = found
+            .iter()
+            .all(|r| r.jid.user != stranger || !r.is_registered);
+        assert!(unknown, "{stranger} is no account: {found:?}");
+        let known = found.iter().find(|r| r.jid.user == known);
+        known
+            .cloned()
+            .unwrap_or_else(|| panic!("no answer for {known:?}: {found:?}"))
+    }
+
     /// Waits for the incoming message with WhatsApp id `id`.
     pub async fn message(&mut self, id: &str) -> InboundMessage {
         self.wait_for(&format!("message {id}"), |e| match e {
@@ -178,6 +218,24 @@ impl Companion {
             _ => None,
         })
         .await
+    }
+}
+
+/// A fresh sandbox with these accounts (phone, name), the first one linked to a companion.
+pub async fn linked(accounts: &[(&str, &str)]) -> (SandboxHandle, Admin, Companion) {
+    let (sandbox, admin) = start().await;
+    for (phone, name) in accounts {
+        admin.create_account(phone, name).await;
+    }
+    let companion = admin.link(&sandbox, accounts[0].0).await;
+    (sandbox, admin, companion)
+}
+
+/// A sandbox configuration that keeps its state in `dir`, across a stop and a start.
+pub fn persistent(dir: &tempfile::TempDir) -> SandboxConfig {
+    SandboxConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..SandboxConfig::default()
     }
 }
 

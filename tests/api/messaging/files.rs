@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
+use crate::common::Reply;
 use crate::scenario::Scenario;
 
 /// Bytes that sniff as `magic`'s type, padded with a varied tail so a truncated or re-encoded
@@ -97,20 +98,11 @@ pub async fn multipart_send(
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let url = format!("{}{}", sc.app.base, sc.path("/messages"));
     let content_type = format!("multipart/form-data; boundary={boundary}");
-    let mut res = sc
-        .app
-        .client
-        .post(url)
+    let res = (sc.app.client.post(url))
         .insert_header(("X-Api-Key", sc.key.as_str()))
         .insert_header(("Content-Type", content_type))
         .send_body(body)
-        .await
-        .unwrap();
-    let status = res.status();
-    let v = res
-        .json::<Value>()
-        .limit(1 << 20)
-        .await
-        .unwrap_or(Value::Null);
-    (status, v)
+        .await;
+    let reply = Reply::read(res.expect("upload sent")).await;
+    (reply.status, reply.body)
 }
