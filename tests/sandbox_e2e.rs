@@ -13,9 +13,16 @@ mod sandbox_support;
 use serde_json::{Value, json};
 use wacore::types::events::Event;
 use wacore_binary::Jid;
-use waras::sandbox::{self, SandboxConfig};
+use waras::sandbox;
 
-use sandbox_support::start;
+use sandbox_support::{linked, start, two_linked};
+
+const ANN: &str = "15550000071";
+const BEN: &str = "15550000072";
+const CAT: &str = "15550000073";
+const GUS: &str = "15550000091";
+const HEP: &str = "15550000092";
+const IDA: &str = "15550000093";
 
 #[actix_web::test]
 async fn two_companions_link_and_exchange_messages() {
@@ -153,9 +160,7 @@ async fn scanning_an_unknown_qr_is_a_client_error() {
 
 #[actix_web::test]
 async fn the_admin_scope_mounts_in_another_app() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
+    let (sandbox, _) = start().await;
     let app = actix_web::test::init_service(
         actix_web::App::new().service(sandbox::admin_scope(&sandbox)),
     )
@@ -177,50 +182,26 @@ async fn the_admin_scope_mounts_in_another_app() {
 
 #[actix_web::test]
 async fn a_group_message_reaches_every_member_device() {
-    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+    let (sandbox, admin, mut a) = linked(&[(ANN, "Ann"), (BEN, "Ben"), (CAT, "Cat")]).await;
+    let mut b = admin.link(&sandbox, BEN).await;
+    let group = a.create_group_answer("Sandbox crew", &[BEN, CAT]).await;
+    assert_eq!(group.subject, "Sandbox crew");
+    assert_eq!(group.participants.len(), 3);
 
-    let (sandbox, admin) = start().await;
-    for (phone, name) in [
-        ("15550000071", "Ann"),
-        ("15550000072", "Ben"),
-        ("15550000073", "Cat"),
-    ] {
-        admin.create_account(phone, name).await;
-    }
-    let mut a = admin.link(&sandbox, "15550000071").await;
-    let mut b = admin.link(&sandbox, "15550000072").await;
-
-    let options = GroupCreateOptions::builder()
-        .subject("Sandbox crew")
-        .participants(vec![
-            GroupParticipantOptions::from_phone(Jid::pn("15550000072")),
-            GroupParticipantOptions::from_phone(Jid::pn("15550000073")),
-        ])
-        .build();
-    let group = a
-        .bot
-        .client()
-        .groups()
-        .create_group(options)
-        .await
-        .expect("create group");
-    assert_eq!(group.metadata.subject, "Sandbox crew");
-    assert_eq!(group.metadata.participants.len(), 3);
-
-    let gid = group.metadata.id.to_string();
+    let gid = group.id.to_string();
     let sent = a.send_text(&gid, "hello group").await;
     let (_, sender) = b.text("hello group").await;
-    assert_eq!(sender.user, "15550000071");
-    let on_phone = admin.phone_received("15550000073", "hello group").await;
+    assert_eq!(sender.user, ANN);
+    let on_phone = admin.phone_received(CAT, "hello group").await;
     assert_eq!(on_phone["chat"], gid);
     assert_eq!(on_phone["from"], "15550000071@s.whatsapp.net");
-    admin.phone_received("15550000072", "hello group").await;
+    admin.phone_received(BEN, "hello group").await;
     a.receipt_for(&sent).await;
 
     // And back from a member who has never sent to the group before.
     b.send_text(&gid, "hi all").await;
     a.text("hi all").await;
-    admin.phone_received("15550000073", "hi all").await;
+    admin.phone_received(CAT, "hi all").await;
     sandbox.stop().await;
 }
 
@@ -229,11 +210,7 @@ async fn an_image_travels_through_the_media_host() {
     use whatsapp_rust::download::MediaType;
     use whatsapp_rust::upload::UploadOptions;
 
-    let (sandbox, admin) = start().await;
-    admin.create_account("15550000081", "Dee").await;
-    admin.create_account("15550000082", "Eli").await;
-    let a = admin.link(&sandbox, "15550000081").await;
-    let mut b = admin.link(&sandbox, "15550000082").await;
+    let (sandbox, _, a, mut b) = two_linked(("15550000081", "Dee"), ("15550000082", "Eli")).await;
 
     let image: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let client = a.bot.client();
@@ -271,44 +248,17 @@ async fn an_image_travels_through_the_media_host() {
 
 #[actix_web::test]
 async fn group_membership_changes_reach_the_new_and_the_removed() {
-    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
-
-    let (sandbox, admin) = start().await;
-    for (phone, name) in [
-        ("15550000091", "Gus"),
-        ("15550000092", "Hep"),
-        ("15550000093", "Ida"),
-    ] {
-        admin.create_account(phone, name).await;
-    }
-    let a = admin.link(&sandbox, "15550000091").await;
-    let options = GroupCreateOptions::builder()
-        .subject("Changing crew")
-        .participants(vec![GroupParticipantOptions::from_phone(Jid::pn(
-            "15550000092",
-        ))])
-        .build();
+    let (sandbox, admin, a) = linked(&[(GUS, "Gus"), (HEP, "Hep"), (IDA, "Ida")]).await;
+    let gid = a.create_group("Changing crew", &[HEP]).await;
     let client = a.bot.client();
-    let gid = client
-        .groups()
-        .create_group(options)
-        .await
-        .expect("create")
-        .metadata
-        .id;
 
     let added = client
         .groups()
-        .add_participants(
-            gid.clone(),
-            &[Jid::pn("15550000093"), Jid::pn("19990000000")],
-        )
+        .add_participants(gid.clone(), &[Jid::pn(IDA), Jid::pn("19990000000")])
         .await
         .expect("add");
     assert!(
-        added
-            .iter()
-            .any(|r| r.jid.user == "15550000093" && r.is_ok()),
+        added.iter().any(|r| r.jid.user == IDA && r.is_ok()),
         "{added:?}"
     );
     assert!(
@@ -321,11 +271,11 @@ async fn group_membership_changes_reach_the_new_and_the_removed() {
         .send_text(gid.clone(), "welcome Ida")
         .await
         .expect("send");
-    admin.phone_received("15550000093", "welcome Ida").await;
+    admin.phone_received(IDA, "welcome Ida").await;
 
     let removed = client
         .groups()
-        .remove_participants(gid.clone(), &[Jid::pn("15550000092")])
+        .remove_participants(gid.clone(), &[Jid::pn(HEP)])
         .await
         .expect("remove");
     assert!(removed.iter().all(|r| r.is_ok()), "{removed:?}");

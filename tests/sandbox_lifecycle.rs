@@ -14,15 +14,11 @@ use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waras::sandbox::{self, SandboxConfig};
 
-use sandbox_support::{Admin, Companion, start, wait_until};
+use sandbox_support::{Admin, Companion, linked, start, two_linked, wait_until};
 
 #[actix_web::test]
 async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
-    let (sandbox, admin) = start().await;
-    admin.create_account("15550000011", "Dora").await;
-    admin.create_account("15550000012", "Eve").await;
-    let a = admin.link(&sandbox, "15550000011").await;
-    let b = admin.link(&sandbox, "15550000012").await;
+    let (sandbox, admin, a, b) = two_linked(("15550000011", "Dora"), ("15550000012", "Eve")).await;
 
     // B's companion goes away cleanly; its store survives.
     let store = b.store.clone();
@@ -44,35 +40,24 @@ async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
 
 #[actix_web::test]
 async fn a_dropped_connection_reconnects_and_keeps_working() {
-    let (sandbox, admin) = start().await;
-    admin.create_account("15550000021", "Finn").await;
-    admin.create_account("15550000022", "Gina").await;
-    let mut a = admin.link(&sandbox, "15550000021").await;
-    let mut b = admin.link(&sandbox, "15550000022").await;
+    let (sandbox, admin, mut a, mut b) =
+        two_linked(("15550000021", "Finn"), ("15550000022", "Gina")).await;
 
     admin
-        .post_ok(
-            "/faults",
-            json!({ "kind": "drop", "phone": "15550000022" }),
-            202,
-        )
+        .fault(json!({ "kind": "drop", "phone": "15550000022" }))
         .await;
     b.event("Disconnected", |e| matches!(e, Event::Disconnected(_)))
         .await;
     // The engine reconnects by itself (Noise IK with the cached certificate chain).
     b.connected().await;
 
-    let sent = a.send_text("15550000022", "still there?").await;
-    b.text("still there?").await;
-    a.receipt_for(&sent).await;
+    a.says_to(&mut b, "15550000022", "still there?").await;
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn unlinking_a_device_logs_it_out() {
-    let (sandbox, admin) = start().await;
-    admin.create_account("15550000031", "Hal").await;
-    let mut a = admin.link(&sandbox, "15550000031").await;
+    let (sandbox, admin, mut a) = linked(&[("15550000031", "Hal")]).await;
 
     assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 204);
     a.event("LoggedOut", |e| matches!(e, Event::LoggedOut(_)))
@@ -135,9 +120,7 @@ async fn a_companion_links_with_a_pairing_code() {
     a.connected().await;
     admin.wait_online("15550000041", 1, true).await;
 
-    let sent = a.send_text("15550000042", "linked by code").await;
-    b.text("linked by code").await;
-    a.receipt_for(&sent).await;
+    a.says_to(&mut b, "15550000042", "linked by code").await;
 
     // A code for a number nobody is linking is refused.
     admin
@@ -195,9 +178,7 @@ async fn accounts_and_links_survive_a_restart() {
     a.connected().await;
     b.connected().await;
     b.text("queued across the restart").await;
-    let sent = a.send_text("15550000052", "after the restart").await;
-    b.text("after the restart").await;
-    a.receipt_for(&sent).await;
+    a.says_to(&mut b, "15550000052", "after the restart").await;
     // The phone lost its Signal sessions with the restart; clients recover them by retrying.
     admin
         .phone_received("15550000052", "after the restart")
@@ -207,23 +188,13 @@ async fn accounts_and_links_survive_a_restart() {
 
 #[actix_web::test]
 async fn refused_logins_recover_when_the_fault_ends() {
-    let (sandbox, admin) = start().await;
-    admin.create_account("15550000061", "Max").await;
-    let mut a = admin.link(&sandbox, "15550000061").await;
+    let (sandbox, admin, mut a) = linked(&[("15550000061", "Max")]).await;
 
     admin
-        .post_ok(
-            "/faults",
-            json!({ "kind": "refuse", "phone": "15550000061", "seconds": 2 }),
-            202,
-        )
+        .fault(json!({ "kind": "refuse", "phone": "15550000061", "seconds": 2 }))
         .await;
     admin
-        .post_ok(
-            "/faults",
-            json!({ "kind": "drop", "phone": "15550000061" }),
-            202,
-        )
+        .fault(json!({ "kind": "drop", "phone": "15550000061" }))
         .await;
     a.event("a refused login", |e| matches!(e, Event::ConnectFailure(_)))
         .await;

@@ -28,19 +28,16 @@ async fn key_lifecycle(backend: Backend) {
     let list = app.get("/api/v1/keys", &owner).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.text.contains(&secret));
+    let listed = list.data();
     assert!(
-        list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|k| k.get("key").is_none())
+        listed.iter().all(|k| k.get("key").is_none()),
+        "{}",
+        list.text
     );
     assert!(
-        list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|k| k["id"] == json!(key_id))
+        listed.iter().any(|k| k["id"] == json!(key_id)),
+        "{}",
+        list.text
     );
 
     // Stored as SHA-256 only.
@@ -240,13 +237,12 @@ async fn session_scoped_keys(backend: Backend) {
         .await
         .problem(403);
     let events = app.get("/api/v1/events", &k).await;
-    assert!(!events.body["data"].as_array().unwrap().is_empty());
+    let seen = events.data();
+    assert!(!seen.is_empty());
     assert!(
-        events.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["session_id"] == json!(a))
+        seen.iter().all(|e| e["session_id"] == json!(a)),
+        "{}",
+        events.text
     );
     // It sees only keys of its own session.
     let keys = app.get("/api/v1/keys", &k).await;

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::common::{Backend, Reply};
+use crate::messaging::files::jpeg;
 use crate::scenario::Scenario;
 
 const ALICE: &str = "4915100000031";
@@ -40,18 +41,6 @@ fn internal_service() -> (u16, Arc<AtomicUsize>) {
         }
     });
     (port, hits)
-}
-
-fn jpeg(len: usize) -> Vec<u8> {
-    let mut out = b"\xff\xd8\xff\xe0\0\x10JFIF\0".to_vec();
-    let mut x: u32 = 0x2545_f491;
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out.push((x & 0xff) as u8);
-    }
-    out
 }
 
 /// GET the media of the session's received message `id`.

@@ -215,7 +215,7 @@ pub(crate) async fn raw_columns_never_hold_plaintext(kind: Kind) {
     }
     // And everything reads back.
     assert_eq!(
-        s.get_session("a@s.whatsapp.net").await.unwrap().unwrap(),
+        session_of(&s, "a@s.whatsapp.net").await,
         Bytes::from_static(SECRET)
     );
     assert_eq!(
@@ -262,7 +262,7 @@ pub(crate) async fn tampered_or_moved_ciphertexts_do_not_open(kind: Kind) {
     );
     set_session_sealed(f.pool(), SESSION, "a@s.whatsapp.net", &sealed_a);
     assert_eq!(
-        s1.get_session("a@s.whatsapp.net").await.unwrap().unwrap(),
+        session_of(&s1, "a@s.whatsapp.net").await,
         Bytes::from_static(b"record-a")
     );
 
@@ -301,11 +301,7 @@ pub(crate) async fn wrong_master_key_is_detected(kind: Kind) {
     // The right key still works after the failed attempts.
     let again = f.store(SESSION).await;
     assert_eq!(
-        again
-            .get_session("a@s.whatsapp.net")
-            .await
-            .unwrap()
-            .unwrap(),
+        session_of(&again, "a@s.whatsapp.net").await,
         Bytes::from_static(b"record")
     );
 }
@@ -341,7 +337,7 @@ pub(crate) async fn deleting_a_session_deletes_its_keys(kind: Kind) {
         "{kind:?}: only sess-2's data key and session remain"
     );
     assert_eq!(
-        s2.get_session("a@s.whatsapp.net").await.unwrap().unwrap(),
+        session_of(&s2, "a@s.whatsapp.net").await,
         Bytes::from_static(b"kept")
     );
 }
@@ -370,19 +366,11 @@ pub(crate) async fn data_keys_rotate(kind: Kind) {
     // A reopened store reads both generations and seals with the newest.
     let reopened = f.store(SESSION).await;
     assert_eq!(
-        reopened
-            .get_session("old@s.whatsapp.net")
-            .await
-            .unwrap()
-            .unwrap(),
+        session_of(&reopened, "old@s.whatsapp.net").await,
         Bytes::from_static(b"old")
     );
     assert_eq!(
-        reopened
-            .get_session("new@s.whatsapp.net")
-            .await
-            .unwrap()
-            .unwrap(),
+        session_of(&reopened, "new@s.whatsapp.net").await,
         Bytes::from_static(b"new")
     );
     // The key id byte is authenticated: relabelling a ciphertext does not open it.
@@ -392,22 +380,28 @@ pub(crate) async fn data_keys_rotate(kind: Kind) {
     assert!(reopened.get_session("new@s.whatsapp.net").await.is_err());
 }
 
+/// The Signal session record the store holds for `address`.
+async fn session_of(s: &DieselStore, address: &str) -> Bytes {
+    let got = s.get_session(address).await.expect("read the session");
+    got.unwrap_or_else(|| panic!("no session for {address}"))
+}
+
 /// Concurrent batch writers and takers on one store: no errors, no double take.
 pub(crate) async fn concurrent_writers(kind: Kind) {
     let f = Fixture::new(kind);
     let s = Arc::new(f.store(SESSION).await);
-    let mut tasks = Vec::new();
-    for w in 0..4u32 {
-        let s = s.clone();
-        tasks.push(actix_rt::spawn(async move {
-            let keys: Vec<(u32, Bytes)> = (0..100)
-                .map(|i| (w * 1000 + i, Bytes::from(vec![w as u8; 8])))
-                .collect();
-            s.store_prekeys_batch(&keys, false).await.unwrap();
-            s.store_sent_message("c", "m", b"p").await.unwrap();
-            s.take_sent_message("c", "m").await.unwrap().is_some() as u32
-        }));
-    }
+    // Each writer stores its own prekeys, then races the others to take one sent message.
+    let writer = |w: u32, s: Arc<DieselStore>| async move {
+        let keys: Vec<(u32, Bytes)> = (0..100)
+            .map(|i| (w * 1000 + i, Bytes::from(vec![w as u8; 8])))
+            .collect();
+        s.store_prekeys_batch(&keys, false).await.unwrap();
+        s.store_sent_message("c", "m", b"p").await.unwrap();
+        s.take_sent_message("c", "m").await.unwrap().is_some() as u32
+    };
+    let tasks: Vec<_> = (0..4u32)
+        .map(|w| actix_rt::spawn(writer(w, s.clone())))
+        .collect();
     let mut taken = 0;
     for t in tasks {
         taken += t.await.unwrap();
@@ -445,7 +439,7 @@ pub(crate) async fn overlapping_batches_do_not_deadlock(kind: Kind) {
     for t in tasks {
         t.await.unwrap();
     }
-    let last = s.get_session("199@s.whatsapp.net").await.unwrap().unwrap();
+    let last = session_of(&s, "199@s.whatsapp.net").await;
     assert_eq!(last[1], 4, "{kind:?}: a last round won");
 }
 

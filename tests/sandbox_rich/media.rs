@@ -9,14 +9,13 @@ use super::engine_media::{companion_download, direct_path_of, engine_media};
 use super::{b64, payload, unb64};
 use crate::sandbox_support::{linked, truncate};
 
+const ANA: &str = "15550001001";
+const BO: &str = "15550001002";
+const CY: &str = "15550001003";
+
 #[actix_web::test]
 async fn every_media_kind_round_trips_one_to_one_and_in_a_group() {
-    let accounts = [
-        ("15550001001", "Ana"),
-        ("15550001002", "Bo"),
-        ("15550001003", "Cy"),
-    ];
-    let (sandbox, admin, mut a) = linked(&accounts).await;
+    let (sandbox, admin, mut a) = linked(&[(ANA, "Ana"), (BO, "Bo"), (CY, "Cy")]).await;
     let client = a.bot.client();
 
     // Companion A → B's phone: every kind; B's phone downloads and decrypts each.
@@ -33,10 +32,10 @@ async fn every_media_kind_round_trips_one_to_one_and_in_a_group() {
             assert!(blob.len() > data.len(), "ciphertext carries a MAC");
         }
         let sent = client
-            .send_message(Jid::pn("15550001002"), message)
+            .send_message(Jid::pn(BO), message)
             .await
             .expect("send media");
-        let got = admin.inbox_entry("15550001002", &sent.message_id).await;
+        let got = admin.inbox_entry(BO, &sent.message_id).await;
         let expected_type = if *kind == "voice" { "audio" } else { kind };
         assert_eq!(got["type"], expected_type, "{kind}: {}", truncate(&got));
         assert_eq!(got["from"], "15550001001@s.whatsapp.net");
@@ -71,27 +70,25 @@ async fn every_media_kind_round_trips_one_to_one_and_in_a_group() {
             media["filename"] = json!("notes.txt");
             media["mimetype"] = json!("text/plain");
         }
-        let mut body = json!({ "to": "15550001001" });
+        let mut body = json!({ "to": ANA });
         body[field] = media;
         if *kind == "video" {
             body["caption"] = json!("a video");
         }
-        let id = admin.send_as("15550001002", body).await;
+        let id = admin.send_as(BO, body).await;
         let downloaded = companion_download(&mut a, &id).await;
         assert_eq!(downloaded, data, "{kind} bytes differ at the companion");
     }
 
     // A group of three accounts plus A's companion: media fans out to every member device.
-    let gid = a
-        .create_group("Media crew", &["15550001002", "15550001003"])
-        .await;
+    let gid = a.create_group("Media crew", &[BO, CY]).await;
     let picture = payload(7, 90_000);
     let message = engine_media(&client, "image", picture.clone()).await;
     let sent = client
         .send_message(gid.clone(), message)
         .await
         .expect("send image to group");
-    for member in ["15550001002", "15550001003"] {
+    for member in [BO, CY] {
         let got = admin.inbox_entry(member, &sent.message_id).await;
         assert_eq!(got["chat"], gid.to_string());
         assert_eq!(got["participant"], "15550001001@s.whatsapp.net");
@@ -100,9 +97,9 @@ async fn every_media_kind_round_trips_one_to_one_and_in_a_group() {
     let doc = payload(9, 33_333);
     let document =
         json!({ "to": gid.to_string(), "document": { "data": b64(&doc), "filename": "g.bin" } });
-    let id = admin.send_as("15550001003", document).await;
+    let id = admin.send_as(CY, document).await;
     assert_eq!(companion_download(&mut a, &id).await, doc);
-    let got = admin.inbox_entry("15550001002", &id).await;
+    let got = admin.inbox_entry(BO, &id).await;
     assert_eq!(got["type"], "document");
     assert_eq!(got["participant"], "15550001003@s.whatsapp.net");
     assert_eq!(unb64(got["media"]["data"].as_str().expect("data")), doc);

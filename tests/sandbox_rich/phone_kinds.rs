@@ -28,14 +28,8 @@ async fn one_to_one(admin: &Admin, a: &mut Companion) {
     let place =
         json!({ "latitude": -33.86, "longitude": 151.21, "name": "Opera", "address": "Sydney" });
     let loc = to_eve(admin, json!({ "location": place })).await;
-    let got = a
-        .message(&loc)
-        .await
-        .message
-        .location_message
-        .as_option()
-        .cloned();
-    let got = got.expect("a location");
+    let message = a.message(&loc).await.message;
+    let got = message.location_message.as_option().expect("a location");
     assert_eq!(got.degrees_latitude, Some(-33.86));
     assert_eq!(got.name.as_deref(), Some("Opera"));
     let on_phone = admin.inbox_entry(EVE, &loc).await;
@@ -46,14 +40,8 @@ async fn one_to_one(admin: &Admin, a: &mut Companion) {
         json!({ "contact": { "name": "Hugo", "phone": "+49 151 234" } }),
     )
     .await;
-    let got = a
-        .message(&card)
-        .await
-        .message
-        .contact_message
-        .as_option()
-        .cloned();
-    let got = got.expect("a contact");
+    let message = a.message(&card).await.message;
+    let got = message.contact_message.as_option().expect("a contact");
     assert_eq!(got.display_name.as_deref(), Some("Hugo"));
     let vcard = got.vcard.as_deref();
     assert!(

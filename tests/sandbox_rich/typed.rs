@@ -36,40 +36,39 @@ async fn rich_messages_receipts_and_chat_states_arrive_typed() {
 async fn kinds_from_the_companion(admin: &Admin, a: &Companion) -> String {
     let client = a.bot.client();
     let ben = Jid::pn(BEN);
-    let loc = wa::Message {
-        location_message: buffa::MessageField::some(wa::message::LocationMessage {
-            degrees_latitude: Some(52.52),
-            degrees_longitude: Some(13.405),
-            name: Some("Alexanderplatz".into()),
-            address: Some("Berlin".into()),
-            ..Default::default()
-        }),
+    let place = wa::message::LocationMessage {
+        degrees_latitude: Some(52.52),
+        degrees_longitude: Some(13.405),
+        name: Some("Alexanderplatz".into()),
+        address: Some("Berlin".into()),
         ..Default::default()
     };
-    let sent = client
-        .send_message(ben.clone(), loc)
-        .await
-        .expect("location");
-    let got = admin.inbox_entry(BEN, &sent.message_id).await;
+    let location_message = buffa::MessageField::some(place);
+    let message = wa::Message {
+        location_message,
+        ..Default::default()
+    };
+    let got = admin
+        .inbox_entry(BEN, &a.send_message(BEN, message).await)
+        .await;
     assert_eq!(got["type"], "location");
     assert_eq!(got["location"]["latitude"], 52.52);
     assert_eq!(got["location"]["longitude"], 13.405);
     assert_eq!(got["location"]["name"], "Alexanderplatz");
     assert_eq!(got["text"], Value::Null);
 
-    let card = wa::Message {
-        contact_message: buffa::MessageField::some(wa::message::ContactMessage {
-            display_name: Some("Dora".into()),
-            vcard: Some("BEGIN:VCARD\nVERSION:3.0\nFN:Dora\nEND:VCARD".into()),
-            ..Default::default()
-        }),
+    let vcard = "BEGIN:VCARD\nVERSION:3.0\nFN:Dora\nEND:VCARD";
+    let card = wa::message::ContactMessage {
+        display_name: Some("Dora".into()),
+        vcard: Some(vcard.into()),
         ..Default::default()
     };
-    let sent = client
-        .send_message(ben.clone(), card)
-        .await
-        .expect("contact");
-    let got = admin.inbox_entry(BEN, &sent.message_id).await;
+    let card = wa::Message {
+        contact_message: buffa::MessageField::some(card),
+        ..Default::default()
+    };
+    let sent = a.send_message(BEN, card).await;
+    let got = admin.inbox_entry(BEN, &sent).await;
     assert_eq!(got["type"], "contact");
     assert_eq!(got["contact"]["name"], "Dora");
     let vcard = got["contact"]["vcard"].as_str();
@@ -139,14 +138,8 @@ async fn poll_voted_by_the_phone(admin: &Admin, a: &mut Companion) {
 async fn add_ons_from_the_phone(admin: &Admin, a: &mut Companion, first: &str) {
     let reaction = json!({ "to": AVA, "reaction": { "id": first, "emoji": "👍" } });
     let reaction = admin.send_as(BEN, reaction).await;
-    let got = a
-        .message(&reaction)
-        .await
-        .message
-        .reaction_message
-        .as_option()
-        .cloned();
-    let got = got.expect("a reaction");
+    let message = a.message(&reaction).await.message;
+    let got = message.reaction_message.as_option().expect("a reaction");
     assert_eq!(got.text.as_deref(), Some("👍"));
     let key = got.key.as_option().expect("the reaction's key");
     assert_eq!(key.id.as_deref(), Some(first));

@@ -147,6 +147,25 @@ impl Companion {
         self.wait_for(what, |e| is(e).then_some(())).await
     }
 
+    /// Sends `text` to `other`'s account `phone`: waits until `other` has it and this companion
+    /// has the receipt.
+    pub async fn says_to(&mut self, other: &mut Companion, phone: &str, text: &str) {
+        let sent = self.send_text(phone, text).await;
+        other.text(text).await;
+        self.receipt_for(&sent).await;
+    }
+
+    /// Sends an engine message to the account `phone`; the message id.
+    pub async fn send_message(&self, phone: &str, message: waproto::whatsapp::Message) -> String {
+        let sent = self
+            .bot
+            .client()
+            .send_message(Jid::pn(phone), message)
+            .await;
+        sent.unwrap_or_else(|e| panic!("send to {phone}: {e}"))
+            .message_id
+    }
+
     /// Sends `text` to the account (or group) `to`; the message id.
     pub async fn send_text(&self, to: &str, text: &str) -> String {
         let to = if to.contains('@') {
@@ -161,6 +180,15 @@ impl Companion {
 
     /// Creates a group with these phones as members; its JID.
     pub async fn create_group(&self, subject: &str, phones: &[&str]) -> Jid {
+        self.create_group_answer(subject, phones).await.id
+    }
+
+    /// Creates a group with these phones as members; the group as the server answered.
+    pub async fn create_group_answer(
+        &self,
+        subject: &str,
+        phones: &[&str],
+    ) -> whatsapp_rust::GroupMetadata {
         use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
         let members = phones
             .iter()
@@ -175,7 +203,7 @@ impl Companion {
             .create_group(options)
             .await
             .expect("create group");
-        created.metadata.id
+        created.metadata
     }
 
     /// Asks who of `known` and `stranger` is on WhatsApp: asserts the stranger is not registered;
@@ -229,6 +257,16 @@ pub async fn linked(accounts: &[(&str, &str)]) -> (SandboxHandle, Admin, Compani
     }
     let companion = admin.link(&sandbox, accounts[0].0).await;
     (sandbox, admin, companion)
+}
+
+/// A fresh sandbox with two accounts (phone, name), each linked to a companion.
+pub async fn two_linked(
+    first: (&str, &str),
+    second: (&str, &str),
+) -> (SandboxHandle, Admin, Companion, Companion) {
+    let (sandbox, admin, a) = linked(&[first, second]).await;
+    let b = admin.link(&sandbox, second.0).await;
+    (sandbox, admin, a, b)
 }
 
 /// A sandbox configuration that keeps its state in `dir`, across a stop and a start.
@@ -418,6 +456,11 @@ impl Admin {
             d["device"] == device && d["online"] == online
         })
         .await;
+    }
+
+    /// Injects a network fault (`body` as the admin API takes it); it must be accepted.
+    pub async fn fault(&self, body: Value) {
+        self.post_ok("/faults", body, 202).await;
     }
 
     pub async fn delete(&self, path: &str) -> u16 {

@@ -11,7 +11,7 @@ use waras::sandbox::SandboxHandle;
 
 use super::ALICE;
 use crate::common::{ADMIN_KEY, Backend, TestDatabase};
-use crate::crash::free_port;
+use crate::crash::{free_port, serve};
 use crate::sandboxed::start_sandbox;
 
 const MASTER_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -71,22 +71,12 @@ impl Cluster {
 
     pub async fn spawn(&mut self, i: usize) {
         let node = &mut self.nodes[i];
-        let child = Command::new(env!("CARGO_BIN_EXE_waras"))
+        let db_url = node.db_url.as_ref().unwrap_or(&self.db.url);
+        let child = serve(db_url, self.db.dir.path(), node.port, MASTER_KEY)
             .arg("serve")
-            .env("WARAS_LISTEN", format!("127.0.0.1:{}", node.port))
-            .env(
-                "WARAS_DATABASE_URL",
-                node.db_url.as_ref().unwrap_or(&self.db.url),
-            )
-            .env("WARAS_DATA_DIR", self.db.dir.path())
-            .env("WARAS_ADMIN_KEY", ADMIN_KEY)
-            .env("WARAS_MASTER_KEY", MASTER_KEY)
             .env("WARAS_INSTANCE_ID", &node.id)
             .env("WARAS_WA_URL", self.sandbox.ws_url())
-            .env("WARAS_WA_VERSION", "2.3000.1")
-            .env("WARAS_LOG", "warn")
             .env("WARAS_WEBHOOK_ALLOW_PRIVATE", "true")
-            .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("waras starts");

@@ -85,12 +85,8 @@ async fn groups_refuse_bad_input(backend: Backend) {
     ];
     for (path, body) in bad_posts {
         let r = app.post(&at(path), &key, body.clone()).await;
-        assert_eq!(
-            r.problem(400),
-            "invalid_request",
-            "POST {path} {body}: {}",
-            r.text
-        );
+        let code = r.problem(400);
+        assert_eq!(code, "invalid_request", "POST {path} {body}: {}", r.text);
     }
 
     let bad_patches: Vec<(&str, Value)> = vec![
@@ -106,13 +102,8 @@ async fn groups_refuse_bad_input(backend: Backend) {
         ("/profile", json!({"about": "a".repeat(140)})),
     ];
     for (path, body) in bad_patches {
-        let r = app.patch(&at(path), &key, body.clone()).await;
-        assert_eq!(
-            r.problem(400),
-            "invalid_request",
-            "PATCH {path} {body}: {}",
-            r.text
-        );
+        let code = app.patch(&at(path), &key, body.clone()).await.problem(400);
+        assert_eq!(code, "invalid_request", "PATCH {path} {body}");
     }
 
     for path in [

@@ -3,7 +3,7 @@
 //! from it, media downloads byte-identical, add-ons (reactions, votes, edits, revokes) tied to
 //! the messages they point at, read receipts and typing, and bad media refused with a problem.
 
-mod files;
+pub(crate) mod files;
 mod group_chat;
 mod media;
 mod rich;

@@ -73,33 +73,18 @@ async fn rich_kinds_out(sc: &Scenario) -> (Value, Value) {
     let got = sc.phone_got(ALICE, &reply).await;
     assert_eq!(got["reply_to"], hello["wa_id"], "{got}");
 
-    sc.send(json!({"to": to, "type": "edit",
-                   "edit": {"message_id": hello["id"], "text": "hello, edited"}}))
-        .await;
-    let got = sc
-        .phone_seen(
-            ALICE,
-            "messages",
-            "the edit",
-            |m| m["type"] == json!("edit"),
-            15,
-        )
-        .await;
-    assert_eq!(got["edit"]["id"], hello["wa_id"], "{got}");
-    assert_eq!(got["edit"]["text"], json!("hello, edited"));
-
-    sc.send(json!({"to": to, "type": "revoke", "revoke": {"message_id": reply["id"]}}))
-        .await;
-    let got = sc
-        .phone_seen(
-            ALICE,
-            "messages",
-            "the revoke",
-            |m| m["type"] == json!("revoke"),
-            15,
-        )
-        .await;
-    assert_eq!(got["revoke"]["id"], reply["wa_id"], "{got}");
+    // An edit and a revoke reach the phone tied to the messages they change.
+    let edit = json!({"message_id": hello["id"], "text": "hello, edited"});
+    let revoke = json!({"message_id": reply["id"]});
+    for (kind, part, target) in [("edit", edit, &hello), ("revoke", revoke, &reply)] {
+        sc.send(json!({"to": to, "type": kind, kind: part})).await;
+        let of_kind = |m: &Value| m["type"] == json!(kind);
+        let got = sc.phone_seen(ALICE, "messages", kind, of_kind, 15).await;
+        assert_eq!(got[kind]["id"], target["wa_id"], "{got}");
+        if kind == "edit" {
+            assert_eq!(got["edit"]["text"], json!("hello, edited"));
+        }
+    }
     (hello, poll)
 }
 
