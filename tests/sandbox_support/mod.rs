@@ -97,9 +97,12 @@ impl Companion {
         }
         let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
         loop {
+            let seen = || self.backlog.iter().map(|e| e.kind()).collect::<Vec<_>>();
             let event = tokio::time::timeout_at(deadline, self.events.recv())
                 .await
-                .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+                .unwrap_or_else(|_| {
+                    panic!("timed out waiting for {what}; other events: {:?}", seen())
+                })
                 .unwrap_or_else(|| panic!("event stream ended waiting for {what}"));
             if let Some(found) = pick(&event) {
                 return found;
