@@ -13,17 +13,21 @@ mod sandbox_support;
 use serde_json::{Value, json};
 use wacore::types::events::Event;
 use wacore_binary::Jid;
-use waras::sandbox::{self, SandboxConfig};
+use waras::sandbox;
 
-use sandbox_support::Admin;
+use sandbox_support::{linked, start, two_linked};
+
+const ANN: &str = "15550000071";
+const BEN: &str = "15550000072";
+const CAT: &str = "15550000073";
+const GUS: &str = "15550000091";
+const HEP: &str = "15550000092";
+const IDA: &str = "15550000093";
 
 #[actix_web::test]
 async fn two_companions_link_and_exchange_messages() {
     let _ = env_logger::builder().is_test(true).try_init();
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
 
     let info = admin.get("/info").await;
     assert_eq!(info["ws_url"], sandbox.ws_url());
@@ -51,12 +55,7 @@ async fn two_companions_link_and_exchange_messages() {
     assert_eq!(linked[0]["online"], true);
 
     // Companion A → account B: B's companion and B's phone both decrypt it.
-    let sent = a
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000002"), "hello from A's companion")
-        .await
-        .expect("send from A");
+    let sent = a.send_text("15550000002", "hello from A's companion").await;
     let (_, sender) = b.text("hello from A's companion").await;
     assert_eq!(
         sender.user_base(),
@@ -68,19 +67,19 @@ async fn two_companions_link_and_exchange_messages() {
     let on_phone = admin
         .phone_received("15550000002", "hello from A's companion")
         .await;
-    assert_eq!(on_phone["id"], sent.message_id.as_str());
+    assert_eq!(on_phone["id"], sent.as_str());
     assert_eq!(on_phone["from"], "15550000001@s.whatsapp.net");
     // The receivers' delivery receipts come back to the sending companion, then a read receipt.
-    a.receipt_for(&sent.message_id).await;
+    a.receipt_for(&sent).await;
     b.bot
         .client()
-        .mark_as_read(&Jid::pn("15550000001"), None, &[sent.message_id.as_str()])
+        .mark_as_read(&Jid::pn("15550000001"), None, &[sent.as_str()])
         .await
         .expect("mark as read");
     a.wait_for("a read receipt", |e| match e {
         Event::Receipt(r)
             if r.r#type == wacore::types::presence::ReceiptType::Read
-                && r.message_ids.contains(&sent.message_id) =>
+                && r.message_ids.contains(&sent) =>
         {
             Some(())
         }
@@ -89,49 +88,26 @@ async fn two_companions_link_and_exchange_messages() {
     .await;
 
     // Account B's phone (admin API) → account A: A's companion decrypts it.
-    let (status, body) = admin
-        .post(
+    let body = admin
+        .post_ok(
             "/accounts/15550000002/messages",
             json!({ "to": "+15550000001", "text": "hi from B's phone" }),
+            202,
         )
         .await;
-    assert_eq!(status, 202, "send as B: {body}");
     let (id, _) = a.text("hi from B's phone").await;
     assert_eq!(body["id"], id.as_str());
 
     // And back from companion B to account A's phone.
-    let sent = b
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000001"), "reply from B")
-        .await
-        .expect("send from B");
+    let sent = b.send_text("15550000001", "reply from B").await;
     admin.phone_received("15550000001", "reply from B").await;
-    b.receipt_for(&sent.message_id).await;
+    b.receipt_for(&sent).await;
 
     // Who is on the network.
-    let found = a
-        .bot
-        .client()
-        .contacts()
-        .is_on_whatsapp(&[Jid::pn("15550000002"), Jid::pn("19990000000")])
-        .await
-        .expect("is_on_whatsapp");
-    let bob_found = found
-        .iter()
-        .find(|r| r.jid.user == "15550000002")
-        .expect("bob");
+    let bob_found = a.on_whatsapp("15550000002", "19990000000").await;
     assert!(bob_found.is_registered);
-    assert_eq!(
-        bob_found.lid.as_ref().map(|l| l.user.to_string()),
-        bob["lid"].as_str().map(String::from)
-    );
-    assert!(
-        found
-            .iter()
-            .all(|r| r.jid.user != "19990000000" || !r.is_registered),
-        "{found:?}"
-    );
+    let lid = bob_found.lid.as_ref().map(|l| l.user.to_string());
+    assert_eq!(lid, bob["lid"].as_str().map(String::from));
     let picture = a
         .bot
         .client()
@@ -158,41 +134,33 @@ async fn two_companions_link_and_exchange_messages() {
         .send_composing(&Jid::pn("15550000002"))
         .await
         .expect("composing");
-    b.wait_for("A typing", |e| {
-        matches!(e, Event::ChatPresence(_)).then_some(())
-    })
-    .await;
+    b.event("A typing", |e| matches!(e, Event::ChatPresence(_)))
+        .await;
 
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn scanning_an_unknown_qr_is_a_client_error() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     admin.create_account("15550000009", "Carol").await;
-    let (status, body) = admin
-        .post(
+    let body = admin
+        .post_ok(
             "/accounts/15550000009/scan",
             json!({ "qr": "not,a,real,qr" }),
+            400,
         )
         .await;
-    assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "invalid_request");
-    let (status, _) = admin
-        .post("/accounts/19999999999/scan", json!({ "qr": "x" }))
+    admin
+        .post_ok("/accounts/19999999999/scan", json!({ "qr": "x" }), 404)
         .await;
-    assert_eq!(status, 404);
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn the_admin_scope_mounts_in_another_app() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
+    let (sandbox, _) = start().await;
     let app = actix_web::test::init_service(
         actix_web::App::new().service(sandbox::admin_scope(&sandbox)),
     )
@@ -214,61 +182,26 @@ async fn the_admin_scope_mounts_in_another_app() {
 
 #[actix_web::test]
 async fn a_group_message_reaches_every_member_device() {
-    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
+    let (sandbox, admin, mut a) = linked(&[(ANN, "Ann"), (BEN, "Ben"), (CAT, "Cat")]).await;
+    let mut b = admin.link(&sandbox, BEN).await;
+    let group = a.create_group_answer("Sandbox crew", &[BEN, CAT]).await;
+    assert_eq!(group.subject, "Sandbox crew");
+    assert_eq!(group.participants.len(), 3);
 
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    for (phone, name) in [
-        ("15550000071", "Ann"),
-        ("15550000072", "Ben"),
-        ("15550000073", "Cat"),
-    ] {
-        admin.create_account(phone, name).await;
-    }
-    let mut a = admin.link(&sandbox, "15550000071").await;
-    let mut b = admin.link(&sandbox, "15550000072").await;
-
-    let options = GroupCreateOptions::builder()
-        .subject("Sandbox crew")
-        .participants(vec![
-            GroupParticipantOptions::from_phone(Jid::pn("15550000072")),
-            GroupParticipantOptions::from_phone(Jid::pn("15550000073")),
-        ])
-        .build();
-    let group = a
-        .bot
-        .client()
-        .groups()
-        .create_group(options)
-        .await
-        .expect("create group");
-    assert_eq!(group.metadata.subject, "Sandbox crew");
-    assert_eq!(group.metadata.participants.len(), 3);
-
-    let sent = a
-        .bot
-        .client()
-        .send_text(group.metadata.id.clone(), "hello group")
-        .await
-        .expect("send to group");
+    let gid = group.id.to_string();
+    let sent = a.send_text(&gid, "hello group").await;
     let (_, sender) = b.text("hello group").await;
-    assert_eq!(sender.user, "15550000071");
-    let on_phone = admin.phone_received("15550000073", "hello group").await;
-    assert_eq!(on_phone["chat"], group.metadata.id.to_string());
+    assert_eq!(sender.user, ANN);
+    let on_phone = admin.phone_received(CAT, "hello group").await;
+    assert_eq!(on_phone["chat"], gid);
     assert_eq!(on_phone["from"], "15550000071@s.whatsapp.net");
-    admin.phone_received("15550000072", "hello group").await;
-    a.receipt_for(&sent.message_id).await;
+    admin.phone_received(BEN, "hello group").await;
+    a.receipt_for(&sent).await;
 
     // And back from a member who has never sent to the group before.
-    b.bot
-        .client()
-        .send_text(group.metadata.id.clone(), "hi all")
-        .await
-        .expect("reply to group");
+    b.send_text(&gid, "hi all").await;
     a.text("hi all").await;
-    admin.phone_received("15550000073", "hi all").await;
+    admin.phone_received(CAT, "hi all").await;
     sandbox.stop().await;
 }
 
@@ -277,14 +210,7 @@ async fn an_image_travels_through_the_media_host() {
     use whatsapp_rust::download::MediaType;
     use whatsapp_rust::upload::UploadOptions;
 
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    admin.create_account("15550000081", "Dee").await;
-    admin.create_account("15550000082", "Eli").await;
-    let a = admin.link(&sandbox, "15550000081").await;
-    let mut b = admin.link(&sandbox, "15550000082").await;
+    let (sandbox, _, a, mut b) = two_linked(("15550000081", "Dee"), ("15550000082", "Eli")).await;
 
     let image: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let client = a.bot.client();
@@ -322,47 +248,17 @@ async fn an_image_travels_through_the_media_host() {
 
 #[actix_web::test]
 async fn group_membership_changes_reach_the_new_and_the_removed() {
-    use wacore::iq::groups::{GroupCreateOptions, GroupParticipantOptions};
-
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    for (phone, name) in [
-        ("15550000091", "Gus"),
-        ("15550000092", "Hep"),
-        ("15550000093", "Ida"),
-    ] {
-        admin.create_account(phone, name).await;
-    }
-    let a = admin.link(&sandbox, "15550000091").await;
-    let options = GroupCreateOptions::builder()
-        .subject("Changing crew")
-        .participants(vec![GroupParticipantOptions::from_phone(Jid::pn(
-            "15550000092",
-        ))])
-        .build();
+    let (sandbox, admin, a) = linked(&[(GUS, "Gus"), (HEP, "Hep"), (IDA, "Ida")]).await;
+    let gid = a.create_group("Changing crew", &[HEP]).await;
     let client = a.bot.client();
-    let gid = client
-        .groups()
-        .create_group(options)
-        .await
-        .expect("create")
-        .metadata
-        .id;
 
     let added = client
         .groups()
-        .add_participants(
-            gid.clone(),
-            &[Jid::pn("15550000093"), Jid::pn("19990000000")],
-        )
+        .add_participants(gid.clone(), &[Jid::pn(IDA), Jid::pn("19990000000")])
         .await
         .expect("add");
     assert!(
-        added
-            .iter()
-            .any(|r| r.jid.user == "15550000093" && r.is_ok()),
+        added.iter().any(|r| r.jid.user == IDA && r.is_ok()),
         "{added:?}"
     );
     assert!(
@@ -375,11 +271,11 @@ async fn group_membership_changes_reach_the_new_and_the_removed() {
         .send_text(gid.clone(), "welcome Ida")
         .await
         .expect("send");
-    admin.phone_received("15550000093", "welcome Ida").await;
+    admin.phone_received(IDA, "welcome Ida").await;
 
     let removed = client
         .groups()
-        .remove_participants(gid.clone(), &[Jid::pn("15550000092")])
+        .remove_participants(gid.clone(), &[Jid::pn(HEP)])
         .await
         .expect("remove");
     assert!(removed.iter().all(|r| r.is_ok()), "{removed:?}");

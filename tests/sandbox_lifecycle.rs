@@ -14,30 +14,18 @@ use wacore::types::events::Event;
 use wacore_binary::Jid;
 use waras::sandbox::{self, SandboxConfig};
 
-use sandbox_support::{Admin, Companion};
+use sandbox_support::{Admin, Companion, linked, start, two_linked, wait_until};
 
 #[actix_web::test]
 async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    admin.create_account("15550000011", "Dora").await;
-    admin.create_account("15550000012", "Eve").await;
-    let a = admin.link(&sandbox, "15550000011").await;
-    let b = admin.link(&sandbox, "15550000012").await;
+    let (sandbox, admin, a, b) = two_linked(("15550000011", "Dora"), ("15550000012", "Eve")).await;
 
     // B's companion goes away cleanly; its store survives.
     let store = b.store.clone();
     b.bot.shutdown().await;
     admin.wait_online("15550000012", 1, false).await;
 
-    let sent = a
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000012"), "while you were away")
-        .await
-        .expect("send");
+    let sent = a.send_text("15550000012", "while you were away").await;
     // The phone is online, so the account has it at once; the companion gets it from the queue.
     admin
         .phone_received("15550000012", "while you were away")
@@ -46,57 +34,34 @@ async fn messages_for_an_offline_device_arrive_when_it_comes_back() {
     let mut b = Companion::connect_with(&sandbox, store).await;
     b.connected().await;
     let (id, _) = b.text("while you were away").await;
-    assert_eq!(id, sent.message_id);
+    assert_eq!(id, sent);
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn a_dropped_connection_reconnects_and_keeps_working() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    admin.create_account("15550000021", "Finn").await;
-    admin.create_account("15550000022", "Gina").await;
-    let mut a = admin.link(&sandbox, "15550000021").await;
-    let mut b = admin.link(&sandbox, "15550000022").await;
+    let (sandbox, admin, mut a, mut b) =
+        two_linked(("15550000021", "Finn"), ("15550000022", "Gina")).await;
 
-    let (status, body) = admin
-        .post("/faults", json!({ "kind": "drop", "phone": "15550000022" }))
+    admin
+        .fault(json!({ "kind": "drop", "phone": "15550000022" }))
         .await;
-    assert_eq!(status, 202, "{body}");
-    b.wait_for("Disconnected", |e| {
-        matches!(e, Event::Disconnected(_)).then_some(())
-    })
-    .await;
+    b.event("Disconnected", |e| matches!(e, Event::Disconnected(_)))
+        .await;
     // The engine reconnects by itself (Noise IK with the cached certificate chain).
     b.connected().await;
 
-    let sent = a
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000022"), "still there?")
-        .await
-        .expect("send");
-    b.text("still there?").await;
-    a.receipt_for(&sent.message_id).await;
+    a.says_to(&mut b, "15550000022", "still there?").await;
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn unlinking_a_device_logs_it_out() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    admin.create_account("15550000031", "Hal").await;
-    let mut a = admin.link(&sandbox, "15550000031").await;
+    let (sandbox, admin, mut a) = linked(&[("15550000031", "Hal")]).await;
 
     assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 204);
-    a.wait_for("LoggedOut", |e| {
-        matches!(e, Event::LoggedOut(_)).then_some(())
-    })
-    .await;
+    a.event("LoggedOut", |e| matches!(e, Event::LoggedOut(_)))
+        .await;
     let devices = admin.get("/accounts/15550000031/devices").await;
     assert_eq!(
         devices.as_array().map(Vec::len),
@@ -109,9 +74,7 @@ async fn unlinking_a_device_logs_it_out() {
     a.bot.abort();
     let mut again = Companion::connect_with(&sandbox, store).await;
     again
-        .wait_for("LoggedOut at login", |e| {
-            matches!(e, Event::LoggedOut(_)).then_some(())
-        })
+        .event("LoggedOut at login", |e| matches!(e, Event::LoggedOut(_)))
         .await;
 
     assert_eq!(admin.delete("/accounts/15550000031/devices/1").await, 404);
@@ -119,28 +82,23 @@ async fn unlinking_a_device_logs_it_out() {
     // A companion that logs out by itself is gone from the account too.
     let second = admin.link(&sandbox, "15550000031").await;
     second.bot.client().logout().await;
-    let deadline = std::time::Instant::now() + sandbox_support::EVENT_TIMEOUT;
-    loop {
+    wait_until("the logged-out companion gone", || async {
         let devices = admin.get("/accounts/15550000031/devices").await;
-        if devices.as_array().map(Vec::len) == Some(1) {
-            break;
+        let left = devices.as_array().map(Vec::len);
+        if left == Some(1) {
+            Ok(())
+        } else {
+            Err(devices)
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "logged-out companion still listed: {devices}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    })
+    .await;
     assert_eq!(admin.delete("/accounts/15550000031/devices/0").await, 400);
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn a_companion_links_with_a_pairing_code() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     admin.create_account("15550000041", "Ivy").await;
     admin.create_account("15550000042", "Jon").await;
     let mut b = admin.link(&sandbox, "15550000042").await;
@@ -152,40 +110,33 @@ async fn a_companion_links_with_a_pairing_code() {
             _ => None,
         })
         .await;
-    let (status, body) = admin
-        .post("/accounts/15550000041/link-code", json!({ "code": code }))
+    admin
+        .post_ok(
+            "/accounts/15550000041/link-code",
+            json!({ "code": code }),
+            202,
+        )
         .await;
-    assert_eq!(status, 202, "{body}");
     a.connected().await;
     admin.wait_online("15550000041", 1, true).await;
 
-    let sent = a
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000042"), "linked by code")
-        .await
-        .expect("send");
-    b.text("linked by code").await;
-    a.receipt_for(&sent.message_id).await;
+    a.says_to(&mut b, "15550000042", "linked by code").await;
 
     // A code for a number nobody is linking is refused.
-    let (status, _) = admin
-        .post(
+    admin
+        .post_ok(
             "/accounts/15550000042/link-code",
             json!({ "code": "ABCD-EFGH" }),
+            404,
         )
         .await;
-    assert_eq!(status, 404);
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn accounts_and_links_survive_a_restart() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let cfg = SandboxConfig {
-        data_dir: Some(dir.path().to_path_buf()),
-        ..SandboxConfig::default()
-    };
+    let cfg = sandbox_support::persistent(&dir);
     let sandbox = sandbox::start(cfg.clone()).await.expect("start sandbox");
     let root = sandbox.root_public_key();
     let admin = Admin::new(&sandbox);
@@ -194,11 +145,7 @@ async fn accounts_and_links_survive_a_restart() {
     let a = admin.link(&sandbox, "15550000051").await;
     let mut b = admin.link(&sandbox, "15550000052").await;
     // Sessions with B's phone exist before the restart, so the phone's loss of them is exercised.
-    a.bot
-        .client()
-        .send_text(Jid::pn("15550000052"), "before the restart")
-        .await
-        .expect("send");
+    a.send_text("15550000052", "before the restart").await;
     b.text("before the restart").await;
     admin
         .phone_received("15550000052", "before the restart")
@@ -207,11 +154,8 @@ async fn accounts_and_links_survive_a_restart() {
     // B's companion goes offline; a message queued for it must survive the restart.
     b.bot.shutdown().await;
     admin.wait_online("15550000052", 1, false).await;
-    a.bot
-        .client()
-        .send_text(Jid::pn("15550000052"), "queued across the restart")
-        .await
-        .expect("send");
+    a.send_text("15550000052", "queued across the restart")
+        .await;
     admin
         .phone_received("15550000052", "queued across the restart")
         .await;
@@ -234,14 +178,7 @@ async fn accounts_and_links_survive_a_restart() {
     a.connected().await;
     b.connected().await;
     b.text("queued across the restart").await;
-    let sent = a
-        .bot
-        .client()
-        .send_text(Jid::pn("15550000052"), "after the restart")
-        .await
-        .expect("send");
-    b.text("after the restart").await;
-    a.receipt_for(&sent.message_id).await;
+    a.says_to(&mut b, "15550000052", "after the restart").await;
     // The phone lost its Signal sessions with the restart; clients recover them by retrying.
     admin
         .phone_received("15550000052", "after the restart")
@@ -251,43 +188,29 @@ async fn accounts_and_links_survive_a_restart() {
 
 #[actix_web::test]
 async fn refused_logins_recover_when_the_fault_ends() {
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
-    admin.create_account("15550000061", "Max").await;
-    let mut a = admin.link(&sandbox, "15550000061").await;
+    let (sandbox, admin, mut a) = linked(&[("15550000061", "Max")]).await;
 
-    let (status, _) = admin
-        .post(
-            "/faults",
-            json!({ "kind": "refuse", "phone": "15550000061", "seconds": 2 }),
-        )
+    admin
+        .fault(json!({ "kind": "refuse", "phone": "15550000061", "seconds": 2 }))
         .await;
-    assert_eq!(status, 202);
-    let (status, _) = admin
-        .post("/faults", json!({ "kind": "drop", "phone": "15550000061" }))
+    admin
+        .fault(json!({ "kind": "drop", "phone": "15550000061" }))
         .await;
-    assert_eq!(status, 202);
-    a.wait_for("a refused login", |e| {
-        matches!(e, Event::ConnectFailure(_)).then_some(())
-    })
-    .await;
+    a.event("a refused login", |e| matches!(e, Event::ConnectFailure(_)))
+        .await;
     a.connected().await;
     admin.wait_online("15550000061", 1, true).await;
 
-    let (status, body) = admin.post("/faults", json!({ "kind": "flood" })).await;
-    assert_eq!(status, 400, "{body}");
+    admin
+        .post_ok("/faults", json!({ "kind": "flood" }), 400)
+        .await;
     sandbox.stop().await;
 }
 
 #[actix_web::test]
 async fn many_companions_link_at_once_and_message_in_a_ring() {
     const N: usize = 8;
-    let sandbox = sandbox::start(SandboxConfig::default())
-        .await
-        .expect("start sandbox");
-    let admin = Admin::new(&sandbox);
+    let (sandbox, admin) = start().await;
     let phones: Vec<String> = (0..N).map(|i| format!("155500001{i:02}")).collect();
     futures_util::future::join_all(phones.iter().map(|p| admin.create_account(p, "Ring"))).await;
     let mut companions =

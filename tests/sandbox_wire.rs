@@ -51,6 +51,15 @@ async fn next_frame(ws: &mut Ws, decoder: &mut FrameDecoder) -> Vec<u8> {
     }
 }
 
+/// Sends one frame: the client hello carries the connection header, later frames do not.
+async fn send_frame(ws: &mut Ws, payload: &[u8], hello: bool) {
+    let header = hello.then_some(&WA_CONN_HEADER[..]);
+    let frame = encode_frame(payload, header).expect("frame");
+    ws.send(WsMessage::Binary(frame.into()))
+        .await
+        .expect("send frame");
+}
+
 /// How the client opens the Noise session.
 enum Pattern {
     Xx,
@@ -77,23 +86,12 @@ impl RawClient {
             Pattern::Xx => {
                 let mut hs = XxHandshakeState::new(static_kp, payload, &WA_CONN_HEADER)
                     .expect("handshake state");
-                let hello = encode_frame(
-                    &hs.build_client_hello().expect("hello"),
-                    Some(&WA_CONN_HEADER),
-                )
-                .expect("frame");
-                ws.send(WsMessage::Binary(hello.into()))
-                    .await
-                    .expect("send hello");
+                send_frame(&mut ws, &hs.build_client_hello().expect("hello"), true).await;
                 let server_hello = next_frame(&mut ws, &mut decoder).await;
                 let finish = hs
                     .read_server_hello_and_build_client_finish(&server_hello)
                     .expect("server hello verifies");
-                ws.send(WsMessage::Binary(
-                    encode_frame(&finish, None).expect("frame").into(),
-                ))
-                .await
-                .expect("send finish");
+                send_frame(&mut ws, &finish, false).await;
                 let outcome = hs.finish().expect("handshake complete");
                 let key = outcome.server_cert_chain.leaf_key;
                 (outcome.write_cipher, outcome.read_cipher, Some(key), false)
@@ -101,14 +99,7 @@ impl RawClient {
             Pattern::Ik(server_key) => {
                 let mut hs = IkHandshakeState::new(static_kp, server_key, payload, &WA_CONN_HEADER)
                     .expect("IK state");
-                let hello = encode_frame(
-                    &hs.build_client_hello().expect("hello"),
-                    Some(&WA_CONN_HEADER),
-                )
-                .expect("frame");
-                ws.send(WsMessage::Binary(hello.into()))
-                    .await
-                    .expect("send hello");
+                send_frame(&mut ws, &hs.build_client_hello().expect("hello"), true).await;
                 let server_hello = next_frame(&mut ws, &mut decoder).await;
                 match hs.read_server_hello(&server_hello).expect("server hello") {
                     IkServerHelloOutcome::Continue(outcome) => (
@@ -122,11 +113,7 @@ impl RawClient {
                             XxFallbackHandshakeState::from_ik_failure(*inputs, &WA_CONN_HEADER)
                                 .expect("fallback");
                         let finish = fb.build_client_finish().expect("fallback finish");
-                        ws.send(WsMessage::Binary(
-                            encode_frame(&finish, None).expect("frame").into(),
-                        ))
-                        .await
-                        .expect("send finish");
+                        send_frame(&mut ws, &finish, false).await;
                         let outcome = fb.finish().expect("fallback complete");
                         let key = outcome.server_cert_chain.leaf_key;
                         (outcome.write_cipher, outcome.read_cipher, Some(key), true)
@@ -155,12 +142,7 @@ impl RawClient {
             .encrypt_with_counter(self.write_counter, &plain)
             .expect("encrypt");
         self.write_counter += 1;
-        self.ws
-            .send(WsMessage::Binary(
-                encode_frame(&cipher, None).expect("frame").into(),
-            ))
-            .await
-            .expect("send");
+        send_frame(&mut self.ws, &cipher, false).await;
     }
 
     async fn recv(&mut self) -> Node {
@@ -206,20 +188,9 @@ async fn an_unlinked_device_gets_pairing_refs_and_survives_early_presence() {
         )
         .await;
     let pong = client.recv().await;
-    assert_eq!(
-        pong.attrs
-            .get("id")
-            .map(|v| v.as_str().into_owned())
-            .as_deref(),
-        Some("ping-1")
-    );
-    assert_eq!(
-        pong.attrs
-            .get("type")
-            .map(|v| v.as_str().into_owned())
-            .as_deref(),
-        Some("result")
-    );
+    let attr = |name: &str| pong.attrs.get(name).map(|v| v.as_str().into_owned());
+    assert_eq!(attr("id").as_deref(), Some("ping-1"));
+    assert_eq!(attr("type").as_deref(), Some("result"));
     sandbox.stop().await;
 }
 

@@ -1,74 +1,41 @@
 //! Edits and revokes name their target by WhatsApp id alone: only the author may edit or revoke
 //! a message, in its own chat; in a group an admin may also revoke anyone's message.
 
-use actix_web::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{Backend, TestDatabase};
+use crate::common::Backend;
 use crate::on_both_backends;
-use crate::sandboxed::{Live, live_on, start_sandbox};
+use crate::scenario::Scenario;
 
 const ALICE: &str = "4915100000031";
 const ME: &str = "4915100000032";
 const BOB: &str = "4915100000033";
 
-async fn linked(backend: Backend) -> (Live, String) {
-    let live = live_on(TestDatabase::create(backend), start_sandbox().await, None).await;
-    for (phone, name) in [(ALICE, "Alice"), (ME, "Me"), (BOB, "Bob")] {
-        live.account(phone, name).await;
-    }
-    let sid = live.link_by_qr("main", ME).await;
-    (live, sid)
-}
-
-/// Sends a text as `phone` to `to` and waits until the session has it; its `message.received`.
-async fn received(live: &Live, sid: &str, phone: &str, to: &str, text: &str) -> Value {
-    live.phone_send(phone, json!({"to": to, "text": text}))
-        .await;
-    live.event(
-        sid,
-        "message.received",
-        |e| e["data"]["text"] == json!(text),
-        20,
-    )
-    .await
-}
-
-async fn stored(live: &Live, sid: &str, id: &Value) -> Value {
-    let id = id.as_str().expect("message id");
-    let r = live
-        .app
-        .get(&format!("/api/v1/sessions/{sid}/messages/{id}"), &live.key)
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+async fn linked(backend: Backend) -> Scenario {
+    Scenario::linked(backend, ME, &[(ALICE, "Alice"), (BOB, "Bob")]).await
 }
 
 async fn forged_changes_are_ignored(backend: Backend) {
-    let (live, sid) = linked(backend).await;
-    let original = received(&live, &sid, ALICE, ME, "pay the invoice to account A").await;
+    let sc = linked(backend).await;
+    let original = sc.receive_text(ALICE, "pay the invoice to account A").await;
     let (id, wa_id) = (&original["data"]["id"], &original["data"]["wa_id"]);
 
     // Bob claims Alice's message id as his own, to edit and then revoke it.
-    live.phone_send(
-        BOB,
-        json!({"to": ME, "edit": {"id": wa_id, "text": "pay to account B"}}),
-    )
-    .await;
-    live.phone_send(BOB, json!({"to": ME, "revoke": {"id": wa_id}}))
+    let forged_edit = json!({"id": wa_id, "text": "pay to account B"});
+    sc.phone_send(BOB, json!({"to": ME, "edit": forged_edit}))
+        .await;
+    sc.phone_send(BOB, json!({"to": ME, "revoke": {"id": wa_id}}))
         .await;
     // Bob's later message arrives after his forgeries were handled.
-    received(&live, &sid, BOB, ME, "just saying hi").await;
-    let m = stored(&live, &sid, id).await;
+    sc.receive_text(BOB, "just saying hi").await;
+    let m = sc.message(id).await;
     assert_eq!(m["text"], json!("pay the invoice to account A"), "{m}");
     assert!(m["edited_at"].is_null() && m["revoked_at"].is_null(), "{m}");
-    let r = live
-        .app
-        .get(
-            &format!("/api/v1/events?session_id={sid}&types=message.edited,message.revoked"),
-            &live.key,
-        )
-        .await;
+    let path = format!(
+        "/api/v1/events?session_id={}&types=message.edited,message.revoked",
+        sc.sid
+    );
+    let r = sc.app.get(&path, &sc.key).await;
     assert_eq!(
         r.body["data"],
         json!([]),
@@ -77,73 +44,47 @@ async fn forged_changes_are_ignored(backend: Backend) {
     );
 
     // Alice herself may.
-    live.phone_send(
-        ALICE,
-        json!({"to": ME, "edit": {"id": wa_id, "text": "pay to account C"}}),
-    )
+    let edit = json!({"id": wa_id, "text": "pay to account C"});
+    sc.phone_send(ALICE, json!({"to": ME, "edit": edit})).await;
+    sc.expect_event("message.edited", |e| {
+        e["data"]["edit"]["target"]["id"] == *id
+    })
     .await;
-    live.event(
-        &sid,
-        "message.edited",
-        |e| e["data"]["edit"]["target"]["id"] == *id,
-        20,
-    )
-    .await;
-    assert_eq!(
-        stored(&live, &sid, id).await["text"],
-        json!("pay to account C")
-    );
+    assert_eq!(sc.message(id).await["text"], json!("pay to account C"));
 }
 
 async fn group_admins_may_revoke_others(backend: Backend) {
-    let (live, sid) = linked(backend).await;
-    let r = live
-        .app
-        .post(
-            &format!("/api/v1/sessions/{sid}/groups"),
-            &live.key,
-            json!({"subject": "Crew", "participants": [format!("+{ALICE}"), format!("+{BOB}")]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let group = r.body["id"].as_str().expect("group id").to_string();
-    let r = live
-        .app
-        .post(
-            &format!("/api/v1/sessions/{sid}/groups/{group}/participants"),
-            &live.key,
-            json!({"action": "promote", "participants": [format!("+{ALICE}")]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let sc = linked(backend).await;
+    let crew = json!({"subject": "Crew", "participants": [format!("+{ALICE}"), format!("+{BOB}")]});
+    let group = sc.post("/groups", crew).await.success(201)["id"].clone();
+    let group = group.as_str().expect("group id");
+    let promote = json!({"action": "promote", "participants": [format!("+{ALICE}")]});
+    sc.post(&format!("/groups/{group}/participants"), promote)
+        .await
+        .success(200);
 
-    let by_alice = received(&live, &sid, ALICE, &group, "agenda: budget").await;
-    let by_bob = received(&live, &sid, BOB, &group, "I disagree").await;
+    let said = |phone, text| sc.receive(phone, json!({"to": group, "text": text}));
+    let by_alice = said(ALICE, "agenda: budget").await;
+    let by_bob = said(BOB, "I disagree").await;
 
     // Bob is no admin: his revoke of Alice's message is ignored.
-    live.phone_send(
-        BOB,
-        json!({"to": group, "revoke": {"id": by_alice["data"]["wa_id"], "sender": ALICE}}),
-    )
-    .await;
-    received(&live, &sid, BOB, &group, "sync").await;
-    let m = stored(&live, &sid, &by_alice["data"]["id"]).await;
+    let revoke = json!({"id": by_alice["data"]["wa_id"], "sender": ALICE});
+    sc.phone_send(BOB, json!({"to": group, "revoke": revoke}))
+        .await;
+    said(BOB, "sync").await;
+    let m = sc.message(&by_alice["data"]["id"]).await;
     assert!(m["revoked_at"].is_null(), "{m}");
 
     // Alice is: her revoke of Bob's message applies.
-    live.phone_send(
-        ALICE,
-        json!({"to": group, "revoke": {"id": by_bob["data"]["wa_id"], "sender": BOB}}),
-    )
+    let revoke = json!({"id": by_bob["data"]["wa_id"], "sender": BOB});
+    sc.phone_send(ALICE, json!({"to": group, "revoke": revoke}))
+        .await;
+    let target = &by_bob["data"]["id"];
+    sc.expect_event("message.revoked", |e| {
+        e["data"]["revoke"]["target"]["id"] == *target
+    })
     .await;
-    live.event(
-        &sid,
-        "message.revoked",
-        |e| e["data"]["revoke"]["target"]["id"] == by_bob["data"]["id"],
-        20,
-    )
-    .await;
-    let m = stored(&live, &sid, &by_bob["data"]["id"]).await;
+    let m = sc.message(target).await;
     assert!(m["revoked_at"].is_string() && m["text"].is_null(), "{m}");
 }
 

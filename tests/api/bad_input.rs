@@ -9,10 +9,7 @@ use crate::on_both_backends;
 async fn bad_input_gets_problems(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "main", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&key, "main", false).await;
 
     let bodies: Vec<(&str, String, u16)> = vec![
         ("malformed", "{\"name\": ".to_string(), 400),
@@ -69,44 +66,23 @@ async fn bad_input_gets_problems(backend: Backend) {
         }
     }
     // Field-level rules.
-    app.post("/api/v1/keys", &key, json!({"name": "k", "scopes": []}))
-        .await
-        .problem(400);
-    app.post(
-        "/api/v1/keys",
-        &key,
-        json!({"name": "k", "scopes": ["root"]}),
-    )
-    .await
-    .problem(400);
-    app.post(
-        "/api/v1/keys",
-        &key,
-        json!({"name": "k", "scopes": ["read"], "expires_at": "tomorrow"}),
-    )
-    .await
-    .problem(400);
-    app.post(
-        "/api/v1/keys",
-        &key,
-        json!({"name": "k", "scopes": ["read"], "session_id": "nope"}),
-    )
-    .await
-    .problem(400);
-    app.post(
-        "/api/v1/sessions",
-        &key,
-        json!({"name": "c", "config": [1]}),
-    )
-    .await
-    .problem(400);
-    app.post(
-        "/api/v1/sessions",
-        &key,
-        json!({"name": "c", "start": "yes"}),
-    )
-    .await
-    .problem(400);
+    for (path, body) in [
+        ("/api/v1/keys", json!({"name": "k", "scopes": []})),
+        ("/api/v1/keys", json!({"name": "k", "scopes": ["root"]})),
+        (
+            "/api/v1/keys",
+            json!({"name": "k", "scopes": ["read"], "expires_at": "tomorrow"}),
+        ),
+        (
+            "/api/v1/keys",
+            json!({"name": "k", "scopes": ["read"], "session_id": "nope"}),
+        ),
+        ("/api/v1/sessions", json!({"name": "c", "config": [1]})),
+        ("/api/v1/sessions", json!({"name": "c", "start": "yes"})),
+    ] {
+        let r = app.post(path, &key, body.clone()).await;
+        assert!(!r.problem(400).is_empty(), "POST {path} {body}");
+    }
 
     // Bad ids in paths and queries.
     for path in [
@@ -129,18 +105,16 @@ async fn bad_input_gets_problems(backend: Backend) {
     app.raw(Method::DELETE, "/api/v1/tenants/bad", Some(ADMIN_KEY), None)
         .await
         .problem(404);
-    app.get("/api/v1/sessions?limit=0", &key).await.problem(400);
-    app.get("/api/v1/sessions?limit=abc", &key)
-        .await
-        .problem(400);
-    app.get("/api/v1/sessions?cursor=zzz", &key)
-        .await
-        .problem(400);
-    app.get("/api/v1/sessions?bogus=1", &key).await.problem(400);
-    app.get("/api/v1/events?after=-1", &key).await.problem(400);
-    app.get("/api/v1/events?session_id=x", &key)
-        .await
-        .problem(400);
+    for query in [
+        "/api/v1/sessions?limit=0",
+        "/api/v1/sessions?limit=abc",
+        "/api/v1/sessions?cursor=zzz",
+        "/api/v1/sessions?bogus=1",
+        "/api/v1/events?after=-1",
+        "/api/v1/events?session_id=x",
+    ] {
+        app.get(query, &key).await.problem(400);
+    }
     app.get("/api/v1/nothing-here", &key).await.problem(404);
 
     // Nothing was stored by any of it: still one tenant, one session, one key.
@@ -163,10 +137,7 @@ async fn bad_input_gets_problems(backend: Backend) {
 async fn bad_sends_get_problems(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "main", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&key, "main", false).await;
     let path = format!("/api/v1/sessions/{sid}/messages");
     let to = "+4915100000001";
     let cases = vec![

@@ -4,18 +4,7 @@ use std::process::Command;
 
 use actix_web::http::StatusCode;
 
-use crate::common::{Backend, TestApp, TestDatabase};
-
-fn waras(db: &TestDatabase) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waras"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("WARAS_DATA_DIR", db.dir.path())
-        .env("WARAS_DATABASE_URL", &db.url)
-        .arg("--config-dir")
-        .arg(db.dir.path().join("config"));
-    cmd
-}
+use crate::common::{Backend, TestApp, TestDatabase, waras_cli as waras};
 
 #[actix_rt::test]
 async fn bootstrap_prints_a_working_key_once() {
@@ -54,34 +43,28 @@ fn unknown_configuration_keys_are_named() {
         "listne = \"127.0.0.1:1\"\n",
     )
     .unwrap();
-    let out = waras(&db).arg("migrate").output().unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("listne"), "{err}");
+    let migrate_fails_naming = |env: Option<(&str, &str)>, named: &str| {
+        let mut cmd = waras(&db);
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let out = cmd.arg("migrate").output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{env:?} must fail");
+        assert!(err.contains(named), "{env:?} must name {named:?}: {err}");
+    };
+    migrate_fails_naming(None, "listne");
 
     std::fs::remove_file(db.dir.path().join("config/10-local.toml")).unwrap();
-    let out = waras(&db)
-        .env("WARAS_ADMN_KEY", "x")
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("admn_key"));
-
-    let out = waras(&db)
-        .env("WARAS_MASTER_KEY", "abc")
-        .arg("migrate")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("master_key must be 64 hex"));
+    migrate_fails_naming(Some(("WARAS_ADMN_KEY", "x")), "admn_key");
+    migrate_fails_naming(
+        Some(("WARAS_MASTER_KEY", "abc")),
+        "master_key must be 64 hex",
+    );
 
     let out = waras(&db).arg("migrate").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
 }
 
 #[test]

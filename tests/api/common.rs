@@ -112,11 +112,44 @@ pub struct TestApp {
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: actix_web::http::header::HeaderMap,
     pub body: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
+    /// Reads a whole response (up to 64 MiB).
+    pub async fn read<S>(mut res: awc::ClientResponse<S>) -> Self
+    where
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+    {
+        let headers = res.headers().clone();
+        let bytes = res.body().limit(64 << 20).await.expect("body").to_vec();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        Self {
+            status: res.status(),
+            content_type,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text: String::from_utf8_lossy(&bytes).to_string(),
+            bytes,
+        }
+    }
+
+    /// A response header's value, empty when it is missing.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
     /// Asserts a problem+json reply with this status and returns its `code`.
     pub fn problem(&self, status: u16) -> String {
         assert_eq!(
@@ -139,6 +172,22 @@ impl Reply {
         }
         assert_eq!(self.body["status"], json!(status));
         self.body["code"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Asserts a reply with this (success) status and returns its body.
+    pub fn success(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self.body
+    }
+
+    /// The `data` array of a list reply (empty when there is none).
+    pub fn data(&self) -> Vec<Value> {
+        self.body["data"].as_array().cloned().unwrap_or_default()
     }
 }
 
@@ -216,23 +265,24 @@ impl TestApp {
             }
             None => req.send().await,
         };
-        let mut res = res.expect("request sent");
-        let status = res.status();
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let bytes = res.body().limit(16 * 1024 * 1024).await.expect("body");
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            content_type,
-            body,
-            text,
-        }
+        Reply::read(res.expect("request sent")).await
+    }
+
+    /// A request with any body and Content-Type (the other helpers send JSON only).
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let res = (self.client.request(method, format!("{}{path}", self.base)))
+            .insert_header(("X-Api-Key", key))
+            .insert_header(("Content-Type", content_type))
+            .send_body(body)
+            .await;
+        Reply::read(res.expect("request sent")).await
     }
 
     pub async fn call(&self, method: Method, path: &str, key: &str, body: Option<Value>) -> Reply {
@@ -250,6 +300,10 @@ impl TestApp {
 
     pub async fn delete(&self, path: &str, key: &str) -> Reply {
         self.call(Method::DELETE, path, key, None).await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, key, Some(body)).await
     }
 
     /// A new tenant and a key with every scope: (tenant id, key).
@@ -282,9 +336,112 @@ impl TestApp {
         s.body
     }
 
+    /// Creates a session (started or not) and returns its id.
+    pub async fn session_id(&self, key: &str, name: &str, start: bool) -> String {
+        let s = self.session(key, name, start).await;
+        s["id"].as_str().expect("session id").to_string()
+    }
+
     pub async fn key(&self, key: &str, body: Value) -> Reply {
         self.post("/api/v1/keys", key, body).await
     }
+
+    /// A new key (`body` as the API takes it); the key itself.
+    pub async fn new_key(&self, key: &str, body: Value) -> String {
+        let created = self.key(key, body).await.success(201);
+        created["key"].as_str().expect("key").to_string()
+    }
+
+    /// A new key of the tenant with these scopes; the key itself.
+    pub async fn scoped_key(&self, key: &str, scopes: &[&str]) -> String {
+        let body = json!({"name": scopes.join("+"), "scopes": scopes});
+        self.new_key(key, body).await
+    }
+
+    /// Creates a webhook (`body` as the API takes it): (id, signing secret).
+    pub async fn webhook(&self, key: &str, body: Value) -> (String, String) {
+        let hook = self.post("/api/v1/webhooks", key, body).await.success(201);
+        let text = |field: &str| hook[field].as_str().expect(field).to_string();
+        (text("id"), text("secret"))
+    }
+
+    /// Rotates a webhook's signing secret; the new one.
+    pub async fn rotate_secret(&self, key: &str, id: &str) -> String {
+        let path = format!("/api/v1/webhooks/{id}/rotate-secret");
+        let rotated = self.post(&path, key, json!({})).await.success(200);
+        rotated["secret"].as_str().expect("secret").to_string()
+    }
+
+    /// How many session actors the supervisor runs.
+    pub async fn running_sessions(&self) -> usize {
+        let ask = waras::actors::RunningSessions;
+        self.running()
+            .supervisor
+            .send(ask)
+            .await
+            .expect("supervisor")
+    }
+
+    /// The actor of session `sid`, when one runs.
+    pub async fn actor_of(&self, sid: &str) -> Option<actix::Addr<waras::actors::SessionActor>> {
+        let sid = waras::domain::SessionId::parse(sid).expect("session id");
+        let ask = waras::actors::ActorAddr(sid);
+        self.running()
+            .supervisor
+            .send(ask)
+            .await
+            .expect("supervisor")
+    }
+
+    /// Opens the event stream (`query` starts with `?` or is empty); the refusal's status.
+    pub async fn event_stream(&self, query: &str, key: Option<&str>) -> Result<Socket, StatusCode> {
+        let url = format!(
+            "{}/api/v1/events/ws{query}",
+            self.base.replace("http", "ws")
+        );
+        let mut req = self.client.ws(url);
+        if let Some(key) = key {
+            req = req.header("X-Api-Key", key);
+        }
+        match req.connect().await {
+            Ok((_, socket)) => Ok(socket),
+            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s),
+            Err(e) => panic!("ws connect: {e}"),
+        }
+    }
+}
+
+impl TestApp {
+    /// The ids of the tenant's events (the first 200).
+    pub async fn event_ids(&self, key: &str) -> Vec<String> {
+        let events = self.get("/api/v1/events?limit=200", key).await.data();
+        let ids = events.iter().map(|e| e["id"].as_str().expect("event id"));
+        ids.map(String::from).collect()
+    }
+
+    /// Opens the event stream expecting a refusal; its status.
+    pub async fn stream_refused(&self, query: &str, key: Option<&str>) -> StatusCode {
+        match self.event_stream(query, key).await {
+            Ok(_) => panic!("the stream opened for {query:?}"),
+            Err(status) => status,
+        }
+    }
+}
+
+/// A client's end of the event stream.
+pub type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
+
+/// The `waras` binary with a clean environment, on this database and its data directory (its
+/// config directory inside, where there is none).
+pub fn waras_cli(db: &TestDatabase) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_waras"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("WARAS_DATA_DIR", db.dir.path())
+        .env("WARAS_DATABASE_URL", &db.url)
+        .arg("--config-dir")
+        .arg(db.dir.path().join("config"));
+    cmd
 }
 
 /// Polls `check` until it returns Some, or panics after `secs`.
@@ -302,6 +459,27 @@ where
             std::time::Instant::now() < deadline,
             "timed out waiting for {what}"
         );
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Polls `check` every 50 ms until it answers `Ok`, or panics after `secs` naming `what` it
+/// waited for and the last thing `check` saw (its `Err`).
+pub async fn wait_until<T, S, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    S: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, S>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match check().await {
+            Ok(v) => return v,
+            Err(seen) => assert!(
+                std::time::Instant::now() < deadline,
+                "timed out after {secs} s waiting for {what}; last saw: {seen}"
+            ),
+        }
         actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -25,6 +25,21 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
+/// `waras serve` on loopback `port` with this database URL, data directory and master key,
+/// logging warnings only; the caller adds the rest and spawns it.
+pub(crate) fn serve(db_url: &str, data_dir: &std::path::Path, port: u16, master: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waras"));
+    cmd.env("WARAS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("WARAS_DATABASE_URL", db_url)
+        .env("WARAS_DATA_DIR", data_dir)
+        .env("WARAS_ADMIN_KEY", ADMIN_KEY)
+        .env("WARAS_MASTER_KEY", master)
+        .env("WARAS_WA_VERSION", "2.3000.1")
+        .env("WARAS_LOG", "warn")
+        .stdout(Stdio::null());
+    cmd
+}
+
 fn start(db: &TestDatabase, port: u16) -> Process {
     let config = db.dir.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
@@ -34,18 +49,10 @@ fn start(db: &TestDatabase, port: u16) -> Process {
          webhook_retry_schedule_secs = [1, 1, 1, 1, 1, 1]\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_waras"))
+    let child = serve(&db.url, db.dir.path(), port, &"22".repeat(32))
         .args(["--config-dir", config.to_str().unwrap(), "serve"])
-        .env("WARAS_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WARAS_DATABASE_URL", &db.url)
-        .env("WARAS_DATA_DIR", db.dir.path())
-        .env("WARAS_ADMIN_KEY", ADMIN_KEY)
-        .env("WARAS_MASTER_KEY", "22".repeat(32))
-        .env("WARAS_LOG", "warn")
         // Nothing listens there; sessions keep retrying on loopback (and a sandbox build accepts it).
         .env("WARAS_WA_URL", "ws://127.0.0.1:9/ws/chat")
-        .env("WARAS_WA_VERSION", "2.3000.1")
-        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("waras starts");
@@ -119,7 +126,7 @@ async fn kill_nine_loses_nothing(backend: Backend) {
         &client,
         format!("{}/api/v1/webhooks", first.base),
         &key,
-        json!({"url": rx.url(), "events": ["*"]}),
+        rx.subscribe(&["*"]),
     )
     .await;
     let deliveries = |base: &str, status: &str| {

@@ -28,19 +28,16 @@ async fn key_lifecycle(backend: Backend) {
     let list = app.get("/api/v1/keys", &owner).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.text.contains(&secret));
+    let listed = list.data();
     assert!(
-        list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|k| k.get("key").is_none())
+        listed.iter().all(|k| k.get("key").is_none()),
+        "{}",
+        list.text
     );
     assert!(
-        list.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|k| k["id"] == json!(key_id))
+        listed.iter().any(|k| k["id"] == json!(key_id)),
+        "{}",
+        list.text
     );
 
     // Stored as SHA-256 only.
@@ -118,19 +115,11 @@ async fn scopes_are_enforced(backend: Backend) {
     let session = app.session(&owner, "main", false).await;
     let sid = session["id"].as_str().unwrap();
     let reader = app
-        .key(&owner, json!({"name": "r", "scopes": ["read"]}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .new_key(&owner, json!({"name": "r", "scopes": ["read"]}))
+        .await;
     let sender = app
-        .key(&owner, json!({"name": "s", "scopes": ["send"]}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .new_key(&owner, json!({"name": "s", "scopes": ["send"]}))
+        .await;
 
     assert_eq!(
         app.get("/api/v1/sessions", &reader).await.status,
@@ -162,12 +151,8 @@ async fn scopes_are_enforced(backend: Backend) {
 
     // A key never grants more than it has.
     let manager = app
-        .key(&owner, json!({"name": "m", "scopes": ["read", "manage"]}))
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .new_key(&owner, json!({"name": "m", "scopes": ["read", "manage"]}))
+        .await;
     app.key(&manager, json!({"name": "x", "scopes": ["send"]}))
         .await
         .problem(403);
@@ -196,14 +181,8 @@ async fn scopes_are_enforced(backend: Backend) {
 async fn session_scoped_keys(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_tenant, owner) = app.tenant("acme").await;
-    let a = app.session(&owner, "a", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.session(&owner, "b", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = app.session_id(&owner, "a", false).await;
+    let b = app.session_id(&owner, "b", false).await;
     let scoped = app
         .key(
             &owner,
@@ -258,13 +237,12 @@ async fn session_scoped_keys(backend: Backend) {
         .await
         .problem(403);
     let events = app.get("/api/v1/events", &k).await;
-    assert!(!events.body["data"].as_array().unwrap().is_empty());
+    let seen = events.data();
+    assert!(!seen.is_empty());
     assert!(
-        events.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["session_id"] == json!(a))
+        seen.iter().all(|e| e["session_id"] == json!(a)),
+        "{}",
+        events.text
     );
     // It sees only keys of its own session.
     let keys = app.get("/api/v1/keys", &k).await;

@@ -1,16 +1,19 @@
 use actix_web::http::{Method, StatusCode};
-use serde_json::json;
-use waras::actors::{ActorAddr, Kill, RunningSessions};
-use waras::domain::SessionId;
+use serde_json::{Value, json};
+use waras::actors::{Kill, RunningSessions};
 
-use crate::common::{ADMIN_KEY, Backend, TestApp, eventually};
+use crate::common::{ADMIN_KEY, Backend, Reply, TestApp, eventually};
 use crate::on_both_backends;
 
 async fn status_of(app: &TestApp, key: &str, sid: &str) -> String {
-    app.get(&format!("/api/v1/sessions/{sid}"), key).await.body["status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    let s = app.get(&format!("/api/v1/sessions/{sid}"), key).await.body;
+    s["status"].as_str().unwrap_or_default().to_string()
+}
+
+/// POSTs a lifecycle command (`stop`, `start`, `restart`) to the session; the reply.
+async fn command(app: &TestApp, key: &str, sid: &str, what: &str) -> Reply {
+    let path = format!("/api/v1/sessions/{sid}/{what}");
+    app.post(&path, key, json!({})).await
 }
 
 async fn start_stop_restart_follow_desired_state(backend: Backend) {
@@ -21,57 +24,24 @@ async fn start_stop_restart_follow_desired_state(backend: Backend) {
     assert_eq!(s["status"], json!("STARTING"));
     assert_eq!(s["desired_state"], json!("running"));
     assert_eq!(s["me"], json!(null));
-    assert_eq!(
-        app.running()
-            .supervisor
-            .send(RunningSessions)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.running_sessions().await, 1);
 
-    let stopped = app
-        .post(&format!("/api/v1/sessions/{sid}/stop"), &key, json!({}))
-        .await;
-    assert_eq!(stopped.status, StatusCode::OK);
-    assert_eq!(stopped.body["status"], json!("STOPPED"));
-    assert_eq!(stopped.body["desired_state"], json!("stopped"));
-    assert_eq!(
-        app.running()
-            .supervisor
-            .send(RunningSessions)
-            .await
-            .unwrap(),
-        0
-    );
+    let stopped = command(&app, &key, &sid, "stop").await.success(200);
+    assert_eq!(stopped["status"], json!("STOPPED"));
+    assert_eq!(stopped["desired_state"], json!("stopped"));
+    assert_eq!(app.running_sessions().await, 0);
 
-    let started = app
-        .post(&format!("/api/v1/sessions/{sid}/start"), &key, json!({}))
-        .await;
+    let started = command(&app, &key, &sid, "start").await;
     assert_eq!(started.body["status"], json!("STARTING"));
-    let restarted = app
-        .post(&format!("/api/v1/sessions/{sid}/restart"), &key, json!({}))
-        .await;
-    assert_eq!(restarted.status, StatusCode::OK);
-    assert_eq!(restarted.body["status"], json!("STARTING"));
+    let restarted = command(&app, &key, &sid, "restart").await.success(200);
+    assert_eq!(restarted["status"], json!("STARTING"));
 
     // Every transition is in the event log, in order.
-    let events = app
-        .get(
-            &format!("/api/v1/events?session_id={sid}&types=session.status"),
-            &key,
-        )
-        .await;
-    let seen: Vec<(String, String)> = events.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["data"]["previous"].as_str().unwrap().into(),
-                e["data"]["status"].as_str().unwrap().into(),
-            )
-        })
+    let path = format!("/api/v1/events?session_id={sid}&types=session.status");
+    let events = app.get(&path, &key).await.data();
+    let text = |v: &Value| v.as_str().unwrap().to_string();
+    let seen: Vec<(String, String)> = (events.iter())
+        .map(|e| (text(&e["data"]["previous"]), text(&e["data"]["status"])))
         .collect();
     let expect = [
         ("STOPPED", "STARTING"),
@@ -80,27 +50,19 @@ async fn start_stop_restart_follow_desired_state(backend: Backend) {
         ("STARTING", "STOPPED"),
         ("STOPPED", "STARTING"),
     ];
-    let expect: Vec<(String, String)> = expect
-        .iter()
+    let expect: Vec<(String, String)> = (expect.iter())
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
     assert_eq!(seen, expect);
-    let ids: Vec<i64> = events.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let ids: Vec<i64> = (events.iter())
         .map(|e| e["id"].as_str().unwrap().parse().unwrap())
         .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 
     // PATCH renames and keeps config as an object.
+    let renamed = json!({"name": "renamed", "config": {"a": 1}});
     let patched = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/sessions/{sid}"),
-            &key,
-            Some(json!({"name": "renamed", "config": {"a": 1}})),
-        )
+        .patch(&format!("/api/v1/sessions/{sid}"), &key, renamed)
         .await;
     assert_eq!(patched.body["name"], json!("renamed"));
     assert_eq!(patched.body["config"], json!({"a": 1}));
@@ -109,127 +71,69 @@ async fn start_stop_restart_follow_desired_state(backend: Backend) {
 async fn restart_restores_desired_state(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
-    let run = app.session(&key, "run", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let idle = app.session(&key, "idle", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let halted = app.session(&key, "halted", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.post(&format!("/api/v1/sessions/{halted}/stop"), &key, json!({}))
-        .await;
+    let run = app.session_id(&key, "run", true).await;
+    let idle = app.session_id(&key, "idle", false).await;
+    let halted = app.session_id(&key, "halted", true).await;
+    command(&app, &key, &halted, "stop").await;
 
     let app = app.restart().await;
-    assert_eq!(
-        app.running()
-            .supervisor
-            .send(RunningSessions)
-            .await
-            .unwrap(),
-        1
-    );
-    assert!(
-        app.running()
-            .supervisor
-            .send(ActorAddr(SessionId::parse(&run).unwrap()))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert_eq!(app.running_sessions().await, 1);
+    assert!(app.actor_of(&run).await.is_some());
     assert_eq!(status_of(&app, &key, &run).await, "STARTING");
     assert_eq!(status_of(&app, &key, &idle).await, "STOPPED");
     assert_eq!(status_of(&app, &key, &halted).await, "STOPPED");
-    let desired: Vec<_> = app.get("/api/v1/sessions", &key).await.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let sessions = app.get("/api/v1/sessions", &key).await.data();
+    let desired: Vec<(&str, &str)> = (sessions.iter())
         .map(|s| {
             (
-                s["name"].as_str().unwrap().to_string(),
-                s["desired_state"].as_str().unwrap().to_string(),
+                s["name"].as_str().unwrap(),
+                s["desired_state"].as_str().unwrap(),
             )
         })
         .collect();
-    assert_eq!(
-        desired,
-        vec![
-            ("run".into(), "running".into()),
-            ("idle".into(), "stopped".into()),
-            ("halted".into(), "stopped".into())
-        ]
-    );
+    let expected = [
+        ("run", "running"),
+        ("idle", "stopped"),
+        ("halted", "stopped"),
+    ];
+    assert_eq!(desired, expected);
 }
 
 async fn failed_actor_is_restarted_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
-    let a = SessionId::parse(app.session(&key, "a", true).await["id"].as_str().unwrap()).unwrap();
-    let b = SessionId::parse(app.session(&key, "b", true).await["id"].as_str().unwrap()).unwrap();
-    let sup = app.running().supervisor.clone();
-    let a_before = sup
-        .send(ActorAddr(a.clone()))
-        .await
-        .unwrap()
-        .expect("a runs");
-    let b_before = sup
-        .send(ActorAddr(b.clone()))
-        .await
-        .unwrap()
-        .expect("b runs");
+    let a = app.session_id(&key, "a", true).await;
+    let b = app.session_id(&key, "b", true).await;
+    let a_before = app.actor_of(&a).await.expect("a runs");
+    let b_before = app.actor_of(&b).await.expect("b runs");
 
     a_before.do_send(Kill);
     let a_after = eventually(10, "a restarted", || async {
-        sup.send(ActorAddr(a.clone()))
-            .await
-            .unwrap()
-            .filter(|addr| *addr != a_before)
+        app.actor_of(&a).await.filter(|addr| *addr != a_before)
     })
     .await;
     assert!(a_after.connected());
-    let b_after = sup
-        .send(ActorAddr(b.clone()))
-        .await
-        .unwrap()
-        .expect("b still runs");
+    let b_after = app.actor_of(&b).await.expect("b still runs");
     assert!(b_after == b_before, "b's actor must not be disturbed");
     let metrics = app.raw(Method::GET, "/metrics", None, None).await.text;
-    assert!(
-        metrics.contains("waras_session_restarts_total 1"),
-        "{metrics}"
-    );
+    let restarts = metrics.contains("waras_session_restarts_total 1");
+    assert!(restarts, "{metrics}");
 
     // A killed actor whose session was stopped meanwhile is not brought back.
-    let a_now = sup.send(ActorAddr(a.clone())).await.unwrap().unwrap();
-    a_now.do_send(Kill);
-    app.post(&format!("/api/v1/sessions/{a}/stop"), &key, json!({}))
-        .await;
+    app.actor_of(&a).await.expect("a runs again").do_send(Kill);
+    command(&app, &key, &a, "stop").await;
     actix_rt::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert!(sup.send(ActorAddr(a.clone())).await.unwrap().is_none());
+    assert!(app.actor_of(&a).await.is_none());
 }
 
 async fn deleting_removes_everything(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "doomed", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let scoped = app
-        .key(
-            &key,
-            json!({"name": "s", "scopes": ["read"], "session_id": sid}),
-        )
-        .await;
+    let sid = app.session_id(&key, "doomed", true).await;
+    let scoped = json!({"name": "s", "scopes": ["read"], "session_id": sid});
+    let scoped = app.key(&key, scoped).await;
     let scoped_key = scoped.body["key"].as_str().unwrap().to_string();
-    let keep = app.session(&key, "kept", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let keep = app.session_id(&key, "kept", true).await;
 
     assert_eq!(
         app.delete(&format!("/api/v1/sessions/{sid}"), &key)
@@ -245,14 +149,7 @@ async fn deleting_removes_everything(backend: Backend) {
         .get(&format!("/api/v1/events?session_id={sid}"), &key)
         .await;
     assert_eq!(events.body["data"], json!([]));
-    assert!(
-        app.running()
-            .supervisor
-            .send(ActorAddr(SessionId::parse(&sid).unwrap()))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.actor_of(&sid).await.is_none());
     assert_eq!(status_of(&app, &key, &keep).await, "STARTING");
 
     // Deleting the tenant stops its sessions and removes all its rows.
@@ -262,14 +159,7 @@ async fn deleting_removes_everything(backend: Backend) {
             .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(
-        app.running()
-            .supervisor
-            .send(RunningSessions)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(app.running_sessions().await, 0);
     app.get("/api/v1/sessions", &key).await.problem(401);
     app.get(&format!("/api/v1/tenants/{tenant}"), ADMIN_KEY)
         .await
@@ -337,12 +227,7 @@ async fn second_instance_joins_or_is_refused(backend: Backend) {
     };
     let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let a = first
-            .running()
-            .supervisor
-            .send(RunningSessions)
-            .await
-            .unwrap();
+        let a = first.running_sessions().await;
         let b = second.supervisor.send(RunningSessions).await.unwrap();
         // Never on both at once; once settled, on exactly one.
         assert!(a + b <= 1, "the session runs on both instances");
@@ -378,14 +263,7 @@ async fn second_instance_joins_or_is_refused(backend: Backend) {
 
 async fn app_session_running(app: &TestApp, key: &str) {
     app.session(key, "main", true).await;
-    assert_eq!(
-        app.running()
-            .supervisor
-            .send(RunningSessions)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(app.running_sessions().await, 1);
 }
 
 on_both_backends!(

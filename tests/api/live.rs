@@ -4,96 +4,65 @@
 
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use waras::sandbox::{self, SandboxConfig};
 
 use crate::common::{Backend, TestDatabase};
 use crate::on_both_backends;
 use crate::sandboxed::{Live, live_on, start_sandbox};
+use crate::scenario::Scenario;
+
+/// How many messages in `phone`'s inbox carry `text`, once late duplicates had time to come.
+async fn copies_at(live: &Live, phone: &str, text: &str) -> usize {
+    actix_rt::time::sleep(Duration::from_millis(500)).await;
+    let inbox = live.phone_list(phone, "messages").await;
+    inbox.iter().filter(|m| m["text"] == json!(text)).count()
+}
 
 async fn qr_link_and_text_both_ways(backend: Backend) {
-    let live = live_on(TestDatabase::create(backend), start_sandbox().await, None).await;
-    let alice = live.account("4915100000001", "Alice").await;
-    live.account("4915100000002", "Me").await;
-    let sid = live.link_by_qr("main", "4915100000002").await;
+    let (alice, me) = ("4915100000001", "4915100000002");
+    let sc = Scenario::linked(backend, me, &[(alice, "Alice")]).await;
 
     // Out: the sandbox account receives it decrypted; receipts come back.
-    let sent = live.send(&sid, "+4915100000001", "hello Alice").await;
+    let sent = sc.send_text("+4915100000001", "hello Alice").await;
     assert_eq!(sent["status"], json!("queued"));
-    let got = live.inbox_has("4915100000001", "hello Alice", 10).await;
+    let got = sc.phone_got(alice, &sent).await;
+    assert_eq!(got["text"], json!("hello Alice"));
     assert_eq!(got["from"], json!("4915100000002@s.whatsapp.net"));
-    assert_eq!(
-        got["id"], sent["wa_id"],
-        "the pre-generated WhatsApp id is the one sent"
-    );
-    let id = sent["id"].as_str().unwrap().to_string();
-    live.event(&sid, "message.sent", |e| e["data"]["id"] == json!(id), 10)
+    sc.expect_event("message.sent", |e| e["data"]["id"] == sent["id"])
         .await;
-    live.event(
-        &sid,
-        "message.ack",
-        |e| e["data"]["id"] == json!(id) && e["data"]["status"] == json!("delivered"),
-        10,
-    )
-    .await;
-    let m = live
-        .app
-        .get(&format!("/api/v1/sessions/{sid}/messages/{id}"), &live.key)
-        .await;
+    let delivered =
+        |e: &Value| e["data"]["id"] == sent["id"] && e["data"]["status"] == json!("delivered");
+    sc.expect_event("message.ack", delivered).await;
+    let stored = sc.message(&sent["id"]).await;
     assert!(
-        matches!(m.body["status"].as_str(), Some("delivered" | "read")),
-        "{}",
-        m.text
+        matches!(stored["status"].as_str(), Some("delivered" | "read")),
+        "{stored}"
     );
 
     // In: a reply becomes message.received with the text and the sender's phone and LID.
-    let (s, _) = live
-        .sandbox_call(
-            "POST",
-            "/sandbox/accounts/4915100000001/messages",
-            Some(json!({"to": "4915100000002", "text": "hi back"})),
-        )
-        .await;
-    assert!(s.is_success());
-    let e = live
-        .event(
-            &sid,
-            "message.received",
-            |e| e["data"]["text"] == json!("hi back"),
-            10,
-        )
-        .await;
+    let e = sc.receive_text(alice, "hi back").await;
+    assert_eq!(e["data"]["text"], json!("hi back"));
     assert_eq!(
         e["data"]["from_phone"],
         json!("4915100000001@s.whatsapp.net")
     );
-    assert_eq!(
-        e["data"]["from_lid"],
-        json!(format!("{}@lid", alice["lid"].as_str().unwrap()))
-    );
-    let listed = live
-        .app
-        .get(&format!("/api/v1/sessions/{sid}/messages"), &live.key)
-        .await;
-    assert_eq!(listed.body["data"].as_array().unwrap().len(), 2);
+    assert_eq!(e["data"]["from_lid"], json!(sc.lid(alice)));
+    assert_eq!(sc.get("/messages").await.data().len(), 2);
 
     // Idempotency: the same key sends once; the same key with another body is 422.
-    let path = format!("/api/v1/sessions/{sid}/messages");
     let send = |text: &'static str| {
-        let (client, url, key) = (
-            live.app.client.clone(),
-            format!("{}{path}", live.app.base),
-            live.key.clone(),
-        );
+        let url = format!("{}{}", sc.app.base, sc.path("/messages"));
+        let body = json!({"to": "+4915100000001", "type": "text", "text": text});
+        let req = sc
+            .app
+            .client
+            .post(url)
+            .insert_header(("X-Api-Key", sc.key.as_str()));
+        let req = req.insert_header(("Idempotency-Key", "order-42"));
         async move {
-            let mut r = client
-                .post(url)
-                .insert_header(("X-Api-Key", key.as_str()))
-                .insert_header(("Idempotency-Key", "order-42"))
-                .send_json(&json!({"to": "+4915100000001", "type": "text", "text": text}))
-                .await
-                .unwrap();
+            let mut r = req.send_json(&body).await.unwrap();
             (r.status(), r.json::<Value>().await.unwrap())
         }
     };
@@ -102,41 +71,21 @@ async fn qr_link_and_text_both_ways(backend: Backend) {
     assert_eq!((s1, s2), (StatusCode::ACCEPTED, StatusCode::ACCEPTED));
     assert_eq!(b1["id"], b2["id"]);
     assert_eq!(send("different").await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    live.inbox_has("4915100000001", "once", 10).await;
-    actix_rt::time::sleep(Duration::from_millis(500)).await;
-    let (_, inbox) = live
-        .sandbox_call("GET", "/sandbox/accounts/4915100000001/messages", None)
-        .await;
-    assert_eq!(
-        inbox
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|m| m["text"] == json!("once"))
-            .count(),
-        1,
-        "sent once"
-    );
+    sc.inbox_has(alice, "once", 10).await;
+    assert_eq!(copies_at(&sc, alice, "once").await, 1, "sent once");
 }
 
 async fn pair_code_link(backend: Backend) {
     let live = live_on(TestDatabase::create(backend), start_sandbox().await, None).await;
     live.account("4915100000003", "Me").await;
-    let sid = live.app.session(&live.key, "paired", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = live.app.session_id(&live.key, "paired", true).await;
     live.wait_status(&sid, "SCAN_QR", 20).await;
+    let path = format!("/api/v1/sessions/{sid}/pair-code");
     let r = live
         .app
-        .post(
-            &format!("/api/v1/sessions/{sid}/pair-code"),
-            &live.key,
-            json!({"phone": "+49 151 00000003"}),
-        )
+        .post(&path, &live.key, json!({"phone": "+49 151 00000003"}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let code = r.body["code"].as_str().unwrap().to_string();
+    let code = r.success(200)["code"].as_str().unwrap().to_string();
     assert_eq!(live.session(&sid).await["status"], json!("PAIR_CODE"));
     let (s, b) = live
         .sandbox_call(
@@ -149,100 +98,69 @@ async fn pair_code_link(backend: Backend) {
     let s = live.wait_status(&sid, "WORKING", 20).await;
     assert_eq!(s["me"]["phone_jid"], json!("4915100000003@s.whatsapp.net"));
     live.app
-        .post(
-            &format!("/api/v1/sessions/{sid}/pair-code"),
-            &live.key,
-            json!({"phone": "12"}),
-        )
+        .post(&path, &live.key, json!({"phone": "12"}))
         .await
         .problem(400);
 }
 
-async fn restart_resumes_without_relinking(backend: Backend) {
-    let sandbox = start_sandbox().await;
-    let live = live_on(TestDatabase::create(backend), sandbox.clone(), None).await;
-    live.account("4915100000004", "Bob").await;
-    live.account("4915100000005", "Me").await;
-    let sid = live.link_by_qr("main", "4915100000005").await;
-    let Live { app, key, .. } = live;
-    let live = live_on(app.into_db().await, sandbox, Some(key)).await;
-    live.wait_status(&sid, "WORKING", 20).await;
-    let events = live
-        .app
-        .get(
-            &format!("/api/v1/events?session_id={sid}&types=session.qr&limit=200"),
-            &live.key,
-        )
-        .await;
-    let qrs = events.body["data"].as_array().unwrap().len();
-    live.send(&sid, "+4915100000004", "after restart").await;
-    live.inbox_has("4915100000004", "after restart", 10).await;
-    let events = live
-        .app
-        .get(
-            &format!("/api/v1/events?session_id={sid}&types=session.qr&limit=200"),
-            &live.key,
-        )
-        .await;
-    assert_eq!(
-        events.body["data"].as_array().unwrap().len(),
-        qrs,
-        "no new QR: the link was kept"
+/// How many QR codes the session has shown.
+async fn qr_events(sc: &Scenario) -> usize {
+    let path = format!(
+        "/api/v1/events?session_id={}&types=session.qr&limit=200",
+        sc.sid
     );
+    sc.app.get(&path, &sc.key).await.data().len()
+}
+
+async fn restart_resumes_without_relinking(backend: Backend) {
+    let (bob, me) = ("4915100000004", "4915100000005");
+    let sc = Scenario::linked(backend, me, &[(bob, "Bob")]).await;
+    let sc = sc.restarted(|_| {}, |_| {}).await;
+    let before = qr_events(&sc).await;
+    sc.send_text("+4915100000004", "after restart").await;
+    sc.inbox_has(bob, "after restart", 10).await;
+    assert_eq!(qr_events(&sc).await, before, "no new QR: the link was kept");
     // stop/start keeps the link too.
-    live.app
+    sc.post("/stop", json!({})).await;
+    let r = sc
         .post(
-            &format!("/api/v1/sessions/{sid}/stop"),
-            &live.key,
-            json!({}),
-        )
-        .await;
-    let r = live
-        .app
-        .post(
-            &format!("/api/v1/sessions/{sid}/messages"),
-            &live.key,
+            "/messages",
             json!({"to": "+4915100000004", "type": "text", "text": "x"}),
         )
         .await;
     assert_eq!(r.problem(409), "session_not_working");
-    live.app
-        .post(
-            &format!("/api/v1/sessions/{sid}/start"),
-            &live.key,
-            json!({}),
-        )
-        .await;
-    live.wait_status(&sid, "WORKING", 20).await;
+    sc.post("/start", json!({})).await;
+    sc.wait_status(&sc.sid, "WORKING", 20).await;
 }
 
 async fn dropped_connection_recovers(backend: Backend) {
-    let live = live_on(TestDatabase::create(backend), start_sandbox().await, None).await;
-    live.account("4915100000006", "Carol").await;
-    live.account("4915100000007", "Me").await;
-    let sid = live.link_by_qr("main", "4915100000007").await;
+    let (carol, me) = ("4915100000006", "4915100000007");
+    let sc = Scenario::linked(backend, me, &[(carol, "Carol")]).await;
     // Refuse logins for a while, then cut the connection: the session shows RECONNECTING and
     // queues sends, then recovers by itself and sends them.
-    live.sandbox_call(
-        "POST",
-        "/sandbox/faults",
-        Some(json!({"kind": "refuse", "phone": "4915100000007", "seconds": 3})),
-    )
-    .await;
-    live.sandbox_call(
-        "POST",
-        "/sandbox/faults",
-        Some(json!({"kind": "drop", "phone": "4915100000007"})),
-    )
-    .await;
-    live.wait_status(&sid, "RECONNECTING", 10).await;
-    let queued = live
-        .send(&sid, "+4915100000006", "sent while reconnecting")
+    for fault in [
+        json!({"kind": "refuse", "phone": me, "seconds": 3}),
+        json!({"kind": "drop", "phone": me}),
+    ] {
+        sc.sandbox_call("POST", "/sandbox/faults", Some(fault))
+            .await;
+    }
+    sc.wait_status(&sc.sid, "RECONNECTING", 10).await;
+    let queued = sc
+        .send_text("+4915100000006", "sent while reconnecting")
         .await;
     assert_eq!(queued["status"], json!("queued"));
-    live.wait_status(&sid, "WORKING", 30).await;
-    live.inbox_has("4915100000006", "sent while reconnecting", 15)
-        .await;
+    sc.wait_status(&sc.sid, "WORKING", 30).await;
+    sc.inbox_has(carol, "sent while reconnecting", 15).await;
+}
+
+/// The account's linked (non-primary) devices.
+async fn companions(live: &Live, phone: &str) -> Vec<Value> {
+    let devices = live.phone_list(phone, "devices").await;
+    devices
+        .into_iter()
+        .filter(|d| d["primary"] == json!(false))
+        .collect()
 }
 
 async fn logout_and_phone_unlink(backend: Backend) {
@@ -262,43 +180,21 @@ async fn logout_and_phone_unlink(backend: Backend) {
             json!({}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["status"], json!("LOGGED_OUT"));
-    assert_eq!(r.body["desired_state"], json!("stopped"));
-    assert_eq!(r.body["me"], json!(null));
-    let (_, devices) = live
-        .sandbox_call("GET", "/sandbox/accounts/4915100000008/devices", None)
-        .await;
-    assert!(
-        devices
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["primary"] == json!(true) || d["linked"] == json!(false)),
-        "{devices}"
-    );
+    let r = r.success(200);
+    assert_eq!(r["status"], json!("LOGGED_OUT"));
+    assert_eq!(r["desired_state"], json!("stopped"));
+    assert_eq!(r["me"], json!(null));
+    let left = companions(&live, "4915100000008").await;
+    assert!(left.iter().all(|d| d["linked"] == json!(false)), "{left:?}");
     assert_eq!(key_rows(&live, &a).await, 0);
 
     // The phone unlinks the other one.
-    let (_, devices) = live
-        .sandbox_call("GET", "/sandbox/accounts/4915100000009/devices", None)
-        .await;
-    let device = devices
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["primary"] == json!(false))
-        .unwrap()["device"]
+    let device = companions(&live, "4915100000009").await[0]["device"]
         .as_u64()
         .unwrap();
     assert!(key_rows(&live, &b).await > 0);
-    let (s, _) = live
-        .sandbox_call(
-            "DELETE",
-            &format!("/sandbox/accounts/4915100000009/devices/{device}"),
-            None,
-        )
-        .await;
+    let unlink = format!("/sandbox/accounts/4915100000009/devices/{device}");
+    let (s, _) = live.sandbox_call("DELETE", &unlink, None).await;
     assert!(s.is_success());
     let s = live.wait_status(&b, "LOGGED_OUT", 15).await;
     assert_eq!(s["status_reason"], json!("unlinked_from_phone"));
@@ -363,32 +259,21 @@ on_both_backends!(
 /// instead of ~160 s.)
 #[actix_rt::test]
 async fn qr_exhaustion_ends_clearly_and_start_relinks() {
-    let sandbox = sandbox::start(SandboxConfig {
+    let config = SandboxConfig {
         pairing_refs: 1,
         ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    };
+    let sandbox = sandbox::start(config).await.unwrap();
     let live = live_on(TestDatabase::create(Backend::Sqlite), sandbox, None).await;
-    let sid = live.app.session(&live.key, "unscanned", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = live.app.session_id(&live.key, "unscanned", true).await;
     let first = live.wait_status(&sid, "SCAN_QR", 20).await;
     let first_qr = live.qr_json(&sid).await;
     assert!(first["status_reason"].is_null());
     let s = live.wait_status(&sid, "STOPPED", 120).await;
     assert_eq!(s["status_reason"], json!("qr_codes_exhausted"));
     assert_eq!(s["desired_state"], json!("stopped"));
-    let r = live
-        .app
-        .raw(
-            actix_web::http::Method::GET,
-            &format!("/api/v1/sessions/{sid}/qr"),
-            Some(&live.key),
-            None,
-        )
-        .await;
+    let qr = format!("/api/v1/sessions/{sid}/qr");
+    let r = live.app.raw(Method::GET, &qr, Some(&live.key), None).await;
     assert_eq!(r.problem(409), "session_not_waiting_for_qr");
     live.app
         .post(

@@ -43,6 +43,8 @@ mod revocation;
 mod rotation;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
+#[cfg(feature = "sandbox")]
+mod scenario;
 mod scopes;
 mod send_limits;
 mod storage;

@@ -5,225 +5,140 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use waras::actors::{ActorAddr, HaltEngine, Panic, PanicWhenStopped};
-use waras::domain::SessionId;
+use waras::actors::{HaltEngine, Panic, PanicWhenStopped, SessionActor};
 
-use crate::common::{Backend, TestDatabase, eventually};
+use crate::common::{Backend, TestDatabase, eventually, waras_cli};
 use crate::on_both_backends;
-use crate::sandboxed::{Live, live_with, start_sandbox};
+use crate::scenario::Scenario;
 
 const ALICE: &str = "4915100000031";
 const ME: &str = "4915100000032";
 const BOB: &str = "4915100000033";
 
-async fn linked(
-    backend: Backend,
-    adjust: impl FnOnce(&mut waras::config::Settings),
-) -> (Live, String) {
-    let live = live_with(
-        TestDatabase::create(backend),
-        start_sandbox().await,
-        None,
-        adjust,
-    )
-    .await;
-    live.account(ALICE, "Alice").await;
-    live.account(ME, "Me").await;
-    let sid = live.link_by_qr("main", ME).await;
-    (live, sid)
+async fn linked(backend: Backend, adjust: impl FnOnce(&mut waras::config::Settings)) -> Scenario {
+    Scenario::linked_with(backend, ME, &[(ALICE, "Alice")], adjust).await
 }
 
 /// The session still sends and receives.
-async fn still_works(live: &Live, sid: &str, tag: &str) {
-    let text = format!("out {tag}");
-    live.send(sid, &format!("+{ALICE}"), &text).await;
-    live.inbox_has(ALICE, &text, 20).await;
-    let sent = live
-        .phone_send(ALICE, json!({"to": ME, "text": format!("in {tag}")}))
+async fn still_works(sc: &Scenario, tag: &str) {
+    let sent = sc
+        .send_text(&format!("+{ALICE}"), &format!("out {tag}"))
         .await;
-    live.event(
-        sid,
-        "message.received",
-        |e| e["data"]["wa_id"] == sent["id"],
-        20,
-    )
-    .await;
+    sc.phone_got(ALICE, &sent).await;
+    sc.receive_text(ALICE, &format!("in {tag}")).await;
 }
 
-/// Two linked sessions; the first types to the second's account: (live, typing sid, typed-to sid).
-async fn typing_pair(store: bool) -> (Live, String, String) {
-    let (live, me) = linked(Backend::Sqlite, |s| s.store_presence_events = store).await;
-    live.account(BOB, "Bob").await;
-    let bob = live.link_by_qr("bob", BOB).await;
-    let r = live
-        .app
-        .post(
-            &format!("/api/v1/sessions/{me}/presence"),
-            &live.key,
-            json!({"state": "composing", "chat": format!("+{BOB}")}),
-        )
-        .await;
-    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
-    (live, me, bob)
-}
-
-fn data_of(body: &Value) -> Vec<Value> {
-    body["data"].as_array().cloned().unwrap_or_default()
+/// Two linked sessions; the first types to the second's account: (scenario, typed-to sid).
+async fn typing_pair(store: bool) -> (Scenario, String) {
+    let sc = linked(Backend::Sqlite, |s| s.store_presence_events = store).await;
+    sc.account(BOB, "Bob").await;
+    let bob = sc.link_by_qr("bob", BOB).await;
+    let typing = json!({"state": "composing", "chat": format!("+{BOB}")});
+    sc.post("/presence", typing).await.success(200);
+    (sc, bob)
 }
 
 #[actix_rt::test]
 async fn typing_is_logged_when_asked_for() {
-    let (live, _me, bob) = typing_pair(true).await;
-    live.event(
-        &bob,
-        "presence.chat",
-        |e| e["data"]["state"] == json!("composing"),
-        20,
-    )
-    .await;
+    let (sc, bob) = typing_pair(true).await;
+    let composing = |e: &Value| e["data"]["state"] == json!("composing");
+    sc.event(&bob, "presence.chat", composing, 20).await;
     crate::common::finish_passed_test();
 }
 
 #[actix_rt::test]
 async fn typing_is_not_logged_by_default() {
-    let (live, me, bob) = typing_pair(false).await;
+    let (sc, bob) = typing_pair(false).await;
     // A message sent after the typing notice: once it is in, the notice has been handled.
-    live.send(&me, &format!("+{BOB}"), "after typing").await;
-    live.event(
-        &bob,
-        "message.received",
-        |e| e["data"]["text"] == json!("after typing"),
-        20,
-    )
-    .await;
+    sc.send_text(&format!("+{BOB}"), "after typing").await;
+    let after = |e: &Value| e["data"]["text"] == json!("after typing");
+    sc.event(&bob, "message.received", after, 20).await;
     actix_rt::time::sleep(Duration::from_millis(1000)).await;
-    let r = live
-        .app
-        .get(
-            "/api/v1/events?types=presence.chat,presence.update&limit=200",
-            &live.key,
-        )
-        .await;
-    assert_eq!(data_of(&r.body), Vec::<Value>::new(), "{}", r.text);
+    let path = "/api/v1/events?types=presence.chat,presence.update&limit=200";
+    let r = sc.app.get(path, &sc.key).await;
+    assert_eq!(r.data(), Vec::<Value>::new(), "{}", r.text);
     crate::common::finish_passed_test();
 }
 
 /// The id of the session's newest status event.
-async fn last_status_event(live: &Live, sid: &str) -> i64 {
-    let r = live
-        .app
-        .get(
-            &format!("/api/v1/events?session_id={sid}&types=session.status&limit=200"),
-            &live.key,
-        )
-        .await;
-    data_of(&r.body)
-        .iter()
-        .filter_map(|e| e["id"].as_str()?.parse().ok())
-        .max()
-        .unwrap_or(0)
+async fn last_status_event(sc: &Scenario) -> i64 {
+    let path = format!(
+        "/api/v1/events?session_id={}&types=session.status&limit=200",
+        sc.sid
+    );
+    let events = sc.app.get(&path, &sc.key).await.data();
+    let ids = events.iter().filter_map(|e| e["id"].as_str()?.parse().ok());
+    ids.max().unwrap_or(0)
 }
 
-/// Waits until a session.status event after `after` says WORKING (the stored status may still
-/// say WORKING from before a crash).
-async fn working_again(live: &Live, sid: &str, after: i64) {
-    live.event(
-        sid,
-        "session.status",
-        |e| {
-            e["data"]["status"] == json!("WORKING")
-                && e["id"].as_str().and_then(|i| i.parse::<i64>().ok()) > Some(after)
-        },
-        30,
-    )
+async fn actor_of(sc: &Scenario) -> Option<actix::Addr<SessionActor>> {
+    sc.app.actor_of(&sc.sid).await
+}
+
+/// Sends `poison` to the session's actor and waits for a new actor (`connected` when the old
+/// one's engine connection must be taken over), then for a session.status WORKING after the
+/// blow (the stored status may still say WORKING from before it); the session works again.
+async fn recovers_from<M>(sc: &Scenario, poison: M, connected: bool, tag: &str)
+where
+    M: actix::Message + Send + 'static,
+    M::Result: Send,
+    SessionActor: actix::Handler<M>,
+    <SessionActor as actix::Actor>::Context: actix::dev::ToEnvelope<SessionActor, M>,
+{
+    let before = actor_of(sc).await.expect("runs");
+    let last = last_status_event(sc).await;
+    before.do_send(poison);
+    if !connected {
+        let halted = |e: &Value| e["data"]["reason"] == json!("engine_stopped");
+        sc.expect_event("session.status", halted).await;
+    }
+    eventually(20, "a new actor", || async {
+        let new = actor_of(sc).await.filter(|a| *a != before);
+        new.filter(|a| !connected || a.connected())
+    })
     .await;
-}
-
-async fn actor_of(live: &Live, sid: &str) -> Option<actix::Addr<waras::actors::SessionActor>> {
-    live.app
-        .running()
-        .supervisor
-        .send(ActorAddr(SessionId::parse(sid).unwrap()))
-        .await
-        .unwrap()
+    let after = |e: &Value| {
+        e["data"]["status"] == json!("WORKING")
+            && e["id"].as_str().and_then(|i| i.parse::<i64>().ok()) > Some(last)
+    };
+    sc.event(&sc.sid, "session.status", after, 30).await;
+    still_works(sc, tag).await;
 }
 
 async fn panicking_actor_is_restarted(backend: Backend) {
-    let (live, sid) = linked(backend, |_| {}).await;
-    let before = actor_of(&live, &sid).await.expect("runs");
-    let last = last_status_event(&live, &sid).await;
-    before.do_send(Panic);
-    eventually(20, "a new actor", || async {
-        actor_of(&live, &sid)
-            .await
-            .filter(|a| *a != before && a.connected())
-    })
-    .await;
-    working_again(&live, &sid, last).await;
-    still_works(&live, &sid, "after the panic").await;
+    let sc = linked(backend, |_| {}).await;
+    recovers_from(&sc, Panic, true, "after the panic").await;
 }
 
 /// An actor that dies before it can report its exit is found by the supervisor's watchdog.
 async fn silently_dead_actor_is_restarted(backend: Backend) {
-    let (live, sid) = linked(backend, |_| {}).await;
-    let before = actor_of(&live, &sid).await.expect("runs");
-    let last = last_status_event(&live, &sid).await;
-    before.do_send(PanicWhenStopped);
-    eventually(20, "a new actor", || async {
-        actor_of(&live, &sid)
-            .await
-            .filter(|a| *a != before && a.connected())
-    })
-    .await;
-    working_again(&live, &sid, last).await;
-    still_works(&live, &sid, "after the silent death").await;
+    let sc = linked(backend, |_| {}).await;
+    recovers_from(&sc, PanicWhenStopped, true, "after the silent death").await;
 }
 
 async fn stopped_engine_is_rebuilt(backend: Backend) {
-    let (live, sid) = linked(backend, |_| {}).await;
-    let before = actor_of(&live, &sid).await.expect("runs");
-    let last = last_status_event(&live, &sid).await;
-    before.do_send(HaltEngine);
-    live.event(
-        &sid,
-        "session.status",
-        |e| e["data"]["reason"] == json!("engine_stopped"),
-        20,
-    )
-    .await;
-    eventually(20, "a new actor", || async {
-        actor_of(&live, &sid).await.filter(|a| *a != before)
-    })
-    .await;
-    working_again(&live, &sid, last).await;
-    still_works(&live, &sid, "after the engine stopped").await;
+    let sc = linked(backend, |_| {}).await;
+    recovers_from(&sc, HaltEngine, false, "after the engine stopped").await;
 }
 
 /// After a rotation the linked session reconnects with its old keys under the new master key.
 async fn rotation_keeps_the_link(backend: Backend) {
-    let (live, sid) = linked(backend, |_| {}).await;
-    still_works(&live, &sid, "before").await;
-    let Live { app, sandbox, key } = live;
-    let db = app.into_db().await;
+    let sc = linked(backend, |_| {}).await;
+    still_works(&sc, "before").await;
     let new = "42".repeat(32);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_waras"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("WARAS_DATA_DIR", db.dir.path())
-        .env("WARAS_DATABASE_URL", &db.url)
-        .env("WARAS_MASTER_KEY", "11".repeat(32))
-        .env("WARAS_NEW_MASTER_KEY", &new)
-        .args(["--config-dir", "/nonexistent", "rotate-master-key"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let live = live_with(db, sandbox, Some(key), move |s| s.master_key = new.into()).await;
-    live.wait_status(&sid, "WORKING", 30).await;
-    still_works(&live, &sid, "after the rotation").await;
+    let rotate = |db: &TestDatabase| {
+        let out = (waras_cli(db).env("WARAS_MASTER_KEY", "11".repeat(32)))
+            .env("WARAS_NEW_MASTER_KEY", &new)
+            .arg("rotate-master-key")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+    };
+    let sc = sc
+        .restarted(rotate, |s| s.master_key = new.clone().into())
+        .await;
+    still_works(&sc, "after the rotation").await;
 }
 
 on_both_backends!(

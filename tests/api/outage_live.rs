@@ -9,44 +9,43 @@ use serde_json::{Value, json};
 
 use crate::common::finish_passed_test;
 use crate::own_postgres::OwnPostgres;
-use crate::sandboxed::{Live, live_on, start_sandbox};
+use crate::sandboxed::{live_on, start_sandbox};
+use crate::scenario::Scenario;
 
 const ALICE: &str = "4915100000001";
 const ME: &str = "4915100000002";
 
-async fn received_with_text(live: &Live, sid: &str, text: &str) -> Vec<Value> {
-    let r = live
-        .app
-        .get(
-            &format!("/api/v1/events?session_id={sid}&types=message.received&limit=200"),
-            &live.key,
-        )
-        .await;
-    r.body["data"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|e| e["data"]["text"] == json!(text))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
+/// The session's `message.received` events with this text.
+async fn received_with_text(sc: &Scenario, text: &str) -> Vec<Value> {
+    let path = format!(
+        "/api/v1/events?session_id={}&types=message.received&limit=200",
+        sc.sid
+    );
+    let events = sc.app.get(&path, &sc.key).await.data();
+    events
+        .into_iter()
+        .filter(|e| e["data"]["text"] == json!(text))
+        .collect()
 }
 
 /// Whether the session's device (the linked companion of ME) is connected to the sandbox.
-async fn linked_device_online(live: &Live) -> bool {
-    let (_, devices) = live
-        .sandbox_call("GET", &format!("/sandbox/accounts/{ME}/devices"), None)
-        .await;
-    devices.as_array().is_some_and(|all| {
-        all.iter()
-            .any(|d| d["primary"] == json!(false) && d["online"] == json!(true))
-    })
+async fn linked_device_online(sc: &Scenario) -> bool {
+    let devices = sc.phone_list(ME, "devices").await;
+    devices
+        .iter()
+        .any(|d| d["primary"] == json!(false) && d["online"] == json!(true))
 }
 
-async fn sends(live: &Live, text: &str) {
-    live.phone_send(ALICE, json!({"to": ME, "text": text}))
-        .await;
+/// Alice sends `text` and the session stores it (within `secs`).
+async fn arrives(sc: &Scenario, text: &str, secs: u64) {
+    sc.phone_send(ALICE, json!({"to": ME, "text": text})).await;
+    sc.event(
+        &sc.sid,
+        "message.received",
+        |e| e["data"]["text"] == json!(text),
+        secs,
+    )
+    .await;
 }
 
 /// `first_contact`: Alice's message during the outage is her first to this session (a prekey
@@ -56,22 +55,15 @@ async fn message_during_outage_arrives_once(first_contact: bool) {
         return;
     };
     let live = live_on(pg.database_via(pg.port), start_sandbox().await, None).await;
-    live.account(ALICE, "Alice").await;
-    live.account(ME, "Me").await;
-    let sid = live.link_by_qr("main", ME).await;
+    let sc = Scenario::link(live, ME, &[(ALICE, "Alice")]).await;
     if !first_contact {
-        sends(&live, "before the outage").await;
-        live.event(
-            &sid,
-            "message.received",
-            |e| e["data"]["text"] == json!("before the outage"),
-            15,
-        )
-        .await;
+        arrives(&sc, "before the outage", 15).await;
     }
 
     pg.down();
-    sends(&live, "while the database is down").await;
+    let during = "while the database is down";
+    sc.phone_send(ALICE, json!({"to": ME, "text": during}))
+        .await;
     // Longer than any single wait for a database connection (the pool's checkout timeout was
     // 10 s). On PostgreSQL a session runs under a lease it must renew: an instance that cannot
     // reach the database stops its sessions before the lease runs out (another instance may
@@ -79,43 +71,28 @@ async fn message_during_outage_arrives_once(first_contact: bool) {
     let until = std::time::Instant::now() + Duration::from_secs(12);
     let mut let_go = false;
     while std::time::Instant::now() < until {
-        let_go |= !linked_device_online(&live).await;
+        let_go |= !linked_device_online(&sc).await;
         actix_rt::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(let_go, "the session kept WhatsApp without a lease");
     pg.up();
 
-    live.event(
-        &sid,
+    sc.event(
+        &sc.sid,
         "message.received",
-        |e| e["data"]["text"] == json!("while the database is down"),
+        |e| e["data"]["text"] == json!(during),
         30,
     )
     .await;
-    live.wait_status(&sid, "WORKING", 30).await;
-    sends(&live, "after the outage").await;
-    live.event(
-        &sid,
-        "message.received",
-        |e| e["data"]["text"] == json!("after the outage"),
-        15,
-    )
-    .await;
+    sc.wait_status(&sc.sid, "WORKING", 30).await;
+    arrives(&sc, "after the outage", 15).await;
     // Redeliveries (if any) have settled by now: still one event and one stored message.
     actix_rt::time::sleep(Duration::from_secs(1)).await;
-    let events = received_with_text(&live, &sid, "while the database is down").await;
+    let events = received_with_text(&sc, during).await;
     assert_eq!(events.len(), 1, "{events:?}");
-    let listed = live
-        .app
-        .get(&format!("/api/v1/sessions/{sid}/messages"), &live.key)
-        .await;
-    let copies = listed.body["data"]
-        .as_array()
-        .expect("message list")
-        .iter()
-        .filter(|m| m["text"] == json!("while the database is down"))
-        .count();
-    assert_eq!(copies, 1, "{}", listed.text);
+    let stored = sc.get("/messages").await.data();
+    let copies = stored.iter().filter(|m| m["text"] == json!(during)).count();
+    assert_eq!(copies, 1, "{stored:?}");
 
     pg.down();
     finish_passed_test();

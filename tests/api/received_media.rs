@@ -14,8 +14,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::common::{Backend, TestDatabase};
-use crate::sandboxed::{Live, live_with, start_sandbox};
+use crate::common::{Backend, Reply};
+use crate::messaging::files::jpeg;
+use crate::scenario::Scenario;
 
 const ALICE: &str = "4915100000031";
 const ME: &str = "4915100000032";
@@ -42,85 +43,26 @@ fn internal_service() -> (u16, Arc<AtomicUsize>) {
     (port, hits)
 }
 
-fn jpeg(len: usize) -> Vec<u8> {
-    let mut out = b"\xff\xd8\xff\xe0\0\x10JFIF\0".to_vec();
-    let mut x: u32 = 0x2545_f491;
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out.push((x & 0xff) as u8);
-    }
-    out
-}
-
-struct Download {
-    status: StatusCode,
-    headers: awc::http::header::HeaderMap,
-    body: Vec<u8>,
-}
-
-async fn download(live: &Live, sid: &str, id: &str) -> Download {
-    let mut res = live
-        .app
-        .client
-        .get(format!(
-            "{}/api/v1/sessions/{sid}/messages/{id}/media",
-            live.app.base
-        ))
-        .insert_header(("X-Api-Key", live.key.as_str()))
-        .send()
-        .await
-        .unwrap();
-    let body = res.body().limit(8 << 20).await.unwrap().to_vec();
-    Download {
-        status: res.status(),
-        headers: res.headers().clone(),
-        body,
-    }
-}
-
-impl Download {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    fn problem(&self, status: StatusCode) -> Value {
-        let text = String::from_utf8_lossy(&self.body);
-        assert_eq!(self.status, status, "{text}");
-        assert_eq!(self.header("content-type"), "application/problem+json");
-        serde_json::from_slice(&self.body).unwrap()
-    }
+/// GET the media of the session's received message `id`.
+async fn download(sc: &Scenario, id: &Value) -> Reply {
+    sc.get(&format!(
+        "/messages/{}/media",
+        id.as_str().expect("message id")
+    ))
+    .await
 }
 
 /// Alice sends `part` as `kind`; answers WARAS's id of the received message.
-async fn received(live: &Live, sid: &str, kind: &str, part: Value) -> String {
-    let sent = live.phone_send(ALICE, json!({"to": ME, kind: part})).await;
-    let e = live
-        .event(
-            sid,
-            "message.received",
-            |e| e["data"]["wa_id"] == sent["id"],
-            20,
-        )
-        .await;
-    e["data"]["id"].as_str().unwrap().to_string()
+async fn received(sc: &Scenario, kind: &str, part: Value) -> Value {
+    let e = sc.receive(ALICE, json!({"to": ME, kind: part})).await;
+    e["data"]["id"].clone()
 }
 
 async fn sender_chosen_urls_are_never_called(backend: Backend) {
-    let live = live_with(
-        TestDatabase::create(backend),
-        start_sandbox().await,
-        None,
-        |s| s.media_max_bytes = LIMIT,
-    )
+    let sc = Scenario::linked_with(backend, ME, &[(ALICE, "Alice")], |s| {
+        s.media_max_bytes = LIMIT;
+    })
     .await;
-    live.account(ALICE, "Alice").await;
-    live.account(ME, "Me").await;
-    let sid = live.link_by_qr("main", ME).await;
     let (port, hits) = internal_service();
     let photo = jpeg(20_000);
     let digest = Sha256::digest(&photo);
@@ -136,11 +78,10 @@ async fn sender_chosen_urls_are_never_called(backend: Backend) {
                "direct_path": format!("@127.0.0.1:{port}/d")}),
     ] {
         let part = json!({"data": B64.encode(&photo), "mimetype": "image/jpeg", "forge": forge});
-        let id = received(&live, &sid, "image", part).await;
-        let got = download(&live, &sid, &id).await;
-        let problem = got.problem(StatusCode::BAD_GATEWAY);
-        assert_eq!(problem["code"], json!("media_download_failed"), "{problem}");
-        let text = String::from_utf8_lossy(&got.body).to_lowercase();
+        let id = received(&sc, "image", part).await;
+        let got = download(&sc, &id).await;
+        assert_eq!(got.problem(502), "media_download_failed", "{}", got.text);
+        let text = got.text.to_lowercase();
         for leak in [
             "127.0.0.1",
             "localhost",
@@ -166,11 +107,11 @@ async fn sender_chosen_urls_are_never_called(backend: Backend) {
     let pdf = b"%PDF-1.4\n%%EOF\n".repeat(100);
     let part = json!({"data": B64.encode(&pdf), "mimetype": "application/pdf",
                       "filename": "../../etc/\"quoted\"; x=y.pdf"});
-    let id = received(&live, &sid, "document", part).await;
+    let id = received(&sc, "document", part).await;
     for round in ["downloaded", "from storage"] {
-        let got = download(&live, &sid, &id).await;
+        let got = download(&sc, &id).await;
         assert_eq!(got.status, StatusCode::OK, "{round}");
-        assert_eq!(got.body, pdf, "{round}");
+        assert_eq!(got.bytes, pdf, "{round}");
         assert_eq!(got.header("x-content-type-options"), "nosniff", "{round}");
         assert_eq!(
             got.header("content-disposition"),
@@ -179,8 +120,8 @@ async fn sender_chosen_urls_are_never_called(backend: Backend) {
         );
     }
     // A file without a name is an attachment too.
-    let id = received(&live, &sid, "image", json!({"data": B64.encode(&photo)})).await;
-    let got = download(&live, &sid, &id).await;
+    let id = received(&sc, "image", json!({"data": B64.encode(&photo)})).await;
+    let got = download(&sc, &id).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.header("content-disposition"), "attachment");
     assert_eq!(got.header("x-content-type-options"), "nosniff");
@@ -190,11 +131,9 @@ async fn sender_chosen_urls_are_never_called(backend: Backend) {
     let big = jpeg(LIMIT + 10_000);
     for forge in [json!({}), json!({"file_length": 1000})] {
         let part = json!({"data": B64.encode(&big), "mimetype": "image/jpeg", "forge": forge});
-        let id = received(&live, &sid, "image", part).await;
-        let problem = download(&live, &sid, &id)
-            .await
-            .problem(StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(problem["code"], json!("media_too_large"), "{problem}");
+        let id = received(&sc, "image", part).await;
+        let got = download(&sc, &id).await;
+        assert_eq!(got.problem(413), "media_too_large", "{}", got.text);
     }
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }

@@ -18,6 +18,14 @@ pub struct Captured {
     pub at: std::time::Instant,
 }
 
+impl Captured {
+    /// A request header's value (names in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let found = self.headers.iter().find(|(k, _)| k == name);
+        found.map(|(_, v)| v.as_str())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Answer {
     Ok,
@@ -138,6 +146,35 @@ impl Receiver {
 
     pub fn captured(&self) -> Vec<Captured> {
         self.shared.captured.lock().unwrap().clone()
+    }
+
+    /// A webhook body that sends these event types here.
+    pub fn subscribe(&self, events: &[&str]) -> serde_json::Value {
+        serde_json::json!({"url": self.url(), "events": events})
+    }
+
+    /// Waits (up to `secs`) until at least `n` requests came in; all of them.
+    pub async fn received(&self, n: usize, secs: u64) -> Vec<Captured> {
+        self.received_matching(n, secs, |_| true).await
+    }
+
+    /// Waits (up to `secs`) until at least `n` requests that `pick` accepts came in; those.
+    pub async fn received_matching(
+        &self,
+        n: usize,
+        secs: u64,
+        pick: impl Fn(&Captured) -> bool,
+    ) -> Vec<Captured> {
+        let what = format!("{n} webhook deliveries");
+        crate::common::wait_until(secs, &what, || async {
+            let got: Vec<Captured> = self.captured().into_iter().filter(|c| pick(c)).collect();
+            if got.len() >= n {
+                Ok(got)
+            } else {
+                Err(format!("{} of them", got.len()))
+            }
+        })
+        .await
     }
 
     /// Stops listening: connections are refused until [`Receiver::up`].

@@ -101,18 +101,9 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
     // A webhook whose endpoint is down: its delivery of an old event stays pending for an hour.
     let app = TestApp::spawn_with(backend, |s| s.webhook_retry_schedule_secs = vec![3600]).await;
     let (tenant, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "s", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let hook = app
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({"url": "http://127.0.0.1:9/hook", "events": ["contact.about"]}),
-        )
-        .await;
-    assert_eq!(hook.status.as_u16(), 201, "{}", hook.text);
+    let sid = app.session_id(&key, "s", false).await;
+    let down = json!({"url": "http://127.0.0.1:9/hook", "events": ["contact.about"]});
+    app.webhook(&key, down).await;
 
     let pool = app.running().db.pool().clone();
     let (now, old) = (now_ms(), now_ms() - 3 * DAY_MS);
@@ -187,10 +178,7 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
 async fn zero_retention_keeps_everything(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "s", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&key, "s", false).await;
     let pool = app.running().db.pool().clone();
     let ancient = now_ms() - 3650 * DAY_MS;
     event(&pool, &tenant, &sid, OLD, ancient);

@@ -4,29 +4,12 @@
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
-use awc::ws::{Codec, Frame};
+use awc::ws::Frame;
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::common::{ADMIN_KEY, Backend, TestApp};
+use crate::common::{ADMIN_KEY, Backend, Socket, TestApp};
 use crate::on_both_backends;
-
-type Socket = actix_codec::Framed<awc::BoxedSocket, Codec>;
-
-async fn open(app: &TestApp, query: &str, key: Option<&str>) -> Result<Socket, StatusCode> {
-    let mut req = app.client.ws(format!(
-        "{}/api/v1/events/ws{query}",
-        app.base.replace("http", "ws")
-    ));
-    if let Some(key) = key {
-        req = req.header("X-Api-Key", key);
-    }
-    match req.connect().await {
-        Ok((_, socket)) => Ok(socket),
-        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s),
-        Err(e) => panic!("ws connect: {e}"),
-    }
-}
 
 /// Waits up to `secs` for the server's close frame; returns its reason and when it came.
 async fn closed_with(socket: &mut Socket, secs: u64) -> (String, Instant) {
@@ -49,7 +32,7 @@ async fn closed_with(socket: &mut Socket, secs: u64) -> (String, Instant) {
 
 /// Opens a stream and checks it is live (the key works) before the test withdraws the key.
 async fn live_stream(app: &TestApp, key: &str) -> Socket {
-    let mut socket = open(app, "", Some(key)).await.expect("stream opens");
+    let mut socket = app.event_stream("", Some(key)).await.expect("stream opens");
     let quiet = actix_rt::time::timeout(Duration::from_millis(1500), socket.next()).await;
     assert!(
         !matches!(quiet, Ok(Some(Ok(Frame::Close(_))))),
@@ -67,6 +50,18 @@ async fn child_key(app: &TestApp, owner: &str, body: serde_json::Value) -> (Stri
     )
 }
 
+/// Waits for the stream to close; asserts it closed within 3 s of `since`, for a reason that
+/// names `why`.
+async fn closed_soon(socket: &mut Socket, since: Instant, why: &str) {
+    let (reason, at) = closed_with(socket, 5).await;
+    assert!(
+        at - since <= Duration::from_secs(3),
+        "closed after {:?}",
+        at - since
+    );
+    assert!(reason.contains(why), "reason: {reason:?}");
+}
+
 async fn revoked_key_closes_its_streams(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, owner) = app.tenant("acme").await;
@@ -74,15 +69,10 @@ async fn revoked_key_closes_its_streams(backend: Backend) {
     let mut socket = live_stream(&app, &key).await;
     let mut other = live_stream(&app, &owner).await;
     let revoked_at = Instant::now();
-    let r = app.delete(&format!("/api/v1/keys/{id}"), &owner).await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let (reason, at) = closed_with(&mut socket, 5).await;
-    assert!(
-        at - revoked_at <= Duration::from_secs(3),
-        "closed after {:?}",
-        at - revoked_at
-    );
-    assert!(reason.contains("revoked"), "reason: {reason:?}");
+    app.delete(&format!("/api/v1/keys/{id}"), &owner)
+        .await
+        .success(204);
+    closed_soon(&mut socket, revoked_at, "revoked").await;
     // Another key's stream is untouched.
     let quiet = actix_rt::time::timeout(Duration::from_millis(1500), other.next()).await;
     assert!(!matches!(quiet, Ok(Some(Ok(Frame::Close(_))))));
@@ -93,17 +83,9 @@ async fn deleted_tenant_closes_its_streams(backend: Backend) {
     let (tenant, owner) = app.tenant("acme").await;
     let mut socket = live_stream(&app, &owner).await;
     let deleted_at = Instant::now();
-    let r = app
-        .delete(&format!("/api/v1/tenants/{tenant}"), ADMIN_KEY)
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let (reason, at) = closed_with(&mut socket, 5).await;
-    assert!(
-        at - deleted_at <= Duration::from_secs(3),
-        "closed after {:?}",
-        at - deleted_at
-    );
-    assert!(reason.contains("tenant"), "reason: {reason:?}");
+    let path = format!("/api/v1/tenants/{tenant}");
+    app.delete(&path, ADMIN_KEY).await.success(204);
+    closed_soon(&mut socket, deleted_at, "tenant").await;
 }
 
 async fn expiring_key_closes_its_stream(backend: Backend) {
@@ -140,13 +122,14 @@ async fn ticket_dies_with_its_key(backend: Backend) {
     };
     let unused = ticket(key.clone()).await;
     let used = ticket(key.clone()).await;
-    let mut socket = open(&app, &format!("?ticket={used}"), None)
+    let mut socket = app
+        .event_stream(&format!("?ticket={used}"), None)
         .await
         .expect("a fresh ticket opens the stream");
     app.delete(&format!("/api/v1/keys/{id}"), &owner).await;
     assert_eq!(
-        open(&app, &format!("?ticket={unused}"), None).await.err(),
-        Some(StatusCode::UNAUTHORIZED),
+        app.stream_refused(&format!("?ticket={unused}"), None).await,
+        StatusCode::UNAUTHORIZED,
         "a ticket minted by a key revoked since is refused"
     );
     let (reason, _) = closed_with(&mut socket, 5).await;

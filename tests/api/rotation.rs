@@ -1,7 +1,7 @@
 //! Master key rotation (issue 13, point 9): `waras rotate-master-key` re-seals every data key and
 //! webhook secret under the new key in one transaction; afterwards only the new key opens them.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::json;
 use waras::app::Application;
@@ -10,22 +10,15 @@ use waras::db::{DatabaseTarget, DbPool, webhooks};
 use waras::engine::sealing::RowId;
 use waras::engine::{Sealer, check_master_key};
 
-use crate::common::{Backend, TestApp, TestDatabase, settings_for};
+use crate::common::{Backend, TestApp, TestDatabase, settings_for, waras_cli};
 use crate::on_both_backends;
 
 const OLD: [u8; 32] = [0x11; 32];
 const NEW: [u8; 32] = [0x42; 32];
 
 fn rotate(db: &TestDatabase, env: &[(&str, String)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_waras"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("WARAS_DATA_DIR", db.dir.path())
-        .env("WARAS_DATABASE_URL", &db.url)
-        .arg("--config-dir")
-        .arg(db.dir.path().join("config"))
-        .arg("rotate-master-key")
-        .args(args);
+    let mut cmd = waras_cli(db);
+    cmd.arg("rotate-master-key").args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -47,27 +40,11 @@ fn row(sid: &str) -> RowId<'_> {
 async fn rotation_reseals_everything(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (tenant, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "s", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let hook = app
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({"url": "http://127.0.0.1:9/h", "events": ["*"], "headers": {"Authorization": "Bearer hook-token"}}),
-        )
-        .await;
-    let hook_id = hook.body["id"].as_str().unwrap().to_string();
-    let first_secret = hook.body["secret"].as_str().unwrap().to_string();
-    let rotated = app
-        .post(
-            &format!("/api/v1/webhooks/{hook_id}/rotate-secret"),
-            &key,
-            json!({}),
-        )
-        .await;
-    let secret = rotated.body["secret"].as_str().unwrap().to_string();
+    let sid = app.session_id(&key, "s", true).await;
+    let headers = json!({"Authorization": "Bearer hook-token"});
+    let hook = json!({"url": "http://127.0.0.1:9/h", "events": ["*"], "headers": headers});
+    let (hook_id, first_secret) = app.webhook(&key, hook).await;
+    let secret = app.rotate_secret(&key, &hook_id).await;
     // A value sealed under the session's data key, as the engine store seals key material.
     let pool_now = app.running().db.pool().clone();
     let sealed = Sealer::load_or_create(&pool_now, &sid, &OLD)

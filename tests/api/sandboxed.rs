@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 use waras::sandbox::{self, SandboxConfig, SandboxHandle};
 
-use crate::common::{TestApp, TestDatabase};
+use crate::common::{Reply, TestApp, TestDatabase, wait_until};
 
 pub struct Live {
     pub app: TestApp,
@@ -62,17 +62,12 @@ impl Live {
                 .trim_end_matches('/')
         );
         let req = self.app.client.request(method.parse().unwrap(), url);
-        let mut res = match body {
-            Some(b) => req.send_json(&b).await.unwrap(),
-            None => req.send().await.unwrap(),
+        let res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
         };
-        let status = res.status();
-        let body = res
-            .json::<Value>()
-            .limit(1 << 20)
-            .await
-            .unwrap_or(Value::Null);
-        (status, body)
+        let reply = Reply::read(res.expect("sandbox request")).await;
+        (reply.status, reply.body)
     }
 
     pub async fn account(&self, phone: &str, name: &str) -> Value {
@@ -94,19 +89,18 @@ impl Live {
             .body
     }
 
+    /// Waits until session `sid` has status `want`; the session.
     pub async fn wait_status(&self, sid: &str, want: &str, secs: u64) -> Value {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-        loop {
+        let what = format!("session {sid} to become {want}");
+        wait_until(secs, &what, || async {
             let s = self.session(sid).await;
             if s["status"] == json!(want) {
-                return s;
+                Ok(s)
+            } else {
+                Err(s)
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "session never reached {want}: {s}"
-            );
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 
     /// The session's current QR as JSON (`{"code","expires_at"}`).
@@ -126,10 +120,7 @@ impl Live {
 
     /// Creates a session and links it to `phone` by QR; returns the session id.
     pub async fn link_by_qr(&self, name: &str, phone: &str) -> String {
-        let sid = self.app.session(&self.key, name, true).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let sid = self.app.session_id(&self.key, name, true).await;
         self.wait_status(&sid, "SCAN_QR", 20).await;
         let qr = self
             .app
@@ -166,39 +157,14 @@ impl Live {
         sid
     }
 
-    pub async fn send(&self, sid: &str, to: &str, text: &str) -> Value {
-        let r = self
-            .app
-            .post(
-                &format!("/api/v1/sessions/{sid}/messages"),
-                &self.key,
-                json!({"to": to, "type": "text", "text": text}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
-        r.body
-    }
-
+    /// Waits until `phone` received a message with this text; the sandbox's record of it.
     pub async fn inbox_has(&self, phone: &str, text: &str, secs: u64) -> Value {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let (_, inbox) = self
-                .sandbox_call("GET", &format!("/sandbox/accounts/{phone}/messages"), None)
-                .await;
-            if let Some(m) = inbox
-                .as_array()
-                .and_then(|a| a.iter().find(|m| m["text"] == json!(text)))
-            {
-                return m.clone();
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{phone} never received {text:?}: {inbox}"
-            );
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
-        }
+        let what = format!("message {text:?}");
+        self.phone_seen(phone, "messages", &what, |m| m["text"] == json!(text), secs)
+            .await
     }
 
+    /// Waits for an event of `kind` on session `sid` that `pred` accepts.
     pub async fn event(
         &self,
         sid: &str,
@@ -206,39 +172,18 @@ impl Live {
         pred: impl Fn(&Value) -> bool,
         secs: u64,
     ) -> Value {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let r = self
-                .app
-                .get(
-                    &format!("/api/v1/events?session_id={sid}&types={kind}&limit=200"),
-                    &self.key,
-                )
-                .await;
-            if let Some(e) = r.body["data"]
-                .as_array()
-                .and_then(|a| a.iter().find(|e| pred(e)).cloned())
-            {
-                return e;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no {kind} event matched: {}",
-                r.text
-            );
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
-        }
+        let path = format!("/api/v1/events?session_id={sid}&types={kind}&limit=200");
+        wait_until(secs, &format!("a matching {kind} event"), || async {
+            let r = self.app.get(&path, &self.key).await;
+            r.data().into_iter().find(|e| pred(e)).ok_or(r.text)
+        })
+        .await
     }
 
     /// Sends as a sandbox account (`body` per the sandbox admin API); returns its answer.
     pub async fn phone_send(&self, phone: &str, body: Value) -> Value {
-        let (s, b) = self
-            .sandbox_call(
-                "POST",
-                &format!("/sandbox/accounts/{phone}/messages"),
-                Some(body),
-            )
-            .await;
+        let path = format!("/sandbox/accounts/{phone}/messages");
+        let (s, b) = self.sandbox_call("POST", &path, Some(body)).await;
         assert!(s.is_success(), "sandbox send: {s} {b}");
         b
     }
@@ -253,26 +198,21 @@ impl Live {
         pred: impl Fn(&Value) -> bool,
         secs: u64,
     ) -> Value {
-        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-        loop {
-            let (_, all) = self
-                .sandbox_call("GET", &format!("/sandbox/accounts/{phone}/{list}"), None)
-                .await;
-            if let Some(m) = all.as_array().and_then(|a| a.iter().find(|m| pred(m))) {
-                return m.clone();
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{phone} never saw {what} in {list}: {all}"
-            );
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
-        }
+        let waited = format!("{phone} to see {what} in {list}");
+        wait_until(secs, &waited, || async {
+            let all = self.phone_list(phone, list).await;
+            all.iter()
+                .find(|m| pred(m))
+                .cloned()
+                .ok_or(Value::from(all))
+        })
+        .await
     }
 
-    /// POSTs a message body to the session; the raw reply.
-    pub async fn post_message(&self, sid: &str, body: Value) -> crate::common::Reply {
-        self.app
-            .post(&format!("/api/v1/sessions/{sid}/messages"), &self.key, body)
-            .await
+    /// The sandbox account's list (`messages`, `devices`, …) as it is now.
+    pub async fn phone_list(&self, phone: &str, list: &str) -> Vec<Value> {
+        let path = format!("/sandbox/accounts/{phone}/{list}");
+        let (_, all) = self.sandbox_call("GET", &path, None).await;
+        all.as_array().cloned().unwrap_or_default()
     }
 }

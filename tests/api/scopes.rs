@@ -60,10 +60,7 @@ async fn keys_cannot_outlive_their_creator(backend: Backend) {
 async fn linking_needs_manage(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, owner) = app.tenant("acme").await;
-    let sid = app.session(&owner, "main", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&owner, "main", false).await;
     let reader = key_body(
         &app,
         &owner,

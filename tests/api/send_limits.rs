@@ -20,10 +20,7 @@ const SEND_LIMIT: usize = 4 * 1024 + 65_536;
 async fn app_with_session(backend: Backend) -> (TestApp, String, String) {
     let app = TestApp::spawn_with(backend, |s| s.media_max_bytes = MEDIA_MAX).await;
     let (_, key) = app.tenant("acme").await;
-    let sid = app.session(&key, "main", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = app.session_id(&key, "main", false).await;
     (app, key, sid)
 }
 

@@ -5,29 +5,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use awc::ws::{Codec, Frame};
+use awc::ws::Frame;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, Socket, TestApp};
 use crate::on_both_backends;
-
-type Socket = actix_codec::Framed<awc::BoxedSocket, Codec>;
-
-async fn connect(app: &TestApp, query: &str, key: Option<&str>) -> Result<Socket, StatusCode> {
-    let mut req = app.client.ws(format!(
-        "{}/api/v1/events/ws{query}",
-        app.base.replace("http", "ws")
-    ));
-    if let Some(key) = key {
-        req = req.header("X-Api-Key", key);
-    }
-    match req.connect().await {
-        Ok((_, socket)) => Ok(socket),
-        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s),
-        Err(e) => panic!("ws connect: {e}"),
-    }
-}
 
 /// Next event envelope, skipping pings; `None` on close or after `secs` of silence.
 async fn next_event(socket: &mut Socket, secs: u64) -> Option<Value> {
@@ -56,13 +39,8 @@ async fn read_n(socket: &mut Socket, n: usize) -> Vec<i64> {
 }
 
 async fn all_ids(app: &TestApp, key: &str) -> Vec<i64> {
-    let r = app.get("/api/v1/events?limit=200", key).await;
-    r.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
-        .collect()
+    let ids = app.event_ids(key).await;
+    ids.iter().map(|id| id.parse().unwrap()).collect()
 }
 
 async fn resume_has_no_gaps_and_no_duplicates(backend: Backend) {
@@ -72,7 +50,8 @@ async fn resume_has_no_gaps_and_no_duplicates(backend: Backend) {
         app.session(&key, &format!("a{i}"), true).await;
     }
     let first = all_ids(&app, &key).await;
-    let mut socket = connect(&app, &format!("?after={}", first[1]), Some(&key))
+    let mut socket = app
+        .event_stream(&format!("?after={}", first[1]), Some(&key))
         .await
         .unwrap();
     // Writers run while the stream replays and goes live.
@@ -110,7 +89,8 @@ async fn resume_has_no_gaps_and_no_duplicates(backend: Backend) {
     for i in 0..3 {
         app.session(&key, &format!("c{i}"), true).await;
     }
-    let mut socket = connect(&app, &format!("?after={last}"), Some(&key))
+    let mut socket = app
+        .event_stream(&format!("?after={last}"), Some(&key))
         .await
         .unwrap();
     let resumed = read_n(&mut socket, 3).await;
@@ -125,39 +105,28 @@ async fn tickets_filters_and_auth(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
     let (_t2, other) = app.tenant("other").await;
-    let a = app.session(&key, "a", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.session(&key, "b", false).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = app.session_id(&key, "a", false).await;
+    let b = app.session_id(&key, "b", false).await;
     app.session(&other, "foreign", true).await;
 
+    assert_eq!(app.stream_refused("", None).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        connect(&app, "", None).await.err(),
-        Some(StatusCode::UNAUTHORIZED)
-    );
-    assert_eq!(
-        connect(&app, "?key=x", Some(&key)).await.err(),
-        Some(StatusCode::BAD_REQUEST)
+        app.stream_refused("?key=x", Some(&key)).await,
+        StatusCode::BAD_REQUEST
     );
     let t = app.post("/api/v1/events/ws-ticket", &key, json!({})).await;
     assert_eq!(t.status, StatusCode::OK, "{}", t.text);
     let ticket = t.body["ticket"].as_str().unwrap().to_string();
-    let mut socket = connect(
-        &app,
-        &format!("?ticket={ticket}&session_id={b}&types=session.status"),
-        None,
-    )
-    .await
-    .unwrap();
+    let mut socket = app
+        .event_stream(
+            &format!("?ticket={ticket}&session_id={b}&types=session.status"),
+            None,
+        )
+        .await
+        .unwrap();
     assert_eq!(
-        connect(&app, &format!("?ticket={ticket}"), None)
-            .await
-            .err(),
-        Some(StatusCode::UNAUTHORIZED),
+        app.stream_refused(&format!("?ticket={ticket}"), None).await,
+        StatusCode::UNAUTHORIZED,
         "single use"
     );
 
@@ -175,22 +144,17 @@ async fn tickets_filters_and_auth(backend: Backend) {
 
     // A session-scoped key is confined to its session.
     let scoped = app
-        .key(
+        .new_key(
             &key,
             json!({"name": "s", "scopes": ["read"], "session_id": a}),
         )
-        .await
-        .body["key"]
-        .as_str()
-        .unwrap()
-        .to_string();
+        .await;
     assert_eq!(
-        connect(&app, &format!("?session_id={b}"), Some(&scoped))
-            .await
-            .err(),
-        Some(StatusCode::FORBIDDEN)
+        app.stream_refused(&format!("?session_id={b}"), Some(&scoped))
+            .await,
+        StatusCode::FORBIDDEN
     );
-    let mut socket = connect(&app, "?after=0", Some(&scoped)).await.unwrap();
+    let mut socket = app.event_stream("?after=0", Some(&scoped)).await.unwrap();
     let e = next_event(&mut socket, 10).await.unwrap();
     assert_eq!(e["session_id"], json!(a));
 }
@@ -226,7 +190,7 @@ async fn slow_consumer_is_cut_off(backend: Backend) {
         })
         .await
         .unwrap();
-    let mut socket = connect(&app, "?after=0", Some(&key)).await.unwrap();
+    let mut socket = app.event_stream("?after=0", Some(&key)).await.unwrap();
     actix_rt::time::sleep(Duration::from_secs(4)).await;
     let mut texts = 0;
     let reason = loop {

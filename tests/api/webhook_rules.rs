@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{Backend, TestApp, eventually};
 use crate::on_both_backends;
 use crate::receiver::{Answer, Captured, Receiver};
-use crate::webhooks::{make_events, verify_independently, webhook};
+use crate::webhooks::{make_events, verify_independently};
 
 /// Rows written before header values were sealed hold them in clear; a start seals them.
 async fn headers_stored_in_clear_are_sealed_on_start(backend: Backend) {
@@ -19,7 +19,7 @@ async fn headers_stored_in_clear_are_sealed_on_start(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
-    let (id, _) = webhook(&app, &key, json!({"url": rx.url(), "events": ["*"]})).await;
+    let (id, _) = app.webhook(&key, rx.subscribe(&["*"])).await;
     let legacy = r#"{"Authorization":"Bearer 0ld-t0ken"}"#;
     let target = id.clone();
     app.running()
@@ -38,54 +38,22 @@ async fn headers_stored_in_clear_are_sealed_on_start(backend: Backend) {
     let at_rest = stored_headers(&app, &id).await;
     assert!(!at_rest.contains("0ld-t0ken"), "still in clear: {at_rest}");
     let shown = app.get(&format!("/api/v1/webhooks/{id}"), &key).await;
-    assert_eq!(
-        shown.body["headers"],
-        json!({"Authorization": "[REDACTED]"})
-    );
+    let redacted = json!({"Authorization": "[REDACTED]"});
+    assert_eq!(shown.body["headers"], redacted);
     app.session(&key, "s", true).await;
-    let got = eventually(10, "a delivery", || async {
-        rx.captured().first().cloned()
-    })
-    .await;
-    assert!(
-        got.headers
-            .iter()
-            .any(|(k, v)| k == "authorization" && v == "Bearer 0ld-t0ken")
-    );
-}
-
-async fn rotate(app: &TestApp, key: &str, id: &str) -> String {
-    let r = app
-        .post(
-            &format!("/api/v1/webhooks/{id}/rotate-secret"),
-            key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body["secret"].as_str().unwrap().to_string()
+    let got = rx.received(1, 10).await;
+    assert_eq!(got[0].header("authorization"), Some("Bearer 0ld-t0ken"));
 }
 
 async fn two_rotations_keep_both_graces(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
-    let (id, first) = webhook(&app, &key, json!({"url": rx.url(), "events": ["*"]})).await;
-    let second = rotate(&app, &key, &id).await;
-    let third = rotate(&app, &key, &id).await;
-    let sid = app.session(&key, "s", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let got: Vec<Captured> = eventually(10, "a delivery", || async {
-        let c: Vec<Captured> = rx
-            .captured()
-            .into_iter()
-            .filter(|c| c.body.contains(&sid))
-            .collect();
-        (!c.is_empty()).then_some(c)
-    })
-    .await;
+    let (id, first) = app.webhook(&key, rx.subscribe(&["*"])).await;
+    let second = app.rotate_secret(&key, &id).await;
+    let third = app.rotate_secret(&key, &id).await;
+    let sid = app.session_id(&key, "s", true).await;
+    let got = rx.received_matching(1, 10, |c| c.body.contains(&sid)).await;
     assert_eq!(
         got[0].signature.split(' ').count(),
         3,
@@ -101,39 +69,28 @@ async fn two_rotations_keep_both_graces(backend: Backend) {
 }
 
 async fn patch(app: &TestApp, key: &str, id: &str, body: Value) -> Value {
-    let r = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/webhooks/{id}"),
-            key,
-            Some(body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.body
+    let path = format!("/api/v1/webhooks/{id}");
+    app.patch(&path, key, body).await.success(200)
+}
+
+/// The webhook's deliveries with this status.
+async fn deliveries(app: &TestApp, key: &str, id: &str, status: &str) -> Vec<Value> {
+    let path = format!("/api/v1/webhooks/{id}/deliveries?status={status}");
+    app.get(&path, key).await.data()
 }
 
 /// An endpoint fails, is disabled with deliveries pending, then its receiver recovers.
 async fn disabled_with_backlog(app: &TestApp, key: &str, rx: &Receiver) -> (String, usize) {
     rx.answer(Answer::Status(500));
-    let (id, _) = webhook(app, key, json!({"url": rx.url(), "events": ["*"]})).await;
+    let (id, _) = app.webhook(key, rx.subscribe(&["*"])).await;
     make_events(app, key, "old", 3).await;
-    eventually(10, "failed first attempts", || async {
-        (rx.captured().len() >= 3).then_some(())
-    })
-    .await;
+    rx.received(3, 10).await;
     patch(app, key, &id, json!({"enabled": false})).await;
     rx.answer(Answer::Ok);
     // Past every retry time: all of it would be due at once.
     actix_rt::time::sleep(Duration::from_secs(3)).await;
-    let pending = app
-        .get(
-            &format!("/api/v1/webhooks/{id}/deliveries?status=pending"),
-            key,
-        )
-        .await;
-    let n = pending.body["data"].as_array().unwrap().len();
-    assert!(n >= 3, "{}", pending.text);
+    let pending = deliveries(app, key, &id, "pending").await;
+    assert!(pending.len() >= 3, "{pending:?}");
     (id, rx.captured().len())
 }
 
@@ -162,17 +119,9 @@ async fn reenabling_does_not_flood_stale_deliveries(backend: Backend) {
     let last_old = last_event_id(&app, &key).await;
     let enabled = patch(&app, &key, &id, json!({"enabled": true})).await;
     assert_eq!(enabled["enabled"], json!(true));
-    let fresh = app.session(&key, "fresh", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    eventually(10, "the new event", || async {
-        rx.captured()
-            .iter()
-            .any(|c| c.body.contains(&fresh))
-            .then_some(())
-    })
-    .await;
+    let fresh = app.session_id(&key, "fresh", true).await;
+    rx.received_matching(1, 10, |c| c.body.contains(&fresh))
+        .await;
     actix_rt::time::sleep(Duration::from_secs(2)).await;
     let stale: Vec<Captured> = rx.captured()[before..]
         .iter()
@@ -184,17 +133,8 @@ async fn reenabling_does_not_flood_stale_deliveries(backend: Backend) {
         "{} stale deliveries sent on re-enable",
         stale.len()
     );
-    let skipped = app
-        .get(
-            &format!("/api/v1/webhooks/{id}/deliveries?status=failed"),
-            &key,
-        )
-        .await;
-    assert!(
-        skipped.body["data"].as_array().unwrap().len() >= 3,
-        "{}",
-        skipped.text
-    );
+    let skipped = deliveries(&app, &key, &id, "failed").await;
+    assert!(skipped.len() >= 3, "{skipped:?}");
 }
 
 async fn reenabling_with_replay_delivers_the_backlog(backend: Backend) {
@@ -204,16 +144,8 @@ async fn reenabling_with_replay_delivers_the_backlog(backend: Backend) {
     let (id, _) = disabled_with_backlog(&app, &key, &rx).await;
     patch(&app, &key, &id, json!({"enabled": true, "replay": true})).await;
     eventually(10, "the backlog", || async {
-        let left = app
-            .get(
-                &format!("/api/v1/webhooks/{id}/deliveries?status=pending"),
-                &key,
-            )
-            .await;
-        left.body["data"]
-            .as_array()
-            .is_some_and(|a| a.is_empty())
-            .then_some(())
+        let left = deliveries(&app, &key, &id, "pending").await;
+        left.is_empty().then_some(())
     })
     .await;
 }
@@ -230,21 +162,16 @@ async fn a_hanging_tenant_does_not_starve_another(backend: Backend) {
     let hanging = Receiver::start().await;
     hanging.delay(Duration::from_secs(30));
     let prompt = Receiver::start().await;
-    let (slow, _) = webhook(&app, &key_a, json!({"url": hanging.url(), "events": ["*"]})).await;
-    webhook(&app, &key_b, json!({"url": prompt.url(), "events": ["*"]})).await;
+    let (slow, _) = app.webhook(&key_a, hanging.subscribe(&["*"])).await;
+    app.webhook(&key_b, prompt.subscribe(&["*"])).await;
     make_events(&app, &key_a, "a", 8).await;
-    let in_flight = format!("/api/v1/webhooks/{slow}/deliveries?status=delivering");
     eventually(10, "tenant A's calls hanging", || async {
-        let r = app.get(&in_flight, &key_a).await;
-        (r.body["data"].as_array().map_or(0, Vec::len) >= 2).then_some(())
+        (deliveries(&app, &key_a, &slow, "delivering").await.len() >= 2).then_some(())
     })
     .await;
     let started = Instant::now();
     app.session(&key_b, "b", true).await;
-    eventually(10, "tenant B's delivery", || async {
-        (!prompt.captured().is_empty()).then_some(())
-    })
-    .await;
+    prompt.received(1, 10).await;
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "tenant B waited {:?} behind tenant A",
@@ -276,16 +203,11 @@ async fn webhook_header_values_are_secrets(backend: Backend) {
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
     let token = "Bearer s3cr3t-t0ken";
-    let created = app
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({"url": rx.url(), "events": ["*"], "headers": {"Authorization": token, "X-Team": "ops"}}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    assert_eq!(created.body["headers"]["Authorization"], json!(token));
-    let id = created.body["id"].as_str().unwrap().to_string();
+    let headers = json!({"Authorization": token, "X-Team": "ops"});
+    let hook = json!({"url": rx.url(), "events": ["*"], "headers": headers});
+    let created = app.post("/api/v1/webhooks", &key, hook).await.success(201);
+    assert_eq!(created["headers"]["Authorization"], json!(token));
+    let id = created["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/webhooks/{id}");
 
     let redacted = json!({"Authorization": "[REDACTED]", "X-Team": "[REDACTED]"});
@@ -301,53 +223,23 @@ async fn webhook_header_values_are_secrets(backend: Backend) {
 
     // Deliveries carry the real values.
     app.session(&key, "s", true).await;
-    let got = eventually(10, "a delivery", || async {
-        rx.captured().first().cloned()
-    })
-    .await;
-    assert!(
-        got.headers
-            .iter()
-            .any(|(k, v)| k == "authorization" && v == token)
-    );
+    let got = rx.received(1, 10).await;
+    assert_eq!(got[0].header("authorization"), Some(token));
 
     // What GET shows can be sent back: `[REDACTED]` keeps the value, a new value replaces it.
-    let patched = app
-        .call(
-            Method::PATCH,
-            &path,
-            &key,
-            Some(json!({"headers": {"Authorization": "[REDACTED]", "X-Team": "dev"}})),
-        )
-        .await;
+    let kept = json!({"headers": {"Authorization": "[REDACTED]", "X-Team": "dev"}});
+    let patched = app.patch(&path, &key, kept).await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
     assert_eq!(patched.body["headers"], redacted);
     assert!(!patched.text.contains("dev"));
-    let later = app.session(&key, "t", true).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = eventually(10, "a delivery after the change", || async {
-        rx.captured().into_iter().find(|c| c.body.contains(&later))
-    })
-    .await;
-    let header = |n: &str| {
-        second
-            .headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.clone())
-    };
-    assert_eq!(header("authorization").as_deref(), Some(token));
-    assert_eq!(header("x-team").as_deref(), Some("dev"));
-    app.call(
-        Method::PATCH,
-        &path,
-        &key,
-        Some(json!({"headers": {"X-New": "[REDACTED]"}})),
-    )
-    .await
-    .problem(400);
+    let later = app.session_id(&key, "t", true).await;
+    let second = rx
+        .received_matching(1, 10, |c| c.body.contains(&later))
+        .await;
+    assert_eq!(second[0].header("authorization"), Some(token));
+    assert_eq!(second[0].header("x-team"), Some("dev"));
+    let unknown = json!({"headers": {"X-New": "[REDACTED]"}});
+    app.patch(&path, &key, unknown).await.problem(400);
 }
 
 on_both_backends!(

@@ -1,21 +1,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Backend, TestApp, eventually};
+use crate::common::{Backend, TestApp, eventually, wait_until};
 use crate::on_both_backends;
 use crate::receiver::{Answer, Captured, Receiver};
-
-pub(crate) async fn webhook(app: &TestApp, key: &str, body: Value) -> (String, String) {
-    let r = app.post("/api/v1/webhooks", key, body).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    (
-        r.body["id"].as_str().unwrap().to_string(),
-        r.body["secret"].as_str().unwrap().to_string(),
-    )
-}
 
 /// Creates `n` sessions; each start appends one `session.status` event.
 pub(crate) async fn make_events(app: &TestApp, key: &str, prefix: &str, n: usize) {
@@ -24,14 +15,28 @@ pub(crate) async fn make_events(app: &TestApp, key: &str, prefix: &str, n: usize
     }
 }
 
+/// The webhook's deliveries (`query` filters them, e.g. `status=failed`).
+async fn deliveries(app: &TestApp, key: &str, id: &str, query: &str) -> Vec<Value> {
+    let path = format!("/api/v1/webhooks/{id}/deliveries?limit=200&{query}");
+    app.get(&path, key).await.data()
+}
+
+/// Waits until the webhook is disabled; the webhook.
+async fn disabled(app: &TestApp, key: &str, id: &str, secs: u64) -> Value {
+    let path = format!("/api/v1/webhooks/{id}");
+    wait_until(secs, &format!("webhook {id} disabled"), || async {
+        let w = app.get(&path, key).await.body;
+        if w["enabled"] == json!(false) {
+            Ok(w)
+        } else {
+            Err(w)
+        }
+    })
+    .await
+}
+
 async fn event_ids(app: &TestApp, key: &str) -> BTreeSet<String> {
-    let r = app.get("/api/v1/events?limit=200", key).await;
-    r.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_string())
-        .collect()
+    app.event_ids(key).await.into_iter().collect()
 }
 
 fn ids(captured: &[Captured]) -> Vec<String> {
@@ -70,17 +75,10 @@ async fn crud_and_validation(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
-    let created = app
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({"url": rx.url(), "events": ["session.*"], "headers": {"X-Team": "ops"}}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
-    let secret = created.body["secret"].as_str().unwrap();
+    let team = json!({"url": rx.url(), "events": ["session.*"], "headers": {"X-Team": "ops"}});
+    let (id, secret) = app.webhook(&key, team).await;
+    let secret = secret.as_str();
     assert!(secret.starts_with("whsec_"));
-    let id = created.body["id"].as_str().unwrap();
     let path = format!("/api/v1/webhooks/{id}");
     let got = app.get(&path, &key).await;
     assert!(got.body.get("secret").is_none() && !got.text.contains(secret));
@@ -93,20 +91,15 @@ async fn crud_and_validation(backend: Backend) {
     assert_eq!(got.body["headers"], json!({"X-Team": "[REDACTED]"}));
 
     let patched = app
-        .call(
-            Method::PATCH,
-            &path,
-            &key,
-            Some(json!({"events": ["*"], "ordered": true})),
-        )
+        .patch(&path, &key, json!({"events": ["*"], "ordered": true}))
         .await;
     assert_eq!(patched.body["events"], json!(["*"]));
     assert_eq!(patched.body["ordered"], json!(true));
 
     for bad in [
         json!({"url": "ftp://x", "events": ["*"]}),
-        json!({"url": rx.url(), "events": []}),
-        json!({"url": rx.url(), "events": ["Bad Type"]}),
+        rx.subscribe(&[]),
+        rx.subscribe(&["Bad Type"]),
         json!({"url": rx.url(), "events": ["*"], "headers": {"webhook-id": "x"}}),
         json!({"url": rx.url(), "events": ["*"], "headers": {"Content-Type": "text/plain"}}),
         json!({"url": rx.url(), "events": ["*"], "session_id": "ses_00000000000000000000000000000000"}),
@@ -131,26 +124,17 @@ async fn private_targets_are_refused_by_default(backend: Backend) {
         "http://169.254.169.254/",
         "http://[::1]/",
     ] {
-        let code = app
+        let r = app
             .post(
                 "/api/v1/webhooks",
                 &key,
                 json!({"url": url, "events": ["*"]}),
             )
-            .await
-            .problem(400);
-        assert_eq!(code, "invalid_request");
+            .await;
+        assert_eq!(r.problem(400), "invalid_request", "{url}");
     }
-    assert_eq!(
-        app.post(
-            "/api/v1/webhooks",
-            &key,
-            json!({"url": "https://93.184.216.34/hook", "events": ["*"]})
-        )
-        .await
-        .status,
-        StatusCode::CREATED
-    );
+    let public = json!({"url": "https://93.184.216.34/hook", "events": ["*"]});
+    app.webhook(&key, public).await;
 }
 
 /// Signatures verify with an independent Standard Webhooks verifier, before and after rotation.
@@ -158,17 +142,14 @@ async fn deliveries_are_signed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
-    let (id, secret) = webhook(
-        &app,
-        &key,
-        json!({"url": rx.url(), "events": ["*"], "headers": {"X-Team": "ops"}}),
-    )
-    .await;
+    let (id, secret) = app
+        .webhook(
+            &key,
+            json!({"url": rx.url(), "events": ["*"], "headers": {"X-Team": "ops"}}),
+        )
+        .await;
     make_events(&app, &key, "s", 3).await;
-    let first = eventually(10, "3 deliveries", || async {
-        (rx.captured().len() >= 3).then(|| rx.captured())
-    })
-    .await;
+    let first = rx.received(3, 10).await;
     assert!(
         verify_independently(&first, &secret),
         "signatures must verify"
@@ -196,20 +177,9 @@ async fn deliveries_are_signed(backend: Backend) {
         assert!(body.get(field).is_some(), "envelope lacks {field}");
     }
 
-    let rotated = app
-        .post(
-            &format!("/api/v1/webhooks/{id}/rotate-secret"),
-            &key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
-    let new_secret = rotated.body["secret"].as_str().unwrap().to_string();
+    let new_secret = app.rotate_secret(&key, &id).await;
     make_events(&app, &key, "t", 2).await;
-    let all = eventually(10, "2 more deliveries", || async {
-        (rx.captured().len() >= 5).then(|| rx.captured())
-    })
-    .await;
+    let all = rx.received(5, 10).await;
     let after: Vec<Captured> = all[3..].to_vec();
     assert!(
         after.iter().all(|c| c.signature.split(' ').count() == 2),
@@ -225,26 +195,15 @@ async fn receiver_down_then_up(backend: Backend) {
     let (_t, key) = app.tenant("acme").await;
     let mut rx = Receiver::start().await;
     rx.down().await;
-    let (id, _) = webhook(
-        &app,
-        &key,
-        json!({"url": rx.url(), "events": ["session.status"]}),
-    )
-    .await;
+    let (id, _) = app.webhook(&key, rx.subscribe(&["session.status"])).await;
     make_events(&app, &key, "s", 12).await;
     let expected = event_ids(&app, &key).await;
     assert_eq!(expected.len(), 12);
     // Let every delivery fail at least once against the closed port.
     eventually(10, "failed attempts", || async {
-        let d = app
-            .get(&format!("/api/v1/webhooks/{id}/deliveries?limit=200"), &key)
-            .await;
-        d.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["attempts"].as_i64().unwrap() >= 1 && x["last_error"].is_string())
-            .then_some(())
+        let all = deliveries(&app, &key, &id, "").await;
+        let tried = |x: &Value| x["attempts"].as_i64().unwrap() >= 1 && x["last_error"].is_string();
+        all.iter().all(tried).then_some(())
     })
     .await;
     assert!(rx.captured().is_empty());
@@ -258,13 +217,10 @@ async fn receiver_down_then_up(backend: Backend) {
     actix_rt::time::sleep(Duration::from_millis(1500)).await;
     let all = ids(&rx.captured());
     assert_eq!(all.len(), expected.len(), "each event once: {all:?}");
-    let d = app
-        .get(
-            &format!("/api/v1/webhooks/{id}/deliveries?status=succeeded&limit=200"),
-            &key,
-        )
-        .await;
-    assert_eq!(d.body["data"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        deliveries(&app, &key, &id, "status=succeeded").await.len(),
+        12
+    );
 }
 
 /// 410 disables the endpoint (with a `webhook.disabled` event); a spent schedule leaves the
@@ -274,32 +230,18 @@ async fn gone_spent_and_retry(backend: Backend) {
     let (_t, key) = app.tenant("acme").await;
     let gone = Receiver::start().await;
     gone.answer(Answer::Status(410));
-    let (gone_id, _) = webhook(
-        &app,
-        &key,
-        json!({"url": gone.url(), "events": ["session.status"]}),
-    )
-    .await;
+    let (gone_id, _) = app.webhook(&key, gone.subscribe(&["session.status"])).await;
     let flaky = Receiver::start().await;
     flaky.answer(Answer::Status(500));
-    let (flaky_id, _) = webhook(
-        &app,
-        &key,
-        json!({"url": flaky.url(), "events": ["session.status"]}),
-    )
-    .await;
+    let (flaky_id, _) = app
+        .webhook(&key, flaky.subscribe(&["session.status"]))
+        .await;
     make_events(&app, &key, "s", 1).await;
 
-    let disabled = eventually(10, "410 disables", || async {
-        let w = app.get(&format!("/api/v1/webhooks/{gone_id}"), &key).await;
-        (w.body["enabled"] == json!(false)).then_some(w.body)
-    })
-    .await;
+    let w = disabled(&app, &key, &gone_id, 10).await;
     assert!(
-        disabled["disabled_reason"]
-            .as_str()
-            .unwrap()
-            .contains("410")
+        w["disabled_reason"].as_str().unwrap().contains("410"),
+        "{w}"
     );
     let ev = eventually(10, "webhook.disabled event", || async {
         let r = app.get("/api/v1/events?types=webhook.disabled", &key).await;
@@ -315,13 +257,8 @@ async fn gone_spent_and_retry(backend: Backend) {
 
     // Two attempts (first + one retry), then failed.
     let failed = eventually(10, "delivery failed", || async {
-        let d = app
-            .get(
-                &format!("/api/v1/webhooks/{flaky_id}/deliveries?status=failed"),
-                &key,
-            )
-            .await;
-        d.body["data"].as_array().unwrap().first().cloned()
+        let failed = deliveries(&app, &key, &flaky_id, "status=failed").await;
+        failed.first().cloned()
     })
     .await;
     assert_eq!(failed["attempts"], json!(2));
@@ -330,32 +267,17 @@ async fn gone_spent_and_retry(backend: Backend) {
 
     flaky.answer(Answer::Ok);
     let did = failed["id"].as_str().unwrap();
-    let retried = app
-        .post(
-            &format!("/api/v1/webhooks/{flaky_id}/deliveries/{did}/retry"),
-            &key,
-            json!({}),
-        )
-        .await;
-    assert_eq!(retried.status, StatusCode::ACCEPTED, "{}", retried.text);
+    let retry = |did: &str| format!("/api/v1/webhooks/{flaky_id}/deliveries/{did}/retry");
+    app.post(&retry(did), &key, json!({})).await.success(202);
     eventually(10, "retried delivery succeeds", || async {
-        let d = app
-            .get(
-                &format!("/api/v1/webhooks/{flaky_id}/deliveries?status=succeeded"),
-                &key,
-            )
-            .await;
-        (!d.body["data"].as_array().unwrap().is_empty()).then_some(())
+        let done = deliveries(&app, &key, &flaky_id, "status=succeeded").await;
+        (!done.is_empty()).then_some(())
     })
     .await;
     assert_eq!(flaky.captured().len(), 3);
-    app.post(
-        &format!("/api/v1/webhooks/{flaky_id}/deliveries/dlv_nope/retry"),
-        &key,
-        json!({}),
-    )
-    .await
-    .problem(404);
+    app.post(&retry("dlv_nope"), &key, json!({}))
+        .await
+        .problem(404);
 }
 
 async fn retry_after_is_honoured(backend: Backend) {
@@ -363,17 +285,11 @@ async fn retry_after_is_honoured(backend: Backend) {
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
     rx.answer(Answer::RetryAfter(429, 3));
-    webhook(&app, &key, json!({"url": rx.url(), "events": ["*"]})).await;
+    app.webhook(&key, rx.subscribe(&["*"])).await;
     make_events(&app, &key, "s", 1).await;
-    eventually(10, "first attempt", || async {
-        (!rx.captured().is_empty()).then_some(())
-    })
-    .await;
+    rx.received(1, 10).await;
     rx.answer(Answer::Ok);
-    let both = eventually(15, "second attempt", || async {
-        (rx.captured().len() >= 2).then(|| rx.captured())
-    })
-    .await;
+    let both = rx.received(2, 15).await;
     let gap = both[1].at - both[0].at;
     assert!(
         gap >= Duration::from_millis(2900),
@@ -387,14 +303,12 @@ async fn ordered_delivery(backend: Backend) {
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
     rx.answer(Answer::FailFirst(2));
-    webhook(
-        &app,
+    app.webhook(
         &key,
         json!({"url": rx.url(), "events": ["*"], "ordered": true}),
     )
     .await;
-    let s = app.session(&key, "main", true).await;
-    let sid = s["id"].as_str().unwrap().to_string();
+    let sid = app.session_id(&key, "main", true).await;
     for _ in 0..3 {
         app.post(&format!("/api/v1/sessions/{sid}/stop"), &key, json!({}))
             .await;
@@ -439,18 +353,9 @@ async fn prolonged_failure_disables(backend: Backend) {
     let (_t, key) = app.tenant("acme").await;
     let rx = Receiver::start().await;
     rx.answer(Answer::Status(503));
-    let (id, _) = webhook(
-        &app,
-        &key,
-        json!({"url": rx.url(), "events": ["session.status"]}),
-    )
-    .await;
+    let (id, _) = app.webhook(&key, rx.subscribe(&["session.status"])).await;
     make_events(&app, &key, "s", 1).await;
-    let w = eventually(15, "auto-disable", || async {
-        let w = app.get(&format!("/api/v1/webhooks/{id}"), &key).await;
-        (w.body["enabled"] == json!(false)).then_some(w.body)
-    })
-    .await;
+    let w = disabled(&app, &key, &id, 15).await;
     assert!(
         w["disabled_reason"].as_str().unwrap().contains("failing"),
         "{w}"
@@ -459,11 +364,10 @@ async fn prolonged_failure_disables(backend: Backend) {
     assert_eq!(ev.body["data"].as_array().unwrap().len(), 1);
     // Re-enabling clears the failure state.
     let re = app
-        .call(
-            Method::PATCH,
+        .patch(
             &format!("/api/v1/webhooks/{id}"),
             &key,
-            Some(json!({"enabled": true})),
+            json!({"enabled": true}),
         )
         .await;
     assert_eq!(re.body["enabled"], json!(true));
