@@ -3,7 +3,8 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "test and benchmark code: a panic is the failure report"
+    clippy::too_many_lines,
+    reason = "test and benchmark code: a panic is the failure report, and a scenario reads top to bottom"
 )]
 
 mod common;

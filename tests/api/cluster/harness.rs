@@ -32,10 +32,18 @@ pub(super) struct Cluster {
     pub nodes: Vec<Node>,
     pub client: awc::Client,
     pub key: String,
+    /// Each instance's database pool: small in tests, so that several instances (and a test
+    /// running beside them) stay within PostgreSQL's connection limit.
+    pool_size: u32,
 }
 
 impl Cluster {
     pub async fn start(n: usize) -> Self {
+        Self::start_with_pool(n, 8).await
+    }
+
+    /// [`Cluster::start`] with another pool size per instance (the benchmark runs the default).
+    pub async fn start_with_pool(n: usize, pool_size: u32) -> Self {
         let db = TestDatabase::create(Backend::Postgres);
         let sandbox = start_sandbox().await;
         let client = awc::Client::builder()
@@ -47,6 +55,7 @@ impl Cluster {
             nodes: Vec::new(),
             client,
             key: String::new(),
+            pool_size,
         };
         for i in 0..n {
             cluster.add_node(None);
@@ -77,6 +86,7 @@ impl Cluster {
             .env("WARAS_INSTANCE_ID", &node.id)
             .env("WARAS_WA_URL", self.sandbox.ws_url())
             .env("WARAS_WEBHOOK_ALLOW_PRIVATE", "true")
+            .env("WARAS_DB_POOL_SIZE", self.pool_size.to_string())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("waras starts");

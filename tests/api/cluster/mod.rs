@@ -252,7 +252,7 @@ async fn failover_benchmark() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
-    let mut c = Cluster::start(3).await;
+    let mut c = Cluster::start_with_pool(3, 16).await;
     c.account(ALICE, "Alice").await;
     // Every account (and its simulated phone) exists before the first session links: a phone
     // that starts while hundreds of devices are busy may not come online in time.
