@@ -200,7 +200,9 @@ pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>
             };
             match m.status.as_str() {
                 QUEUED => {
-                    diesel::update(messages::table.find(id))
+                    // Only while still queued: a receipt recorded meanwhile (on PostgreSQL
+                    // another transaction may commit between the read and this write) stays.
+                    diesel::update(messages::table.find(id).filter(messages::status.eq(QUEUED)))
                         .set((
                             messages::status.eq(SENT),
                             messages::error.eq(None::<String>),
@@ -248,7 +250,8 @@ pub fn mark_attempt_failed(
             let attempts = m.attempts + 1;
             let give_up = attempts >= max_attempts;
             let status = if give_up { FAILED } else { QUEUED };
-            diesel::update(messages::table.find(id))
+            // A receipt recorded meanwhile says it went out after all: it stays as it is.
+            let moved = diesel::update(messages::table.find(id).filter(messages::status.eq(QUEUED)))
                 .set((
                     messages::attempts.eq(attempts),
                     messages::status.eq(status),
@@ -256,7 +259,7 @@ pub fn mark_attempt_failed(
                     messages::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            if !give_up {
+            if moved == 0 || !give_up {
                 return Ok(None);
             }
             let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "status": FAILED, "error": error });
@@ -282,9 +285,18 @@ pub fn apply_receipt(
                 .load(conn)?;
             let mut out = Vec::new();
             for m in rows.into_iter().filter(|m| rank(&m.status) < rank(status) && m.status != FAILED) {
-                diesel::update(messages::table.find(&m.id))
-                    .set((messages::status.eq(status), messages::updated_at.eq(now)))
-                    .execute(conn)?;
+                // Only from the status just read: a concurrent receipt or send that moved it
+                // meanwhile wins, and the status never goes back.
+                let moved = diesel::update(
+                    messages::table
+                        .find(&m.id)
+                        .filter(messages::status.eq(&m.status)),
+                )
+                .set((messages::status.eq(status), messages::updated_at.eq(now)))
+                .execute(conn)?;
+                if moved == 0 {
+                    continue;
+                }
                 let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "chat": m.chat_jid, "status": status });
                 out.push(status_event(conn, &m, EventType::MessageAck, data, now)?);
             }
