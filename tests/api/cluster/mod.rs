@@ -244,7 +244,10 @@ async fn an_owner_cut_off_from_the_database_stops_before_another_takes_over() {
 /// The failover benchmark (not part of the suite; run it with
 /// `CLUSTER_BENCH_SESSIONS=300 cargo nextest run --features sandbox --run-ignored only -E 'test(/failover_benchmark/)' --no-capture`):
 /// links N sessions over three instances, kills the busiest with -9 and reports how long until
-/// every session is WORKING on the survivors, and the CPU the survivors spent meanwhile.
+/// every session is WORKING on the survivors, and the CPU the survivors spent meanwhile. Over
+/// 300 sessions nextest stops it; run it with `cargo test --features sandbox --test api
+/// cluster::failover_benchmark -- --ignored --nocapture` instead. `CLUSTER_BENCH_SENDS=1` adds a
+/// send from every session before, during and after the failover, each checked to arrive once.
 #[actix_rt::test]
 #[ignore = "a benchmark: run it on purpose"]
 async fn failover_benchmark() {
@@ -291,12 +294,40 @@ async fn failover_benchmark() {
         .filter(|(i, _)| *i != victim)
         .map(|(_, x)| x.child.as_ref().unwrap().id())
         .collect();
+    // With CLUSTER_BENCH_SENDS set, every session also sends before, during and after the
+    // failover, and each message must reach Alice exactly once (the survivors' CPU then includes
+    // accepting those sends).
+    let with_sends = std::env::var("CLUSTER_BENCH_SENDS").is_ok();
+    let mut texts = Vec::new();
+    if with_sends {
+        texts.extend(send_round(&c, &sessions, &[0, 1, 2], "before").await);
+        c.each_arrives_once(&texts, 300).await;
+    }
     let cpu_before: f64 = survivors.iter().map(|p| cpu_secs(*p)).sum();
     c.kill9(victim);
     let killed_at = Instant::now();
-    c.all_working(&sessions, 300).await;
+    let live = c.live_nodes();
+    let during = async {
+        match with_sends {
+            true => send_round(&c, &sessions, &live, "during").await,
+            false => Vec::new(),
+        }
+    };
+    let (_, during) = futures_util::join!(c.all_working(&sessions, 300), during);
     let failover = killed_at.elapsed();
     let cpu_after: f64 = survivors.iter().map(|p| cpu_secs(*p)).sum();
+    texts.extend(during);
+    if with_sends {
+        texts.extend(send_round(&c, &sessions, &live, "after").await);
+        c.each_arrives_once(&texts, 600).await;
+        for (_, phone) in &sessions {
+            assert_eq!(c.companions(phone).await, 1, "{phone} re-linked");
+        }
+        eprintln!(
+            "failover benchmark: {} sends before, during and after, each delivered exactly once",
+            texts.len()
+        );
+    }
     eprintln!(
         "failover benchmark: {n} sessions linked over 3 instances in {linked_in:.1?} ({spread:?}); \
          kill -9 of {victim_id} holding {held}: all WORKING on the 2 survivors after {failover:.2?}; \
@@ -437,4 +468,21 @@ async fn every_operation_is_forwarded_to_the_owner() {
     let (s, b) = c.call(other, "GET", &at("/groups"), &c.key, None).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     assert_eq!(b["code"], json!("session_not_working"));
+}
+
+/// One text from every session, through the given nodes in turn; answers the texts.
+async fn send_round(
+    c: &Cluster,
+    sessions: &[(String, String)],
+    nodes: &[usize],
+    round: &str,
+) -> Vec<String> {
+    let mut texts = Vec::new();
+    for (i, (sid, _)) in sessions.iter().enumerate() {
+        texts.push(
+            c.send(nodes[i % nodes.len()], sid, format!("{round} {i}"))
+                .await,
+        );
+    }
+    texts
 }
