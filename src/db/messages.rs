@@ -59,6 +59,14 @@ impl MessageRow {
     }
 }
 
+/// The statuses a message moves forward from to reach `status` (never from `failed`).
+fn below(status: &str) -> Vec<&'static str> {
+    [QUEUED, SENT, DELIVERED, READ]
+        .into_iter()
+        .filter(|s| rank(s) < rank(status))
+        .collect()
+}
+
 fn rank(status: &str) -> u8 {
     match status {
         QUEUED => 0,
@@ -285,12 +293,13 @@ pub fn apply_receipt(
                 .load(conn)?;
             let mut out = Vec::new();
             for m in rows.into_iter().filter(|m| rank(&m.status) < rank(status) && m.status != FAILED) {
-                // Only from the status just read: a concurrent receipt or send that moved it
-                // meanwhile wins, and the status never goes back.
+                // Only from a status below this one, checked by the update itself: on
+                // PostgreSQL a send or receipt committed meanwhile is seen (the row is
+                // re-checked after its lock), so the status moves forward and never back.
                 let moved = diesel::update(
                     messages::table
                         .find(&m.id)
-                        .filter(messages::status.eq(&m.status)),
+                        .filter(messages::status.eq_any(below(status))),
                 )
                 .set((messages::status.eq(status), messages::updated_at.eq(now)))
                 .execute(conn)?;
