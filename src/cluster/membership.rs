@@ -282,8 +282,9 @@ impl Membership {
                 Err(e) => answers.push(Err(CommandError::from(e))),
                 Ok(taken) => {
                     for (sid, epoch) in taken {
-                        if act.owned.contains_key(&sid) {
-                            answers.push(Ok(true));
+                        if let Some(lease) = act.owned.get(&sid) {
+                            // A session being handed over does not run here any more.
+                            answers.push(Ok(!lease.leaving));
                             continue;
                         }
                         let epoch = match epoch {
