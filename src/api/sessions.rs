@@ -322,6 +322,37 @@ pub async fn remove_session(state: &AppState, session_id: &str) -> ApiResult<()>
     Ok(state.sessions.remove(session_id).await?)
 }
 
+/// What `start`, `stop` and `restart` ask of a session.
+#[derive(Clone, Copy)]
+enum Lifecycle {
+    Start,
+    Stop,
+    Restart,
+}
+
+/// Records the desired state the call implies, has the session's owner act on it and answers
+/// with the session as it is then.
+async fn change_lifecycle(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    to: Lifecycle,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Manage)?;
+    let row = load_session(state, key, raw_id).await?;
+    let desired = match to {
+        Lifecycle::Stop => DesiredState::Stopped,
+        Lifecycle::Start | Lifecycle::Restart => DesiredState::Running,
+    };
+    set_desired(state, &row, desired).await?;
+    match to {
+        Lifecycle::Start => state.sessions.start(&row.id).await?,
+        Lifecycle::Stop => state.sessions.stop(&row.id).await?,
+        Lifecycle::Restart => state.sessions.restart(&row.id).await?,
+    }
+    Ok(HttpResponse::Ok().json(reload(state, &row).await?))
+}
+
 /// Persists the desired state, then lets the supervisor act on it.
 async fn set_desired(state: &AppState, row: &SessionRow, desired: DesiredState) -> ApiResult<()> {
     let patch = SessionPatch {
@@ -346,11 +377,7 @@ pub async fn start(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let key = caller.tenant(Scope::Manage)?;
-    let row = load_session(&state, key, &path).await?;
-    set_desired(&state, &row, DesiredState::Running).await?;
-    state.sessions.start(&row.id).await?;
-    Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
+    change_lifecycle(&state, &caller, &path, Lifecycle::Start).await
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/stop", tag = "sessions",
@@ -362,11 +389,7 @@ pub async fn stop(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let key = caller.tenant(Scope::Manage)?;
-    let row = load_session(&state, key, &path).await?;
-    set_desired(&state, &row, DesiredState::Stopped).await?;
-    state.sessions.stop(&row.id).await?;
-    Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
+    change_lifecycle(&state, &caller, &path, Lifecycle::Stop).await
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/restart", tag = "sessions",
@@ -378,9 +401,5 @@ pub async fn restart(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let key = caller.tenant(Scope::Manage)?;
-    let row = load_session(&state, key, &path).await?;
-    set_desired(&state, &row, DesiredState::Running).await?;
-    state.sessions.restart(&row.id).await?;
-    Ok(HttpResponse::Ok().json(reload(&state, &row).await?))
+    change_lifecycle(&state, &caller, &path, Lifecycle::Restart).await
 }

@@ -11,16 +11,13 @@ use wacore::appstate::processor::AppStateMutationMAC;
 use wacore::store::error::Result;
 use wacore::store::traits::{AppStateSyncKey, AppSyncStore};
 
-use super::schema::{
-    engine_app_state_keys as keys, engine_app_state_mutation_macs as macs,
-    engine_app_state_versions as versions,
-};
+use super::schema::{engine_app_state_keys as keys, engine_app_state_mutation_macs as macs};
+use super::sealed::Versions;
 use super::{CHUNK, DieselStore, json_error, last_wins};
 use crate::db::DbConn;
 use crate::with_conn;
 
 const KEYS: &str = "engine_app_state_keys";
-const VERSIONS: &str = "engine_app_state_versions";
 const MACS: &str = "engine_app_state_mutation_macs";
 
 #[async_trait]
@@ -89,44 +86,16 @@ impl AppSyncStore for DieselStore {
     }
 
     async fn get_version(&self, name: &str) -> Result<HashState> {
-        let n = name.to_string();
-        let sealed: Option<Vec<u8>> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(versions::table
-                    .find((sid, &n))
-                    .select(versions::sealed)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
         // A collection never synced starts from the empty state, as the engine expects.
-        let Some(sealed) = sealed else {
+        let Some(json) = self.keyed_get::<Versions>(name).await? else {
             return Ok(HashState::default());
         };
-        let json = self.open_value(VERSIONS, &[name.as_bytes()], &sealed)?;
         serde_json::from_slice(&json).map_err(json_error)
     }
 
     async fn set_version(&self, name: &str, state: HashState) -> Result<()> {
         let json = serde_json::to_vec(&state).map_err(json_error)?;
-        let sealed = self.seal_value(VERSIONS, &[name.as_bytes()], &json)?;
-        let n = name.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::insert_into(versions::table)
-                    .values((
-                        versions::session_id.eq(sid),
-                        versions::name.eq(&n),
-                        versions::sealed.eq(&sealed),
-                    ))
-                    .on_conflict((versions::session_id, versions::name))
-                    .do_update()
-                    .set(versions::sealed.eq(excluded(versions::sealed)))
-                    .execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.keyed_put::<Versions, _>([(name, &json[..])]).await
     }
 
     async fn put_mutation_macs(

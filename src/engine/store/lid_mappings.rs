@@ -13,6 +13,23 @@ use crate::with_conn;
 
 type LidRow = (String, String, i64, i64, String, i64);
 
+/// The columns every lookup reads, in [`LidRow`]'s order.
+const ROW: (
+    lid::lid,
+    lid::phone_number,
+    lid::created_at,
+    lid::updated_at,
+    lid::learning_source,
+    lid::seq,
+) = (
+    lid::lid,
+    lid::phone_number,
+    lid::created_at,
+    lid::updated_at,
+    lid::learning_source,
+    lid::seq,
+);
+
 fn lid_entry(
     (lid, phone_number, created_at, updated_at, learning_source, _): LidRow,
 ) -> LidPnMappingEntry {
@@ -84,14 +101,7 @@ impl DieselStore {
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(lid::table
                     .find((sid, &l))
-                    .select((
-                        lid::lid,
-                        lid::phone_number,
-                        lid::created_at,
-                        lid::updated_at,
-                        lid::learning_source,
-                        lid::seq
-                    ))
+                    .select(ROW)
                     .first(conn)
                     .optional()?))
             })
@@ -107,14 +117,7 @@ impl DieselStore {
                     .filter(lid::session_id.eq(sid))
                     .filter(lid::phone_number.eq(&p))
                     .order(lid::seq.desc())
-                    .select((
-                        lid::lid,
-                        lid::phone_number,
-                        lid::created_at,
-                        lid::updated_at,
-                        lid::learning_source,
-                        lid::seq
-                    ))
+                    .select(ROW)
                     .first(conn)
                     .optional()?))
             })
@@ -128,14 +131,7 @@ impl DieselStore {
                 with_conn!(pool, |conn| Ok(lid::table
                     .filter(lid::session_id.eq(sid))
                     .order(lid::lid.asc())
-                    .select((
-                        lid::lid,
-                        lid::phone_number,
-                        lid::created_at,
-                        lid::updated_at,
-                        lid::learning_source,
-                        lid::seq
-                    ))
+                    .select(ROW)
                     .load(conn)?))
             })
             .await?;

@@ -15,6 +15,7 @@ mod msg_secret;
 mod prekeys;
 mod protocol;
 mod registry;
+mod sealed;
 pub mod schema;
 mod signal;
 mod tc_tokens;

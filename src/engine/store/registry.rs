@@ -6,12 +6,11 @@ use diesel::upsert::excluded;
 use wacore::store::error::Result;
 use wacore::store::traits::DeviceListRecord;
 
-use super::schema::{engine_device_registry as reg, engine_group_metadata as gm};
+use super::schema::engine_device_registry as reg;
+use super::sealed::Groups;
 use super::{CHUNK, DieselStore, json_error, last_wins};
 use crate::db::DbConn;
 use crate::with_conn;
-
-const GROUPS: &str = "engine_group_metadata";
 
 impl DieselStore {
     pub(super) async fn upsert_device_lists(&self, records: Vec<DeviceListRecord>) -> Result<()> {
@@ -78,54 +77,15 @@ impl DieselStore {
     }
 
     pub(super) async fn group_get(&self, group_jid: &str) -> Result<Option<Vec<u8>>> {
-        let g = group_jid.to_string();
-        let sealed: Option<Vec<u8>> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(gm::table
-                    .find((sid, &g))
-                    .select(gm::sealed)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        sealed
-            .map(|s| {
-                Ok(self
-                    .open_value(GROUPS, &[group_jid.as_bytes()], &s)?
-                    .to_vec())
-            })
-            .transpose()
+        let record = self.keyed_get::<Groups>(group_jid).await?;
+        Ok(record.map(|r| r.to_vec()))
     }
 
     pub(super) async fn group_put(&self, group_jid: &str, blob: &[u8]) -> Result<()> {
-        let sealed = self.seal_value(GROUPS, &[group_jid.as_bytes()], blob)?;
-        let g = group_jid.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::insert_into(gm::table)
-                    .values((
-                        gm::session_id.eq(sid),
-                        gm::group_jid.eq(&g),
-                        gm::sealed.eq(&sealed),
-                    ))
-                    .on_conflict((gm::session_id, gm::group_jid))
-                    .do_update()
-                    .set(gm::sealed.eq(excluded(gm::sealed)))
-                    .execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.keyed_put::<Groups, _>([(group_jid, blob)]).await
     }
 
     pub(super) async fn group_delete(&self, group_jid: &str) -> Result<()> {
-        let g = group_jid.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::delete(gm::table.find((sid, &g))).execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.keyed_delete::<Groups>(group_jid).await
     }
 }

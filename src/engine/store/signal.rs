@@ -7,23 +7,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use wacore::store::error::{Result, StoreError};
 use wacore::store::traits::SignalStore;
 
-use super::schema::{
-    engine_identities as ident, engine_sender_keys as sk, engine_signal_sessions as sess,
-};
-use super::{CHUNK, DieselStore, last_wins};
-use crate::db::DbConn;
+use super::DieselStore;
+use super::schema::{engine_identities as ident, engine_signal_sessions as sess};
+use super::sealed::{Identities, SenderKeys, SignalSessions};
 use crate::with_conn;
-
-const IDENT: &str = "engine_identities";
-const SESS: &str = "engine_signal_sessions";
-const SK: &str = "engine_sender_keys";
-
-/// `(address, sealed)` rows ready for an upsert into one of the address-keyed tables.
-type AddressRows = Vec<(String, Vec<u8>)>;
 
 /// Whether `address` (`user@server` or `user:device@server`) belongs to `user`.
 fn address_of_user(address: &str, user: &str) -> bool {
@@ -45,126 +35,21 @@ fn user_prefix_pattern(user: &str) -> String {
     p
 }
 
-impl DieselStore {
-    fn seal_addressed<'a, I>(&self, table: &'static str, items: I) -> Result<AddressRows>
-    where
-        I: IntoIterator<Item = (&'a str, &'a [u8])>,
-    {
-        let rows = items
-            .into_iter()
-            .map(|(address, record)| {
-                Ok((
-                    address.to_string(),
-                    self.seal_value(table, &[address.as_bytes()], record)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(last_wins(rows, |r| r.0.clone()))
-    }
-
-    async fn upsert_identities(&self, rows: AddressRows) -> Result<()> {
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                for chunk in rows.chunks(CHUNK) {
-                    let values: Vec<_> = chunk
-                        .iter()
-                        .map(|(a, s)| {
-                            (
-                                ident::session_id.eq(sid),
-                                ident::address.eq(a),
-                                ident::sealed.eq(s),
-                            )
-                        })
-                        .collect();
-                    diesel::insert_into(ident::table)
-                        .values(values)
-                        .on_conflict((ident::session_id, ident::address))
-                        .do_update()
-                        .set(ident::sealed.eq(excluded(ident::sealed)))
-                        .execute(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await
-    }
-
-    async fn upsert_sessions(&self, rows: AddressRows) -> Result<()> {
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                for chunk in rows.chunks(CHUNK) {
-                    let values: Vec<_> = chunk
-                        .iter()
-                        .map(|(a, s)| {
-                            (
-                                sess::session_id.eq(sid),
-                                sess::address.eq(a),
-                                sess::sealed.eq(s),
-                            )
-                        })
-                        .collect();
-                    diesel::insert_into(sess::table)
-                        .values(values)
-                        .on_conflict((sess::session_id, sess::address))
-                        .do_update()
-                        .set(sess::sealed.eq(excluded(sess::sealed)))
-                        .execute(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await
-    }
-
-    async fn upsert_sender_keys(&self, rows: AddressRows) -> Result<()> {
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                for chunk in rows.chunks(CHUNK) {
-                    let values: Vec<_> = chunk
-                        .iter()
-                        .map(|(a, s)| (sk::session_id.eq(sid), sk::address.eq(a), sk::sealed.eq(s)))
-                        .collect();
-                    diesel::insert_into(sk::table)
-                        .values(values)
-                        .on_conflict((sk::session_id, sk::address))
-                        .do_update()
-                        .set(sk::sealed.eq(excluded(sk::sealed)))
-                        .execute(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await
-    }
-}
-
 #[async_trait]
 impl SignalStore for DieselStore {
     async fn put_identity(&self, address: &str, key: [u8; 32]) -> Result<()> {
-        let rows = self.seal_addressed(IDENT, [(address, &key[..])])?;
-        self.upsert_identities(rows).await
+        self.keyed_put::<Identities, _>([(address, &key[..])]).await
     }
 
     async fn put_identities_batch(&self, identities: &[(Arc<str>, [u8; 32])]) -> Result<()> {
-        let rows = self.seal_addressed(IDENT, identities.iter().map(|(a, k)| (&**a, &k[..])))?;
-        self.upsert_identities(rows).await
+        let items = identities.iter().map(|(a, k)| (&**a, &k[..]));
+        self.keyed_put::<Identities, _>(items).await
     }
 
     async fn load_identity(&self, address: &str) -> Result<Option<[u8; 32]>> {
-        let a = address.to_string();
-        let sealed: Option<Vec<u8>> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(ident::table
-                    .find((sid, &a))
-                    .select(ident::sealed)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        let Some(sealed) = sealed else {
+        let Some(key) = self.keyed_get::<Identities>(address).await? else {
             return Ok(None);
         };
-        let key = self.open_value(IDENT, &[address.as_bytes()], &sealed)?;
         let key: [u8; 32] = key[..]
             .try_into()
             .map_err(|_| StoreError::Validation(format!("identity key has {} bytes", key.len())))?;
@@ -172,68 +57,29 @@ impl SignalStore for DieselStore {
     }
 
     async fn delete_identity(&self, address: &str) -> Result<()> {
-        let a = address.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::delete(ident::table.find((sid, &a))).execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.keyed_delete::<Identities>(address).await
     }
 
     async fn get_session(&self, address: &str) -> Result<Option<Bytes>> {
-        let a = address.to_string();
-        let sealed: Option<Vec<u8>> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(sess::table
-                    .find((sid, &a))
-                    .select(sess::sealed)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        sealed
-            .map(|s| {
-                Ok(Bytes::copy_from_slice(&self.open_value(
-                    SESS,
-                    &[address.as_bytes()],
-                    &s,
-                )?))
-            })
-            .transpose()
+        let record = self.keyed_get::<SignalSessions>(address).await?;
+        Ok(record.map(|r| Bytes::copy_from_slice(&r)))
     }
 
     async fn put_session(&self, address: &str, session: &[u8]) -> Result<()> {
-        let rows = self.seal_addressed(SESS, [(address, session)])?;
-        self.upsert_sessions(rows).await
+        self.keyed_put::<SignalSessions, _>([(address, session)]).await
     }
 
     async fn put_sessions_batch(&self, sessions: &[(Arc<str>, Bytes)]) -> Result<()> {
-        let rows = self.seal_addressed(SESS, sessions.iter().map(|(a, s)| (&**a, &s[..])))?;
-        self.upsert_sessions(rows).await
+        let items = sessions.iter().map(|(a, s)| (&**a, &s[..]));
+        self.keyed_put::<SignalSessions, _>(items).await
     }
 
     async fn delete_session(&self, address: &str) -> Result<()> {
-        let a = address.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::delete(sess::table.find((sid, &a))).execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.keyed_delete::<SignalSessions>(address).await
     }
 
     async fn has_session(&self, address: &str) -> Result<bool> {
-        let a = address.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| Ok(diesel::select(diesel::dsl::exists(
-                sess::table.find((sid, &a))
-            ))
-            .get_result(conn)?))
-        })
-        .await
+        self.keyed_exists::<SignalSessions>(address).await
     }
 
     async fn has_signal_state_for_user(&self, user: &str) -> Result<bool> {
@@ -311,40 +157,21 @@ impl SignalStore for DieselStore {
     }
 
     async fn put_sender_key(&self, address: &str, record: &[u8]) -> Result<()> {
-        let rows = self.seal_addressed(SK, [(address, record)])?;
-        self.upsert_sender_keys(rows).await
+        self.keyed_put::<SenderKeys, _>([(address, record)]).await
     }
 
     async fn put_sender_keys_batch(&self, sender_keys: &[(Arc<str>, Bytes)]) -> Result<()> {
-        let rows = self.seal_addressed(SK, sender_keys.iter().map(|(a, r)| (&**a, &r[..])))?;
-        self.upsert_sender_keys(rows).await
+        let items = sender_keys.iter().map(|(a, r)| (&**a, &r[..]));
+        self.keyed_put::<SenderKeys, _>(items).await
     }
 
     async fn get_sender_key(&self, address: &str) -> Result<Option<Vec<u8>>> {
-        let a = address.to_string();
-        let sealed: Option<Vec<u8>> = self
-            .run(move |pool, sid| {
-                with_conn!(pool, |conn| Ok(sk::table
-                    .find((sid, &a))
-                    .select(sk::sealed)
-                    .first(conn)
-                    .optional()?))
-            })
-            .await?;
-        sealed
-            .map(|s| Ok(self.open_value(SK, &[address.as_bytes()], &s)?.to_vec()))
-            .transpose()
+        let record = self.keyed_get::<SenderKeys>(address).await?;
+        Ok(record.map(|r| r.to_vec()))
     }
 
     async fn delete_sender_key(&self, address: &str) -> Result<()> {
-        let a = address.to_string();
-        self.run(move |pool, sid| {
-            with_conn!(pool, |conn| {
-                diesel::delete(sk::table.find((sid, &a))).execute(conn)?;
-                Ok(())
-            })
-        })
-        .await
+        self.keyed_delete::<SenderKeys>(address).await
     }
 }
 
