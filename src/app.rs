@@ -12,8 +12,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::actors::{
-    Boot, DeliveryActor, DeliveryConfig, EventHub, RetentionJob, Shutdown, StopDeliveries,
-    SupervisorActor,
+    Boot, DeliveryActor, DeliveryConfig, EventHub, OverdueSends, RetentionJob, Shutdown,
+    StopDeliveries, SupervisorActor,
 };
 use crate::api::{self, AppState};
 use crate::cluster::{Cluster, ClusterConfig, Membership, Sessions};
@@ -97,6 +97,7 @@ impl Application {
         );
         let delivery = start_deliveries(&settings, &db, &webhook_secrets, &metrics).await?;
         start_retention(&settings, &db);
+        OverdueSends::new(db.clone(), settings.schedule_max_lateness_ms()).start();
         let state = app_state(
             &settings,
             &db,
@@ -249,6 +250,7 @@ async fn engine_deps(
             media_max_bytes: settings.media_max_bytes,
         }),
         store_presence_events: settings.store_presence_events,
+        schedule_max_lateness_ms: settings.schedule_max_lateness_ms(),
         events_dropped: metrics.engine_events_dropped.clone(),
     })
 }

@@ -46,6 +46,7 @@ pub struct Settings {
     pub event_retention_days: u32,
     pub message_retention_days: u32,
     pub media_retention_days: u32,
+    pub schedule_max_lateness_secs: u64,
     pub instance_id: String,
     pub advertise_url: String,
     pub cluster_secret: SecretString,
@@ -105,6 +106,10 @@ impl Settings {
             self.webhook_concurrency >= 1 && self.webhook_tenant_concurrency >= 1,
             "webhook_concurrency and webhook_tenant_concurrency must be at least 1"
         );
+        anyhow::ensure!(
+            (1..=31_536_000).contains(&self.schedule_max_lateness_secs),
+            "schedule_max_lateness_secs must be between 1 and 31536000 (a year)"
+        );
         self.pinned_wa_version()?;
         let key = self.master_key.expose_secret();
         if !key.is_empty() {
@@ -139,6 +144,11 @@ impl Settings {
     }
 
     /// `wa_version` as (primary, secondary, tertiary), `None` when empty.
+    pub fn schedule_max_lateness_ms(&self) -> i64 {
+        // At most a year (checked at load), so this never wraps.
+        i64::try_from(self.schedule_max_lateness_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 4)
+    }
+
     pub fn pinned_wa_version(&self) -> anyhow::Result<Option<(u32, u32, u32)>> {
         if self.wa_version.trim().is_empty() {
             return Ok(None);

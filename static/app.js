@@ -1,5 +1,5 @@
-// Entry point: sign-in, navigation and the hash router (#/sessions, #/sessions/<id>, #/webhooks,
-// #/events for a tenant key; #/tenants for the admin key).
+// Entry point: sign-in, navigation and the hash router (#/sessions, #/sessions/<id>, #/templates,
+// #/webhooks, #/events for a tenant key; #/tenants for the admin key).
 
 import { api, auth, onUnauthorized } from './api.js';
 import { h, fill, notify } from './dom.js';
@@ -7,6 +7,7 @@ import { stream } from './stream.js';
 import { renderTenants } from './tenants.js';
 import { renderSessions } from './sessions.js';
 import { renderSession } from './session.js';
+import { renderTemplates } from './templates.js';
 import { renderWebhooks } from './webhooks.js';
 import { renderEvents } from './events.js';
 
@@ -16,6 +17,7 @@ let cleanup = () => {};
 
 const tenantRoutes = [
   { href: '#/sessions', label: 'Sessions' },
+  { href: '#/templates', label: 'Templates' },
   { href: '#/webhooks', label: 'Webhooks' },
   { href: '#/events', label: 'Event log' },
 ];
@@ -119,6 +121,7 @@ function route(ev) {
   } else {
     stream.start();
     if (parts[0] === 'sessions' && parts[1]) fn = (root) => renderSession(root, parts[1]);
+    else if (parts[0] === 'templates') fn = renderTemplates;
     else if (parts[0] === 'webhooks') fn = renderWebhooks;
     else if (parts[0] === 'events') fn = renderEvents;
     else fn = renderSessions;

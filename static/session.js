@@ -1,7 +1,8 @@
 // One session: its state and lifecycle, the linking view (QR with countdown, or pairing code) that
-// moves on by itself once the session is WORKING, and messages (send a text, live incoming + receipts).
+// moves on by itself once the session is WORKING, and messages (send a text or a template, now or
+// at a time; what is scheduled; live incoming + receipts).
 
-import { api, enc } from './api.js';
+import { api, listAll, enc } from './api.js';
 import { h, fill, notify, statusBadge, phoneOf, busy, randomId, fmtTime } from './dom.js';
 import { stream } from './stream.js';
 import { lifecycleButtons } from './sessions.js';
@@ -224,33 +225,109 @@ function linkPanel(initial) {
   };
 }
 
-/** Send a text (with an Idempotency-Key kept until it succeeds) and the live conversation feed. */
+/** The variables typed as `name=value` lines, as an object. */
+function parseVariables(raw) {
+  const out = {};
+  for (const line of raw.split('\n')) {
+    const at = line.indexOf('=');
+    if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * Send a text, now or at a time, written or from a text template (with an Idempotency-Key kept
+ * until it succeeds); the sends still waiting for their time, with a cancel button; and the live
+ * conversation feed.
+ */
 function messagePanel(sessionId) {
   const outgoing = new Map(); // message id → status element
   const to = h('input', { id: 'msg-to', required: true, autocomplete: 'off', placeholder: '+4915123456789 or a JID' });
+  const template = h('select', { id: 'msg-template' }, h('option', { value: '' }, 'None: write the text'));
   const text = h('textarea', { id: 'msg-text', required: true, rows: '3', maxlength: '65536' });
+  const textLabel = h('label', { for: 'msg-text' }, 'Text');
+  const variables = h('textarea', { id: 'msg-variables', rows: '3', placeholder: 'first_name=Ana', hidden: true });
+  const variablesLabel = h('label', { for: 'msg-variables', hidden: true }, 'Variables ',
+    h('span', { class: 'muted' }, '(one per line: name=value)'));
+  const sendAt = h('input', { id: 'msg-send-at', type: 'datetime-local', step: '1' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const feed = h('ol', { id: 'messages', class: 'feed', 'aria-live': 'polite' });
   const empty = h('p', { class: 'empty', id: 'messages-empty' }, 'No messages yet. Incoming messages and receipts appear here live.');
+  const scheduled = h('ul', { id: 'scheduled', class: 'scheduled-list' });
+  const scheduledEmpty = h('p', { class: 'empty', id: 'scheduled-empty' }, 'Nothing scheduled.');
   let idemKey = null;
   const form = h('form', { id: 'send-form', class: 'stack' },
-    h('label', { for: 'msg-to' }, 'To'), to, h('label', { for: 'msg-text' }, 'Text'), text,
+    h('label', { for: 'msg-to' }, 'To'), to,
+    h('label', { for: 'msg-template' }, 'Template'), template,
+    textLabel, text, variablesLabel, variables,
+    h('label', { for: 'msg-send-at' }, 'Send at ', h('span', { class: 'muted' }, '(optional; empty sends now)')), sendAt,
     h('div', { class: 'actions' }, send));
+  template.addEventListener('change', () => {
+    const fromTemplate = Boolean(template.value);
+    text.hidden = fromTemplate;
+    textLabel.hidden = fromTemplate;
+    text.required = !fromTemplate;
+    variables.hidden = !fromTemplate;
+    variablesLabel.hidden = !fromTemplate;
+  });
   // A retry of the same message reuses its key (sent once); any edit starts a new message.
   form.addEventListener('input', () => { idemKey = null; });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     idemKey = idemKey || randomId();
-    const body = { to: to.value.trim(), type: 'text', text: text.value };
+    const body = { to: to.value.trim() };
+    if (template.value) {
+      body.template = template.value;
+      body.variables = parseVariables(variables.value);
+    } else {
+      body.type = 'text';
+      body.text = text.value;
+    }
+    if (sendAt.value) body.send_at = new Date(sendAt.value).toISOString();
     const res = await busy(send, () => api('POST', `/sessions/${enc(sessionId)}/messages`, {
       body, headers: { 'Idempotency-Key': idemKey },
     }));
     if (!res) return;
     idemKey = null;
     text.value = '';
-    addOut(res.id, res.to || body.to, body.text, res.status, res.created_at);
+    sendAt.value = '';
+    if (res.status === 'scheduled') {
+      notify(`Message scheduled for ${fmtTime(res.send_at)}.`, 'success');
+      loadScheduled();
+      return;
+    }
+    addOut(res.id, res.to || body.to, body.text ?? `[template ${template.selectedOptions[0].textContent}]`, res.status, res.created_at);
     notify('Message accepted.', 'success');
   });
+
+  async function loadTemplates() {
+    try {
+      const all = await listAll('/templates');
+      all.filter((t) => t.type === 'text').forEach((t) =>
+        template.append(h('option', { value: t.id }, t.name)));
+    } catch { /* the form still sends written texts */ }
+  }
+
+  async function loadScheduled() {
+    try {
+      const waiting = await listAll(`/sessions/${enc(sessionId)}/messages?status=scheduled`);
+      scheduledEmpty.hidden = waiting.length > 0;
+      fill(scheduled, waiting.map((m) => {
+        const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel');
+        cancel.addEventListener('click', async () => {
+          const done = await busy(cancel, () => api('POST', `/sessions/${enc(sessionId)}/messages/${enc(m.id)}/cancel`));
+          if (!done) return;
+          notify('Scheduled message cancelled.', 'success');
+          loadScheduled();
+        });
+        return h('li', { dataset: { message: m.id } },
+          h('span', {}, `To ${phoneOf(m.chat) || m.chat} at ${fmtTime(m.send_at)}: `, h('span', { class: 'body' }, m.text ?? m.caption ?? `[${m.type}]`)),
+          cancel);
+      }));
+    } catch (e) {
+      fill(scheduled, h('li', { class: 'error', role: 'alert' }, e.message));
+    }
+  }
 
   function add(item) {
     empty.hidden = true;
@@ -277,6 +354,7 @@ function messagePanel(sessionId) {
         h('div', { class: 'body' }, content)));
     } else if (ev.type === 'message.sent') {
       addOut(d.id, d.to || d.chat, d.text ?? d.caption, d.status || 'sent', ev.created_at);
+      if (scheduled.querySelector(`[data-message="${d.id}"]`)) loadScheduled();
     } else if (ev.type === 'message.ack') {
       const badge = outgoing.get(d.id);
       if (badge) {
@@ -289,7 +367,11 @@ function messagePanel(sessionId) {
 
   const hint = h('p', { class: 'muted', id: 'send-hint', hidden: true });
   const el = h('section', { class: 'card', id: 'message-panel' }, h('h2', {}, 'Messages'), hint,
-    h('div', { class: 'split' }, form, h('div', {}, h('h3', {}, 'Live'), empty, feed)));
+    h('div', { class: 'split' },
+      h('div', {}, form, h('h3', {}, 'Scheduled'), scheduledEmpty, scheduled),
+      h('div', {}, h('h3', {}, 'Live'), empty, feed)));
+  loadTemplates();
+  loadScheduled();
   return {
     el,
     hint(text) {

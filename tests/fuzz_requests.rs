@@ -13,9 +13,9 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use waras::api::messages::request::{
     ContactInput, EditInput, LocationInput, MediaInput, PollInput, ReactionInput, RevokeInput,
-    SendMessage,
+    SendMessage, send_time,
 };
-use waras::domain::{Content, MessageId, Name, Scopes, SessionId, TenantId};
+use waras::domain::{Content, MessageId, Name, Scopes, SessionId, Template, TenantId};
 use waras::engine::jid::{parse_recipient, phone_digits};
 
 const KINDS: [&str; 12] = [
@@ -163,6 +163,9 @@ fn send_message() -> BoxedStrategy<SendMessage> {
                     poll,
                     edit,
                     revoke,
+                    send_at: None,
+                    template: None,
+                    variables: None,
                 }
             },
         )
@@ -295,6 +298,14 @@ proptest! {
         }
         if let Ok(jid) = parse_recipient(&raw) {
             assert!(jid.to_string().contains('@'));
+        }
+        if let Ok(at) = send_time(&raw) {
+            assert!(at <= chrono::Utc::now().timestamp_millis() + 367 * 24 * 3600 * 1000);
+        }
+        if let Ok(template) = Template::parse(&raw) {
+            // Every variable it names is filled from the values, none is left missing.
+            let values = template.variables().into_iter().map(|v| (v.to_string(), "x".to_string())).collect();
+            assert!(template.render(&values).is_ok());
         }
     }
 }

@@ -2,12 +2,14 @@
 
 mod delivery;
 mod event_hub;
+mod overdue;
 mod retention;
 mod session;
 mod supervisor;
 
 pub use delivery::{DeliveryActor, DeliveryConfig, StopDeliveries};
 pub use event_hub::{EventHub, EventSelector, Subscribe, SubscriberCount, Unsubscribe};
+pub use overdue::OverdueSends;
 pub use retention::RetentionJob;
 pub use session::{
     Drain, Kill, Live, LiveClient, Logout, PairCode, SessionActor, SessionCommandError,

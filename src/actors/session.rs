@@ -56,6 +56,10 @@ pub struct SessionActor {
     bot: Option<EngineRun>,
     client: Option<Arc<Client>>,
     draining: bool,
+    /// A drain was asked for while one was running: run another after it.
+    drain_again: bool,
+    /// Wakes the outbox when the next scheduled send is due.
+    schedule_timer: Option<SpawnHandle>,
     /// The outbox batch being sent, awaited by an orderly stop so in-flight sends finish.
     drain_work: Option<Shared<LocalBoxFuture<'static, ()>>>,
     /// This process's lease on the session (several instances); `None` on SQLite.
@@ -93,6 +97,8 @@ impl SessionActor {
             bot: None,
             client: None,
             draining: false,
+            drain_again: false,
+            schedule_timer: None,
             drain_work: None,
             fence,
             cutoff: Cutoff::default(),

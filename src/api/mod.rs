@@ -20,6 +20,7 @@ pub mod profile;
 pub mod sessions;
 pub mod state;
 pub mod stream;
+pub mod templates;
 pub mod tenants;
 mod ui;
 pub mod webhooks;
@@ -36,7 +37,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, Scope, web};
 use error::ApiError;
 pub use state::AppState;
 
-/// Every route of the service: this function and the four below it are the one route table.
+/// Every route of the service: this function and the five below it are the one route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(crate::cluster::forward::ORDER_PATH)
@@ -45,7 +46,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(cluster::order)),
     );
     let api = web::scope("/api/v1");
-    let api = event_routes(live_routes(session_routes(account_routes(api))));
+    let api = automation_routes(event_routes(live_routes(session_routes(account_routes(
+        api,
+    )))));
     cfg.service(
         api.default_service(web::to(unknown_route))
             .wrap(actix_web::middleware::from_fn(json_object::require_object)),
@@ -73,6 +76,21 @@ fn account_routes(api: Scope) -> Scope {
         .route("/keys", web::get().to(keys::list))
         .route("/keys/{key_id}", web::get().to(keys::get))
         .route("/keys/{key_id}", web::delete().to(keys::revoke))
+}
+
+/// Automation: message templates.
+fn automation_routes(api: Scope) -> Scope {
+    api.route("/templates", web::post().to(templates::create))
+        .route("/templates", web::get().to(templates::list))
+        .route("/templates/{template_id}", web::get().to(templates::get))
+        .route(
+            "/templates/{template_id}",
+            web::patch().to(templates::update),
+        )
+        .route(
+            "/templates/{template_id}",
+            web::delete().to(templates::delete),
+        )
 }
 
 /// Sessions: lifecycle, linking, messages and chats.
@@ -114,6 +132,14 @@ fn session_routes(api: Scope) -> Scope {
         .route(
             "/sessions/{session_id}/messages/{message_id}",
             web::get().to(messages::get),
+        )
+        .route(
+            "/sessions/{session_id}/messages/{message_id}",
+            web::patch().to(messages::schedule::reschedule),
+        )
+        .route(
+            "/sessions/{session_id}/messages/{message_id}/cancel",
+            web::post().to(messages::schedule::cancel),
         )
         .route(
             "/sessions/{session_id}/messages/{message_id}/media",

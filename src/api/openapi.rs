@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     chats, cluster, contacts, events, groups, keys, linking, messages, ops, profile, sessions,
-    stream, tenants, webhooks,
+    stream, templates, tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -22,6 +22,7 @@ use super::{
         sessions::start, sessions::stop, sessions::restart,
         linking::qr, linking::pair_code, linking::logout,
         messages::send::send, messages::list, messages::get, messages::download::media,
+        messages::schedule::reschedule, messages::schedule::cancel,
         chats::list, chats::mark_read, chats::presence,
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
@@ -30,6 +31,7 @@ use super::{
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
+        templates::create, templates::list, templates::get, templates::update, templates::delete,
         ops::healthz, ops::readyz, ops::metrics, cluster::view,
     ),
     modifiers(&SecuritySchemes, &ProblemResponses, &IdParameters),
@@ -42,6 +44,7 @@ use super::{
         (name = "profile", description = "The session's own name, about text and picture"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
+        (name = "templates", description = "Message templates with {{variables}}, filled by a send"),
         (name = "ops", description = "Health, readiness, metrics"))
 )]
 pub struct ApiDoc;
@@ -63,13 +66,14 @@ impl Modify for SecuritySchemes {
 }
 
 /// Path parameters holding WARAS ids, by name, with the prefix their ids carry.
-const ID_PARAMETERS: [(&str, &str); 6] = [
+const ID_PARAMETERS: [(&str, &str); 7] = [
     ("tenant_id", "tnt"),
     ("session_id", "ses"),
     ("key_id", "key"),
     ("webhook_id", "whk"),
     ("delivery_id", "dlv"),
     ("message_id", "msg"),
+    ("template_id", "tpl"),
 ];
 
 /// Declares the range of every `limit` and the form of every id in a path (a prefix and 32 lowercase hex digits, as the

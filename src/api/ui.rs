@@ -44,6 +44,7 @@ const ASSETS: &[Asset] = &[
     asset!("tenants.js", JS),
     asset!("sessions.js", JS),
     asset!("session.js", JS),
+    asset!("templates.js", JS),
     asset!("webhooks.js", JS),
     asset!("events.js", JS),
 ];

@@ -72,6 +72,8 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             engine_ref: None,
+            send_at: None,
+            late: false,
         }
     }
 

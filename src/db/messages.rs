@@ -1,6 +1,7 @@
-//! Messages sent and received. Outgoing rows in status `queued` are the outbox: written (with their
-//! pre-generated WhatsApp id) before the API answers, sent while the session is WORKING. Incoming
-//! rows are written with their `message.received` event before the engine acknowledges them.
+//! Messages sent and received. Outgoing rows in status `queued` are the outbox (read and fed by
+//! `super::outbox`): written (with their pre-generated WhatsApp id) before the API answers, sent
+//! while the session is WORKING. Incoming rows are written with their `message.received` event
+//! before the engine acknowledges them.
 
 use diesel::prelude::*;
 
@@ -19,6 +20,8 @@ pub const DELIVERED: &str = MessageStatus::Delivered.as_str();
 pub const READ: &str = MessageStatus::Read.as_str();
 pub const FAILED: &str = MessageStatus::Failed.as_str();
 pub const RECEIVED: &str = MessageStatus::Received.as_str();
+pub const SCHEDULED: &str = MessageStatus::Scheduled.as_str();
+pub const CANCELLED: &str = MessageStatus::Cancelled.as_str();
 
 /// Idempotency keys are honoured this long.
 pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
@@ -47,6 +50,10 @@ pub struct MessageRow {
     pub updated_at: i64,
     /// Where the media can be had again (see the `media` table); not shown to API users.
     pub engine_ref: Option<String>,
+    /// A scheduled send's time (unix ms).
+    pub send_at: Option<i64>,
+    /// The scheduled send went out more than a second after `send_at`.
+    pub late: bool,
 }
 
 impl MessageRow {
@@ -101,6 +108,8 @@ macro_rules! insert_message {
                 messages::created_at.eq($m.created_at),
                 messages::updated_at.eq($m.updated_at),
                 messages::engine_ref.eq(&$m.engine_ref),
+                messages::send_at.eq($m.send_at),
+                messages::late.eq($m.late),
             ))
             .on_conflict_do_nothing()
             .execute($conn)
@@ -158,28 +167,7 @@ pub fn enqueue(pool: &DbPool, row: &MessageRow, file: Option<&MediaRow>) -> DbRe
     })
 }
 
-/// The session's queued sends, oldest first; only for the session's owner (`fence`).
-pub fn outbox(
-    pool: &DbPool,
-    session_id: &str,
-    limit: i64,
-    fence: Option<&super::cluster::Fence>,
-) -> DbResult<Vec<MessageRow>> {
-    with_conn!(pool, |conn| {
-        conn.write_txn(|conn| {
-            conn.check_fence(session_id, fence)?;
-            Ok(messages::table
-                .filter(messages::session_id.eq(session_id))
-                .filter(messages::from_me.eq(true))
-                .filter(messages::status.eq(QUEUED))
-                .order((messages::created_at.asc(), messages::id.asc()))
-                .limit(limit)
-                .load(conn)?)
-        })
-    })
-}
-
-fn status_event<C: EventLog>(
+pub(super) fn status_event<C: EventLog>(
     conn: &mut C,
     m: &MessageRow,
     event_type: EventType,
@@ -470,10 +458,17 @@ pub fn get(pool: &DbPool, session_id: &str, id: &str) -> DbResult<Option<Message
     })
 }
 
+/// Which messages a listing shows.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub chat: Option<String>,
+    pub status: Option<MessageStatus>,
+}
+
 pub fn list(
     pool: &DbPool,
     session_id: &str,
-    chat: Option<&str>,
+    filter: &MessageFilter,
     after: Option<&str>,
     limit: i64,
 ) -> DbResult<Vec<MessageRow>> {
@@ -483,8 +478,11 @@ pub fn list(
             .order(messages::id.asc())
             .limit(limit)
             .into_boxed();
-        if let Some(chat) = chat {
-            q = q.filter(messages::chat_jid.eq(chat.to_string()));
+        if let Some(chat) = &filter.chat {
+            q = q.filter(messages::chat_jid.eq(chat.clone()));
+        }
+        if let Some(status) = filter.status {
+            q = q.filter(messages::status.eq(status.as_str()));
         }
         if let Some(after) = after {
             q = q.filter(messages::id.gt(after.to_string()));

@@ -13,9 +13,11 @@ pub mod lease;
 pub mod media;
 pub mod messages;
 mod migrate;
+pub mod outbox;
 pub mod retention;
 pub mod schema;
 pub mod sessions;
+pub mod templates;
 pub mod tenants;
 pub mod webhooks;
 

@@ -1,11 +1,11 @@
 //! Retention: deleting what is older than the operator keeps, a batch at a time so no purge holds
 //! a long write lock (SQLite has one writer) or a large transaction. What the service still needs
-//! is never deleted: events a webhook has yet to deliver, queued sends (the outbox) and the
-//! files those sends will upload.
+//! is never deleted: events a webhook has yet to deliver, queued and scheduled sends (the outbox
+//! and what will join it) and the files those sends will upload.
 
 use diesel::prelude::*;
 
-use super::messages::QUEUED;
+use super::messages::{QUEUED, SCHEDULED};
 use super::schema::{events, media, messages, webhook_deliveries};
 use super::webhooks::{DELIVERING, PENDING};
 use super::{DbConn, DbPool, DbResult};
@@ -88,14 +88,14 @@ fn purge_events(pool: &DbPool, before: i64) -> DbResult<usize> {
     })
 }
 
-/// Messages older than `before`, except queued sends; their media files go with them.
+/// Messages older than `before`, except queued and scheduled sends; their media files go with them.
 fn purge_messages(pool: &DbPool, before: i64) -> DbResult<usize> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let ids: Vec<String> = messages::table
                 .select(messages::id)
                 .filter(messages::created_at.lt(before))
-                .filter(messages::status.ne(QUEUED))
+                .filter(messages::status.ne_all([QUEUED, SCHEDULED]))
                 .limit(BATCH)
                 .load(conn)?;
             if ids.is_empty() {
@@ -107,14 +107,15 @@ fn purge_messages(pool: &DbPool, before: i64) -> DbResult<usize> {
     })
 }
 
-/// Stored media files older than `before`, except those of queued sends (not uploaded yet).
+/// Stored media files older than `before`, except those of queued and scheduled sends (not
+/// uploaded yet).
 /// The messages stay; a received file can be downloaded again while WhatsApp still has it.
 fn purge_media(pool: &DbPool, before: i64) -> DbResult<usize> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let queued = messages::table
                 .select(messages::id)
-                .filter(messages::status.eq(QUEUED));
+                .filter(messages::status.eq_any([QUEUED, SCHEDULED]));
             let ids: Vec<String> = media::table
                 .select(media::id)
                 .filter(media::created_at.lt(before))

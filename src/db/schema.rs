@@ -120,6 +120,8 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         engine_ref -> Nullable<Text>,
+        send_at -> Nullable<BigInt>,
+        late -> Bool,
     }
 }
 
@@ -153,3 +155,16 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 // The retention purge keeps the files of queued sends (a subquery on messages).
 diesel::allow_tables_to_appear_in_same_query!(media, messages);
+
+diesel::table! {
+    templates (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        msg_type -> Text,
+        text -> Nullable<Text>,
+        caption -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}

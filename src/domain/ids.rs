@@ -50,6 +50,7 @@ prefixed_id!(WebhookId, "whk");
 prefixed_id!(DeliveryId, "dlv");
 prefixed_id!(MessageId, "msg");
 prefixed_id!(MediaId, "med");
+prefixed_id!(TemplateId, "tpl");
 
 #[cfg(test)]
 mod tests {

@@ -70,7 +70,8 @@ named! {
 
 named! {
     /// Where a message stands: an outgoing one `queued → sent → delivered → read` (or `failed`),
-    /// an incoming one `received` (then `read` once marked).
+    /// a scheduled one `scheduled → queued → …` (or `cancelled`, or `failed` when it could not go
+    /// out in time), an incoming one `received` (then `read` once marked).
     MessageStatus {
         Queued = "queued",
         Sent = "sent",
@@ -78,6 +79,8 @@ named! {
         Read = "read",
         Failed = "failed",
         Received = "received",
+        Scheduled = "scheduled",
+        Cancelled = "cancelled",
     }
 }
 

@@ -6,15 +6,17 @@ mod kinds;
 mod name;
 mod scope;
 mod session_state;
+pub mod template;
 
 pub use content::{
     ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
 };
-pub use ids::{DeliveryId, KeyId, MediaId, MessageId, SessionId, TenantId, WebhookId};
+pub use ids::{DeliveryId, KeyId, MediaId, MessageId, SessionId, TemplateId, TenantId, WebhookId};
 pub use kinds::{EventType, MessageKind, MessageStatus};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
 pub use session_state::{DesiredState, SessionStatus};
+pub use template::Template;
 
 /// A value that failed to parse, with the field it came from and a reason a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

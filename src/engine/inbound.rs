@@ -87,6 +87,8 @@ impl InboundRecorder {
             created_at: now,
             updated_at: now,
             engine_ref: (engine_ref != "{}").then_some(engine_ref),
+            send_at: None,
+            late: false,
         };
         Some(Inbound {
             row,

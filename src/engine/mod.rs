@@ -61,6 +61,8 @@ pub struct EngineDeps {
     pub media_ca: Option<Arc<str>>,
     /// Whether presence and typing notices go to the event log (`store_presence_events`).
     pub store_presence_events: bool,
+    /// How long after its time a scheduled send may still go out (`schedule_max_lateness_secs`).
+    pub schedule_max_lateness_ms: i64,
     /// Counts presence and typing events dropped because a session's engine queue was full.
     pub events_dropped: prometheus::IntCounter,
     /// Which hosts the engine's HTTP client may call and how much it may read back.

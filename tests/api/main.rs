@@ -46,9 +46,13 @@ mod rotation;
 mod sandboxed;
 #[cfg(feature = "sandbox")]
 mod scenario;
+#[cfg(feature = "sandbox")]
+mod scheduled;
 mod scopes;
 mod send_limits;
 mod storage;
 mod stream;
+#[cfg(feature = "sandbox")]
+mod templates;
 mod webhook_rules;
 mod webhooks;

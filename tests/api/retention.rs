@@ -39,6 +39,8 @@ fn message(tenant: &str, sid: &str, id: &str, status: &str, created_at: i64) -> 
         created_at,
         updated_at: created_at,
         engine_ref: None,
+        send_at: None,
+        late: false,
     }
 }
 

@@ -275,6 +275,47 @@ test('the web UI against a real service', async (t) => {
     await shot('session-linked');
   });
 
+  await t.test('a template made on the Templates page, sent from the session page 3 s later: listed as scheduled, then delivered filled', async () => {
+    await page.getByRole('link', { name: 'Templates', exact: true }).click();
+    await page.getByRole('heading', { name: 'Templates' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('greeting');
+    await page.getByLabel('Text', { exact: true }).fill('Hello {{first_name}}, {{closing|see you soon}}');
+    await page.getByRole('button', { name: 'Create template' }).click();
+    const card = page.locator('article.template', { hasText: 'greeting' });
+    await card.waitFor();
+    assert.equal(await card.locator('code.tag').allTextContents().then((t) => t.join(',')), 'closing,first_name');
+    // A malformed placeholder is refused with the service's reason.
+    await page.getByLabel('Name', { exact: true }).fill('broken');
+    await page.getByLabel('Text', { exact: true }).fill('Hello {{first_name');
+    await page.getByRole('button', { name: 'Create template' }).click();
+    await page.locator('.notice.error', { hasText: 'never closed' }).waitFor();
+    await shot('templates');
+
+    await page.getByRole('link', { name: 'Sessions', exact: true }).click();
+    await page.locator('#session-list').getByRole('link', { name: 'desk' }).click();
+    await page.locator('#linked').waitFor({ timeout: 20000 });
+    await page.getByLabel('To', { exact: true }).fill('+4915100000001');
+    await page.getByLabel('Template').selectOption({ label: 'greeting' });
+    await page.getByLabel(/Variables/).fill('first_name=Alice');
+    const at = new Date(Date.now() + 4000);
+    const local = new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 19);
+    await page.getByLabel(/Send at/).fill(local);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const waiting = page.locator('#scheduled li', { hasText: 'Hello Alice, see you soon' });
+    await waiting.waitFor();
+    await shot('scheduled');
+    const inbox = async () => (await fetch(`${base}/sandbox/accounts/4915100000001/messages`)).json();
+    assert.ok(!(await inbox()).some((m) => m.text === 'Hello Alice, see you soon'), 'not sent before its time');
+    await waiting.waitFor({ state: 'detached', timeout: 20000 });
+    assert.ok(Date.now() >= at.getTime() - 1000, 'left the scheduled list at its time');
+    let got = [];
+    for (let i = 0; i < 100 && !got.some((m) => m.text === 'Hello Alice, see you soon'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await inbox();
+    }
+    assert.ok(got.some((m) => m.text === 'Hello Alice, see you soon'), `Alice's inbox: ${JSON.stringify(got)}`);
+  });
+
   await t.test('linking by pairing code on the sandbox: the code is shown, the phone enters it, WORKING', async () => {
     const res = await fetch(`${base}/sandbox/accounts`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: '4915100000003', name: 'Front Desk' }),

@@ -1,6 +1,9 @@
 //! Sending: the outbox (queued rows) is drained while the session is WORKING, each message with
-//! the WhatsApp id it was given when it was accepted, so a resend is the same message. Receipts
-//! move sent messages forward to delivered and read.
+//! the WhatsApp id it was given when it was accepted, so a resend is the same message. Scheduled
+//! sends join the queue when due: each pass reads when the next one is, and a timer wakes the
+//! outbox then. Receipts move sent messages forward to delivered and read.
+
+use std::time::Duration;
 
 use actix::prelude::*;
 use wacore::types::events::Receipt;
@@ -11,11 +14,14 @@ use super::SessionActor;
 use crate::db::media;
 use crate::db::messages::{self, DELIVERED, MessageRow, READ};
 use crate::db::now_ms;
+use crate::db::outbox::{self, Outbox};
 use crate::domain::{MessageKind, SessionStatus};
 use crate::engine::compose::{EngineRef, compose};
 use crate::engine::jid::parse_recipient;
 
 const BATCH: i64 = 50;
+/// How soon an outbox that could not be read is looked at again.
+const RETRY_AFTER_MS: i64 = 5_000;
 /// Attempts before a message is given up as failed.
 const MAX_ATTEMPTS: i32 = 5;
 
@@ -28,75 +34,126 @@ impl Handler<Drain> for SessionActor {
     type Result = ();
 
     fn handle(&mut self, _: Drain, ctx: &mut Self::Context) {
-        if self.draining || self.status != SessionStatus::Working || self.retiring {
+        if self.status != SessionStatus::Working || self.retiring {
+            return;
+        }
+        if self.draining {
+            // What asked (a new or rescheduled send) may have come after the batch was read.
+            self.drain_again = true;
             return;
         }
         let Some(client) = self.client.clone() else {
             return;
         };
         self.draining = true;
-        let (db, session_id, handle, fence) = (
-            self.db.clone(),
-            self.id.as_str().to_string(),
-            self.deps.runtime.handle().clone(),
-            self.fence.clone(),
-        );
-        let work = async move {
-            let mut progressed = false;
-            let sid = session_id.clone();
-            let batch = match db
-                .run(move |pool| messages::outbox(pool, &sid, BATCH, fence.as_deref()))
-                .await
-            {
-                Ok(b) => b,
-                Err(e) => {
-                    log::warn!("session {session_id}: outbox unavailable: {e}");
-                    return false;
-                }
-            };
-            for m in batch {
-                let outcome = match load_file(&db, &m).await {
-                    Ok(file) => send_one(&client, &handle, &m, file).await,
-                    Err(e) => Err(e),
-                };
-                let id = m.id.clone();
-                let recorded = match outcome {
-                    Ok(()) => {
-                        db.run(move |pool| messages::mark_sent(pool, &id, now_ms()))
-                            .await
-                    }
-                    Err(e) => {
-                        log::warn!("session {session_id}: send of {} failed: {e}", m.id);
-                        db.run(move |pool| {
-                            messages::mark_attempt_failed(pool, &id, &e, MAX_ATTEMPTS, now_ms())
-                        })
-                        .await
-                    }
-                };
-                match recorded {
-                    Ok(_) => {
-                        progressed = true;
-                        db.events_appended();
-                    }
-                    Err(e) => log::warn!("session {session_id}: cannot record a send: {e}"),
-                }
-            }
-            progressed
-        };
+        self.drain_again = false;
         let (done, finished) = completion();
+        let work = drain_batch(self, client);
         let work = async move {
-            let progressed = work.await;
+            let drained = work.await;
             let _ = done.send(());
-            progressed
+            drained
         };
         self.drain_work = Some(finished);
-        ctx.spawn(work.into_actor(self).map(|progressed, act, ctx| {
+        ctx.spawn(work.into_actor(self).map(|drained, act, ctx| {
             act.draining = false;
             act.drain_work = None;
-            if progressed && !act.retiring {
+            if act.retiring {
+                return;
+            }
+            if drained.progressed || act.drain_again {
                 ctx.notify(Drain);
             }
+            act.arm_schedule(drained.next_due, ctx);
         }));
+    }
+}
+
+/// What one pass over the outbox did.
+struct Drained {
+    progressed: bool,
+    next_due: Option<i64>,
+}
+
+impl SessionActor {
+    /// Wakes the outbox when the next scheduled send is due (replacing an earlier wake-up).
+    fn arm_schedule(&mut self, next_due: Option<i64>, ctx: &mut Context<Self>) {
+        if let Some(timer) = self.schedule_timer.take() {
+            ctx.cancel_future(timer);
+        }
+        if let Some(at) = next_due {
+            let wait = u64::try_from(at - now_ms()).unwrap_or(0);
+            let timer = ctx.run_later(Duration::from_millis(wait), |act, ctx| {
+                act.schedule_timer = None;
+                ctx.notify(Drain);
+            });
+            self.schedule_timer = Some(timer);
+        }
+    }
+}
+
+/// Moves due scheduled sends into the queue, then sends one batch of it.
+fn drain_batch(
+    act: &SessionActor,
+    client: std::sync::Arc<whatsapp_rust::client::Client>,
+) -> impl Future<Output = Drained> + use<> {
+    let (db, session_id, handle, fence) = (
+        act.db.clone(),
+        act.id.as_str().to_string(),
+        act.deps.runtime.handle().clone(),
+        act.fence.clone(),
+    );
+    let max_lateness = act.deps.schedule_max_lateness_ms;
+    async move {
+        let sid = session_id.clone();
+        let outbox = db
+            .run(move |pool| {
+                outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence.as_deref())
+            })
+            .await;
+        let Outbox { batch, next_due } = match outbox {
+            Ok(o) => o,
+            Err(e) => {
+                log::warn!("session {session_id}: outbox unavailable: {e}");
+                // Look again in a while, so a due scheduled send is not forgotten.
+                return Drained {
+                    progressed: false,
+                    next_due: Some(now_ms() + RETRY_AFTER_MS),
+                };
+            }
+        };
+        let mut progressed = false;
+        for m in batch {
+            let outcome = match load_file(&db, &m).await {
+                Ok(file) => send_one(&client, &handle, &m, file).await,
+                Err(e) => Err(e),
+            };
+            let id = m.id.clone();
+            let recorded = match outcome {
+                Ok(()) => {
+                    db.run(move |pool| messages::mark_sent(pool, &id, now_ms()))
+                        .await
+                }
+                Err(e) => {
+                    log::warn!("session {session_id}: send of {} failed: {e}", m.id);
+                    db.run(move |pool| {
+                        messages::mark_attempt_failed(pool, &id, &e, MAX_ATTEMPTS, now_ms())
+                    })
+                    .await
+                }
+            };
+            match recorded {
+                Ok(_) => {
+                    progressed = true;
+                    db.events_appended();
+                }
+                Err(e) => log::warn!("session {session_id}: cannot record a send: {e}"),
+            }
+        }
+        Drained {
+            progressed,
+            next_due,
+        }
     }
 }
 

@@ -136,6 +136,15 @@ fn text_field(
         "text" => request.text = Some(value),
         "caption" => request.caption = Some(value),
         "reply_to" => request.reply_to = Some(value),
+        "send_at" => request.send_at = Some(value),
+        "template" => request.template = Some(value),
+        "variables" => {
+            request.variables = Some(serde_json::from_str(&value).map_err(|_| {
+                ApiError::invalid(
+                    "variables: a JSON object of strings, e.g. {\"first_name\":\"Ana\"}",
+                )
+            })?)
+        }
         "mentions" => {
             request.mentions = Some(
                 value
@@ -156,7 +165,7 @@ fn text_field(
         }
         other => {
             return Err(ApiError::invalid(format!(
-                "{other}: unknown form field (to, type, text, caption, reply_to, mentions, mimetype, filename, voice, file)"
+                "{other}: unknown form field (to, type, text, caption, reply_to, mentions, send_at, template, variables, mimetype, filename, voice, file)"
             )));
         }
     }

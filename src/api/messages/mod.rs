@@ -10,14 +10,15 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
-use crate::db::messages::{self, MessageRow};
+use crate::db::messages::{self, MessageFilter, MessageRow};
 use crate::db::sessions::SessionRow;
-use crate::domain::{Content, MessageId, Scope};
+use crate::domain::{Content, MessageId, MessageStatus, Scope};
 use crate::time::rfc3339;
 
 mod body;
 pub mod download;
 pub mod request;
+pub mod schedule;
 pub mod send;
 
 pub use request::SendMessage;
@@ -27,11 +28,14 @@ pub struct Accepted {
     pub id: String,
     pub session_id: String,
     pub to: String,
-    /// queued, sent, delivered, read or failed.
+    /// queued (or scheduled, with `send_at`), sent, delivered, read or failed.
     pub status: String,
     /// The WhatsApp message id, fixed when the send was accepted.
     pub wa_id: String,
     pub created_at: String,
+    /// When a scheduled send goes out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,13 +52,20 @@ pub struct Message {
     /// poll_vote, edit or revoke.
     #[serde(rename = "type")]
     pub kind: String,
-    /// queued, sent, delivered, read, failed (own) or received.
+    /// queued, scheduled, sent, delivered, read, failed, cancelled (own) or received.
     pub status: String,
     pub error: Option<String>,
     pub reply_to: Option<String>,
     pub timestamp: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// A scheduled send's time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<String>,
+    /// A scheduled send that went out more than a second after `send_at` (its session was not
+    /// WORKING then).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
     /// The content: `text`, `caption`, `media`, `location`, `contact`, `poll`, `reaction`, …
     #[serde(flatten)]
     pub content: Content,
@@ -79,6 +90,8 @@ impl From<MessageRow> for Message {
             timestamp: m.wa_timestamp.map(rfc3339),
             created_at: rfc3339(m.created_at),
             updated_at: rfc3339(m.updated_at),
+            send_at: m.send_at.map(rfc3339),
+            late: m.late,
         }
     }
 }
@@ -93,6 +106,7 @@ fn accepted(m: &MessageRow) -> Accepted {
         status: m.status.clone(),
         wa_id: m.wa_id.clone(),
         created_at: rfc3339(m.created_at),
+        send_at: m.send_at.map(rfc3339),
     }
 }
 
@@ -129,6 +143,8 @@ pub async fn load_message(
 pub struct MessageQuery {
     /// Only this chat (a JID).
     pub chat: Option<String>,
+    /// Only messages in this status (e.g. `scheduled`: the sends waiting for their time).
+    pub status: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -149,13 +165,29 @@ pub async fn list(
         limit: q.limit,
         cursor: q.cursor.clone(),
     };
-    let chat = q.chat.clone();
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(s) => Some(MessageStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "status: `{s}` is not one of {}",
+                MessageStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?),
+    };
+    let filter = MessageFilter {
+        chat: q.chat.clone(),
+        status,
+    };
     let (rows, next_cursor) = fetch_page(
         &state.db,
         &page,
         |c| MessageId::parse(c).is_some(),
         |r: &MessageRow| r.id.clone(),
-        move |pool, after, n| messages::list(pool, &session.id, chat.as_deref(), after, n),
+        move |pool, after, n| messages::list(pool, &session.id, &filter, after, n),
     )
     .await?;
     Ok(HttpResponse::Ok().json(MessageList {

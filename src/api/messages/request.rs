@@ -19,9 +19,10 @@ const MAX_MENTIONS: usize = 256;
 pub struct SendMessage {
     /// A phone number in international form (+4915…), a user JID or a group JID (`…@g.us`).
     pub to: String,
-    /// text, image, video, audio, document, sticker, location, contact, reaction, poll, edit or revoke.
-    #[serde(rename = "type")]
-    #[schema(value_type = SendableKind)]
+    /// text, image, video, audio, document, sticker, location, contact, reaction, poll, edit or
+    /// revoke. Required, except in a send from a `template` (which has its type).
+    #[serde(rename = "type", default)]
+    #[schema(value_type = Option<SendableKind>)]
     pub kind: String,
     #[schema(max_length = 65536)]
     pub text: Option<String>,
@@ -44,6 +45,15 @@ pub struct SendMessage {
     pub poll: Option<PollInput>,
     pub edit: Option<EditInput>,
     pub revoke: Option<RevokeInput>,
+    /// Send at this time (RFC 3339, at most a year ahead) instead of now: the answer says
+    /// `scheduled`. A time already past sends now.
+    #[schema(format = DateTime)]
+    pub send_at: Option<String>,
+    /// A template of the tenant (its id or name) that gives this send its type and its text or
+    /// caption; a media template's send brings the file.
+    pub template: Option<String>,
+    /// Values for the template's variables (`{"first_name": "Ana"}`).
+    pub variables: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// A media file: inline base64 `data` or a `url` to fetch (or a multipart `file` part).
@@ -150,6 +160,22 @@ pub struct Draft {
     pub media: Option<(MediaKind, MediaInput)>,
     /// The WARAS id of the message a reaction, edit or revoke points at.
     pub target: Option<String>,
+    /// When to send it (unix ms), if not now.
+    pub send_at: Option<i64>,
+}
+
+/// The furthest ahead a send may be scheduled.
+const MAX_SCHEDULE_AHEAD_MS: i64 = 366 * 24 * 3600 * 1000;
+
+/// A `send_at` as unix ms: RFC 3339, at most a year ahead.
+pub fn send_time(raw: &str) -> Result<i64, ApiError> {
+    let at = chrono::DateTime::parse_from_rfc3339(raw)
+        .map_err(|_| invalid("send_at: an RFC 3339 time, e.g. 2026-12-24T18:00:00Z"))?
+        .timestamp_millis();
+    if at > crate::db::now_ms() + MAX_SCHEDULE_AHEAD_MS {
+        return Err(invalid("send_at: at most a year ahead"));
+    }
+    Ok(at)
 }
 
 /// The kinds a send may have, as named in the `type` field.
@@ -217,6 +243,12 @@ impl SendMessage {
     }
 
     pub fn check(&self) -> Result<Draft, ApiError> {
+        if self.kind.is_empty() {
+            return Err(invalid(format!(
+                "type: required (one of {}), unless the send names a template",
+                sendable_kinds().join(", ")
+            )));
+        }
         let message_kind = MessageKind::parse(&self.kind)
             .filter(|k| k.sendable())
             .ok_or_else(|| {
@@ -289,6 +321,7 @@ impl SendMessage {
             content,
             media,
             target,
+            send_at: self.send_at.as_deref().map(send_time).transpose()?,
         })
     }
 

@@ -14,8 +14,9 @@ use crate::api::auth::Caller;
 use crate::api::error::{ApiError, ApiResult, Problem};
 use crate::api::sessions::load_session;
 use crate::api::state::AppState;
+use crate::api::templates;
 use crate::db::media::MediaRow;
-use crate::db::messages::{self, Enqueued, FAILED, MessageRow, QUEUED};
+use crate::db::messages::{self, Enqueued, FAILED, MessageRow, QUEUED, SCHEDULED};
 use crate::db::now_ms;
 use crate::db::sessions::SessionRow;
 use crate::domain::{
@@ -51,15 +52,18 @@ pub async fn send(
     let key = caller.tenant(Scope::Send)?;
     let session = load_session(&state, key, &path).await?;
     let idempotency_key = idempotency_key(&req)?;
-    let (request, draft, file) = read_draft(&req, payload, &state).await?;
-    accepts_sends(&session)?;
+    let (request, draft, file) = read_draft(&req, payload, &state, &session.tenant_id).await?;
     let Draft {
         to,
         kind,
         mut content,
         media: media_input,
         target,
+        send_at,
     } = draft;
+    // A time already past sends now.
+    let send_at = send_at.filter(|at| *at > now_ms());
+    accepts_sends(&session, send_at.is_some())?;
     if let Some(reply) = &request.reply_to {
         content.quoted = Some(reference(
             &referenced(&state, &session, "reply_to", reply).await?,
@@ -102,16 +106,21 @@ pub async fn send(
         wa_id: new_message_id(session.me_phone_jid.as_deref(), now),
         msg_type: kind.as_str().into(),
         body: content.to_json(),
-        status: QUEUED.into(),
+        status: match send_at {
+            Some(_) => SCHEDULED.into(),
+            None => QUEUED.into(),
+        },
         error: None,
         attempts: 0,
         reply_to: request.reply_to.clone(),
         request_hash,
         idempotency_key,
-        wa_timestamp: Some(now),
+        wa_timestamp: Some(send_at.unwrap_or(now)),
         created_at: now,
         updated_at: now,
         engine_ref: (engine_ref != "{}").then_some(engine_ref),
+        send_at,
+        late: false,
     };
     let result = state
         .db
@@ -120,17 +129,20 @@ pub async fn send(
     answer(&state, result).await
 }
 
-/// The send as it came (JSON or multipart), checked into a draft; a multipart file comes apart.
+/// The send as it came (JSON or multipart), filled from its template if it names one, checked
+/// into a draft; a multipart file comes apart.
 async fn read_draft(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
+    tenant_id: &str,
 ) -> ApiResult<(SendMessage, Draft, Option<Vec<u8>>)> {
     let limit = body::send_limit(state.media_max_bytes);
     let body::Incoming { mut request, file } =
         body::read(req, payload, limit, state.media_max_bytes).await?;
     // The inline file moves to the draft instead of being copied with the request.
     let inline = request.take_inline_data();
+    templates::fill(state, tenant_id, &mut request).await?;
     let mut draft = request.check()?;
     if let (Some((_, input)), Some(data)) = (draft.media.as_mut(), inline) {
         input.data = Some(data);
@@ -143,8 +155,11 @@ async fn read_draft(
 
 /// A session takes sends while WORKING or RECONNECTING; a linked session that is STARTING is
 /// (re)connecting — after a restart, or moving to another instance — and sends its outbox once
-/// WORKING.
-fn accepts_sends(session: &SessionRow) -> ApiResult<()> {
+/// WORKING. A scheduled send only needs a linked account: it goes out once the session is WORKING.
+fn accepts_sends(session: &SessionRow, scheduled: bool) -> ApiResult<()> {
+    if scheduled && session.me_phone_jid.is_some() {
+        return Ok(());
+    }
     let status = SessionStatus::from_db(&session.status);
     let reconnecting = status == SessionStatus::Starting
         && session.me_phone_jid.is_some()
@@ -156,7 +171,7 @@ fn accepts_sends(session: &SessionRow) -> ApiResult<()> {
         "session_not_working",
         format!(
             "the session is {}; sends are accepted while it is WORKING or RECONNECTING \
-             (or STARTING when linked)",
+             (or STARTING when linked), scheduled sends while it is linked",
             session.status
         ),
     ))

@@ -15,8 +15,8 @@ mod msg_secret;
 mod prekeys;
 mod protocol;
 mod registry;
-mod sealed;
 pub mod schema;
+mod sealed;
 mod signal;
 mod tc_tokens;
 

@@ -66,7 +66,8 @@ impl SignalStore for DieselStore {
     }
 
     async fn put_session(&self, address: &str, session: &[u8]) -> Result<()> {
-        self.keyed_put::<SignalSessions, _>([(address, session)]).await
+        self.keyed_put::<SignalSessions, _>([(address, session)])
+            .await
     }
 
     async fn put_sessions_batch(&self, sessions: &[(Arc<str>, Bytes)]) -> Result<()> {

@@ -278,7 +278,7 @@ impl Cluster {
         // Generous: in the benchmark hundreds of devices link at once on two cores.
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            let mut res = self
+            let sent = self
                 .client
                 .get(format!(
                     "{}/api/v1/sessions/{sid}/qr",
@@ -287,8 +287,17 @@ impl Cluster {
                 .insert_header(("X-Api-Key", self.key.as_str()))
                 .insert_header(("Accept", "application/json"))
                 .send()
-                .await
-                .unwrap();
+                .await;
+            // A GET may be tried again: under load a pooled connection can be reset.
+            let mut res = match sent {
+                Ok(res) => res,
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "no QR for {sid}: {e}");
+                    eprintln!("QR of {sid} on node {node}: {e}; again");
+                    actix_rt::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+            };
             let status = res.status();
             let body: Value = res.json().await.unwrap_or(Value::Null);
             if status == StatusCode::OK

@@ -1,0 +1,153 @@
+//! The outbox: a session's queued sends, which its owner sends while WORKING, and the scheduled
+//! sends that join the queue when due (`send_at`), are moved or cancelled while they wait, or fail
+//! once they are later than the configured lateness.
+
+use diesel::prelude::*;
+
+use super::events::EventRow;
+use super::messages::{CANCELLED, FAILED, MessageRow, QUEUED, SCHEDULED, status_event};
+use super::schema::messages;
+use super::{DbConn, DbPool, DbResult};
+use crate::domain::EventType;
+use crate::with_conn;
+
+/// A scheduled send that goes out this long after its time is marked `late`.
+pub const LATE_AFTER_MS: i64 = 1000;
+
+/// What the session's owner sends next.
+pub struct Outbox {
+    /// Queued sends, oldest first.
+    pub batch: Vec<MessageRow>,
+    /// When the next scheduled send of the session is due (unix ms).
+    pub next_due: Option<i64>,
+}
+
+/// The session's queued sends, oldest first, after moving its due scheduled sends into the queue
+/// (those more than `max_lateness_ms` overdue are left to [`fail_overdue`]); only for the
+/// session's owner (`fence`).
+pub fn outbox(
+    pool: &DbPool,
+    session_id: &str,
+    limit: i64,
+    max_lateness_ms: i64,
+    now: i64,
+    fence: Option<&super::cluster::Fence>,
+) -> DbResult<Outbox> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            conn.check_fence(session_id, fence)?;
+            let scheduled = messages::table
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::status.eq(SCHEDULED));
+            for (late, from, to) in [
+                (true, now - max_lateness_ms, now - LATE_AFTER_MS),
+                (false, now - LATE_AFTER_MS, now),
+            ] {
+                diesel::update(
+                    scheduled
+                        .filter(messages::send_at.gt(from))
+                        .filter(messages::send_at.le(to)),
+                )
+                .set((
+                    messages::status.eq(QUEUED),
+                    messages::late.eq(late),
+                    messages::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            }
+            let next_due: Option<i64> = scheduled
+                .select(diesel::dsl::min(messages::send_at))
+                .first(conn)?;
+            let batch = messages::table
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::from_me.eq(true))
+                .filter(messages::status.eq(QUEUED))
+                .order((messages::created_at.asc(), messages::id.asc()))
+                .limit(limit)
+                .load(conn)?;
+            Ok(Outbox { batch, next_due })
+        })
+    })
+}
+
+/// Scheduled sends more than `max_lateness_ms` past their time (their session was not WORKING
+/// meanwhile) fail, each with a `message.ack` event; at most `limit` per call. Any instance may
+/// run it: a row moves only from `scheduled`, so a send its owner took meanwhile is left alone.
+pub fn fail_overdue(
+    pool: &DbPool,
+    max_lateness_ms: i64,
+    limit: i64,
+    now: i64,
+) -> DbResult<Vec<EventRow>> {
+    let error = format!(
+        "not sent within {} s of its send_at: the session was not WORKING",
+        max_lateness_ms / 1000
+    );
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let overdue: Vec<MessageRow> = messages::table
+                .filter(messages::status.eq(SCHEDULED))
+                .filter(messages::send_at.le(now - max_lateness_ms))
+                .order(messages::send_at.asc())
+                .limit(limit)
+                .load(conn)?;
+            let mut events = Vec::new();
+            for m in overdue {
+                let moved = diesel::update(
+                    messages::table
+                        .find(&m.id)
+                        .filter(messages::status.eq(SCHEDULED)),
+                )
+                .set((
+                    messages::status.eq(FAILED),
+                    messages::error.eq(Some(&error)),
+                    messages::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+                if moved == 1 {
+                    let data = serde_json::json!({
+                        "id": m.id, "wa_id": m.wa_id, "status": FAILED, "error": error,
+                        "send_at": m.send_at,
+                    });
+                    events.push(status_event(conn, &m, EventType::MessageAck, data, now)?);
+                }
+            }
+            Ok(events)
+        })
+    })
+}
+
+/// Moves a scheduled send to `send_at`, or cancels it (`send_at` `None`); `Ok(None)` when the
+/// message is not (or no longer) scheduled.
+pub fn reschedule(
+    pool: &DbPool,
+    session_id: &str,
+    id: &str,
+    send_at: Option<i64>,
+    now: i64,
+) -> DbResult<Option<MessageRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let target = messages::table
+                .filter(messages::session_id.eq(session_id))
+                .filter(messages::id.eq(id))
+                .filter(messages::status.eq(SCHEDULED));
+            let moved = match send_at {
+                Some(at) => diesel::update(target)
+                    .set((
+                        messages::send_at.eq(at),
+                        messages::wa_timestamp.eq(at),
+                        messages::updated_at.eq(now),
+                    ))
+                    .execute(conn)?,
+                None => diesel::update(target)
+                    .set((messages::status.eq(CANCELLED), messages::updated_at.eq(now)))
+                    .execute(conn)?,
+            };
+            if moved == 0 {
+                return Ok(None);
+            }
+            Ok(messages::table.find(id).first(conn).optional()?)
+        })
+    })
+}
