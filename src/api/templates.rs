@@ -20,7 +20,8 @@ use crate::db::templates::{self, TemplateRow};
 use crate::domain::{MessageKind, Name, Scope, Template as Parsed, TemplateId};
 use crate::time::rfc3339;
 
-const MAX_TEXT_CHARS: usize = 65_536;
+/// Both stay well inside `max_json_bytes` (64 KiB by default) however the text is encoded.
+const MAX_TEXT_CHARS: usize = 4_096;
 const MAX_CAPTION_CHARS: usize = 4_096;
 const MAX_VARIABLES: usize = 100;
 const MAX_VALUE_CHARS: usize = 4_096;
@@ -36,7 +37,7 @@ pub struct CreateTemplate {
     #[serde(rename = "type")]
     pub kind: String,
     /// A text template: `Hi {{first_name}}`, `{{name|default}}` for a default.
-    #[schema(max_length = 65536)]
+    #[schema(max_length = 4096)]
     pub text: Option<String>,
     /// A media template's caption, with placeholders as in `text`.
     #[schema(max_length = 4096)]
@@ -48,7 +49,7 @@ pub struct CreateTemplate {
 pub struct UpdateTemplate {
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    #[schema(max_length = 65536)]
+    #[schema(max_length = 4096)]
     pub text: Option<String>,
     #[schema(max_length = 4096)]
     pub caption: Option<String>,
