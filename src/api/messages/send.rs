@@ -40,7 +40,7 @@ const MAX_IDEMPOTENCY_KEY: usize = 255;
         (status = 404, body = Problem), (status = 409, body = Problem, description = "`session_not_working`"),
         (status = 413, body = Problem, description = "`payload_too_large`: the body exceeds the send limit, or the media file `media_max_bytes`"),
         (status = 415, body = Problem, description = "The media is not of a type its message type accepts"),
-        (status = 422, body = Problem, description = "Idempotency-Key reused with another body, or the media URL could not be fetched"),
+        (status = 422, body = Problem, description = "Idempotency-Key reused with another body, the media URL could not be fetched, or the named template does not exist (`template_not_found`) or lacks a variable's value (`template_variable_missing`)"),
         (status = 503, body = Problem)))]
 pub async fn send(
     req: HttpRequest,
