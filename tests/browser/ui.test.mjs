@@ -290,6 +290,7 @@ test('the web UI against a real service', async (t) => {
     await page.getByRole('button', { name: 'Create template' }).click();
     await page.locator('.notice.error', { hasText: 'never closed' }).waitFor();
     await shot('templates');
+    await page.locator('.notice.error', { hasText: 'never closed' }).getByRole('button', { name: 'Dismiss' }).click();
 
     await page.getByRole('link', { name: 'Sessions', exact: true }).click();
     await page.locator('#session-list').getByRole('link', { name: 'desk' }).click();
