@@ -151,6 +151,15 @@ impl From<DbError> for ApiError {
     }
 }
 
+/// Maps a failed insert or update: a unique violation becomes a 409 that says `what` exists
+/// already (e.g. "a session with this name"); anything else as [`From<DbError>`].
+pub fn unless_duplicate(what: &'static str) -> impl FnOnce(DbError) -> ApiError {
+    move |e| match e.is_unique_violation() {
+        true => ApiError::conflict("conflict", format!("the tenant already has {what}")),
+        false => e.into(),
+    }
+}
+
 impl From<InvalidInput> for ApiError {
     fn from(e: InvalidInput) -> Self {
         ApiError::invalid(e.to_string())

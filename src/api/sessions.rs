@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::error::{ApiError, ApiResult, Problem};
+use super::error::{ApiError, ApiResult, Problem, unless_duplicate};
 use super::page::{PageQuery, fetch_page, list_type};
 use super::state::AppState;
 use crate::auth::TenantKey;
@@ -161,17 +161,6 @@ async fn reload(state: &AppState, row: &SessionRow) -> ApiResult<Session> {
     present_one(state, fresh.ok_or_else(|| ApiError::not_found("session"))?).await
 }
 
-fn conflict_on_duplicate(e: crate::db::DbError) -> ApiError {
-    if e.is_unique_violation() {
-        ApiError::conflict(
-            "conflict",
-            "the tenant already has a session with this name",
-        )
-    } else {
-        e.into()
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = CreateSession,
     security(("api_key" = [])),
     responses((status = 201, body = Session), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -219,7 +208,7 @@ pub async fn create(
         .db
         .run(move |pool| sessions::insert(pool, &stored))
         .await
-        .map_err(conflict_on_duplicate)?;
+        .map_err(unless_duplicate("a session with this name"))?;
     if start {
         state.sessions.start(&row.id).await?;
     }
@@ -292,7 +281,7 @@ pub async fn update(
         .db
         .run(move |pool| sessions::update(pool, &row.tenant_id, &row.id, &patch, now_ms()))
         .await
-        .map_err(conflict_on_duplicate)?
+        .map_err(unless_duplicate("a session with this name"))?
         .ok_or_else(|| ApiError::not_found("session"))?;
     Ok(HttpResponse::Ok().json(present_one(&state, updated).await?))
 }

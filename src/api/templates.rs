@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::error::{ApiError, ApiResult, Problem};
+use super::error::{ApiError, ApiResult, Problem, unless_duplicate};
 use super::messages::SendMessage;
 use super::page::{PageQuery, fetch_page, list_type};
 use super::state::AppState;
@@ -123,17 +123,6 @@ fn template_kind(raw: &str) -> ApiResult<MessageKind> {
         .ok_or_else(|| ApiError::invalid("type: text, image, video or document"))
 }
 
-fn conflict_on_duplicate(e: crate::db::DbError) -> ApiError {
-    if e.is_unique_violation() {
-        ApiError::conflict(
-            "conflict",
-            "the tenant already has a template with this name",
-        )
-    } else {
-        e.into()
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/templates", tag = "templates", request_body = CreateTemplate,
     security(("api_key" = [])),
     responses((status = 201, body = Template), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -164,7 +153,7 @@ pub async fn create(
         .db
         .run(move |pool| templates::insert(pool, &stored))
         .await
-        .map_err(conflict_on_duplicate)?;
+        .map_err(unless_duplicate("a template with this name"))?;
     Ok(HttpResponse::Created().json(Template::from(row)))
 }
 
@@ -247,7 +236,7 @@ pub async fn update(
         .db
         .run(move |pool| templates::update(pool, &stored))
         .await
-        .map_err(conflict_on_duplicate)?;
+        .map_err(unless_duplicate("a template with this name"))?;
     if !found {
         return Err(ApiError::not_found("template"));
     }

@@ -11,34 +11,24 @@ use super::{CHUNK, DieselStore, last_occurrences};
 use crate::db::DbConn;
 use crate::with_conn;
 
-type LidRow = (String, String, i64, i64, String, i64);
+/// The columns every lookup reads.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = lid)]
+struct LidRow {
+    lid: String,
+    phone_number: String,
+    created_at: i64,
+    updated_at: i64,
+    learning_source: String,
+}
 
-/// The columns every lookup reads, in [`LidRow`]'s order.
-const ROW: (
-    lid::lid,
-    lid::phone_number,
-    lid::created_at,
-    lid::updated_at,
-    lid::learning_source,
-    lid::seq,
-) = (
-    lid::lid,
-    lid::phone_number,
-    lid::created_at,
-    lid::updated_at,
-    lid::learning_source,
-    lid::seq,
-);
-
-fn lid_entry(
-    (lid, phone_number, created_at, updated_at, learning_source, _): LidRow,
-) -> LidPnMappingEntry {
+fn lid_entry(r: LidRow) -> LidPnMappingEntry {
     LidPnMappingEntry {
-        lid,
-        phone_number,
-        created_at,
-        updated_at,
-        learning_source,
+        lid: r.lid,
+        phone_number: r.phone_number,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        learning_source: r.learning_source,
     }
 }
 
@@ -101,7 +91,7 @@ impl DieselStore {
             .run(move |pool, sid| {
                 with_conn!(pool, |conn| Ok(lid::table
                     .find((sid, &l))
-                    .select(ROW)
+                    .select(LidRow::as_select())
                     .first(conn)
                     .optional()?))
             })
@@ -117,7 +107,7 @@ impl DieselStore {
                     .filter(lid::session_id.eq(sid))
                     .filter(lid::phone_number.eq(&p))
                     .order(lid::seq.desc())
-                    .select(ROW)
+                    .select(LidRow::as_select())
                     .first(conn)
                     .optional()?))
             })
@@ -131,7 +121,7 @@ impl DieselStore {
                 with_conn!(pool, |conn| Ok(lid::table
                     .filter(lid::session_id.eq(sid))
                     .order(lid::lid.asc())
-                    .select(ROW)
+                    .select(LidRow::as_select())
                     .load(conn)?))
             })
             .await?;
