@@ -107,7 +107,7 @@ pub fn fail_overdue(
                 if moved == 1 {
                     let data = serde_json::json!({
                         "id": m.id, "wa_id": m.wa_id, "status": FAILED, "error": error,
-                        "send_at": m.send_at,
+                        "send_at": crate::time::rfc3339_opt(m.send_at),
                     });
                     events.push(status_event(conn, &m, EventType::MessageAck, data, now)?);
                 }

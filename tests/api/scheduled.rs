@@ -178,6 +178,7 @@ async fn a_send_due_while_stopped_goes_out_late_or_fails(backend: Backend) {
             .contains("not sent within 8 s"),
         "{failed}"
     );
+    assert_eq!(failed["data"]["send_at"], expired["send_at"], "{failed}");
     assert_eq!(sc.message(&expired["id"]).await["status"], json!("failed"));
 
     let late = schedule(&sc, "late", &in_secs(1)).await;
