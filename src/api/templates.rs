@@ -220,16 +220,18 @@ pub async fn update(
     if let Some(name) = &body.name {
         row.name = Name::parse("name", name)?.as_str().to_string();
     }
-    let kind = template_kind(&row.msg_type)?;
-    match kind {
-        MessageKind::Text if body.text.is_some() => row.text = body.text.clone(),
-        MessageKind::Text => {}
-        _ if body.caption.is_some() => row.caption = body.caption.clone(),
-        _ => {}
+    if body.text.is_some() {
+        row.text = body.text.clone();
     }
-    let text = body.text.as_deref().or(row.text.as_deref());
-    let caption = body.caption.as_deref().or(row.caption.as_deref());
-    checked_source(kind, text, caption)?;
+    if body.caption.is_some() {
+        row.caption = body.caption.clone();
+    }
+    // A field the template's type does not have is refused here, before anything is written.
+    checked_source(
+        template_kind(&row.msg_type)?,
+        row.text.as_deref(),
+        row.caption.as_deref(),
+    )?;
     row.updated_at = now_ms();
     let stored = row.clone();
     let found = state

@@ -36,28 +36,33 @@ pub fn outbox(
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             conn.check_fence(session_id, fence)?;
-            let scheduled = messages::table
+            // What this owner will still send: those later than the lateness are left to
+            // `fail_overdue`, so they never count as due here.
+            let pending = messages::table
                 .filter(messages::session_id.eq(session_id))
-                .filter(messages::status.eq(SCHEDULED));
-            for (late, from, to) in [
-                (true, now - max_lateness_ms, now - LATE_AFTER_MS),
-                (false, now - LATE_AFTER_MS, now),
-            ] {
-                diesel::update(
-                    scheduled
-                        .filter(messages::send_at.gt(from))
-                        .filter(messages::send_at.le(to)),
-                )
-                .set((
-                    messages::status.eq(QUEUED),
-                    messages::late.eq(late),
-                    messages::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            }
-            let next_due: Option<i64> = scheduled
+                .filter(messages::status.eq(SCHEDULED))
+                .filter(messages::send_at.gt(now - max_lateness_ms));
+            let earliest: Option<i64> = pending
                 .select(diesel::dsl::min(messages::send_at))
                 .first(conn)?;
+            // Most passes find nothing due: one indexed read, no writes.
+            let next_due = match earliest {
+                Some(at) if at <= now => {
+                    for (late, to) in [(true, now - LATE_AFTER_MS), (false, now)] {
+                        diesel::update(pending.filter(messages::send_at.le(to)))
+                            .set((
+                                messages::status.eq(QUEUED),
+                                messages::late.eq(late),
+                                messages::updated_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                    }
+                    pending
+                        .select(diesel::dsl::min(messages::send_at))
+                        .first(conn)?
+                }
+                other => other,
+            };
             let batch = messages::table
                 .filter(messages::session_id.eq(session_id))
                 .filter(messages::from_me.eq(true))

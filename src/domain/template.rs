@@ -112,7 +112,7 @@ fn placeholder(inner: &str, at: usize) -> Result<Part, String> {
     })
 }
 
-pub fn is_variable_name(name: &str) -> bool {
+fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
