@@ -1,4 +1,5 @@
 // Entry point: sign-in, navigation and the hash router (#/sessions, #/sessions/<id>, #/templates,
+// #/campaigns, #/rules,
 // #/webhooks, #/events for a tenant key; #/tenants for the admin key).
 
 import { api, auth, onUnauthorized } from './api.js';
@@ -8,6 +9,8 @@ import { renderTenants } from './tenants.js';
 import { renderSessions } from './sessions.js';
 import { renderSession } from './session.js';
 import { renderTemplates } from './templates.js';
+import { renderCampaigns } from './campaigns.js';
+import { renderRules } from './rules.js';
 import { renderWebhooks } from './webhooks.js';
 import { renderEvents } from './events.js';
 
@@ -18,6 +21,8 @@ let cleanup = () => {};
 const tenantRoutes = [
   { href: '#/sessions', label: 'Sessions' },
   { href: '#/templates', label: 'Templates' },
+  { href: '#/campaigns', label: 'Campaigns' },
+  { href: '#/rules', label: 'Rules' },
   { href: '#/webhooks', label: 'Webhooks' },
   { href: '#/events', label: 'Event log' },
 ];
@@ -122,6 +127,8 @@ function route(ev) {
     stream.start();
     if (parts[0] === 'sessions' && parts[1]) fn = (root) => renderSession(root, parts[1]);
     else if (parts[0] === 'templates') fn = renderTemplates;
+    else if (parts[0] === 'campaigns') fn = renderCampaigns;
+    else if (parts[0] === 'rules') fn = renderRules;
     else if (parts[0] === 'webhooks') fn = renderWebhooks;
     else if (parts[0] === 'events') fn = renderEvents;
     else fn = renderSessions;

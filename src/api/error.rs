@@ -41,6 +41,12 @@ impl ApiError {
         }
     }
 
+    /// The same problem, its detail preceded by `prefix` (e.g. which item of a list).
+    pub fn prefixed(mut self, prefix: &str) -> Self {
+        self.detail = format!("{prefix}{}", self.detail);
+        self
+    }
+
     pub fn invalid(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
     }

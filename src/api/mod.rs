@@ -1,6 +1,7 @@
 //! The HTTP layer. [`routes`] is the one route table.
 
 pub mod auth;
+pub mod campaigns;
 pub mod chats;
 pub mod cluster;
 pub mod contacts;
@@ -17,6 +18,7 @@ pub mod openapi;
 pub mod ops;
 mod page;
 pub mod profile;
+pub mod rules;
 pub mod sessions;
 pub mod state;
 pub mod stream;
@@ -91,6 +93,30 @@ fn automation_routes(api: Scope) -> Scope {
             "/templates/{template_id}",
             web::delete().to(templates::delete),
         )
+        .route("/campaigns", web::post().to(campaigns::create))
+        .route("/campaigns", web::get().to(campaigns::list))
+        .route("/campaigns/{campaign_id}", web::get().to(campaigns::get))
+        .route(
+            "/campaigns/{campaign_id}/recipients",
+            web::get().to(campaigns::recipients),
+        )
+        .route(
+            "/campaigns/{campaign_id}/pause",
+            web::post().to(campaigns::pause),
+        )
+        .route(
+            "/campaigns/{campaign_id}/resume",
+            web::post().to(campaigns::resume),
+        )
+        .route(
+            "/campaigns/{campaign_id}/cancel",
+            web::post().to(campaigns::cancel),
+        )
+        .route("/rules", web::post().to(rules::create))
+        .route("/rules", web::get().to(rules::list))
+        .route("/rules/{rule_id}", web::get().to(rules::get))
+        .route("/rules/{rule_id}", web::patch().to(rules::update))
+        .route("/rules/{rule_id}", web::delete().to(rules::delete))
 }
 
 /// Sessions: lifecycle, linking, messages and chats.

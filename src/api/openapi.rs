@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    chats, cluster, contacts, events, groups, keys, linking, messages, ops, profile, sessions,
-    stream, templates, tenants, webhooks,
+    campaigns, chats, cluster, contacts, events, groups, keys, linking, messages, ops, profile,
+    rules, sessions, stream, templates, tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,9 @@ use super::{
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
         templates::create, templates::list, templates::get, templates::update, templates::delete,
+        campaigns::create, campaigns::list, campaigns::get, campaigns::recipients,
+        campaigns::pause, campaigns::resume, campaigns::cancel,
+        rules::create, rules::list, rules::get, rules::update, rules::delete,
         ops::healthz, ops::readyz, ops::metrics, cluster::view,
     ),
     modifiers(&SecuritySchemes, &ProblemResponses, &IdParameters),
@@ -45,6 +48,8 @@ use super::{
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
         (name = "templates", description = "Message templates with {{variables}}, filled by a send"),
+        (name = "campaigns", description = "One message to many recipients, paced per session"),
+        (name = "rules", description = "Answers, forwards and events for matching incoming messages"),
         (name = "ops", description = "Health, readiness, metrics"))
 )]
 pub struct ApiDoc;
@@ -66,7 +71,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// Path parameters holding WARAS ids, by name, with the prefix their ids carry.
-const ID_PARAMETERS: [(&str, &str); 7] = [
+const ID_PARAMETERS: [(&str, &str); 9] = [
     ("tenant_id", "tnt"),
     ("session_id", "ses"),
     ("key_id", "key"),
@@ -74,6 +79,8 @@ const ID_PARAMETERS: [(&str, &str); 7] = [
     ("delivery_id", "dlv"),
     ("message_id", "msg"),
     ("template_id", "tpl"),
+    ("campaign_id", "cmp"),
+    ("rule_id", "rul"),
 ];
 
 /// Declares the range of every `limit` and the form of every id in a path (a prefix and 32 lowercase hex digits, as the

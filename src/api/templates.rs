@@ -312,7 +312,7 @@ pub async fn fill(state: &AppState, tenant_id: &str, send: &mut SendMessage) -> 
 }
 
 /// The tenant's template by id (`tpl_…`) or by name.
-async fn find(state: &AppState, tenant_id: &str, named: &str) -> ApiResult<TemplateRow> {
+pub(crate) async fn find(state: &AppState, tenant_id: &str, named: &str) -> ApiResult<TemplateRow> {
     let (tenant, wanted) = (tenant_id.to_string(), named.to_string());
     let by_id = TemplateId::parse(named).is_some();
     state
@@ -331,7 +331,9 @@ async fn find(state: &AppState, tenant_id: &str, named: &str) -> ApiResult<Templ
         })
 }
 
-fn checked_values(values: BTreeMap<String, String>) -> ApiResult<BTreeMap<String, String>> {
+pub(crate) fn checked_values(
+    values: BTreeMap<String, String>,
+) -> ApiResult<BTreeMap<String, String>> {
     if values.len() > MAX_VARIABLES {
         return Err(ApiError::invalid(format!(
             "variables: at most {MAX_VARIABLES}"

@@ -45,6 +45,8 @@ const ASSETS: &[Asset] = &[
     asset!("sessions.js", JS),
     asset!("session.js", JS),
     asset!("templates.js", JS),
+    asset!("campaigns.js", JS),
+    asset!("rules.js", JS),
     asset!("webhooks.js", JS),
     asset!("events.js", JS),
 ];

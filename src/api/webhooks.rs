@@ -173,6 +173,8 @@ fn parse_events(raw: &[String]) -> ApiResult<String> {
     }
     let valid = |t: &str| {
         t == "*"
+            || t.strip_prefix("rule.matched:")
+                .is_some_and(|id| crate::domain::RuleId::parse(id).is_some())
             || (!t.is_empty()
                 && t.len() <= 64
                 && t.split('.').enumerate().all(|(i, part)| {
@@ -183,7 +185,7 @@ fn parse_events(raw: &[String]) -> ApiResult<String> {
     };
     if let Some(bad) = raw.iter().find(|t| !valid(t)) {
         return Err(ApiError::invalid(format!(
-            "events: `{bad}` is not an event type (e.g. message.received, message.*, *)"
+            "events: `{bad}` is not an event type (e.g. message.received, message.*, *, rule.matched:rul_…)"
         )));
     }
     Ok(serde_json::to_string(raw).unwrap_or_else(|_| "[]".into()))
@@ -262,6 +264,68 @@ async fn load_webhook(state: &AppState, key: &TenantKey, raw: &str) -> ApiResult
     Ok(row)
 }
 
+/// Stores a new webhook with a fresh secret (sealed, like its headers); the row and the secret.
+pub(crate) async fn subscribe(
+    state: &AppState,
+    tenant_id: &str,
+    session_id: Option<String>,
+    url: String,
+    event_types: String,
+    headers: &BTreeMap<String, String>,
+    ordered: bool,
+) -> ApiResult<(WebhookRow, String)> {
+    let id = WebhookId::generate().into_string();
+    let secret = signature::generate_secret();
+    let now = now_ms();
+    let row = WebhookRow {
+        secret_sealed: state.webhook_secrets.seal(secret.as_bytes(), id.as_bytes()),
+        headers: sealed::seal_headers(&state.webhook_secrets, &id, headers),
+        id,
+        tenant_id: tenant_id.to_string(),
+        session_id,
+        url,
+        event_types,
+        previous_secret_sealed: None,
+        previous_secret_expires_at: None,
+        ordered,
+        enabled: true,
+        disabled_reason: None,
+        failing_since: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let stored = row.clone();
+    state
+        .db
+        .run(move |pool| webhooks::insert(pool, &stored))
+        .await?;
+    Ok((row, secret))
+}
+
+/// A rule's webhook (`action.webhook_url`): its matches (`rule.matched:{rule_id}`), signed like
+/// every webhook; the row and its secret.
+pub(crate) async fn for_rule(
+    state: &AppState,
+    tenant_id: &str,
+    session_id: Option<String>,
+    rule_id: &str,
+    raw_url: &str,
+) -> ApiResult<(WebhookRow, String)> {
+    let url = parse_url(state, raw_url).map_err(|e| e.prefixed("action.webhook_"))?;
+    let events =
+        serde_json::to_string(&[format!("rule.matched:{rule_id}")]).unwrap_or_else(|_| "[]".into());
+    subscribe(
+        state,
+        tenant_id,
+        session_id,
+        url,
+        events,
+        &BTreeMap::new(),
+        false,
+    )
+    .await
+}
+
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateWebhook, security(("api_key" = [])),
     responses((status = 201, body = Webhook, description = "Created; `secret` (whsec_…) is shown only here"),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -296,31 +360,16 @@ pub async fn create(
             return Err(ApiError::invalid("session_id: no such session"));
         }
     }
-    let id = WebhookId::generate().into_string();
-    let secret = signature::generate_secret();
-    let now = now_ms();
-    let row = WebhookRow {
-        secret_sealed: state.webhook_secrets.seal(secret.as_bytes(), id.as_bytes()),
-        headers: sealed::seal_headers(&state.webhook_secrets, &id, &headers),
-        id,
-        tenant_id: key.tenant_id.as_str().to_string(),
-        session_id: session_id.map(SessionId::into_string),
+    let (row, secret) = subscribe(
+        &state,
+        key.tenant_id.as_str(),
+        session_id.map(SessionId::into_string),
         url,
         event_types,
-        previous_secret_sealed: None,
-        previous_secret_expires_at: None,
-        ordered: body.ordered.unwrap_or(false),
-        enabled: true,
-        disabled_reason: None,
-        failing_since: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let stored = row.clone();
-    state
-        .db
-        .run(move |pool| webhooks::insert(pool, &stored))
-        .await?;
+        &headers,
+        body.ordered.unwrap_or(false),
+    )
+    .await?;
     let mut view = Webhook::view(&state, row);
     // The one answer that shows the header values: the caller just sent them.
     view.headers = headers;

@@ -74,6 +74,7 @@ mod tests {
             engine_ref: None,
             send_at: None,
             late: false,
+            campaign_id: None,
         }
     }
 

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::authorship::{Change, may_change};
 use super::events::{EventLog, EventRow, NewEvent};
 use super::media::MediaRow;
+use super::rules::fire;
 use super::schema::{media, messages};
 use super::{DbConn, DbPool, DbResult};
 use crate::domain::{Content, EventType, MessageStatus};
@@ -54,6 +55,8 @@ pub struct MessageRow {
     pub send_at: Option<i64>,
     /// The scheduled send went out more than a second after `send_at`.
     pub late: bool,
+    /// The campaign this send is part of.
+    pub campaign_id: Option<String>,
 }
 
 impl MessageRow {
@@ -110,11 +113,13 @@ macro_rules! insert_message {
                 messages::engine_ref.eq(&$m.engine_ref),
                 messages::send_at.eq($m.send_at),
                 messages::late.eq($m.late),
+                messages::campaign_id.eq(&$m.campaign_id),
             ))
             .on_conflict_do_nothing()
             .execute($conn)
     };
 }
+pub(super) use insert_message;
 
 pub enum Enqueued {
     New(MessageRow),
@@ -317,11 +322,17 @@ pub struct Inbound {
 
 /// Stores received messages with their events, all or nothing; edits and revokes also change the
 /// message they point at. Messages seen before (WhatsApp redelivers what was not acknowledged)
-/// are skipped.
-pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>> {
+/// are skipped. A new received message runs the reply rules ([`super::rules`]) in the same
+/// transaction; `new_wa_id` names their answers.
+pub fn store_inbound(
+    pool: &DbPool,
+    batch: &[Inbound],
+    new_wa_id: super::campaigns::NewWaId<'_>,
+) -> DbResult<Stored> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let mut out = Vec::new();
+            let mut answers = 0;
             for Inbound {
                 mut row,
                 event_type,
@@ -380,6 +391,7 @@ pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>
                 {
                     envelope.extend(fields);
                 }
+                let name = push_name(&envelope);
                 out.push(status_event(
                     conn,
                     &row,
@@ -387,10 +399,28 @@ pub fn store_inbound(pool: &DbPool, batch: &[Inbound]) -> DbResult<Vec<EventRow>
                     serde_json::Value::Object(envelope),
                     row.created_at,
                 )?);
+                if event_type == EventType::MessageReceived && change.is_none() {
+                    answers += fire!(conn, &row, &content, name.as_deref(), new_wa_id).sends;
+                }
             }
-            Ok(out)
+            Ok(Stored {
+                events: out,
+                answers,
+            })
         })
     })
+}
+
+/// The sender's name as the envelope of a received message has it.
+fn push_name(envelope: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    envelope.get("push_name")?.as_str().map(str::to_string)
+}
+
+/// What [`store_inbound`] stored: the events of new messages, and how many answers the reply
+/// rules put into the outbox.
+pub struct Stored {
+    pub events: Vec<EventRow>,
+    pub answers: usize,
 }
 
 /// The message a reaction, poll vote, edit or revoke points at.

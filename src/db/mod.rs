@@ -3,6 +3,7 @@
 //! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
 
 pub mod authorship;
+pub mod campaigns;
 pub mod cluster;
 pub mod events;
 pub mod files;
@@ -15,6 +16,7 @@ pub mod messages;
 mod migrate;
 pub mod outbox;
 pub mod retention;
+pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod templates;

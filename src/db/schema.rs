@@ -122,6 +122,7 @@ diesel::table! {
         engine_ref -> Nullable<Text>,
         send_at -> Nullable<BigInt>,
         late -> Bool,
+        campaign_id -> Nullable<Text>,
     }
 }
 
@@ -168,3 +169,82 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        tenant_id -> Text,
+        name -> Text,
+        status -> Text,
+        msg_type -> Text,
+        body -> Text,
+        template_id -> Nullable<Text>,
+        template_source -> Nullable<Text>,
+        pacing -> Text,
+        skip_unregistered -> Bool,
+        total -> Integer,
+        stopped_reason -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        started_at -> Nullable<BigInt>,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    campaign_recipients (campaign_id, seq) {
+        campaign_id -> Text,
+        seq -> Integer,
+        recipient -> Text,
+        variables -> Nullable<Text>,
+        status -> Text,
+        session_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        error -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    campaign_sessions (campaign_id, session_id) {
+        campaign_id -> Text,
+        session_id -> Text,
+        next_at -> BigInt,
+        day -> Text,
+        day_count -> Integer,
+    }
+}
+
+diesel::table! {
+    rules (id) {
+        id -> Text,
+        tenant_id -> Text,
+        session_id -> Nullable<Text>,
+        name -> Text,
+        position -> Integer,
+        match_spec -> Text,
+        action -> Text,
+        cooldown_secs -> Integer,
+        stop -> Bool,
+        enabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    rule_firings (scope, chat_jid) {
+        scope -> Text,
+        chat_jid -> Text,
+        fired_at -> BigInt,
+        window_start -> BigInt,
+        window_count -> Integer,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    campaigns,
+    campaign_sessions,
+    campaign_recipients,
+    messages
+);

@@ -204,7 +204,16 @@ macro_rules! impl_outbox {
                 };
                 let targets: Vec<WebhookRow> = q.load(self)?;
                 let mut n = 0;
-                for w in targets.iter().filter(|w| w.wants(&e.event_type)) {
+                // A rule's match is also `rule.matched:{rule_id}`: a rule's own webhook wants only
+                // its matches.
+                let scoped = (e.event_type == EventType::RuleMatched.as_str())
+                    .then(|| serde_json::from_str::<serde_json::Value>(&e.data).ok())
+                    .flatten()
+                    .and_then(|d| d["rule_id"].as_str().map(|id| format!("rule.matched:{id}")));
+                let wanted = |w: &&WebhookRow| {
+                    w.wants(&e.event_type) || scoped.as_deref().is_some_and(|s| w.wants(s))
+                };
+                for w in targets.iter().filter(wanted) {
                     diesel::insert_into(deliveries::table)
                         .values((
                             deliveries::id.eq(DeliveryId::generate().into_string()),

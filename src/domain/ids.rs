@@ -51,6 +51,8 @@ prefixed_id!(DeliveryId, "dlv");
 prefixed_id!(MessageId, "msg");
 prefixed_id!(MediaId, "med");
 prefixed_id!(TemplateId, "tpl");
+prefixed_id!(CampaignId, "cmp");
+prefixed_id!(RuleId, "rul");
 
 #[cfg(test)]
 mod tests {

@@ -85,6 +85,20 @@ named! {
 }
 
 named! {
+    /// Where a campaign stands: `draft` until started, `running` while it sends, `paused` by a
+    /// user, `stopped` by itself (a ban signal; `stopped_reason` says which), and then
+    /// `completed` (every recipient had its turn) or `cancelled`.
+    CampaignStatus {
+        Draft = "draft",
+        Running = "running",
+        Paused = "paused",
+        Completed = "completed",
+        Cancelled = "cancelled",
+        Stopped = "stopped",
+    }
+}
+
+named! {
     /// The `type` of an event in the log, on webhooks and on the WebSocket stream.
     EventType {
         SessionStatus = "session.status",
@@ -104,6 +118,13 @@ named! {
         PresenceUpdate = "presence.update",
         PresenceChat = "presence.chat",
         WebhookDisabled = "webhook.disabled",
+        CampaignStarted = "campaign.started",
+        CampaignPaused = "campaign.paused",
+        CampaignResumed = "campaign.resumed",
+        CampaignCompleted = "campaign.completed",
+        CampaignCancelled = "campaign.cancelled",
+        CampaignStopped = "campaign.stopped",
+        RuleMatched = "rule.matched",
     }
 }
 

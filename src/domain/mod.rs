@@ -1,9 +1,11 @@
 //! Domain types that parse their input at the boundary; nothing inward takes a raw string.
 
+pub mod campaign;
 mod content;
 mod ids;
 mod kinds;
 mod name;
+pub mod rule;
 mod scope;
 mod session_state;
 pub mod template;
@@ -11,8 +13,11 @@ pub mod template;
 pub use content::{
     ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
 };
-pub use ids::{DeliveryId, KeyId, MediaId, MessageId, SessionId, TemplateId, TenantId, WebhookId};
-pub use kinds::{EventType, MessageKind, MessageStatus};
+pub use ids::{
+    CampaignId, DeliveryId, KeyId, MediaId, MessageId, RuleId, SessionId, TemplateId, TenantId,
+    WebhookId,
+};
+pub use kinds::{CampaignStatus, EventType, MessageKind, MessageStatus};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
 pub use session_state::{DesiredState, SessionStatus};

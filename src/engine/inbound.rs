@@ -20,6 +20,8 @@ pub struct InboundRecorder {
     pub db: Db,
     pub session_id: String,
     pub tenant_id: String,
+    /// Wakes the session's outbox when reply rules answered.
+    pub answered: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl InboundRecorder {
@@ -89,6 +91,7 @@ impl InboundRecorder {
             engine_ref: (engine_ref != "{}").then_some(engine_ref),
             send_at: None,
             late: false,
+            campaign_id: None,
         };
         Some(Inbound {
             row,
@@ -222,10 +225,15 @@ impl InboundDurabilityHook for InboundRecorder {
         // batch, so WhatsApp keeps it (the insert is idempotent, so a retry cannot duplicate).
         let stored = self
             .db
-            .run_patiently(move |pool| messages::store_inbound(pool, &rows))
+            .run_patiently(move |pool| {
+                messages::store_inbound(pool, &rows, &super::compose::new_message_id)
+            })
             .await?;
-        if !stored.is_empty() {
+        if !stored.events.is_empty() {
             self.db.events_appended();
+        }
+        if stored.answers > 0 {
+            (self.answered)();
         }
         Ok(())
     }

@@ -14,6 +14,8 @@ mod crash;
 #[cfg(feature = "sandbox")]
 mod authorship;
 mod bad_input;
+#[cfg(feature = "sandbox")]
+mod campaigns;
 mod cli;
 #[cfg(feature = "sandbox")]
 mod cluster;
@@ -42,6 +44,8 @@ mod receiver;
 mod retention;
 mod revocation;
 mod rotation;
+#[cfg(feature = "sandbox")]
+mod rules;
 #[cfg(feature = "sandbox")]
 mod sandboxed;
 #[cfg(feature = "sandbox")]

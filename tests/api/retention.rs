@@ -41,6 +41,7 @@ fn message(tenant: &str, sid: &str, id: &str, status: &str, created_at: i64) -> 
         engine_ref: None,
         send_at: None,
         late: false,
+        campaign_id: None,
     }
 }
 

@@ -11,13 +11,16 @@ use wacore::types::presence::ReceiptType;
 use whatsapp_rust::send::SendOptions;
 
 use super::SessionActor;
-use crate::db::media;
 use crate::db::messages::{self, DELIVERED, MessageRow, READ};
 use crate::db::now_ms;
 use crate::db::outbox::{self, Outbox};
+use crate::db::{campaigns, media};
 use crate::domain::{MessageKind, SessionStatus};
-use crate::engine::compose::{EngineRef, compose};
+use crate::engine::compose::{EngineRef, compose, new_message_id};
 use crate::engine::jid::parse_recipient;
+use crate::engine::live::chats::{ChatState, SendChatState};
+use crate::engine::live::contacts::CheckNumbers;
+use crate::engine::live::{Call, Command, Reply};
 
 const BATCH: i64 = 50;
 /// How soon an outbox that could not be read is looked at again.
@@ -105,6 +108,7 @@ fn drain_batch(
     );
     let max_lateness = act.deps.schedule_max_lateness_ms;
     async move {
+        let campaigns = campaign_turns(&db, &session_id, fence.clone(), &client, &handle).await;
         let sid = session_id.clone();
         let outbox = db
             .run(move |pool| {
@@ -122,7 +126,11 @@ fn drain_batch(
                 };
             }
         };
-        let mut progressed = false;
+        let mut progressed = campaigns.claimed;
+        let next_due = match (next_due, campaigns.next_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         for m in batch {
             let outcome = match load_file(&db, &m).await {
                 Ok(file) => send_one(&client, &handle, &m, file).await,
@@ -153,6 +161,104 @@ fn drain_batch(
         Drained {
             progressed,
             next_due,
+        }
+    }
+}
+
+/// What this pass did for the session's running campaigns.
+struct CampaignTurns {
+    claimed: bool,
+    next_at: Option<i64>,
+}
+
+/// Claims the next recipients of the session's running campaigns whose pace allows (their
+/// messages join the outbox), shows "typing…" where asked, and looks numbers up first for
+/// campaigns that skip those not on WhatsApp.
+async fn campaign_turns(
+    db: &crate::db::Db,
+    session_id: &str,
+    fence: Option<std::sync::Arc<crate::db::cluster::Fence>>,
+    client: &std::sync::Arc<whatsapp_rust::client::Client>,
+    handle: &tokio::runtime::Handle,
+) -> CampaignTurns {
+    let sid = session_id.to_string();
+    let dispatched = db
+        .run(move |pool| {
+            campaigns::dispatch(
+                pool,
+                &sid,
+                now_ms(),
+                fence.as_deref(),
+                &new_message_id,
+                &mut || rand::random::<f64>(),
+            )
+        })
+        .await;
+    let dispatched = match dispatched {
+        Ok(d) => d,
+        Err(e) => {
+            log::warn!("session {session_id}: campaigns unavailable: {e}");
+            return CampaignTurns {
+                claimed: false,
+                next_at: Some(now_ms() + RETRY_AFTER_MS),
+            };
+        }
+    };
+    if dispatched.events {
+        db.events_appended();
+    }
+    for claim in &dispatched.claims {
+        if claim.typing {
+            let typing = SendChatState {
+                chat: claim.chat_jid.clone(),
+                state: ChatState::Composing,
+            };
+            let _ = run_live(client, handle, typing.into()).await;
+        }
+        if claim.check {
+            let digits = claim.chat_jid.split('@').next().unwrap_or("").to_string();
+            let asked = CheckNumbers {
+                digits: vec![digits],
+            };
+            // An unanswered lookup sends anyway: only a clear "not on WhatsApp" skips.
+            let registered = match run_live(client, handle, asked.into()).await {
+                Some(reply) => <CheckNumbers as Call>::output(reply)
+                    .is_none_or(|found| found.iter().any(|n| n.registered)),
+                None => true,
+            };
+            let (claim, sid) = (claim.clone(), session_id.to_string());
+            let checked = db
+                .run(move |pool| {
+                    campaigns::checked(pool, &claim, &sid, registered, now_ms(), &new_message_id)
+                })
+                .await;
+            if let Err(e) = checked {
+                log::warn!("session {session_id}: cannot record a number lookup: {e}");
+            }
+        }
+    }
+    CampaignTurns {
+        claimed: !dispatched.claims.is_empty(),
+        next_at: dispatched.next_at,
+    }
+}
+
+/// Runs a live command on the engine's runtime; `None` when it failed (logged).
+async fn run_live(
+    client: &std::sync::Arc<whatsapp_rust::client::Client>,
+    handle: &tokio::runtime::Handle,
+    command: Command,
+) -> Option<Reply> {
+    let client = client.clone();
+    match handle.spawn(command.execute(client)).await {
+        Ok(Ok(reply)) => Some(reply),
+        Ok(Err(e)) => {
+            log::debug!("campaign lookup or typing refused: {e:?}");
+            None
+        }
+        Err(e) => {
+            log::debug!("campaign lookup or typing stopped: {e}");
+            None
         }
     }
 }

@@ -20,7 +20,7 @@ pub struct Incoming {
     pub file: Option<Vec<u8>>,
 }
 
-fn too_large(limit: usize) -> ApiError {
+pub(crate) fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
@@ -40,7 +40,7 @@ pub fn send_limit(media_max_bytes: usize) -> usize {
 
 /// The declared length, when there is one: a body announced larger than the limit is refused
 /// before a byte of it is read.
-fn declared_length(req: &HttpRequest) -> Option<usize> {
+pub(crate) fn declared_length(req: &HttpRequest) -> Option<usize> {
     req.headers()
         .get(actix_web::http::header::CONTENT_LENGTH)?
         .to_str()
@@ -84,7 +84,7 @@ pub async fn read(
     })
 }
 
-async fn read_all(
+pub(crate) async fn read_all(
     mut payload: web::Payload,
     declared: Option<usize>,
     limit: usize,
@@ -101,11 +101,11 @@ async fn read_all(
     Ok(body.freeze())
 }
 
-const TEXT_PART_LIMIT: usize = 256 * 1024;
+pub(crate) const TEXT_PART_LIMIT: usize = 256 * 1024;
 
 /// A part's bytes, up to `part_limit` (413 beyond); a body past its own `limit` (`over`) is a
 /// 413 as well, anything else that breaks the part a 400 naming `name`.
-async fn read_part(
+pub(crate) async fn read_part(
     field: &mut actix_multipart::Field,
     part_limit: usize,
     over: &Cell<bool>,

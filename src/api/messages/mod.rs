@@ -15,7 +15,7 @@ use crate::db::sessions::SessionRow;
 use crate::domain::{Content, MessageId, MessageStatus, Scope};
 use crate::time::rfc3339;
 
-mod body;
+pub(crate) mod body;
 pub mod download;
 pub mod request;
 pub mod schedule;

@@ -121,6 +121,7 @@ pub async fn send(
         engine_ref: (engine_ref != "{}").then_some(engine_ref),
         send_at,
         late: false,
+        campaign_id: None,
     };
     let result = state
         .db

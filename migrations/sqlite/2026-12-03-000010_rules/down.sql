@@ -1,0 +1,2 @@
+DROP TABLE rule_firings;
+DROP TABLE rules;

@@ -1,0 +1,885 @@
+//! Campaigns: a message sent to many recipients through one or more sessions, paced per session.
+//! Each session's owner claims recipients in turn ([`dispatch`]) and puts their messages into its
+//! outbox, so a campaign send is an ordinary send from then on; its progress is read from those
+//! messages. A campaign stops by itself on ban signals ([`stop_for_session`], a rate limit or a
+//! run of failures in [`dispatch`]).
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::events::{EventLog, EventRow, NewEvent};
+use super::messages::{
+    CANCELLED, DELIVERED, FAILED, MessageRow, QUEUED, READ, SCHEDULED, SENT, insert_message,
+};
+use super::schema::{
+    campaign_recipients as recipients, campaign_sessions as paces, campaigns, messages, sessions,
+};
+use super::sessions::SessionRow;
+use super::{DbConn, DbPool, DbResult};
+use crate::domain::campaign::{Pacing, TYPING_MS, Turn};
+use crate::domain::{CampaignStatus, Content, EventType, Template};
+use crate::with_conn;
+
+/// Not claimed yet.
+pub const PENDING: &str = "pending";
+/// Claimed by a session whose owner is looking its number up.
+pub const CHECKING: &str = "checking";
+/// Its message is in a session's outbox (`message_id`).
+pub const ASSIGNED: &str = "assigned";
+/// Not sent: not on WhatsApp, or its personalisation failed.
+pub const SKIPPED: &str = "skipped";
+/// Not sent: the campaign was cancelled first.
+pub const RECIPIENT_CANCELLED: &str = "cancelled";
+
+/// This many finished sends in a row failed: the campaign stops.
+pub const FAILURE_RUN: usize = 5;
+/// A number lookup not answered in this time is claimed again.
+const CHECK_TIMEOUT_MS: i64 = 60_000;
+/// Recipients are inserted this many per statement.
+const CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
+pub struct CampaignRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub status: String,
+    /// The message type of every send.
+    pub msg_type: String,
+    /// The message (`Content` JSON); its text or caption is `template_source` rendered per
+    /// recipient when that is set.
+    pub body: String,
+    pub template_id: Option<String>,
+    pub template_source: Option<String>,
+    /// `Pacing` JSON.
+    pub pacing: String,
+    pub skip_unregistered: bool,
+    pub total: i32,
+    pub stopped_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+impl CampaignRow {
+    pub fn pacing(&self) -> Pacing {
+        serde_json::from_str(&self.pacing).unwrap_or(Pacing {
+            per_minute: 1,
+            jitter_secs: None,
+            daily_cap: None,
+            quiet_hours: None,
+            typing: None,
+        })
+    }
+
+    fn status(&self) -> Option<CampaignStatus> {
+        CampaignStatus::parse(&self.status)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = recipients)]
+pub struct RecipientRow {
+    pub campaign_id: String,
+    pub seq: i32,
+    /// The chat the message goes to (a JID).
+    pub recipient: String,
+    /// The recipient's template variables (JSON object).
+    pub variables: Option<String>,
+    pub status: String,
+    pub session_id: Option<String>,
+    pub message_id: Option<String>,
+    pub error: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = paces)]
+struct PaceRow {
+    campaign_id: String,
+    session_id: String,
+    next_at: i64,
+    day: String,
+    day_count: i32,
+}
+
+/// A recipient as uploaded.
+pub struct NewRecipient {
+    pub chat_jid: String,
+    pub variables: Option<String>,
+}
+
+/// A recipient with where its message stands (status, error, WhatsApp id), if it has one.
+pub type RecipientProgress = (RecipientRow, Option<(String, Option<String>, String)>);
+
+/// Each recipient in one bucket: where its message stands, or why it has none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub total: i64,
+    /// Not sent yet: waiting for its turn or in a session's outbox.
+    pub queued: i64,
+    pub sent: i64,
+    pub delivered: i64,
+    pub read: i64,
+    pub failed: i64,
+    /// Not on WhatsApp (with `skip_unregistered`).
+    pub skipped: i64,
+    /// Never sent: the campaign was cancelled.
+    pub cancelled: i64,
+}
+
+/// Takes back a campaign's sends still waiting in the outboxes (scheduled for their typing
+/// indicator): their recipients are pending again.
+macro_rules! take_back {
+    ($conn:expr, $campaign_id:expr, $now:expr) => {{
+        let waiting = messages::table
+            .filter(messages::campaign_id.eq($campaign_id))
+            .filter(messages::status.eq(SCHEDULED));
+        let ids: Vec<String> = waiting.select(messages::id).load($conn)?;
+        if !ids.is_empty() {
+            diesel::update(recipients::table.filter(recipients::message_id.eq_any(&ids)))
+                .set((
+                    recipients::status.eq(PENDING),
+                    recipients::message_id.eq(None::<String>),
+                    recipients::session_id.eq(None::<String>),
+                    recipients::updated_at.eq($now),
+                ))
+                .execute($conn)?;
+            diesel::delete(messages::table.filter(messages::id.eq_any(&ids))).execute($conn)?;
+        }
+        diesel::update(
+            recipients::table
+                .filter(recipients::campaign_id.eq($campaign_id))
+                .filter(recipients::status.eq(CHECKING)),
+        )
+        .set((
+            recipients::status.eq(PENDING),
+            recipients::updated_at.eq($now),
+        ))
+        .execute($conn)?;
+    }};
+}
+
+/// Writes a campaign's status and the times and reason that go with it.
+macro_rules! save_status {
+    ($conn:expr, $c:expr) => {{
+        diesel::update(campaigns::table.find(&$c.id))
+            .set((
+                campaigns::status.eq(&$c.status),
+                campaigns::stopped_reason.eq(&$c.stopped_reason),
+                campaigns::started_at.eq($c.started_at),
+                campaigns::finished_at.eq($c.finished_at),
+                campaigns::updated_at.eq($c.updated_at),
+            ))
+            .execute($conn)?;
+    }};
+}
+
+/// A running campaign stops by itself, saying why (`campaign.stopped`).
+macro_rules! stop {
+    ($conn:expr, $c:expr, $reason:expr, $now:expr) => {{
+        let mut c: CampaignRow = $c;
+        take_back!($conn, &c.id, $now);
+        c.status = CampaignStatus::Stopped.as_str().to_string();
+        c.stopped_reason = Some($reason);
+        c.updated_at = $now;
+        save_status!($conn, &c);
+        event($conn, &c, EventType::CampaignStopped, $now)?
+    }};
+}
+
+/// A campaign's event: its id, name, status and stopped reason.
+fn event<C: EventLog>(
+    conn: &mut C,
+    c: &CampaignRow,
+    event_type: EventType,
+    now: i64,
+) -> DbResult<EventRow> {
+    conn.append_event(&NewEvent {
+        tenant_id: &c.tenant_id,
+        session_id: None,
+        event_type,
+        data: serde_json::json!({
+            "id": c.id, "name": c.name, "status": c.status,
+            "stopped_reason": c.stopped_reason,
+        }),
+        created_at: now,
+    })
+}
+
+/// Stores a campaign with its recipients and the pace of each session; a running one raises
+/// `campaign.started`.
+pub fn create(
+    pool: &DbPool,
+    row: &CampaignRow,
+    session_ids: &[String],
+    list: &[NewRecipient],
+) -> DbResult<Option<EventRow>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            diesel::insert_into(campaigns::table)
+                .values((
+                    campaigns::id.eq(&row.id),
+                    campaigns::tenant_id.eq(&row.tenant_id),
+                    campaigns::name.eq(&row.name),
+                    campaigns::status.eq(&row.status),
+                    campaigns::msg_type.eq(&row.msg_type),
+                    campaigns::body.eq(&row.body),
+                    campaigns::template_id.eq(&row.template_id),
+                    campaigns::template_source.eq(&row.template_source),
+                    campaigns::pacing.eq(&row.pacing),
+                    campaigns::skip_unregistered.eq(row.skip_unregistered),
+                    campaigns::total.eq(row.total),
+                    campaigns::created_at.eq(row.created_at),
+                    campaigns::updated_at.eq(row.updated_at),
+                    campaigns::started_at.eq(row.started_at),
+                ))
+                .execute(conn)?;
+            for (n, chunk) in list.chunks(CHUNK).enumerate() {
+                let values: Vec<_> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        (
+                            recipients::campaign_id.eq(&row.id),
+                            recipients::seq.eq((n * CHUNK + i) as i32),
+                            recipients::recipient.eq(&r.chat_jid),
+                            recipients::variables.eq(&r.variables),
+                            recipients::status.eq(PENDING),
+                            recipients::updated_at.eq(row.created_at),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(recipients::table)
+                    .values(values)
+                    .execute(conn)?;
+            }
+            let values: Vec<_> = session_ids
+                .iter()
+                .map(|s| {
+                    (
+                        paces::campaign_id.eq(&row.id),
+                        paces::session_id.eq(s),
+                        paces::next_at.eq(row.created_at),
+                        paces::day.eq(""),
+                        paces::day_count.eq(0),
+                    )
+                })
+                .collect();
+            diesel::insert_into(paces::table)
+                .values(values)
+                .execute(conn)?;
+            if row.status != CampaignStatus::Running.as_str() {
+                return Ok(None);
+            }
+            Ok(Some(event(
+                conn,
+                row,
+                EventType::CampaignStarted,
+                row.created_at,
+            )?))
+        })
+    })
+}
+
+pub fn get(pool: &DbPool, tenant_id: &str, id: &str) -> DbResult<Option<CampaignRow>> {
+    with_conn!(pool, |conn| Ok(campaigns::table
+        .filter(campaigns::tenant_id.eq(tenant_id))
+        .filter(campaigns::id.eq(id))
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .optional()?))
+}
+
+pub fn list(
+    pool: &DbPool,
+    tenant_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> DbResult<Vec<CampaignRow>> {
+    with_conn!(pool, |conn| {
+        let mut q = campaigns::table
+            .filter(campaigns::tenant_id.eq(tenant_id.to_string()))
+            .order(campaigns::id.asc())
+            .limit(limit)
+            .select(CampaignRow::as_select())
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(campaigns::id.gt(after.to_string()));
+        }
+        Ok(q.load(conn)?)
+    })
+}
+
+/// The sessions a campaign sends through.
+pub fn session_ids(pool: &DbPool, campaign_id: &str) -> DbResult<Vec<String>> {
+    with_conn!(pool, |conn| Ok(paces::table
+        .filter(paces::campaign_id.eq(campaign_id))
+        .order(paces::session_id.asc())
+        .select(paces::session_id)
+        .load(conn)?))
+}
+
+/// The progress counts of the given campaigns.
+pub fn counts(pool: &DbPool, ids: &[String]) -> DbResult<HashMap<String, Counts>> {
+    with_conn!(pool, |conn| {
+        let totals: Vec<(String, i32)> = campaigns::table
+            .filter(campaigns::id.eq_any(ids))
+            .select((campaigns::id, campaigns::total))
+            .load(conn)?;
+        let mut out: HashMap<String, Counts> = totals
+            .into_iter()
+            .map(|(id, total)| {
+                let c = Counts {
+                    total: i64::from(total),
+                    ..Counts::default()
+                };
+                (id, c)
+            })
+            .collect();
+        let sent: Vec<(Option<String>, String, i64)> = messages::table
+            .filter(messages::campaign_id.eq_any(ids))
+            .group_by((messages::campaign_id, messages::status))
+            .select((
+                messages::campaign_id,
+                messages::status,
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?;
+        let unsent: Vec<(String, String, i64)> = recipients::table
+            .filter(recipients::campaign_id.eq_any(ids))
+            .filter(recipients::status.eq_any([SKIPPED, RECIPIENT_CANCELLED]))
+            .group_by((recipients::campaign_id, recipients::status))
+            .select((
+                recipients::campaign_id,
+                recipients::status,
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?;
+        let rows = sent
+            .into_iter()
+            .filter_map(|(c, s, n)| Some((c?, s, n)))
+            .chain(unsent);
+        for (id, status, n) in rows {
+            let Some(c) = out.get_mut(&id) else { continue };
+            match status.as_str() {
+                SENT => c.sent += n,
+                DELIVERED => c.delivered += n,
+                READ => c.read += n,
+                FAILED => c.failed += n,
+                SKIPPED => c.skipped += n,
+                CANCELLED => c.cancelled += n,
+                _ => {}
+            }
+        }
+        for c in out.values_mut() {
+            c.queued = c.total - c.sent - c.delivered - c.read - c.failed - c.skipped - c.cancelled;
+        }
+        Ok(out)
+    })
+}
+
+/// A page of a campaign's recipients in upload order, each with its message's standing.
+pub fn recipients(
+    pool: &DbPool,
+    campaign_id: &str,
+    after: Option<i32>,
+    limit: i64,
+) -> DbResult<Vec<RecipientProgress>> {
+    with_conn!(pool, |conn| {
+        let q = recipients::table
+            .left_join(messages::table.on(messages::id.nullable().eq(recipients::message_id)))
+            .filter(recipients::campaign_id.eq(campaign_id))
+            .filter(recipients::seq.gt(after.unwrap_or(-1)))
+            .order(recipients::seq.asc())
+            .limit(limit)
+            .select((
+                RecipientRow::as_select(),
+                (messages::status, messages::error, messages::wa_id).nullable(),
+            ));
+        Ok(q.load(conn)?)
+    })
+}
+
+/// A user's change of a campaign's course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Pause,
+    /// Starts a draft, or sends again after a pause or a stop.
+    Resume,
+    Cancel,
+}
+
+pub enum Changed {
+    Done(CampaignRow, EventRow),
+    /// Not possible from the campaign's status.
+    Refused(CampaignRow),
+    Missing,
+}
+
+/// Pauses, resumes (or starts) or cancels a campaign. Pausing and cancelling take back the sends
+/// still waiting (for their typing indicator) in the sessions' outboxes.
+pub fn change(
+    pool: &DbPool,
+    tenant_id: &str,
+    id: &str,
+    change: Change,
+    now: i64,
+) -> DbResult<Changed> {
+    use CampaignStatus::*;
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let Some(mut c) = campaigns::table
+                .filter(campaigns::tenant_id.eq(tenant_id))
+                .filter(campaigns::id.eq(id))
+                .select(CampaignRow::as_select())
+                .first(conn)
+                .optional()?
+            else {
+                return Ok(Changed::Missing);
+            };
+            let from = c.status();
+            let (to, event) = match (change, from) {
+                (Change::Pause, Some(Running)) => (Paused, EventType::CampaignPaused),
+                (Change::Resume, Some(Draft)) => (Running, EventType::CampaignStarted),
+                (Change::Resume, Some(Paused | Stopped)) => (Running, EventType::CampaignResumed),
+                (Change::Cancel, Some(Draft | Running | Paused | Stopped)) => {
+                    (Cancelled, EventType::CampaignCancelled)
+                }
+                _ => return Ok(Changed::Refused(c)),
+            };
+            if to != Running {
+                take_back!(conn, &c.id, now);
+            }
+            if to == Running {
+                diesel::update(paces::table.filter(paces::campaign_id.eq(&c.id)))
+                    .set(paces::next_at.eq(now))
+                    .execute(conn)?;
+                c.started_at = c.started_at.or(Some(now));
+                c.stopped_reason = None;
+            }
+            if to == Cancelled {
+                diesel::update(
+                    recipients::table
+                        .filter(recipients::campaign_id.eq(&c.id))
+                        .filter(recipients::status.eq_any([PENDING, CHECKING])),
+                )
+                .set((
+                    recipients::status.eq(RECIPIENT_CANCELLED),
+                    recipients::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+                c.finished_at = Some(now);
+            }
+            c.status = to.as_str().to_string();
+            c.updated_at = now;
+            save_status!(conn, &c);
+            let e = self::event(conn, &c, event, now)?;
+            Ok(Changed::Done(c, e))
+        })
+    })
+}
+
+/// Running campaigns that send through `session_id` stop: the session left WORKING for `status`
+/// (logged out, failed, stopped or unlinked: the signs of a ban, or of a number that cannot send).
+pub fn stop_for_session(
+    pool: &DbPool,
+    session_id: &str,
+    status: &str,
+    now: i64,
+) -> DbResult<Vec<EventRow>> {
+    let reason = format!("session {session_id} is {status}");
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let running: Vec<CampaignRow> = campaigns::table
+                .inner_join(paces::table.on(paces::campaign_id.eq(campaigns::id)))
+                .filter(paces::session_id.eq(session_id))
+                .filter(campaigns::status.eq(CampaignStatus::Running.as_str()))
+                .select(CampaignRow::as_select())
+                .load(conn)?;
+            let mut events = Vec::new();
+            for c in running {
+                events.push(stop!(conn, c, reason.clone(), now));
+            }
+            Ok(events)
+        })
+    })
+}
+
+/// A recipient a session claimed in this pass.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub campaign_id: String,
+    pub seq: i32,
+    pub chat_jid: String,
+    /// Its number is to be looked up before its message is made ([`checked`]).
+    pub check: bool,
+    /// Show "typing…" in its chat now: its message goes out [`TYPING_MS`] later.
+    pub typing: bool,
+}
+
+/// What one pass over a session's running campaigns did.
+#[derive(Debug, Default)]
+pub struct Dispatched {
+    pub claims: Vec<Claim>,
+    /// When the session may send for one of them next (unix ms).
+    pub next_at: Option<i64>,
+    /// Events were appended (a campaign completed or stopped).
+    pub events: bool,
+}
+
+/// How a session names a new message's WhatsApp id (from its own JID and the time).
+pub type NewWaId<'a> = &'a (dyn Fn(Option<&str>, i64) -> String + Sync);
+
+enum Step {
+    /// Not before this time.
+    Wait(i64),
+    Claimed(Claim, i64),
+    /// The campaign completed or stopped (an event), or is no longer running.
+    Ended(bool),
+}
+
+fn earliest(a: Option<i64>, b: i64) -> Option<i64> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// Whether a send's error is WhatsApp saying the account sends too much.
+pub fn rate_limited(error: &str) -> bool {
+    let e = error.to_ascii_lowercase();
+    e.contains("rate-overlimit") || e.contains("rate limit") || e.contains("429")
+}
+
+/// Why a campaign should stop after its latest finished sends, if it should.
+fn failing(latest: &[(String, Option<String>)]) -> Option<String> {
+    if let Some((status, Some(error))) = latest.first()
+        && status == FAILED
+        && rate_limited(error)
+    {
+        return Some(format!("rate_limited: WhatsApp refused a send: {error}"));
+    }
+    let all_failed = latest.len() >= FAILURE_RUN && latest.iter().all(|(s, _)| s == FAILED);
+    all_failed.then(|| {
+        let last = latest
+            .first()
+            .and_then(|(_, e)| e.clone())
+            .unwrap_or_default();
+        format!("failures: the last {FAILURE_RUN} sends failed (the latest: {last})")
+    })
+}
+
+/// The message of `r` in campaign `c`, from `session`: personalised, and scheduled after the
+/// typing indicator when there is one.
+fn campaign_message(
+    c: &CampaignRow,
+    r: &RecipientRow,
+    session: &SessionRow,
+    now: i64,
+    new_wa_id: NewWaId<'_>,
+) -> Result<MessageRow, String> {
+    let mut content = Content::from_json(&c.body);
+    if let Some(source) = &c.template_source {
+        let values = r
+            .variables
+            .as_deref()
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or_default();
+        let text = Template::parse(source)?
+            .render(&values)
+            .map_err(|missing| format!("no value for {}", missing.join(", ")))?;
+        match c.msg_type.as_str() {
+            "text" => content.text = Some(text),
+            _ => content.caption = Some(text),
+        }
+    }
+    let typing = c.pacing().typing.unwrap_or(false);
+    let send_at = typing.then_some(now + TYPING_MS);
+    Ok(MessageRow {
+        id: crate::domain::MessageId::generate().into_string(),
+        session_id: session.id.clone(),
+        tenant_id: c.tenant_id.clone(),
+        from_me: true,
+        chat_jid: r.recipient.clone(),
+        sender_jid: session.me_phone_jid.clone().unwrap_or_default(),
+        sender_lid: session.me_lid.clone(),
+        sender_phone: session.me_phone_jid.clone(),
+        wa_id: new_wa_id(session.me_phone_jid.as_deref(), now),
+        msg_type: c.msg_type.clone(),
+        body: content.to_json(),
+        status: if typing { SCHEDULED } else { QUEUED }.to_string(),
+        error: None,
+        attempts: 0,
+        reply_to: None,
+        idempotency_key: None,
+        request_hash: None,
+        wa_timestamp: Some(send_at.unwrap_or(now)),
+        created_at: now,
+        updated_at: now,
+        engine_ref: None,
+        send_at,
+        late: false,
+        campaign_id: Some(c.id.clone()),
+    })
+}
+
+/// Puts recipient `r`'s message into `session`'s outbox, or skips the recipient when its
+/// message cannot be made.
+macro_rules! assign {
+    ($conn:expr, $c:expr, $r:expr, $session:expr, $now:expr, $new_wa_id:expr) => {{
+        let (c, r, now): (&CampaignRow, &RecipientRow, i64) = ($c, $r, $now);
+        let target = recipients::table
+            .filter(recipients::campaign_id.eq(&r.campaign_id))
+            .filter(recipients::seq.eq(r.seq));
+        match campaign_message(c, r, $session, now, $new_wa_id) {
+            Ok(m) => {
+                insert_message!($conn, m)?;
+                diesel::update(target)
+                    .set((
+                        recipients::status.eq(ASSIGNED),
+                        recipients::session_id.eq(&m.session_id),
+                        recipients::message_id.eq(&m.id),
+                        recipients::updated_at.eq(now),
+                    ))
+                    .execute($conn)?;
+            }
+            Err(e) => {
+                diesel::update(target)
+                    .set((
+                        recipients::status.eq(SKIPPED),
+                        recipients::error.eq(e),
+                        recipients::updated_at.eq(now),
+                    ))
+                    .execute($conn)?;
+            }
+        }
+    }};
+}
+
+/// With no recipient left to claim: the campaign completes once no send of it waits anywhere
+/// (a lookup, an outbox); until then it is looked at again in a second.
+macro_rules! finish {
+    ($conn:expr, $c:expr, $now:expr) => {{
+        let (mut c, now): (CampaignRow, i64) = ($c, $now);
+        let waiting: i64 = messages::table
+            .filter(messages::campaign_id.eq(&c.id))
+            .filter(messages::status.eq_any([QUEUED, SCHEDULED]))
+            .count()
+            .get_result($conn)?;
+        let checking: i64 = recipients::table
+            .filter(recipients::campaign_id.eq(&c.id))
+            .filter(recipients::status.eq(CHECKING))
+            .count()
+            .get_result($conn)?;
+        if waiting + checking > 0 {
+            Step::Wait(now + 1000)
+        } else {
+            c.status = CampaignStatus::Completed.as_str().to_string();
+            c.finished_at = Some(now);
+            c.updated_at = now;
+            save_status!($conn, &c);
+            event($conn, &c, EventType::CampaignCompleted, now)?;
+            Step::Ended(true)
+        }
+    }};
+}
+
+/// Claims the next recipient of campaign `c` for session `$session` if its pace allows; ends
+/// the campaign when every recipient had its turn, or stops it on a run of failures.
+macro_rules! step {
+    ($conn:expr, $c:expr, $pace:expr, $session:expr, $now:expr, $new_wa_id:expr, $jitter:expr) => {{
+        let (c, pace, now): (CampaignRow, PaceRow, i64) = ($c, $pace, $now);
+        let running = CampaignStatus::Running.as_str();
+        let status: Option<String> = campaigns::table
+            .find(&c.id)
+            .select(campaigns::status)
+            .first($conn)
+            .optional()?;
+        let latest: Vec<(String, Option<String>)> = messages::table
+            .filter(messages::campaign_id.eq(&c.id))
+            .filter(messages::status.eq_any([SENT, DELIVERED, READ, FAILED]))
+            .order(messages::updated_at.desc())
+            .limit(FAILURE_RUN as i64)
+            .select((messages::status, messages::error))
+            .load($conn)?;
+        let pacing = c.pacing();
+        if status.as_deref() != Some(running) {
+            Step::Ended(false)
+        } else if let Some(reason) = failing(&latest) {
+            stop!($conn, c, reason, now);
+            Step::Ended(true)
+        } else {
+            match pacing.turn(now, &pace.day, u32::try_from(pace.day_count).unwrap_or(0)) {
+                Turn::Wait(at) => {
+                    diesel::update(paces::table.find((&pace.campaign_id, &pace.session_id)))
+                        .set(paces::next_at.eq(at))
+                        .execute($conn)?;
+                    Step::Wait(at)
+                }
+                Turn::Send { day_count } => {
+                    let mine = recipients::table.filter(recipients::campaign_id.eq(&c.id));
+                    let stale: Option<RecipientRow> = mine
+                        .filter(recipients::status.eq(CHECKING))
+                        .filter(recipients::updated_at.lt(now - CHECK_TIMEOUT_MS))
+                        .order(recipients::seq.asc())
+                        .select(RecipientRow::as_select())
+                        .first($conn)
+                        .optional()?;
+                    let next = match stale {
+                        Some(r) => Some(r),
+                        None => mine
+                            .filter(recipients::status.eq(PENDING))
+                            .order(recipients::seq.asc())
+                            .select(RecipientRow::as_select())
+                            .first($conn)
+                            .optional()?,
+                    };
+                    match next {
+                        None => finish!($conn, c, now),
+                        Some(r) => {
+                            // Taken only from the status it was read in: another session's
+                            // owner may have claimed it meanwhile.
+                            let claimed = diesel::update(
+                                mine.filter(recipients::seq.eq(r.seq))
+                                    .filter(recipients::status.eq(&r.status)),
+                            )
+                            .set((
+                                recipients::status.eq(CHECKING),
+                                recipients::session_id.eq(&$session.id),
+                                recipients::updated_at.eq(now),
+                            ))
+                            .execute($conn)?;
+                            if claimed == 0 {
+                                Step::Wait(now)
+                            } else {
+                                if !c.skip_unregistered {
+                                    assign!($conn, &c, &r, $session, now, $new_wa_id);
+                                }
+                                let next_at = now + pacing.gap_ms($jitter);
+                                diesel::update(
+                                    paces::table.find((&pace.campaign_id, &pace.session_id)),
+                                )
+                                .set((
+                                    paces::next_at.eq(next_at),
+                                    paces::day.eq(pacing.day(now)),
+                                    paces::day_count.eq(day_count.saturating_add(1) as i32),
+                                ))
+                                .execute($conn)?;
+                                let claim = Claim {
+                                    campaign_id: c.id.clone(),
+                                    seq: r.seq,
+                                    chat_jid: r.recipient.clone(),
+                                    check: c.skip_unregistered,
+                                    typing: pacing.typing.unwrap_or(false),
+                                };
+                                Step::Claimed(claim, next_at)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// One pass over the running campaigns that send through `session_id` (for its owner,
+/// `fence`): each whose pace allows claims its next recipient. Most passes find nothing due and
+/// read one indexed row per campaign.
+pub fn dispatch(
+    pool: &DbPool,
+    session_id: &str,
+    now: i64,
+    fence: Option<&super::cluster::Fence>,
+    new_wa_id: NewWaId<'_>,
+    jitter: &mut dyn FnMut() -> f64,
+) -> DbResult<Dispatched> {
+    with_conn!(pool, |conn| {
+        let running: Vec<(CampaignRow, PaceRow)> = campaigns::table
+            .inner_join(paces::table.on(paces::campaign_id.eq(campaigns::id)))
+            .filter(paces::session_id.eq(session_id))
+            .filter(campaigns::status.eq(CampaignStatus::Running.as_str()))
+            .select((CampaignRow::as_select(), PaceRow::as_select()))
+            .load(conn)?;
+        let mut out = Dispatched::default();
+        for (c, pace) in running {
+            if pace.next_at > now {
+                out.next_at = earliest(out.next_at, pace.next_at);
+                continue;
+            }
+            let step = conn.write_txn(|conn| {
+                conn.check_fence(session_id, fence)?;
+                let Some(session) = sessions::table
+                    .find(session_id)
+                    .first::<SessionRow>(conn)
+                    .optional()?
+                else {
+                    return Ok(Step::Ended(false));
+                };
+                Ok(step!(conn, c, pace, &session, now, new_wa_id, jitter()))
+            })?;
+            match step {
+                Step::Wait(at) => out.next_at = earliest(out.next_at, at),
+                Step::Claimed(claim, at) => {
+                    out.claims.push(claim);
+                    out.next_at = earliest(out.next_at, at);
+                }
+                Step::Ended(events) => out.events |= events,
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The lookup of a claimed recipient's number answered: on WhatsApp (or unknown) its message
+/// goes into the session's outbox, otherwise it is skipped. A campaign paused meanwhile gets the
+/// recipient back as pending.
+pub fn checked(
+    pool: &DbPool,
+    claim: &Claim,
+    session_id: &str,
+    registered: bool,
+    now: i64,
+    new_wa_id: NewWaId<'_>,
+) -> DbResult<()> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            let target = recipients::table
+                .filter(recipients::campaign_id.eq(&claim.campaign_id))
+                .filter(recipients::seq.eq(claim.seq))
+                .filter(recipients::status.eq(CHECKING))
+                .filter(recipients::session_id.eq(session_id));
+            let Some(r) = target
+                .select(RecipientRow::as_select())
+                .first(conn)
+                .optional()?
+            else {
+                return Ok(());
+            };
+            let c: CampaignRow = campaigns::table
+                .find(&claim.campaign_id)
+                .select(CampaignRow::as_select())
+                .first(conn)?;
+            let session = sessions::table.find(session_id).first::<SessionRow>(conn)?;
+            if c.status != CampaignStatus::Running.as_str() {
+                diesel::update(target)
+                    .set((
+                        recipients::status.eq(PENDING),
+                        recipients::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            } else if !registered {
+                diesel::update(target)
+                    .set((
+                        recipients::status.eq(SKIPPED),
+                        recipients::error.eq("not on WhatsApp"),
+                        recipients::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            } else {
+                assign!(conn, &c, &r, &session, now, new_wa_id);
+            }
+            Ok(())
+        })
+    })
+}
