@@ -62,8 +62,7 @@ export function renderRules(root) {
     const made = await busy(create, () => api('POST', '/rules', { body }));
     if (!made) return;
     notify(`Rule “${made.name}” created.`, 'success');
-    name.value = '';
-    reply.value = '';
+    for (const input of [name, keyword, regex, reply, forward]) input.value = '';
     load();
   });
   fill(root, h('h1', {}, 'Rules'),

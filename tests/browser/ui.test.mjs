@@ -317,6 +317,52 @@ test('the web UI against a real service', async (t) => {
     assert.ok(got.some((m) => m.text === 'Hello Alice, see you soon'), `Alice's inbox: ${JSON.stringify(got)}`);
   });
 
+  await t.test('a campaign from the Campaigns page: two recipients from CSV, live progress to completed, each got the template filled', async () => {
+    const post = (p, body) => fetch(`${base}/sandbox${p}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    assert.ok((await post('/accounts', { phone: '4915100000004', name: 'Bob' })).ok);
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('welcome wave');
+    await page.locator('#cmp-sessions input[type=checkbox]').first().check();
+    await page.locator('#cmp-template').selectOption({ label: 'greeting' });
+    await page.locator('#cmp-recipients').fill('to,first_name\n+4915100000001,Alice\n+4915100000004,Bob');
+    await page.locator('#cmp-rate').fill('30');
+    await page.locator('#cmp-typing').check();
+    await page.getByRole('button', { name: 'Start campaign' }).click();
+    const card = page.locator('article.campaign', { hasText: 'welcome wave' });
+    await card.waitFor();
+    await card.locator('[data-count="sent"], [data-count="delivered"]').first().waitFor();
+    await page.locator('article.campaign[data-status="completed"]', { hasText: 'welcome wave' }).waitFor({ timeout: 30000 });
+    await card.locator('details.recipients summary').click();
+    await card.locator('table.recipients tbody tr').nth(1).waitFor();
+    await shot('campaigns');
+    const bob = await (await fetch(`${base}/sandbox/accounts/4915100000004/messages`)).json();
+    assert.ok(bob.some((m) => m.text === 'Hello Bob, see you soon'), `Bob's inbox: ${JSON.stringify(bob)}`);
+  });
+
+  await t.test('a keyword rule from the Rules page answers Alice once', async () => {
+    await page.getByRole('link', { name: 'Rules', exact: true }).click();
+    await page.getByRole('heading', { name: 'Rules' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('prices');
+    await page.locator('#rule-keyword').fill('price');
+    await page.locator('#rule-reply').fill('Hi {{name}}, our price list is on the way');
+    await page.getByRole('button', { name: 'Create rule' }).click();
+    await page.locator('article.rule', { hasText: 'prices' }).waitFor();
+    const send = await fetch(`${base}/sandbox/accounts/4915100000001/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: '4915100000002', text: 'What is the price?' }),
+    });
+    assert.ok(send.ok);
+    let got = [];
+    for (let i = 0; i < 100 && !got.some((m) => m.text === 'Hi Alice, our price list is on the way'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await (await fetch(`${base}/sandbox/accounts/4915100000001/messages`)).json();
+    }
+    assert.equal(got.filter((m) => m.text === 'Hi Alice, our price list is on the way').length, 1, `Alice's inbox: ${JSON.stringify(got)}`);
+    await shot('rules');
+  });
+
   await t.test('linking by pairing code on the sandbox: the code is shown, the phone enters it, WORKING', async () => {
     const res = await fetch(`${base}/sandbox/accounts`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: '4915100000003', name: 'Front Desk' }),
