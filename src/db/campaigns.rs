@@ -883,3 +883,32 @@ pub fn checked(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(list: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+        list.iter()
+            .map(|(s, e)| (s.to_string(), e.map(str::to_string)))
+            .collect()
+    }
+
+    #[test]
+    fn a_rate_limit_stops_at_once_and_a_run_of_failures_after_five() {
+        let limited = finished(&[("failed", Some("usync: 429 rate-overlimit")), ("sent", None)]);
+        assert!(failing(&limited).unwrap().starts_with("rate_limited"));
+        let four = finished(&[("failed", Some("no devices")); 4]);
+        assert_eq!(failing(&four), None);
+        let five = finished(&[("failed", Some("no devices")); 5]);
+        assert!(failing(&five).unwrap().contains("the last 5 sends failed"));
+        let broken = finished(&[
+            ("failed", Some("x")),
+            ("failed", Some("x")),
+            ("delivered", None),
+            ("failed", Some("x")),
+            ("failed", Some("x")),
+        ]);
+        assert_eq!(failing(&broken), None);
+    }
+}
