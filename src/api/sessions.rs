@@ -298,10 +298,17 @@ pub async fn delete(
     let key = caller.tenant(Scope::Manage)?;
     let row = load_session(&state, key, &path).await?;
     remove_session(&state, &row.id).await?;
-    state
+    let stopped = state
         .db
-        .run(move |pool| sessions::delete(pool, &row.tenant_id, &row.id))
+        .run(move |pool| {
+            sessions::delete(pool, &row.tenant_id, &row.id)?;
+            // Its running campaigns can no longer send through it.
+            crate::db::campaigns::stop_for_session(pool, &row.id, "deleted", now_ms())
+        })
         .await?;
+    if !stopped.is_empty() {
+        state.db.events_appended();
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -377,7 +377,80 @@ async fn bad_campaigns_are_refused_naming_what_is_wrong(backend: Backend) {
     assert!(got_from_me(&sc, &people[0].0).await.is_empty());
 }
 
+async fn the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back(backend: Backend) {
+    let people = people(4);
+    let sc = linked(backend, &people).await;
+    let text = json!({"type": "text", "text": "capped"});
+    let capped = create(
+        &sc,
+        json!({"name": "capped", "session_ids": [sc.sid], "message": text,
+            "recipients": recipients(&people), "pacing": {"per_minute": 600, "daily_cap": 2}}),
+    )
+    .await;
+    // Quiet hours around now (UTC): nothing goes out.
+    let now = chrono::Utc::now();
+    let hhmm = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M").to_string();
+    let quiet = create(
+        &sc,
+        json!({"name": "quiet", "session_ids": [sc.sid], "message": text,
+            "recipients": recipients(&people[..1]),
+            "pacing": {"per_minute": 600, "quiet_hours": {
+                "from": hhmm(now - chrono::Duration::hours(1)),
+                "to": hhmm(now + chrono::Duration::hours(1)), "tz": "UTC"}}}),
+    )
+    .await;
+    wait_until(20, "two capped sends", || async {
+        let n = sent_of(&sc, &capped["id"]).await.len();
+        if n >= 2 { Ok(()) } else { Err(n) }
+    })
+    .await;
+    actix_rt::time::sleep(Duration::from_secs(3)).await;
+    let c = campaign(&sc, &capped["id"]).await;
+    assert_eq!(c["status"], json!("running"), "{c}");
+    assert_eq!(c["counts"]["queued"], json!(2), "the cap holds the rest back: {c}");
+    assert_eq!(sent_of(&sc, &capped["id"]).await.len(), 2);
+    let q = campaign(&sc, &quiet["id"]).await;
+    assert_eq!(q["counts"]["queued"], json!(1), "sent in quiet hours: {q}");
+
+    // Groups that do not exist: every send fails, and after five in a row the campaign stops.
+    let groups: Vec<Value> = (0..8)
+        .map(|i| json!({"to": format!("12036300000000{i:04}@g.us")}))
+        .collect();
+    let failing = create(
+        &sc,
+        json!({"name": "failing", "session_ids": [sc.sid], "message": text,
+            "recipients": groups, "pacing": {"per_minute": 60}}),
+    )
+    .await;
+    let stopped = wait_campaign(&sc, &failing["id"], "stopped", 60).await;
+    let reason = stopped["stopped_reason"].as_str().unwrap();
+    assert!(reason.contains("the last 5 sends failed"), "{stopped}");
+    assert!(stopped["counts"]["failed"].as_i64().unwrap() >= 5, "{stopped}");
+    assert!(stopped["counts"]["queued"].as_i64().unwrap() >= 1, "{stopped}");
+}
+
+async fn a_rate_limit_from_whatsapp_stops_a_campaign_at_once(backend: Backend) {
+    let people = people(3);
+    let sc = linked(backend, &people).await;
+    let fault = json!({"kind": "rate_limit", "phone": ME, "seconds": 120});
+    let (status, body) = sc.sandbox_call("POST", "/sandbox/faults", Some(fault)).await;
+    assert!(status.is_success(), "{body}");
+    let limited = create(
+        &sc,
+        json!({"name": "limited", "session_ids": [sc.sid], "message": {"type": "text", "text": "hi"},
+            "recipients": recipients(&people), "pacing": {"per_minute": 30}}),
+    )
+    .await;
+    let stopped = wait_campaign(&sc, &limited["id"], "stopped", 60).await;
+    let reason = stopped["stopped_reason"].as_str().unwrap();
+    assert!(reason.starts_with("rate_limited"), "{stopped}");
+    assert!(stopped["counts"]["failed"].as_i64().unwrap() >= 1, "{stopped}");
+    assert!(stopped["counts"]["queued"].as_i64().unwrap() >= 1, "stopped before the end: {stopped}");
+}
+
 on_both_backends!(
+    a_rate_limit_from_whatsapp_stops_a_campaign_at_once,
+    the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back,
     a_paced_campaign_sends_each_recipient_one_personalised_message,
     pausing_takes_effect_within_a_second_and_resuming_goes_on,
     unregistered_numbers_are_skipped_and_a_stopped_session_stops_the_campaign,

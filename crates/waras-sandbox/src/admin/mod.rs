@@ -374,11 +374,16 @@ async fn fault(
             phone: phone.clone(),
             until,
         }),
+        "rate_limit" => state.core.faults.add(Fault {
+            kind: FaultKind::RateLimit,
+            phone: phone.clone(),
+            until,
+        }),
         other => {
             return Err(AdminError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                format!("unknown fault kind {other:?} (drop, refuse, delay)"),
+                format!("unknown fault kind {other:?} (drop, refuse, delay, rate_limit)"),
             ));
         }
     }

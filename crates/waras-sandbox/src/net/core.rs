@@ -100,6 +100,9 @@ pub(crate) enum FaultKind {
     Refuse,
     /// Delay new connections before the handshake.
     Delay,
+    /// Answer device and key lookups (usync, prekeys) with WhatsApp's rate-limit error (429
+    /// rate-overlimit), as it does for an account that contacts too many new numbers.
+    RateLimit,
 }
 
 #[derive(Default)]
@@ -130,6 +133,10 @@ impl Faults {
 
     pub fn refuses(&self, phone: &str) -> bool {
         self.matching(FaultKind::Refuse, Some(phone)).is_some()
+    }
+
+    pub fn rate_limits(&self, phone: &str) -> bool {
+        self.matching(FaultKind::RateLimit, Some(phone)).is_some()
     }
 
     /// Delay faults that name no phone hold every new connection before its handshake until the

@@ -26,7 +26,12 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         .and_then(|c| c.first())
         .map(|c| c.tag.to_string())
         .unwrap_or_default();
+    let limited = matches!(xmlns.as_str(), "encrypt" | "usync")
+        && conn
+            .device()
+            .is_ok_and(|(phone, _)| conn.core.faults.rate_limits(&phone));
     let reply = match (xmlns.as_str(), first.as_str()) {
+        _ if limited => error(&node, 429, "rate-overlimit"),
         ("encrypt", _) => prekeys::handle(conn, &node)?,
         ("usync", _) => usync::handle(conn, &node)?,
         ("w:g2", _) => groups::handle(conn, &node)?,
