@@ -896,7 +896,10 @@ mod tests {
 
     #[test]
     fn a_rate_limit_stops_at_once_and_a_run_of_failures_after_five() {
-        let limited = finished(&[("failed", Some("usync: 429 rate-overlimit")), ("sent", None)]);
+        let limited = finished(&[
+            ("failed", Some("usync: 429 rate-overlimit")),
+            ("sent", None),
+        ]);
         assert!(failing(&limited).unwrap().starts_with("rate_limited"));
         let four = finished(&[("failed", Some("no devices")); 4]);
         assert_eq!(failing(&four), None);

@@ -407,7 +407,11 @@ async fn the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back(ba
     actix_rt::time::sleep(Duration::from_secs(3)).await;
     let c = campaign(&sc, &capped["id"]).await;
     assert_eq!(c["status"], json!("running"), "{c}");
-    assert_eq!(c["counts"]["queued"], json!(2), "the cap holds the rest back: {c}");
+    assert_eq!(
+        c["counts"]["queued"],
+        json!(2),
+        "the cap holds the rest back: {c}"
+    );
     assert_eq!(sent_of(&sc, &capped["id"]).await.len(), 2);
     let q = campaign(&sc, &quiet["id"]).await;
     assert_eq!(q["counts"]["queued"], json!(1), "sent in quiet hours: {q}");
@@ -425,15 +429,23 @@ async fn the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back(ba
     let stopped = wait_campaign(&sc, &failing["id"], "stopped", 60).await;
     let reason = stopped["stopped_reason"].as_str().unwrap();
     assert!(reason.contains("the last 5 sends failed"), "{stopped}");
-    assert!(stopped["counts"]["failed"].as_i64().unwrap() >= 5, "{stopped}");
-    assert!(stopped["counts"]["queued"].as_i64().unwrap() >= 1, "{stopped}");
+    assert!(
+        stopped["counts"]["failed"].as_i64().unwrap() >= 5,
+        "{stopped}"
+    );
+    assert!(
+        stopped["counts"]["queued"].as_i64().unwrap() >= 1,
+        "{stopped}"
+    );
 }
 
 async fn a_rate_limit_from_whatsapp_stops_a_campaign_at_once(backend: Backend) {
     let people = people(3);
     let sc = linked(backend, &people).await;
     let fault = json!({"kind": "rate_limit", "phone": ME, "seconds": 120});
-    let (status, body) = sc.sandbox_call("POST", "/sandbox/faults", Some(fault)).await;
+    let (status, body) = sc
+        .sandbox_call("POST", "/sandbox/faults", Some(fault))
+        .await;
     assert!(status.is_success(), "{body}");
     let limited = create(
         &sc,
@@ -444,8 +456,14 @@ async fn a_rate_limit_from_whatsapp_stops_a_campaign_at_once(backend: Backend) {
     let stopped = wait_campaign(&sc, &limited["id"], "stopped", 60).await;
     let reason = stopped["stopped_reason"].as_str().unwrap();
     assert!(reason.starts_with("rate_limited"), "{stopped}");
-    assert!(stopped["counts"]["failed"].as_i64().unwrap() >= 1, "{stopped}");
-    assert!(stopped["counts"]["queued"].as_i64().unwrap() >= 1, "stopped before the end: {stopped}");
+    assert!(
+        stopped["counts"]["failed"].as_i64().unwrap() >= 1,
+        "{stopped}"
+    );
+    assert!(
+        stopped["counts"]["queued"].as_i64().unwrap() >= 1,
+        "stopped before the end: {stopped}"
+    );
 }
 
 on_both_backends!(
