@@ -36,6 +36,8 @@ pub const RECIPIENT_CANCELLED: &str = "cancelled";
 pub const FAILURE_RUN: usize = 5;
 /// A number lookup not answered in this time is claimed again.
 const CHECK_TIMEOUT_MS: i64 = 60_000;
+/// The statuses in which a campaign may still send (its file is kept).
+pub const UNFINISHED: [&str; 4] = ["draft", "running", "paused", "stopped"];
 /// Recipients are inserted this many per statement.
 const CHUNK: usize = 500;
 
@@ -56,6 +58,10 @@ pub struct CampaignRow {
     /// `Pacing` JSON.
     pub pacing: String,
     pub skip_unregistered: bool,
+    /// A media campaign's file.
+    pub media_id: Option<String>,
+    /// What every message of a media campaign carries to find that file.
+    pub engine_ref: Option<String>,
     pub total: i32,
     pub stopped_reason: Option<String>,
     pub created_at: i64,
@@ -217,9 +223,15 @@ pub fn create(
     row: &CampaignRow,
     session_ids: &[String],
     list: &[NewRecipient],
+    file: Option<&super::media::MediaRow>,
 ) -> DbResult<Option<EventRow>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
+            if let Some(file) = file {
+                diesel::insert_into(super::schema::media::table)
+                    .values(file)
+                    .execute(conn)?;
+            }
             diesel::insert_into(campaigns::table)
                 .values((
                     campaigns::id.eq(&row.id),
@@ -232,6 +244,8 @@ pub fn create(
                     campaigns::template_source.eq(&row.template_source),
                     campaigns::pacing.eq(&row.pacing),
                     campaigns::skip_unregistered.eq(row.skip_unregistered),
+                    campaigns::media_id.eq(&row.media_id),
+                    campaigns::engine_ref.eq(&row.engine_ref),
                     campaigns::total.eq(row.total),
                     campaigns::created_at.eq(row.created_at),
                     campaigns::updated_at.eq(row.updated_at),
@@ -617,7 +631,7 @@ fn campaign_message(
         wa_timestamp: Some(send_at.unwrap_or(now)),
         created_at: now,
         updated_at: now,
-        engine_ref: None,
+        engine_ref: c.engine_ref.clone(),
         send_at,
         late: false,
         campaign_id: Some(c.id.clone()),
@@ -696,9 +710,12 @@ macro_rules! step {
             .select(campaigns::status)
             .first($conn)
             .optional()?;
+        // Only what finished since the campaign last started or resumed: a resumed campaign
+        // is not stopped again by the failures that stopped it.
         let latest: Vec<(String, Option<String>)> = messages::table
             .filter(messages::campaign_id.eq(&c.id))
             .filter(messages::status.eq_any([SENT, DELIVERED, READ, FAILED]))
+            .filter(messages::updated_at.ge(c.updated_at))
             .order(messages::updated_at.desc())
             .limit(FAILURE_RUN as i64)
             .select((messages::status, messages::error))

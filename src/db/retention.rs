@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::messages::{QUEUED, SCHEDULED};
-use super::schema::{events, media, messages, webhook_deliveries};
+use super::schema::{campaigns, events, media, messages, webhook_deliveries};
 use super::webhooks::{DELIVERING, PENDING};
 use super::{DbConn, DbPool, DbResult};
 use crate::with_conn;
@@ -116,9 +116,15 @@ fn purge_media(pool: &DbPool, before: i64) -> DbResult<usize> {
             let queued = messages::table
                 .select(messages::id)
                 .filter(messages::status.eq_any([QUEUED, SCHEDULED]));
+            // A campaign that may still send keeps its file.
+            let campaign_files = campaigns::table
+                .filter(campaigns::status.eq_any(super::campaigns::UNFINISHED))
+                .filter(campaigns::media_id.is_not_null())
+                .select(campaigns::media_id.assume_not_null());
             let ids: Vec<String> = media::table
                 .select(media::id)
                 .filter(media::created_at.lt(before))
+                .filter(media::id.ne_all(campaign_files))
                 .filter(
                     media::message_id
                         .is_null()

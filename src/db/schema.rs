@@ -156,6 +156,7 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 // The retention purge keeps the files of queued sends (a subquery on messages).
 diesel::allow_tables_to_appear_in_same_query!(media, messages);
+diesel::allow_tables_to_appear_in_same_query!(media, campaigns);
 
 diesel::table! {
     templates (id) {
@@ -182,6 +183,8 @@ diesel::table! {
         template_source -> Nullable<Text>,
         pacing -> Text,
         skip_unregistered -> Bool,
+        media_id -> Nullable<Text>,
+        engine_ref -> Nullable<Text>,
         total -> Integer,
         stopped_reason -> Nullable<Text>,
         created_at -> BigInt,

@@ -362,10 +362,11 @@ async fn bad_campaigns_are_refused_naming_what_is_wrong(backend: Backend) {
             r.text
         );
     }
-    let mut image = base.clone();
-    image.as_object_mut().unwrap().remove("template");
-    image["message"] = json!({"type": "image", "image": {"url": "http://x/y.png"}});
-    let r = sc.app.post("/api/v1/campaigns", &sc.key, image).await;
+    let mut reaction = base.clone();
+    reaction.as_object_mut().unwrap().remove("template");
+    reaction["message"] =
+        json!({"type": "reaction", "reaction": {"message_id": "msg_0", "emoji": "👍"}});
+    let r = sc.app.post("/api/v1/campaigns", &sc.key, reaction).await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.text);
     assert_eq!(r.body["code"], json!("campaign_type_unsupported"));
     // A draft waits for `resume`, and nothing was stored by the refusals.
@@ -439,6 +440,57 @@ async fn the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back(ba
     );
 }
 
+async fn a_media_campaign_stores_its_file_once_and_captions_each_recipient(backend: Backend) {
+    use base64::Engine as _;
+    let people = people(2);
+    let sc = linked(backend, &people).await;
+    sc.app
+        .post(
+            "/api/v1/templates",
+            &sc.key,
+            json!({"name": "promo", "type": "image", "caption": "For you, {{first_name}}"}),
+        )
+        .await
+        .success(201);
+    let png = crate::messaging::files::png(4000);
+    let data = base64::engine::general_purpose::STANDARD.encode(&png);
+    let created = create(
+        &sc,
+        json!({"name": "pictures", "session_ids": [sc.sid], "template": "promo",
+            "message": {"type": "image", "image": {"data": data}},
+            "recipients": recipients(&people), "pacing": {"per_minute": 120}}),
+    )
+    .await;
+    assert_eq!(created["type"], json!("image"), "{created}");
+    let done = wait_campaign(&sc, &created["id"], "completed", 60).await;
+    assert_eq!(done["counts"]["failed"], json!(0), "{done}");
+    for (phone, name) in &people {
+        let got = got_from_me(&sc, phone).await;
+        assert_eq!(got.len(), 1, "{phone}: {got:?}");
+        assert_eq!(got[0]["type"], json!("image"), "{got:?}");
+        assert_eq!(got[0]["text"], json!(format!("For you, {name}")), "{got:?}");
+    }
+    // Each message's file is the campaign's one file.
+    let rows = all_recipients(&sc, &created["id"]).await;
+    for r in &rows {
+        let path = format!("/messages/{}/media", r["message_id"].as_str().unwrap());
+        let file = sc.get(&path).await;
+        assert_eq!(file.status.as_u16(), 200, "{}", file.text);
+    }
+    // A caption template without the file is refused, naming what to give.
+    let r = sc
+        .app
+        .post(
+            "/api/v1/campaigns",
+            &sc.key,
+            json!({"name": "x", "session_ids": [sc.sid], "template": "promo",
+                "recipients": recipients(&people), "pacing": {"per_minute": 1}}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert!(r.text.contains("brings the"), "{}", r.text);
+}
+
 async fn a_rate_limit_from_whatsapp_stops_a_campaign_at_once(backend: Backend) {
     let people = people(3);
     let sc = linked(backend, &people).await;
@@ -467,6 +519,7 @@ async fn a_rate_limit_from_whatsapp_stops_a_campaign_at_once(backend: Backend) {
 }
 
 on_both_backends!(
+    a_media_campaign_stores_its_file_once_and_captions_each_recipient,
     a_rate_limit_from_whatsapp_stops_a_campaign_at_once,
     the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back,
     a_paced_campaign_sends_each_recipient_one_personalised_message,

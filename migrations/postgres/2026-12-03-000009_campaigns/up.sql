@@ -13,6 +13,10 @@ CREATE TABLE campaigns (
     template_source  TEXT,
     pacing           TEXT NOT NULL,
     skip_unregistered BOOLEAN NOT NULL DEFAULT FALSE,
+    -- A media campaign's file (`media` table), kept while the campaign may still send it, and
+    -- the reference every message of it carries to that file.
+    media_id         TEXT,
+    engine_ref       TEXT,
     total            INTEGER NOT NULL,
     stopped_reason   TEXT,
     created_at       BIGINT NOT NULL,

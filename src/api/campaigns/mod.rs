@@ -16,6 +16,8 @@ pub use input::{CreateCampaign, RecipientInput};
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
 use super::messages::SendMessage;
+use super::messages::request::MediaInput;
+use super::messages::send::stored_media;
 use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
@@ -24,9 +26,13 @@ use crate::auth::TenantKey;
 use crate::db::campaigns::{
     self, ASSIGNED, CHECKING, CampaignRow, Change, Changed, Counts, PENDING, RecipientProgress,
 };
+use crate::db::media::MediaRow;
 use crate::db::now_ms;
+use crate::db::sessions::SessionRow;
 use crate::domain::campaign::Pacing;
 use crate::domain::{CampaignId, CampaignStatus, Content, MessageKind, Name, Scope, Template};
+use crate::engine::compose::EngineRef;
+use crate::media::MediaKind;
 use crate::time::{rfc3339, rfc3339_opt};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -133,6 +139,8 @@ struct Message {
     template_id: Option<String>,
     source: Option<Template>,
     source_text: Option<String>,
+    /// A media message's file, still to fetch or decode.
+    media: Option<(MediaKind, MediaInput)>,
 }
 
 /// The campaign's message from `message` or `template`, checked like a send.
@@ -141,37 +149,73 @@ async fn message_of(
     key: &TenantKey,
     body: &CreateCampaign,
 ) -> ApiResult<Message> {
+    let tenant = key.tenant_id.as_str();
     match (&body.message, &body.template) {
-        (Some(_), Some(_)) => Err(ApiError::invalid(
-            "message, template: give one (a template makes the message)",
-        )),
         (None, None) => Err(ApiError::invalid("message: required (or template)")),
-        (None, Some(named)) => from_template(state, key.tenant_id.as_str(), named).await,
+        (None, Some(named)) => from_template(state, tenant, named, None).await,
         (Some(message), None) => from_message(message),
+        // A media template's caption, with the file from `message`.
+        (Some(message), Some(named)) => {
+            let media = from_message(message)?;
+            if media.media.is_none() || media.content.caption.is_some() {
+                return Err(ApiError::invalid(
+                    "message, template: give one; with a media template, `message` brings only the file",
+                ));
+            }
+            from_template(state, tenant, named, Some(media)).await
+        }
     }
 }
 
-/// A text template of the tenant, personalised per recipient.
-async fn from_template(state: &AppState, tenant: &str, named: &str) -> ApiResult<Message> {
+/// A template of the tenant, personalised per recipient: a text, or the caption of the media
+/// `file` brings.
+async fn from_template(
+    state: &AppState,
+    tenant: &str,
+    named: &str,
+    file: Option<Message>,
+) -> ApiResult<Message> {
     let row = templates::find(state, tenant, named).await?;
-    let Some(text) = row.text.clone() else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "campaign_type_unsupported",
-            format!(
-                "template: `{}` is a {} template; campaigns send text templates",
-                row.name, row.msg_type
-            ),
-        ));
-    };
+    let text = row.text.clone().or(row.caption.clone()).unwrap_or_default();
     let source = Template::parse(&text)
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "template_invalid", e))?;
+    let base = match (row.text.is_some(), file) {
+        (true, None) => Message {
+            kind: MessageKind::Text,
+            content: Content::default(),
+            template_id: None,
+            source: None,
+            source_text: None,
+            media: None,
+        },
+        (false, Some(file)) if file.kind.as_str() == row.msg_type => file,
+        (true, Some(_)) => {
+            return Err(ApiError::invalid(format!(
+                "message, template: `{}` is a text template: give one of them",
+                row.name
+            )));
+        }
+        (false, Some(file)) => {
+            return Err(ApiError::invalid(format!(
+                "message.type: the template `{}` is the caption of {} messages, not {}",
+                row.name,
+                row.msg_type,
+                file.kind.as_str()
+            )));
+        }
+        (false, None) => {
+            return Err(ApiError::invalid(format!(
+                "message: the template `{}` is the caption of {} messages: `message` brings the file \
+                 (e.g. {{\"type\":\"{}\",\"{}\":{{\"url\":…}}}})",
+                row.name, row.msg_type, row.msg_type, row.msg_type
+            )));
+        }
+    };
     Ok(Message {
-        kind: MessageKind::Text,
-        content: Content::default(),
         template_id: Some(row.id),
         source: Some(source),
         source_text: Some(text),
+        ..base
     })
 }
 
@@ -201,20 +245,22 @@ fn from_message(message: &serde_json::Value) -> ApiResult<Message> {
         ));
     }
     let draft = send.check().map_err(|e| e.prefixed("message."))?;
-    if !matches!(
+    if matches!(
         draft.kind,
-        MessageKind::Text | MessageKind::Location | MessageKind::Contact
+        MessageKind::Reaction | MessageKind::Edit | MessageKind::Revoke | MessageKind::Poll
     ) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "campaign_type_unsupported",
             format!(
-                "message.type: campaigns send text, location or contact messages, not {}",
+                "message.type: a {} belongs to one chat; campaigns send text, media, location \
+                 or contact messages",
                 draft.kind.as_str()
             ),
         ));
     }
-    let text = draft.content.text.clone();
+    // A text or caption with {{variables}} is personalised like a template.
+    let text = draft.content.text.clone().or(draft.content.caption.clone());
     let source = text
         .as_deref()
         .and_then(|t| Template::parse(t).ok())
@@ -225,6 +271,7 @@ fn from_message(message: &serde_json::Value) -> ApiResult<Message> {
         content: draft.content,
         template_id: None,
         source,
+        media: draft.media,
     })
 }
 
@@ -251,8 +298,10 @@ pub async fn create(
     let mut body = input::read(&req, payload).await?;
     let name = Name::parse("name", &body.name)?;
     body.pacing.check()?;
-    let session_ids = checked_sessions(&state, key, &body.session_ids).await?;
-    let message = message_of(&state, key, &body).await?;
+    let sessions = checked_sessions(&state, key, &body.session_ids).await?;
+    let session_ids: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
+    let mut message = message_of(&state, key, &body).await?;
+    let file = campaign_file(&state, &sessions[0], &mut message).await?;
     let list = body.recipients.take().unwrap_or_default();
     let source = message.source.clone();
     let name_of = body.template.clone().unwrap_or_else(|| "message".into());
@@ -291,6 +340,14 @@ pub async fn create(
         template_source: message.source_text,
         pacing: serde_json::to_string(&body.pacing).unwrap_or_default(),
         skip_unregistered: body.skip_unregistered.unwrap_or(false),
+        media_id: file.as_ref().map(|f| f.id.clone()),
+        engine_ref: file.as_ref().map(|f| {
+            EngineRef {
+                file: Some(f.id.clone()),
+                ..EngineRef::default()
+            }
+            .to_json()
+        }),
         total: recipients.len() as i32,
         stopped_reason: None,
         created_at: now,
@@ -301,7 +358,7 @@ pub async fn create(
     let (stored, ids) = (row.clone(), session_ids.clone());
     let event = state
         .db
-        .run(move |pool| campaigns::create(pool, &stored, &ids, &recipients))
+        .run(move |pool| campaigns::create(pool, &stored, &ids, &recipients, file.as_ref()))
         .await?;
     if event.is_some() {
         state.db.events_appended();
@@ -317,19 +374,36 @@ pub async fn create(
     Ok(HttpResponse::Created().json(campaign(row, session_ids, counts)))
 }
 
+/// A media campaign's file, fetched or decoded and checked once (kept with the first session);
+/// the message describes it.
+async fn campaign_file(
+    state: &AppState,
+    session: &SessionRow,
+    message: &mut Message,
+) -> ApiResult<Option<MediaRow>> {
+    let Some((kind, input)) = message.media.take() else {
+        return Ok(None);
+    };
+    let (info, row) = stored_media(state, session, None, kind, input, None)
+        .await
+        .map_err(|e| e.prefixed("message."))?;
+    message.content.media = Some(info);
+    Ok(Some(row))
+}
+
 /// The campaign's sessions: this tenant's, covered by the key, linked; each once.
 async fn checked_sessions(
     state: &AppState,
     key: &TenantKey,
     raw: &[String],
-) -> ApiResult<Vec<String>> {
+) -> ApiResult<Vec<SessionRow>> {
     if raw.is_empty() || raw.len() > input::MAX_SESSIONS {
         return Err(ApiError::invalid(format!(
             "session_ids: 1 to {} sessions",
             input::MAX_SESSIONS
         )));
     }
-    let mut ids: Vec<String> = Vec::with_capacity(raw.len());
+    let mut sessions: Vec<SessionRow> = Vec::with_capacity(raw.len());
     for id in raw {
         let session = load_session(state, key, id).await?;
         if session.me_phone_jid.is_none() {
@@ -338,11 +412,11 @@ async fn checked_sessions(
                 format!("session_ids: {id} has no WhatsApp account linked yet"),
             ));
         }
-        if !ids.contains(&session.id) {
-            ids.push(session.id);
+        if !sessions.iter().any(|s| s.id == session.id) {
+            sessions.push(session);
         }
     }
-    Ok(ids)
+    Ok(sessions)
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", params(PageQuery), security(("api_key" = [])),

@@ -38,9 +38,14 @@ pub async fn media(
         return Err(ApiError::not_found("media of this message"));
     };
     let (sid, mid) = (session.id.clone(), row.id.clone());
+    // A campaign's messages share the campaign's one file.
+    let shared = crate::engine::compose::EngineRef::parse(row.engine_ref.as_deref()).file;
     let stored = state
         .db
-        .run(move |pool| media::of_message(pool, &sid, &mid))
+        .run(move |pool| match media::of_message(pool, &sid, &mid)? {
+            Some(file) => Ok(Some(file)),
+            None => shared.map_or(Ok(None), |id| media::get(pool, &id)),
+        })
         .await?;
     let file = match stored {
         Some(file) => file,

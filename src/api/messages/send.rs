@@ -81,8 +81,8 @@ pub async fn send(
     let id = MessageId::generate().into_string();
     let mut engine_ref = EngineRef::default();
     let mut stored_file = None;
-    if let Some((media_kind, input)) = media_input {
-        let (info, row) = stored_media(&state, &session, &id, media_kind, input, file).await?;
+    if let Some((kind, input)) = media_input {
+        let (info, row) = stored_media(&state, &session, Some(&id), kind, input, file).await?;
         content.media = Some(info);
         engine_ref.file = Some(row.id.clone());
         stored_file = Some(row);
@@ -250,10 +250,10 @@ async fn change_of(
 }
 
 /// The send's media, checked, as the message describes it and as the outbox stores it.
-async fn stored_media(
+pub(crate) async fn stored_media(
     state: &AppState,
     session: &SessionRow,
-    message_id: &str,
+    message_id: Option<&str>,
     kind: MediaKind,
     input: request::MediaInput,
     upload: Option<Vec<u8>>,
@@ -271,7 +271,7 @@ async fn stored_media(
         id: MediaId::generate().into_string(),
         session_id: session.id.clone(),
         tenant_id: session.tenant_id.clone(),
-        message_id: Some(message_id.to_string()),
+        message_id: message_id.map(str::to_string),
         mimetype: f.mimetype,
         filename: f.filename,
         size: f.data.len() as i64,
