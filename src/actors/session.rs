@@ -140,7 +140,7 @@ impl SessionActor {
             match result {
                 Ok(Some(_)) => {
                     db.events_appended();
-                    stop_campaigns(&db, id.as_str(), status).await;
+                    outbox::stop_campaigns(&db, id.as_str(), status).await;
                 }
                 Ok(None) => {}
                 Err(crate::db::DbError::Fenced) => log::info!(
@@ -588,30 +588,5 @@ impl Handler<Retired> for SessionActor {
 
     fn handle(&mut self, _: Retired, ctx: &mut Self::Context) {
         ctx.stop();
-    }
-}
-
-/// A session that left WORKING for good (stopped, logged out, failed, unlinked) stops the running
-/// campaigns that send through it: for WhatsApp these are the signs of a ban.
-async fn stop_campaigns(db: &crate::db::Db, session_id: &str, status: SessionStatus) {
-    if !matches!(
-        status,
-        SessionStatus::Stopped
-            | SessionStatus::LoggedOut
-            | SessionStatus::Failed
-            | SessionStatus::ScanQr
-    ) {
-        return;
-    }
-    let sid = session_id.to_string();
-    let stopped = db
-        .run(move |pool| {
-            crate::db::campaigns::stop_for_session(pool, &sid, status.as_str(), now_ms())
-        })
-        .await;
-    match stopped {
-        Ok(events) if !events.is_empty() => db.events_appended(),
-        Ok(_) => {}
-        Err(e) => log::warn!("session {session_id}: cannot stop its campaigns: {e}"),
     }
 }

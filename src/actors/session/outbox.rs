@@ -334,3 +334,28 @@ fn completion() -> (
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     (tx, rx.map(drop).boxed_local().shared())
 }
+
+/// A session that left WORKING for good (stopped, logged out, failed, unlinked) stops the running
+/// campaigns that send through it: for WhatsApp these are the signs of a ban.
+pub(super) async fn stop_campaigns(db: &crate::db::Db, session_id: &str, status: SessionStatus) {
+    if !matches!(
+        status,
+        SessionStatus::Stopped
+            | SessionStatus::LoggedOut
+            | SessionStatus::Failed
+            | SessionStatus::ScanQr
+    ) {
+        return;
+    }
+    let sid = session_id.to_string();
+    let stopped = db
+        .run(move |pool| {
+            crate::db::campaigns::stop_for_session(pool, &sid, status.as_str(), now_ms())
+        })
+        .await;
+    match stopped {
+        Ok(events) if !events.is_empty() => db.events_appended(),
+        Ok(_) => {}
+        Err(e) => log::warn!("session {session_id}: cannot stop its campaigns: {e}"),
+    }
+}
