@@ -27,6 +27,7 @@ use crate::engine::notices;
 use crate::engine::transport::{ConnectAttempt, Cutoff, WsTransportFactory};
 
 mod bridge;
+mod calls;
 mod commands;
 mod connecting;
 mod engine_run;
@@ -435,6 +436,9 @@ impl SessionActor {
                 self.retire(ctx, SessionStatus::Failed, "client_outdated", false)
             }
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
+            Event::IncomingCall(_) | Event::MissedCall(_) | Event::CallEndedElsewhere(_) => {
+                calls::on_call_event(self, event, ctx);
+            }
             other => {
                 if let Some((kind, data)) = notices::describe(other)
                     && (self.deps.store_presence_events || !notices::is_presence(kind))

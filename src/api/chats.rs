@@ -7,15 +7,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
-use super::messages::{Message, load_message};
+use super::messages::{Message, MessageList, load_message};
 use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
 use crate::db::authorship::is_group;
-use crate::db::messages::{self, RECEIVED};
+use crate::db::contacts;
+use crate::db::messages::{self, MessageFilter, RECEIVED};
 use crate::db::now_ms;
-use crate::domain::Scope;
-use crate::engine::jid::{recipient, without_device};
+use crate::domain::{MessageId, Scope};
+use crate::engine::jid::{chat_of, recipient, without_device};
 use crate::engine::live::chats::{ChatState, MarkRead, SendChatState, SetPresence};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -210,5 +211,50 @@ pub async fn presence(
     Ok(HttpResponse::Ok().json(PresenceAnswer {
         state: body.state,
         chat: shown,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/chats/{chat}/messages", tag = "messages",
+    params(("session_id" = String, Path),
+        ("chat" = String, Path, description = "A phone number (`+4915…`), a user JID, a LID or a group JID"),
+        PageQuery), security(("api_key" = [])),
+    responses((status = 200, body = MessageList, description = "The chat's messages, oldest first; a person's chat under their number and their LID together"),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn messages(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    let (session_id, chat) = path.into_inner();
+    let session = load_session(&state, key, &session_id).await?;
+    let jid = chat_of(&chat).map_err(|e| ApiError::invalid(format!("chat: {e}")))?;
+    let (sid, one) = (session.id.clone(), jid.clone());
+    let known = state
+        .db
+        .run(move |pool| contacts::find(pool, &sid, &one))
+        .await?;
+    let mut chats = vec![jid];
+    if let Some(c) = known {
+        chats.extend(c.phone_jid.into_iter().chain(c.lid));
+        chats.dedup();
+    }
+    let filter = MessageFilter {
+        chats,
+        status: None,
+    };
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &q,
+        |c| MessageId::parse(c).is_some(),
+        |r: &messages::MessageRow| r.id.clone(),
+        move |pool, after, n| messages::list(pool, &session.id, &filter, after, n),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(MessageList {
+        data: rows.into_iter().map(Message::from).collect(),
+        next_cursor,
     }))
 }

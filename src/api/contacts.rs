@@ -7,9 +7,12 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, Problem};
+use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
-use crate::domain::Scope;
+use crate::db::contacts::{self, ContactRow, Seen};
+use crate::db::now_ms;
+use crate::domain::{ContactId, Scope};
 use crate::engine::jid::{person, phone_digits};
 use crate::engine::live::contacts::{self as cmd, Picture};
 
@@ -100,7 +103,8 @@ pub async fn check(
                 },
             },
         )
-        .collect();
+        .collect::<Vec<_>>();
+    learn_checked(&state, &session.id, &data).await?;
     Ok(HttpResponse::Ok().json(ContactChecks { data }))
 }
 
@@ -129,6 +133,35 @@ pub async fn picture(
     Ok(HttpResponse::Ok().json(picture))
 }
 
+/// The people a number check found on WhatsApp become contacts with their LIDs.
+async fn learn_checked(
+    state: &AppState,
+    session_id: &str,
+    checks: &[ContactCheck],
+) -> ApiResult<()> {
+    let seen: Vec<Seen> = checks
+        .iter()
+        .filter(|c| c.on_whatsapp)
+        .map(|c| Seen::mapping(c.jid.clone(), c.lid.clone()))
+        .collect();
+    let sid = session_id.to_string();
+    let learned = state
+        .db
+        .run(move |pool| {
+            let now = now_ms();
+            let mut any = false;
+            for s in &seen {
+                any |= contacts::learn(pool, &sid, s, now)?.is_some();
+            }
+            Ok(any)
+        })
+        .await?;
+    if learned {
+        state.db.events_appended();
+    }
+    Ok(())
+}
+
 fn contact_jid(raw: &str) -> ApiResult<String> {
     person(raw).map_err(|e| ApiError::invalid(format!("contact: {e}")))
 }
@@ -154,4 +187,102 @@ pub async fn about(
         about,
         set_at: None,
     }))
+}
+
+/// One person as this session knows them: both addresses where WhatsApp told them, and names.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contact {
+    /// `…@s.whatsapp.net`, where known.
+    pub phone_jid: Option<String>,
+    /// `…@lid`, where known.
+    pub lid: Option<String>,
+    /// The phone number with `+`, where known.
+    pub phone: Option<String>,
+    /// The name the account saved, where known.
+    pub name: Option<String>,
+    /// The name the person set for themselves.
+    pub push_name: Option<String>,
+    pub business: bool,
+    pub updated_at: String,
+}
+
+impl From<ContactRow> for Contact {
+    fn from(r: ContactRow) -> Self {
+        Self {
+            phone: r
+                .phone_jid
+                .as_deref()
+                .and_then(|j| j.strip_suffix("@s.whatsapp.net"))
+                .map(|d| format!("+{d}")),
+            phone_jid: r.phone_jid,
+            lid: r.lid,
+            name: r.name,
+            push_name: r.push_name,
+            business: r.business,
+            updated_at: crate::time::rfc3339(r.updated_at),
+        }
+    }
+}
+
+list_type!(ContactList, Contact);
+
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/contacts", tag = "contacts",
+    params(("session_id" = String, Path), PageQuery), security(("api_key" = [])),
+    responses((status = 200, body = ContactList, description = "Everyone the session has seen, one entry per person"),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 503, body = Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    let session = load_session(&state, key, &path).await?;
+    let (rows, next_cursor) = fetch_page(
+        &state.db,
+        &q,
+        |c| ContactId::parse(c).is_some(),
+        |r: &ContactRow| r.id.clone(),
+        move |pool, after, n| contacts::list(pool, &session.id, after, n),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(ContactList {
+        data: rows.into_iter().map(Contact::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// The stored contact `raw` (a phone number or a user JID) names, or 404.
+pub async fn stored_contact(
+    state: &AppState,
+    session_id: &str,
+    raw: &str,
+) -> ApiResult<ContactRow> {
+    let jid = contact_jid(raw)?;
+    let sid = session_id.to_string();
+    state
+        .db
+        .run(move |pool| contacts::find(pool, &sid, &jid))
+        .await?
+        .ok_or_else(|| ApiError::not_found("contact"))
+}
+
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/contacts/{contact}", tag = "contacts",
+    params(("session_id" = String, Path), ("contact" = String, Path, description = "A phone number (`+4915…`), a phone-number JID or a LID")),
+    security(("api_key" = [])),
+    responses((status = 200, body = Contact),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "`not_found`: the session has not seen this person"),
+        (status = 503, body = Problem)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let key = caller.tenant(Scope::Read)?;
+    let (session_id, contact) = path.into_inner();
+    let session = load_session(&state, key, &session_id).await?;
+    let row = stored_contact(&state, &session.id, &contact).await?;
+    Ok(HttpResponse::Ok().json(Contact::from(row)))
 }

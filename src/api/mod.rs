@@ -1,6 +1,7 @@
 //! The HTTP layer. [`routes`] is the one route table.
 
 pub mod auth;
+pub mod calls;
 pub mod campaigns;
 pub mod chats;
 pub mod cluster;
@@ -177,6 +178,15 @@ fn session_routes(api: Scope) -> Scope {
         )
         .route("/sessions/{session_id}/chats", web::get().to(chats::list))
         .route(
+            "/sessions/{session_id}/chats/{chat}/messages",
+            web::get().to(chats::messages),
+        )
+        .route("/sessions/{session_id}/calls", web::get().to(calls::list))
+        .route(
+            "/sessions/{session_id}/calls/{call_id}/reject",
+            web::post().to(calls::reject),
+        )
+        .route(
             "/sessions/{session_id}/presence",
             web::post().to(chats::presence),
         )
@@ -224,8 +234,16 @@ fn live_routes(api: Scope) -> Scope {
             web::post().to(groups::leave),
         )
         .route(
+            "/sessions/{session_id}/contacts",
+            web::get().to(contacts::list),
+        )
+        .route(
             "/sessions/{session_id}/contacts/check",
             web::post().to(contacts::check),
+        )
+        .route(
+            "/sessions/{session_id}/contacts/{contact}",
+            web::get().to(contacts::get),
         )
         .route(
             "/sessions/{session_id}/contacts/{contact}/picture",

@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    campaigns, chats, cluster, contacts, events, groups, keys, linking, messages, ops, profile,
-    rules, sessions, stream, templates, tenants, webhooks,
+    calls, campaigns, chats, cluster, contacts, events, groups, keys, linking, messages, ops,
+    profile, rules, sessions, stream, templates, tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -23,10 +23,10 @@ use super::{
         linking::qr, linking::pair_code, linking::logout,
         messages::send::send, messages::list, messages::get, messages::download::media,
         messages::schedule::reschedule, messages::schedule::cancel,
-        chats::list, chats::mark_read, chats::presence,
+        chats::list, chats::messages, chats::mark_read, chats::presence, calls::list, calls::reject,
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
-        contacts::check, contacts::picture, contacts::about,
+        contacts::list, contacts::get, contacts::check, contacts::picture, contacts::about,
         profile::get, profile::update, profile::set_picture, profile::remove_picture,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
@@ -44,6 +44,7 @@ use super::{
         (name = "messages", description = "Sending and reading messages"),
         (name = "groups", description = "WhatsApp groups of a WORKING session"),
         (name = "contacts", description = "Who is on WhatsApp; other people's pictures and about texts"),
+        (name = "calls", description = "Calls the account received; declining them"),
         (name = "profile", description = "The session's own name, about text and picture"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),

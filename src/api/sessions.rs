@@ -123,6 +123,7 @@ fn config_text(config: Option<serde_json::Value>) -> ApiResult<Option<String>> {
     match config {
         None => Ok(None),
         Some(v @ serde_json::Value::Object(_)) => {
+            crate::domain::SessionOptions::parse(&v).map_err(ApiError::from)?;
             let text = v.to_string();
             if text.len() > MAX_CONFIG_BYTES {
                 return Err(ApiError::invalid(format!(

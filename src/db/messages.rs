@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 
 use super::authorship::{Change, may_change};
+use super::contacts::{learn_contact, learn_sender};
 use super::events::{EventLog, EventRow, NewEvent};
 use super::media::MediaRow;
 use super::rules::fire;
@@ -399,6 +400,7 @@ pub fn store_inbound(
                     serde_json::Value::Object(envelope),
                     row.created_at,
                 )?);
+                out.extend(learn_sender!(conn, &row, name.clone())?);
                 if event_type == EventType::MessageReceived && change.is_none() {
                     answers += fire!(conn, &row, &content, name.as_deref(), new_wa_id).sends;
                 }
@@ -491,7 +493,8 @@ pub fn get(pool: &DbPool, session_id: &str, id: &str) -> DbResult<Option<Message
 /// Which messages a listing shows.
 #[derive(Debug, Clone, Default)]
 pub struct MessageFilter {
-    pub chat: Option<String>,
+    /// Only these chats (none: every chat); one person's chat may be known by number and LID.
+    pub chats: Vec<String>,
     pub status: Option<MessageStatus>,
 }
 
@@ -508,8 +511,8 @@ pub fn list(
             .order(messages::id.asc())
             .limit(limit)
             .into_boxed();
-        if let Some(chat) = &filter.chat {
-            q = q.filter(messages::chat_jid.eq(chat.clone()));
+        if !filter.chats.is_empty() {
+            q = q.filter(messages::chat_jid.eq_any(filter.chats.clone()));
         }
         if let Some(status) = filter.status {
             q = q.filter(messages::status.eq(status.as_str()));

@@ -3,8 +3,10 @@
 //! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
 
 pub mod authorship;
+pub mod calls;
 pub mod campaigns;
 pub mod cluster;
+pub mod contacts;
 pub mod events;
 pub mod files;
 pub mod health;

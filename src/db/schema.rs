@@ -146,6 +146,36 @@ diesel::joinable!(media -> sessions (session_id));
 diesel::joinable!(webhooks -> tenants (tenant_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> events (event_id));
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        session_id -> Text,
+        phone_jid -> Nullable<Text>,
+        lid -> Nullable<Text>,
+        name -> Nullable<Text>,
+        push_name -> Nullable<Text>,
+        business -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    calls (session_id, call_id) {
+        session_id -> Text,
+        call_id -> Text,
+        tenant_id -> Text,
+        peer -> Text,
+        creator -> Text,
+        from_phone -> Nullable<Text>,
+        from_lid -> Nullable<Text>,
+        video -> Bool,
+        status -> Text,
+        created_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,

@@ -53,6 +53,7 @@ prefixed_id!(MediaId, "med");
 prefixed_id!(TemplateId, "tpl");
 prefixed_id!(CampaignId, "cmp");
 prefixed_id!(RuleId, "rul");
+prefixed_id!(ContactId, "ctc");
 
 #[cfg(test)]
 mod tests {

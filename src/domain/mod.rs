@@ -7,6 +7,7 @@ mod kinds;
 mod name;
 pub mod rule;
 mod scope;
+mod session_options;
 mod session_state;
 pub mod template;
 
@@ -14,12 +15,13 @@ pub use content::{
     ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
 };
 pub use ids::{
-    CampaignId, DeliveryId, KeyId, MediaId, MessageId, RuleId, SessionId, TemplateId, TenantId,
-    WebhookId,
+    CampaignId, ContactId, DeliveryId, KeyId, MediaId, MessageId, RuleId, SessionId, TemplateId,
+    TenantId, WebhookId,
 };
 pub use kinds::{CampaignStatus, EventType, MessageKind, MessageStatus};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
+pub use session_options::SessionOptions;
 pub use session_state::{DesiredState, SessionStatus};
 pub use template::Template;
 

@@ -15,6 +15,8 @@ mod crash;
 mod authorship;
 mod bad_input;
 #[cfg(feature = "sandbox")]
+mod calls;
+#[cfg(feature = "sandbox")]
 mod campaigns;
 mod cli;
 #[cfg(feature = "sandbox")]
@@ -38,6 +40,8 @@ mod outage;
 #[cfg(feature = "sandbox")]
 mod outage_live;
 mod own_postgres;
+#[cfg(feature = "sandbox")]
+mod people;
 #[cfg(feature = "sandbox")]
 mod received_media;
 mod receiver;

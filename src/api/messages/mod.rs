@@ -179,7 +179,7 @@ pub async fn list(
         })?),
     };
     let filter = MessageFilter {
-        chat: q.chat.clone(),
+        chats: q.chat.clone().into_iter().collect(),
         status,
     };
     let (rows, next_cursor) = fetch_page(

@@ -4,6 +4,7 @@
 //! instance — and the owner runs it here against its engine client. Every answer and every
 //! refusal is plain data, so a forwarded call means the same as a local one.
 
+pub mod calls;
 pub mod chats;
 pub mod contacts;
 pub mod groups;
@@ -80,6 +81,7 @@ macro_rules! commands {
     };
 }
 
+use calls::RejectCall;
 use chats::{MarkRead, SendChatState, SetPresence};
 use contacts::{About, CheckNumbers, NumberCheck, Picture, ProfilePicture};
 use groups::{
@@ -110,6 +112,7 @@ commands! {
     SetPresence => (),
     SendChatState => (),
     DownloadMedia => MediaBytes,
+    RejectCall => (),
 }
 
 /// A JID the API validated before, parsed again on the owner.

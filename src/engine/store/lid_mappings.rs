@@ -9,6 +9,7 @@ use wacore::store::traits::LidPnMappingEntry;
 use super::schema::engine_lid_pn_mappings as lid;
 use super::{CHUNK, DieselStore, last_occurrences};
 use crate::db::DbConn;
+use crate::db::contacts::{Seen, learn_contact};
 use crate::with_conn;
 
 /// The columns every lookup reads.
@@ -78,6 +79,15 @@ impl DieselStore {
                             lid::seq.eq(excluded(lid::seq)),
                         ))
                         .execute(conn)?;
+                }
+                // The session's contacts learn each mapping (and raise `contact.updated`).
+                let now = crate::db::now_ms();
+                for (_, e) in &entries {
+                    let seen = Seen::mapping(
+                        Some(format!("{}@s.whatsapp.net", e.phone_number)),
+                        Some(format!("{}@lid", e.lid)),
+                    );
+                    learn_contact!(conn, sid, &seen, now)?;
                 }
                 Ok(())
             }))

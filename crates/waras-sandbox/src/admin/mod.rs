@@ -1,5 +1,6 @@
 //! The sandbox's admin HTTP API (API.md, "Sandbox"): act as the simulated people.
 
+mod calls;
 mod group_admin;
 mod messages;
 mod profile_admin;
@@ -192,6 +193,12 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
                 )
                 .route(web::get().to(profile_admin::get))
                 .route(web::put().to(profile_admin::update)),
+        )
+        .route("/accounts/{phone}/calls", web::post().to(calls::ring))
+        .route("/accounts/{phone}/calls", web::get().to(calls::list))
+        .route(
+            "/accounts/{phone}/calls/{call_id}/{action}",
+            web::post().to(calls::act),
         )
         .route("/faults", web::post().to(fault))
 }

@@ -166,6 +166,8 @@ pub(crate) struct Network {
     pub profiles: HashMap<String, Profile>,
     /// Polls the phones know the secrets of, by poll message id.
     pub polls: HashMap<String, super::records::KnownPoll>,
+    /// Calls by call id (signalling only).
+    pub calls: BTreeMap<String, super::calls::Call>,
 }
 
 /// How many message senders the network remembers for routing receipts.

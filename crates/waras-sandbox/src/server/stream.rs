@@ -12,7 +12,7 @@ use wacore_binary::{Node, marshal, util::unpack};
 
 use super::conn::{Conn, Peer};
 use super::noise::{self, Wire};
-use super::{iq, pairing, relay};
+use super::{calls, iq, pairing, relay};
 use crate::net::core::Core;
 use crate::net::network::{ConnCommand, ConnHandle, PendingPairing};
 use crate::nodes::{self, attr};
@@ -203,7 +203,11 @@ impl Conn {
         match node.tag.as_ref() {
             "iq" => iq::handle(self, node).await,
             "message" => relay::message(self, &node).await,
+            "receipt" if node.get_optional_child("offer").is_some() => {
+                calls::offer_receipt(self, &node).await
+            }
             "receipt" => relay::receipt(self, &node).await,
+            "call" => calls::from_device(self, &node).await,
             "presence" => relay::presence(self, &node).await,
             "chatstate" => relay::chatstate(self, &node).await,
             "ack" => {
