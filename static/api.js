@@ -38,14 +38,16 @@ export function onUnauthorized(fn) {
 }
 
 /**
- * Calls `/api/v1{path}`. Options: body (sent as JSON), headers, accept (a non-JSON type returns a Blob),
+ * Calls `/api/v1{path}`. Options: body (sent as JSON), form (a FormData, sent as multipart), headers, accept (a non-JSON type returns a Blob),
  * key (overrides the stored key, for signing in).
  */
 export async function api(method, path, opts = {}) {
   const headers = { Authorization: `Bearer ${opts.key ?? auth.key}`, ...(opts.headers || {}) };
   if (opts.accept) headers.Accept = opts.accept;
   let body;
-  if (opts.body !== undefined) {
+  if (opts.form !== undefined) {
+    body = opts.form; // multipart/form-data: the browser sets the boundary
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }

@@ -1,4 +1,5 @@
-// Entry point: sign-in, navigation and the hash router (#/sessions, #/sessions/<id>, #/templates,
+// Entry point: sign-in, navigation and the hash router (#/sessions, #/sessions/<id>,
+// #/sessions/<id>/chats, #/templates,
 // #/campaigns, #/rules,
 // #/webhooks, #/events for a tenant key; #/tenants for the admin key).
 
@@ -8,6 +9,7 @@ import { stream } from './stream.js';
 import { renderTenants } from './tenants.js';
 import { renderSessions } from './sessions.js';
 import { renderSession } from './session.js';
+import { renderChats } from './chats.js';
 import { renderTemplates } from './templates.js';
 import { renderCampaigns } from './campaigns.js';
 import { renderRules } from './rules.js';
@@ -125,7 +127,8 @@ function route(ev) {
     fn = renderTenants;
   } else {
     stream.start();
-    if (parts[0] === 'sessions' && parts[1]) fn = (root) => renderSession(root, parts[1]);
+    if (parts[0] === 'sessions' && parts[1] && parts[2] === 'chats') fn = (root) => renderChats(root, parts[1]);
+    else if (parts[0] === 'sessions' && parts[1]) fn = (root) => renderSession(root, parts[1]);
     else if (parts[0] === 'templates') fn = renderTemplates;
     else if (parts[0] === 'campaigns') fn = renderCampaigns;
     else if (parts[0] === 'rules') fn = renderRules;

@@ -51,7 +51,8 @@ export function renderSession(root, id) {
       if (session.status === 'WORKING' && me) {
         fill(linkArea, h('section', { class: 'card linked', id: 'linked' }, h('h2', {}, 'Linked'),
           h('p', {}, 'This session is connected to ', h('strong', {}, phoneOf(me.phone_jid) || me.lid),
-            me.push_name ? [' (', me.push_name, ')'] : '', '. Send a message below.')));
+            me.push_name ? [' (', me.push_name, ')'] : '', '. Send a message below, or open its ',
+            h('a', { href: `#/sessions/${enc(id)}/chats`, id: 'open-chats' }, 'chats'), '.')));
       } else {
         fill(linkArea, h('section', { class: 'card' }, h('p', { class: 'muted', id: 'not-linking' },
           session.desired_state === 'stopped'

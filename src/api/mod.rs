@@ -1,6 +1,7 @@
 //! The HTTP layer. [`routes`] is the one route table.
 
 pub mod auth;
+pub mod blocking;
 pub mod calls;
 pub mod campaigns;
 pub mod chats;
@@ -244,6 +245,18 @@ fn live_routes(api: Scope) -> Scope {
         .route(
             "/sessions/{session_id}/contacts/{contact}",
             web::get().to(contacts::get),
+        )
+        .route(
+            "/sessions/{session_id}/contacts/{contact}/block",
+            web::post().to(blocking::block),
+        )
+        .route(
+            "/sessions/{session_id}/contacts/{contact}/unblock",
+            web::post().to(blocking::unblock),
+        )
+        .route(
+            "/sessions/{session_id}/blocklist",
+            web::get().to(blocking::list),
         )
         .route(
             "/sessions/{session_id}/contacts/{contact}/picture",

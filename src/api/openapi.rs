@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    calls, campaigns, chats, cluster, contacts, events, groups, keys, linking, messages, ops,
+    blocking, calls, campaigns, chats, cluster, contacts, events, groups, keys, linking, messages, ops,
     profile, rules, sessions, stream, templates, tenants, webhooks,
 };
 
@@ -27,6 +27,7 @@ use super::{
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
         contacts::list, contacts::get, contacts::check, contacts::picture, contacts::about,
+        blocking::block, blocking::unblock, blocking::list,
         profile::get, profile::update, profile::set_picture, profile::remove_picture,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,

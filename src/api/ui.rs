@@ -47,6 +47,7 @@ const ASSETS: &[Asset] = &[
     asset!("templates.js", JS),
     asset!("campaigns.js", JS),
     asset!("rules.js", JS),
+    asset!("chats.js", JS),
     asset!("webhooks.js", JS),
     asset!("events.js", JS),
 ];

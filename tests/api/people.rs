@@ -84,7 +84,56 @@ async fn own_messages_from_the_phone_arrive_as_from_me(backend: Backend) {
     sc.inbox_has(ALICE, "typed on my phone", 20).await;
 }
 
+/// The sandbox's record of whom `phone` blocked.
+async fn blocked_by(sc: &Scenario, phone: &str) -> Vec<Value> {
+    sc.phone_list(phone, "blocklist").await
+}
+
+async fn a_blocked_person_no_longer_reaches_the_account(backend: Backend) {
+    let sc = Scenario::linked(backend, ME, &[(ALICE, "Alice"), (BOB, "Bob")]).await;
+    sc.receive_text(ALICE, "before").await;
+    let blocked = sc
+        .post(&format!("/contacts/+{ALICE}/block"), json!({}))
+        .await
+        .success(200);
+    assert_eq!(blocked["blocked"], json!(true), "{blocked}");
+    assert_eq!(blocked_by(&sc, ME).await, [json!(ALICE)], "WhatsApp has the block");
+    let list = sc.get("/blocklist").await.data();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["lid"], json!(sc.lid(ALICE)));
+    assert_eq!(list[0]["phone_jid"], json!(format!("{ALICE}@s.whatsapp.net")));
+
+    sc.phone_send(ALICE, json!({"to": ME, "text": "while blocked"}))
+        .await;
+    // Bob, never heard from, is blocked by number; a block made on the phone shows too.
+    sc.post(&format!("/contacts/+{BOB}/block"), json!({}))
+        .await
+        .success(200);
+    sc.post(&format!("/contacts/+{ALICE}/unblock"), json!({}))
+        .await
+        .success(200);
+    assert_eq!(blocked_by(&sc, ME).await, [json!(BOB)]);
+    let after = sc.receive_text(ALICE, "after").await;
+    let texts: Vec<Value> = sc.messages().await.iter().map(|m| m["text"].clone()).collect();
+    assert!(!texts.contains(&json!("while blocked")), "{texts:?}");
+    assert!(after["data"]["id"].is_string());
+
+    let (s, b) = sc
+        .sandbox_call(
+            "POST",
+            &format!("/sandbox/accounts/{ME}/blocklist"),
+            Some(json!({"phone": ALICE, "action": "block"})),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let jids: Vec<Value> = sc.get("/blocklist").await.data().iter().map(|b| b["lid"].clone()).collect();
+    assert!(jids.contains(&json!(sc.lid(ALICE))) && jids.contains(&json!(sc.lid(BOB))), "{jids:?}");
+    let unknown = sc.post("/contacts/+4915100000098/block", json!({})).await;
+    assert_eq!(unknown.problem(404), "not_found");
+}
+
 on_both_backends!(
+    a_blocked_person_no_longer_reaches_the_account,
     a_sender_is_one_contact_by_number_and_lid,
     own_messages_from_the_phone_arrive_as_from_me,
 );

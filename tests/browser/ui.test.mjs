@@ -363,6 +363,42 @@ test('the web UI against a real service', async (t) => {
     await shot('rules');
   });
 
+  await t.test('the chat view: history with an image preview, sending a file, a call rejected, Alice blocked', async () => {
+    const sandboxPost = (p, body) => fetch(`${base}/sandbox${p}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    // A 1×1 PNG from Alice, so the history has an image to preview.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    assert.ok((await sandboxPost('/accounts/4915100000001/messages', { to: '4915100000002', image: { data: png, mimetype: 'image/png' }, caption: 'our shop' })).ok);
+    await page.getByRole('link', { name: 'Sessions', exact: true }).click();
+    await page.locator('#session-list').getByRole('link', { name: 'desk' }).click();
+    await page.locator('#open-chats').click();
+    await page.getByRole('heading', { name: 'Chats', exact: true, level: 1 }).waitFor();
+    await page.locator('#chat-list li[data-chat^="4915100000001@"] button').click();
+    await page.locator('#chat-history img.preview').waitFor({ timeout: 20000 });
+    await page.locator('#chat-history .msg.out').first().waitFor();
+    await page.locator('#chat-text').fill('a price list');
+    await page.locator('#chat-file').setInputFiles({ name: 'prices.txt', mimeType: 'text/plain', buffer: Buffer.from('10 EUR') });
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    let got = [];
+    for (let i = 0; i < 100 && !got.some((m) => m.type === 'document'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await (await fetch(`${base}/sandbox/accounts/4915100000001/messages`)).json();
+    }
+    assert.ok(got.some((m) => m.type === 'document' && m.caption === 'a price list'), `Alice's inbox: ${JSON.stringify(got)}`);
+
+    const ring = await (await sandboxPost('/accounts/4915100000001/calls', { to: '4915100000002' })).json();
+    const ringing = page.locator(`#call-list li[data-call="${ring.id}"][data-status="ringing"]`);
+    await ringing.waitFor({ timeout: 20000 });
+    await ringing.getByRole('button', { name: 'Reject' }).click();
+    await page.locator(`#call-list li[data-call="${ring.id}"][data-status="rejected"]`).waitFor();
+    await page.locator('#chat-block').click();
+    await page.locator('#blocked-list li', { hasText: '+4915100000001' }).waitFor();
+    await shot('chats');
+    await page.locator('#blocked-list li', { hasText: '+4915100000001' }).getByRole('button', { name: 'Unblock' }).click();
+    await page.locator('#blocked-list li', { hasText: 'Nobody is blocked' }).waitFor();
+  });
+
   await t.test('linking by pairing code on the sandbox: the code is shown, the phone enters it, WORKING', async () => {
     const res = await fetch(`${base}/sandbox/accounts`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: '4915100000003', name: 'Front Desk' }),

@@ -4,6 +4,7 @@
 //! instance — and the owner runs it here against its engine client. Every answer and every
 //! refusal is plain data, so a forwarded call means the same as a local one.
 
+pub mod blocking;
 pub mod calls;
 pub mod chats;
 pub mod contacts;
@@ -81,6 +82,7 @@ macro_rules! commands {
     };
 }
 
+use blocking::{GetBlocklist, SetBlocked};
 use calls::RejectCall;
 use chats::{MarkRead, SendChatState, SetPresence};
 use contacts::{About, CheckNumbers, NumberCheck, Picture, ProfilePicture};
@@ -113,6 +115,8 @@ commands! {
     SendChatState => (),
     DownloadMedia => MediaBytes,
     RejectCall => (),
+    SetBlocked => (),
+    GetBlocklist => Vec<String>,
 }
 
 /// A JID the API validated before, parsed again on the owner.

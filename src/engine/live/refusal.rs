@@ -30,7 +30,7 @@ impl Refusal {
         }
     }
 
-    fn from_iq(e: &IqError) -> Self {
+    pub(super) fn from_iq(e: &IqError) -> Self {
         let code = match e {
             IqError::ServerError { code, .. } => Some(*code),
             _ => None,

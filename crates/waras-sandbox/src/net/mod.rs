@@ -2,6 +2,7 @@
 //! connection handles and pairings in progress, behind one lock in [`core::Core`], and its
 //! persistence. Nothing here speaks to a client: that is `server`.
 
+pub(crate) mod blocking;
 pub(crate) mod calls;
 pub(crate) mod core;
 pub(crate) mod group;

@@ -168,6 +168,8 @@ pub(crate) struct Network {
     pub polls: HashMap<String, super::records::KnownPoll>,
     /// Calls by call id (signalling only).
     pub calls: BTreeMap<String, super::calls::Call>,
+    /// By account: the accounts it blocked, with when (unix seconds).
+    pub blocked: HashMap<String, BTreeMap<String, i64>>,
 }
 
 /// How many message senders the network remembers for routing receipts.

@@ -6,7 +6,7 @@ use wacore_binary::Node;
 use wacore_binary::builder::NodeBuilder;
 
 use super::conn::Conn;
-use super::{groups, linkcode, pairing, prekeys, profiles, usync};
+use super::{blocklist, groups, linkcode, pairing, prekeys, profiles, usync};
 use crate::nodes::{SERVER, attr, error, result};
 
 pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
@@ -44,7 +44,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         ("w", "props") | ("abt", "props") => props(&node),
         ("w:profile:picture", _) => profiles::picture(conn, &node)?,
         ("status", "status") if kind == "set" => profiles::set_status(conn, &node)?,
-        ("blocklist", _) => result(&node, vec![NodeBuilder::new("list").build()]),
+        ("blocklist", _) => blocklist::iq(conn, &node)?,
         ("privacy", _) if kind == "get" => privacy(&node),
         ("w:m", "media_conn") => media_conn(conn, &node),
         ("md", "remove-companion-device") => return remove_companion(conn, &node).await,

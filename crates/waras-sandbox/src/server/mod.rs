@@ -2,6 +2,7 @@
 //! the Noise handshake, QR and pairing-code linking, login, the IQs clients send, and the relay
 //! of messages, receipts, presence and chat states between devices.
 
+pub(crate) mod blocklist;
 pub(crate) mod calls;
 pub(crate) mod conn;
 pub(crate) mod groups;

@@ -144,7 +144,7 @@ fn relay_direct(net: &mut Network, relayed: &Relayed, to: &Jid) {
         let Some(target_phone) = net.phone_of(&target) else {
             continue;
         };
-        if target_phone == phone && target.device == device {
+        if (target_phone == phone && target.device == device) || net.blocks(&target_phone, phone) {
             continue;
         }
         let Some((from, alt)) = sender_as_seen_by(net, phone, device, &target) else {
