@@ -75,6 +75,7 @@ export function renderChats(root, sessionId) {
     try {
       const all = await listAll(`/sessions/${enc(sessionId)}/chats/${enc(chat)}/messages`, 10);
       fill(history, all.slice(-100).map((m) => bubble(sessionId, m)));
+      history.scrollTop = history.scrollHeight; // the newest message in view
     } catch (e) { fill(history, h('li', { class: 'error', role: 'alert' }, e.message)); }
   }
 
