@@ -82,7 +82,10 @@ async fn set(
         block,
     };
     state.sessions.call(&session.id, order).await?;
-    Ok(HttpResponse::Ok().json(Blocked { jid, blocked: block }))
+    Ok(HttpResponse::Ok().json(Blocked {
+        jid,
+        blocked: block,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/blocklist", tag = "contacts",

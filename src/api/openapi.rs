@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    blocking, calls, campaigns, chats, cluster, contacts, events, groups, keys, linking, messages, ops,
-    profile, rules, sessions, stream, templates, tenants, webhooks,
+    blocking, calls, campaigns, chats, cluster, contacts, events, groups, keys, linking, messages,
+    ops, profile, rules, sessions, stream, templates, tenants, webhooks,
 };
 
 #[derive(OpenApi)]

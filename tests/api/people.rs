@@ -97,11 +97,18 @@ async fn a_blocked_person_no_longer_reaches_the_account(backend: Backend) {
         .await
         .success(200);
     assert_eq!(blocked["blocked"], json!(true), "{blocked}");
-    assert_eq!(blocked_by(&sc, ME).await, [json!(ALICE)], "WhatsApp has the block");
+    assert_eq!(
+        blocked_by(&sc, ME).await,
+        [json!(ALICE)],
+        "WhatsApp has the block"
+    );
     let list = sc.get("/blocklist").await.data();
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["lid"], json!(sc.lid(ALICE)));
-    assert_eq!(list[0]["phone_jid"], json!(format!("{ALICE}@s.whatsapp.net")));
+    assert_eq!(
+        list[0]["phone_jid"],
+        json!(format!("{ALICE}@s.whatsapp.net"))
+    );
 
     sc.phone_send(ALICE, json!({"to": ME, "text": "while blocked"}))
         .await;
@@ -114,7 +121,12 @@ async fn a_blocked_person_no_longer_reaches_the_account(backend: Backend) {
         .success(200);
     assert_eq!(blocked_by(&sc, ME).await, [json!(BOB)]);
     let after = sc.receive_text(ALICE, "after").await;
-    let texts: Vec<Value> = sc.messages().await.iter().map(|m| m["text"].clone()).collect();
+    let texts: Vec<Value> = sc
+        .messages()
+        .await
+        .iter()
+        .map(|m| m["text"].clone())
+        .collect();
     assert!(!texts.contains(&json!("while blocked")), "{texts:?}");
     assert!(after["data"]["id"].is_string());
 
@@ -126,8 +138,17 @@ async fn a_blocked_person_no_longer_reaches_the_account(backend: Backend) {
         )
         .await;
     assert!(s.is_success(), "{b}");
-    let jids: Vec<Value> = sc.get("/blocklist").await.data().iter().map(|b| b["lid"].clone()).collect();
-    assert!(jids.contains(&json!(sc.lid(ALICE))) && jids.contains(&json!(sc.lid(BOB))), "{jids:?}");
+    let jids: Vec<Value> = sc
+        .get("/blocklist")
+        .await
+        .data()
+        .iter()
+        .map(|b| b["lid"].clone())
+        .collect();
+    assert!(
+        jids.contains(&json!(sc.lid(ALICE))) && jids.contains(&json!(sc.lid(BOB))),
+        "{jids:?}"
+    );
     let unknown = sc.post("/contacts/+4915100000098/block", json!({})).await;
     assert_eq!(unknown.problem(404), "not_found");
 }

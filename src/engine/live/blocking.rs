@@ -37,7 +37,10 @@ impl SetBlocked {
         match attempt(c).await {
             Err(BlockingError::InvalidJid(_)) if target.is_pn() => {
                 // No LID known yet: asking WhatsApp about the number teaches the engine its LID.
-                let found = c.contacts().is_on_whatsapp(std::slice::from_ref(&target)).await?;
+                let found = c
+                    .contacts()
+                    .is_on_whatsapp(std::slice::from_ref(&target))
+                    .await?;
                 if !found.iter().any(|r| r.is_registered) {
                     return Err(Refusal {
                         code: Some(404),
@@ -61,7 +64,11 @@ impl GetBlocklist {
     pub(super) const WHAT: &'static str = "blocklist";
 
     pub(super) async fn run(self, c: &Arc<Client>) -> Result<Vec<String>, Refusal> {
-        let list = c.blocking().get_blocklist().await.map_err(Refusal::failed)?;
+        let list = c
+            .blocking()
+            .get_blocklist()
+            .await
+            .map_err(Refusal::failed)?;
         Ok(list.iter().map(|e| jid_text(&e.jid)).collect())
     }
 }

@@ -24,7 +24,11 @@ pub(super) async fn change(
     let block = match body.action.as_str() {
         "block" => true,
         "unblock" => false,
-        other => return Err(invalid(format!("action: `{other}` is not block or unblock"))),
+        other => {
+            return Err(invalid(format!(
+                "action: `{other}` is not block or unblock"
+            )));
+        }
     };
     let mut net = state.core.lock_net();
     net.set_blocked(&phone, &target, block);

@@ -195,7 +195,10 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
                 .route(web::get().to(profile_admin::get))
                 .route(web::put().to(profile_admin::update)),
         )
-        .route("/accounts/{phone}/blocklist", web::post().to(blocking::change))
+        .route(
+            "/accounts/{phone}/blocklist",
+            web::post().to(blocking::change),
+        )
         .route("/accounts/{phone}/blocklist", web::get().to(blocking::list))
         .route("/accounts/{phone}/calls", web::post().to(calls::ring))
         .route("/accounts/{phone}/calls", web::get().to(calls::list))

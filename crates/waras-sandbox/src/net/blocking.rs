@@ -24,6 +24,8 @@ impl Network {
 
     /// Whether `phone` blocked `sender` (whose messages then never reach it).
     pub fn blocks(&self, phone: &str, sender: &str) -> bool {
-        self.blocked.get(phone).is_some_and(|l| l.contains_key(sender))
+        self.blocked
+            .get(phone)
+            .is_some_and(|l| l.contains_key(sender))
     }
 }

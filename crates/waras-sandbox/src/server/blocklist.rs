@@ -41,5 +41,8 @@ pub(crate) fn iq(conn: &Conn, node: &Node) -> Result<Node> {
             )
         })
         .collect();
-    Ok(result(node, vec![NodeBuilder::new("list").children(items).build()]))
+    Ok(result(
+        node,
+        vec![NodeBuilder::new("list").children(items).build()],
+    ))
 }
