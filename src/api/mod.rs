@@ -50,7 +50,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(cluster::order)),
     );
     let api = web::scope("/api/v1");
-    let api = automation_routes(event_routes(live_routes(session_routes(account_routes(
+    let api = account_routes(api);
+    let api = automation_routes(event_routes(contact_routes(live_routes(session_routes(
         api,
     )))));
     cfg.service(
@@ -193,7 +194,43 @@ fn session_routes(api: Scope) -> Scope {
         )
 }
 
-/// What a session asks of WhatsApp: groups, contacts and its profile.
+/// Other people as the session knows them: contacts, number checks, pictures, the blocklist.
+fn contact_routes(api: Scope) -> Scope {
+    api.route(
+        "/sessions/{session_id}/contacts",
+        web::get().to(contacts::list),
+    )
+    .route(
+        "/sessions/{session_id}/contacts/check",
+        web::post().to(contacts::check),
+    )
+    .route(
+        "/sessions/{session_id}/contacts/{contact}",
+        web::get().to(contacts::get),
+    )
+    .route(
+        "/sessions/{session_id}/contacts/{contact}/block",
+        web::post().to(blocking::block),
+    )
+    .route(
+        "/sessions/{session_id}/contacts/{contact}/unblock",
+        web::post().to(blocking::unblock),
+    )
+    .route(
+        "/sessions/{session_id}/blocklist",
+        web::get().to(blocking::list),
+    )
+    .route(
+        "/sessions/{session_id}/contacts/{contact}/picture",
+        web::get().to(contacts::picture),
+    )
+    .route(
+        "/sessions/{session_id}/contacts/{contact}/about",
+        web::get().to(contacts::about),
+    )
+}
+
+/// What a session asks of WhatsApp: groups and its profile.
 fn live_routes(api: Scope) -> Scope {
     api.route("/sessions/{session_id}/groups", web::get().to(groups::list))
         .route(
@@ -233,38 +270,6 @@ fn live_routes(api: Scope) -> Scope {
         .route(
             "/sessions/{session_id}/groups/{group_id}/leave",
             web::post().to(groups::leave),
-        )
-        .route(
-            "/sessions/{session_id}/contacts",
-            web::get().to(contacts::list),
-        )
-        .route(
-            "/sessions/{session_id}/contacts/check",
-            web::post().to(contacts::check),
-        )
-        .route(
-            "/sessions/{session_id}/contacts/{contact}",
-            web::get().to(contacts::get),
-        )
-        .route(
-            "/sessions/{session_id}/contacts/{contact}/block",
-            web::post().to(blocking::block),
-        )
-        .route(
-            "/sessions/{session_id}/contacts/{contact}/unblock",
-            web::post().to(blocking::unblock),
-        )
-        .route(
-            "/sessions/{session_id}/blocklist",
-            web::get().to(blocking::list),
-        )
-        .route(
-            "/sessions/{session_id}/contacts/{contact}/picture",
-            web::get().to(contacts::picture),
-        )
-        .route(
-            "/sessions/{session_id}/contacts/{contact}/about",
-            web::get().to(contacts::about),
         )
         .route(
             "/sessions/{session_id}/profile",
