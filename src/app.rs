@@ -61,6 +61,7 @@ impl Application {
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
         let engine = engine_deps(&settings, &db, &secrets, &metrics).await?;
         let engine_stores = engine.stores.clone();
+        let engine_proxies = engine.proxies.clone();
         // Bound first: the other instances reach this one at the port it really got.
         let listener = TcpListener::bind(settings.listen_addr()?)
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -111,6 +112,7 @@ impl Application {
             metrics,
             secrets.admin_key,
             webhook_secrets,
+            engine_proxies,
         );
         let server = http_server(&settings, state, extra, listener)?;
         log::info!(
@@ -252,6 +254,10 @@ async fn engine_deps(
         store_presence_events: settings.store_presence_events,
         schedule_max_lateness_ms: settings.schedule_max_lateness_ms(),
         events_dropped: metrics.engine_events_dropped.clone(),
+        proxies: Sealer::new(
+            &secrets.master_key,
+            crate::engine::rekey::SESSION_PROXY_PURPOSE,
+        ),
     })
 }
 
@@ -337,6 +343,7 @@ fn app_state(
     metrics: Arc<Metrics>,
     admin_key: secrecy::SecretString,
     webhook_secrets: Sealer,
+    session_proxies: Sealer,
 ) -> web::Data<AppState> {
     web::Data::new(AppState {
         db: db.clone(),
@@ -345,6 +352,7 @@ fn app_state(
         metrics,
         admin_key,
         webhook_secrets,
+        session_proxies,
         allow_private: settings.webhook_allow_private,
         media_max_bytes: settings.media_max_bytes,
         secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,

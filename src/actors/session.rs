@@ -53,6 +53,8 @@ pub struct SessionActor {
     supervisor: Addr<SupervisorActor>,
     deps: EngineDeps,
     tenant_id: String,
+    /// The session's proxy URL, sealed (opened when the engine starts).
+    proxy_sealed: Option<String>,
     status: SessionStatus,
     bot: Option<EngineRun>,
     client: Option<Arc<Client>>,
@@ -94,6 +96,7 @@ impl SessionActor {
             supervisor,
             deps,
             tenant_id: String::new(),
+            proxy_sealed: None,
             status: SessionStatus::Stopped,
             bot: None,
             client: None,
@@ -189,17 +192,16 @@ impl SessionActor {
         let session_id = self.id.as_str().to_string();
         let fence = self.fence.clone();
         let cutoff = self.cutoff.clone();
+        let sealed = self.proxy_sealed.clone();
         let build = async move {
+            let proxy = deps.open_proxy(&session_id, sealed.as_deref())?;
             let backend = deps.stores.open(&session_id, fence).await?;
-            let http = AwcHttpClient::new(
-                deps.network.clone(),
-                deps.media_ca.clone(),
-                deps.http_policy.clone(),
-            );
+            let http = AwcHttpClient::for_session(&deps, proxy.clone());
             let version = deps.version.resolve(&http).await;
             let transport = WsTransportFactory::new(&deps.wa_url, deps.network.clone())
                 .reporting_to(attempts)
-                .with_cutoff(cutoff);
+                .with_cutoff(cutoff)
+                .with_proxy(proxy);
             let bot = Bot::builder()
                 .with_backend_arc(backend)
                 .with_transport_factory(transport)
@@ -436,9 +438,7 @@ impl SessionActor {
                 self.retire(ctx, SessionStatus::Failed, "client_outdated", false)
             }
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
-            Event::IncomingCall(_) | Event::MissedCall(_) | Event::CallEndedElsewhere(_) => {
-                calls::on_call_event(self, event, ctx);
-            }
+            e if calls::is_call(e) => calls::on_call_event(self, e, ctx),
             other => {
                 if let Some((kind, data)) = notices::describe(other)
                     && (self.deps.store_presence_events || !notices::is_presence(kind))
@@ -468,7 +468,7 @@ impl Actor for SessionActor {
         let load = async move { db.run(move |pool| sessions::find(pool, &id)).await };
         ctx.wait(load.into_actor(self).map(|row, act, ctx| match row {
             Ok(Some(row)) => {
-                act.tenant_id = row.tenant_id;
+                (act.tenant_id, act.proxy_sealed) = (row.tenant_id, row.proxy_sealed);
                 act.start_engine(ctx);
             }
             Ok(None) => ctx.stop(),

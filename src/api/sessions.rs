@@ -9,6 +9,7 @@ use super::state::AppState;
 use crate::auth::TenantKey;
 use crate::db::now_ms;
 use crate::db::sessions::{self, SessionPatch, SessionRow};
+use crate::domain::proxy::ProxyUrl;
 use crate::domain::{DesiredState, Name, Scope, SessionId, SessionStatus};
 use crate::time::rfc3339;
 
@@ -30,6 +31,9 @@ pub struct CreateSession {
     /// Free-form settings object kept with the session.
     #[schema(value_type = Option<Object>)]
     pub config: Option<serde_json::Value>,
+    /// `socks5://[user:password@]host:port` or `http://[user:password@]host:port` (an HTTP
+    /// CONNECT proxy): the session's WhatsApp connection and media go through it.
+    pub proxy: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -43,6 +47,15 @@ pub struct UpdateSession {
     pub name: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub config: Option<serde_json::Value>,
+    /// A new proxy URL, or null to connect directly; a running session restarts to use it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub proxy: Option<Option<String>>,
+}
+
+/// A field that may be null: absent → `None`, null → `Some(None)`.
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,6 +77,8 @@ pub struct Session {
     pub me: Option<Me>,
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
+    /// The proxy the session connects through, with its password shown as `***`.
+    pub proxy: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     /// The instance that runs the session now (its owner), or null when none does.
@@ -85,6 +100,7 @@ impl From<SessionRow> for Session {
             desired_state: r.desired_state,
             me,
             config: serde_json::from_str(&r.config).unwrap_or(serde_json::Value::Null),
+            proxy: r.proxy,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
             instance: None,
@@ -188,8 +204,14 @@ pub async fn create(
     } else {
         DesiredState::Stopped
     };
+    let id = SessionId::generate().into_string();
+    let proxy = body
+        .proxy
+        .as_deref()
+        .map(|raw| seal_proxy(&state, &id, raw))
+        .transpose()?;
     let row = SessionRow {
-        id: SessionId::generate().into_string(),
+        id,
         tenant_id: key.tenant_id.as_str().to_string(),
         name: name.into_string(),
         desired_state: desired.as_str().to_string(),
@@ -203,6 +225,8 @@ pub async fn create(
         updated_at: now,
         qr_code: None,
         qr_expires_at: None,
+        proxy: proxy.as_ref().map(|(shown, _)| shown.clone()),
+        proxy_sealed: proxy.map(|(_, sealed)| sealed),
     };
     let stored = row.clone();
     state
@@ -276,15 +300,33 @@ pub async fn update(
             .transpose()?
             .map(Name::into_string),
         config: config_text(body.config)?,
+        proxy: body
+            .proxy
+            .map(|p| p.map(|raw| seal_proxy(&state, &row.id, &raw)).transpose())
+            .transpose()?,
         desired_state: None,
     };
+    let new_proxy = patch.proxy.is_some();
     let updated = state
         .db
         .run(move |pool| sessions::update(pool, &row.tenant_id, &row.id, &patch, now_ms()))
         .await
         .map_err(unless_duplicate("a session with this name"))?
         .ok_or_else(|| ApiError::not_found("session"))?;
+    if new_proxy && updated.desired_state == DesiredState::Running.as_str() {
+        // The engine dials through the proxy from its next connection: restart to use it now.
+        state.sessions.restart(&updated.id).await?;
+    }
     Ok(HttpResponse::Ok().json(present_one(&state, updated).await?))
+}
+
+/// The proxy as shown (password hidden) and as sealed for `session_id`.
+fn seal_proxy(state: &AppState, session_id: &str, raw: &str) -> ApiResult<(String, String)> {
+    let proxy = ProxyUrl::parse(raw)?;
+    let sealed = state
+        .session_proxies
+        .seal(proxy.to_url().as_bytes(), session_id.as_bytes());
+    Ok((proxy.redacted(), sealed))
 }
 
 #[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "sessions", params(("session_id" = String, Path)),
@@ -355,6 +397,7 @@ async fn set_desired(state: &AppState, row: &SessionRow, desired: DesiredState) 
     let patch = SessionPatch {
         name: None,
         config: None,
+        proxy: None,
         desired_state: Some(desired),
     };
     let (t, id) = (row.tenant_id.clone(), row.id.clone());

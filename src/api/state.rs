@@ -20,6 +20,8 @@ pub struct AppState {
     pub admin_key: SecretString,
     /// Seals webhook signing secrets at rest.
     pub webhook_secrets: Sealer,
+    /// Seals sessions' proxy URLs at rest.
+    pub session_proxies: Sealer,
     /// Whether webhooks and media URLs may target private addresses.
     pub allow_private: bool,
     /// The largest media file a send accepts (inline, uploaded or fetched), in bytes.

@@ -25,6 +25,8 @@ diesel::table! {
         updated_at -> BigInt,
         qr_code -> Nullable<Text>,
         qr_expires_at -> Nullable<BigInt>,
+        proxy -> Nullable<Text>,
+        proxy_sealed -> Nullable<Text>,
     }
 }
 

@@ -22,6 +22,10 @@ pub struct SessionRow {
     pub updated_at: i64,
     pub qr_code: Option<String>,
     pub qr_expires_at: Option<i64>,
+    /// The proxy URL with its password hidden.
+    pub proxy: Option<String>,
+    /// The proxy URL sealed with the master key (purpose `session-proxy`, the session id as AAD).
+    pub proxy_sealed: Option<String>,
 }
 
 pub fn insert(pool: &DbPool, s: &SessionRow) -> DbResult<()> {
@@ -34,6 +38,8 @@ pub fn insert(pool: &DbPool, s: &SessionRow) -> DbResult<()> {
                 sessions::desired_state.eq(&s.desired_state),
                 sessions::status.eq(&s.status),
                 sessions::config.eq(&s.config),
+                sessions::proxy.eq(&s.proxy),
+                sessions::proxy_sealed.eq(&s.proxy_sealed),
                 sessions::created_at.eq(s.created_at),
                 sessions::updated_at.eq(s.updated_at),
             ))
@@ -87,6 +93,8 @@ pub fn find(pool: &DbPool, id: &str) -> DbResult<Option<SessionRow>> {
 pub struct SessionPatch {
     pub name: Option<String>,
     pub config: Option<String>,
+    /// `Some(None)` removes the proxy; `Some(Some((shown, sealed)))` sets it.
+    pub proxy: Option<Option<(String, String)>>,
     pub desired_state: Option<DesiredState>,
 }
 
@@ -114,12 +122,18 @@ pub fn update(
             if let Some(desired) = patch.desired_state {
                 row.desired_state = desired.as_str().to_string();
             }
+            if let Some(proxy) = &patch.proxy {
+                row.proxy = proxy.as_ref().map(|(shown, _)| shown.clone());
+                row.proxy_sealed = proxy.as_ref().map(|(_, sealed)| sealed.clone());
+            }
             row.updated_at = now;
             diesel::update(target)
                 .set((
                     sessions::name.eq(&row.name),
                     sessions::config.eq(&row.config),
                     sessions::desired_state.eq(&row.desired_state),
+                    sessions::proxy.eq(&row.proxy),
+                    sessions::proxy_sealed.eq(&row.proxy_sealed),
                     sessions::updated_at.eq(now),
                 ))
                 .execute(conn)?;

@@ -5,6 +5,7 @@ mod content;
 mod ids;
 mod kinds;
 mod name;
+pub mod proxy;
 pub mod rule;
 mod scope;
 mod session_options;

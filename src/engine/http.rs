@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 use url::{Host, Url};
 use wacore::net::{HttpClient, HttpRequest, HttpResponse};
 
+use crate::domain::proxy::ProxyUrl;
 use crate::webhooks::guarded;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -88,6 +89,8 @@ pub struct AwcHttpClient {
     /// A CA to trust besides the system's (the sandbox's media host; `None` in real use).
     extra_ca: Option<Arc<str>>,
     policy: Arc<HttpPolicy>,
+    /// The session's proxy, which its media requests go through.
+    proxy: Option<Arc<ProxyUrl>>,
 }
 
 impl AwcHttpClient {
@@ -100,7 +103,24 @@ impl AwcHttpClient {
             arbiter,
             extra_ca,
             policy,
+            proxy: None,
         }
+    }
+
+    /// A session's client: the shared network arbiter, policy and extra CA, and its proxy.
+    pub fn for_session(deps: &super::EngineDeps, proxy: Option<ProxyUrl>) -> Self {
+        Self::new(
+            deps.network.clone(),
+            deps.media_ca.clone(),
+            deps.http_policy.clone(),
+        )
+        .with_proxy(proxy)
+    }
+
+    /// Sends every request through `proxy` (none: directly).
+    pub fn with_proxy(mut self, proxy: Option<ProxyUrl>) -> Self {
+        self.proxy = proxy.map(Arc::new);
+        self
     }
 }
 
@@ -120,13 +140,10 @@ fn client(extra_ca: Option<&str>) -> Result<awc::Client> {
     if let Some(c) = CA_CLIENT.with(|c| c.get().cloned()) {
         return Ok(c);
     }
-    let mut tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
-    tls.cert_store_mut()
-        .add_cert(openssl::x509::X509::from_pem(pem.as_bytes())?)?;
     let built = awc::Client::builder()
         .timeout(TIMEOUT)
         .disable_redirects()
-        .connector(guarded::connector(false).openssl(tls.build()))
+        .connector(guarded::connector(false).openssl(trusting(pem)?))
         .finish();
     CA_CLIENT.with(|c| {
         let _ = c.set(built.clone());
@@ -140,10 +157,18 @@ impl HttpClient for AwcHttpClient {
         let limit = self.policy.check(&request.url)?;
         let (done, answer) = oneshot::channel();
         // awc futures are not Send: start them from a closure on the arbiter's own thread.
-        let extra_ca = self.extra_ca.clone();
+        let (extra_ca, proxy) = (self.extra_ca.clone(), self.proxy.clone());
         let spawned = self.arbiter.spawn_fn(move || {
             actix_web::rt::spawn(async move {
-                let _ = done.send(run(request, extra_ca.as_deref(), limit).await);
+                let client = match &proxy {
+                    None => client(extra_ca.as_deref()),
+                    Some(p) => proxied(extra_ca.as_deref(), p),
+                };
+                let answer = match client {
+                    Ok(client) => run(&client, request, limit).await,
+                    Err(e) => Err(e),
+                };
+                let _ = done.send(answer);
             });
         });
         if !spawned {
@@ -163,8 +188,29 @@ thread_local! {
     static CA_CLIENT: std::cell::OnceCell<awc::Client> = const { std::cell::OnceCell::new() };
 }
 
-async fn run(request: HttpRequest, extra_ca: Option<&str>, limit: usize) -> Result<HttpResponse> {
-    let client = client(extra_ca)?;
+/// A client of its own for a proxied session (its connections go through the proxy).
+fn proxied(extra_ca: Option<&str>, proxy: &ProxyUrl) -> Result<awc::Client> {
+    let connector = super::proxy::connector(proxy);
+    let connector = match extra_ca {
+        None => connector,
+        Some(pem) => connector.openssl(trusting(pem)?),
+    };
+    Ok(awc::Client::builder()
+        .timeout(TIMEOUT)
+        .disable_redirects()
+        .connector(connector)
+        .finish())
+}
+
+/// A TLS connector that trusts `pem` besides the system's CAs.
+fn trusting(pem: &str) -> Result<openssl::ssl::SslConnector> {
+    let mut tls = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls())?;
+    tls.cert_store_mut()
+        .add_cert(openssl::x509::X509::from_pem(pem.as_bytes())?)?;
+    Ok(tls.build())
+}
+
+async fn run(client: &awc::Client, request: HttpRequest, limit: usize) -> Result<HttpResponse> {
     let method = awc::http::Method::from_bytes(request.method.as_bytes())
         .map_err(|e| anyhow!("bad method: {e}"))?;
     let mut req = client.request(method, request.url.as_str());
@@ -280,9 +326,13 @@ mod tests {
                 .into_boxed_slice(),
         );
         let (outside, _) = server(redirect);
-        let res = run(HttpRequest::get(format!("{outside}/media")), None, 1000)
-            .await
-            .unwrap();
+        let res = run(
+            &client(None).unwrap(),
+            HttpRequest::get(format!("{outside}/media")),
+            1000,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             res.status_code, 302,
             "the redirect is handed back, not followed"
@@ -290,9 +340,13 @@ mod tests {
         assert_eq!(inside_hits.load(std::sync::atomic::Ordering::SeqCst), 0);
 
         let (big, _) = server(b"HTTP/1.1 200 OK\r\ncontent-length: 2000\r\n\r\n");
-        let err = run(HttpRequest::get(format!("{big}/media")), None, 1000)
-            .await
-            .unwrap_err();
+        let err = run(
+            &client(None).unwrap(),
+            HttpRequest::get(format!("{big}/media")),
+            1000,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(
             err.downcast_ref::<EngineHttpError>(),
             Some(&EngineHttpError::TooLarge { limit: 1000 })

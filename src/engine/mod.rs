@@ -9,6 +9,7 @@ pub mod inbound;
 pub mod jid;
 pub mod live;
 pub mod notices;
+pub mod proxy;
 pub mod rekey;
 pub mod runtime;
 pub mod sealing;
@@ -20,6 +21,8 @@ pub mod version;
 use std::sync::Arc;
 
 use actix::ArbiterHandle;
+
+use crate::domain::proxy::ProxyUrl;
 use wacore::store::traits::Backend;
 
 pub use runtime::EngineRuntime;
@@ -67,4 +70,26 @@ pub struct EngineDeps {
     pub events_dropped: prometheus::IntCounter,
     /// Which hosts the engine's HTTP client may call and how much it may read back.
     pub http_policy: Arc<http::HttpPolicy>,
+    /// Opens sessions' sealed proxy URLs.
+    pub proxies: crate::crypto::Sealer,
+}
+
+impl EngineDeps {
+    /// A session's proxy from its sealed URL; `None` (connect directly) when it has none. A URL
+    /// that does not open is an error: connecting directly instead would bypass the proxy.
+    pub fn open_proxy(
+        &self,
+        session_id: &str,
+        sealed: Option<&str>,
+    ) -> anyhow::Result<Option<ProxyUrl>> {
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let plain = self
+            .proxies
+            .open(sealed, session_id.as_bytes())
+            .map_err(|_| anyhow::anyhow!("the session's proxy URL does not open"))?;
+        let url = String::from_utf8(plain)?;
+        Ok(Some(ProxyUrl::parse(&url)?))
+    }
 }

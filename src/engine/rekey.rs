@@ -12,18 +12,21 @@ use super::sealing::{
 };
 use super::store::schema::{sealing_canary, session_keys};
 use crate::crypto::Sealer as SecretSealer;
-use crate::db::schema::webhooks;
+use crate::db::schema::{sessions, webhooks};
 use crate::db::{DbConn, DbError, DbPool};
 use crate::with_conn;
 
 /// The purpose (HKDF info) webhook signing secrets are sealed for, shared with the service.
 pub const WEBHOOK_SECRET_PURPOSE: &str = "webhook-secret";
+/// The purpose sessions' proxy URLs are sealed for (the session id as associated data).
+pub const SESSION_PROXY_PURPOSE: &str = "session-proxy";
 
 /// What a rotation re-sealed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rekeyed {
     pub data_keys: usize,
     pub webhook_secrets: usize,
+    pub session_proxies: usize,
 }
 
 type KeyRow = (String, i64, Vec<u8>);
@@ -35,6 +38,8 @@ struct Rekeying {
     new_wrap: aes_gcm::Aes256Gcm,
     old_secrets: SecretSealer,
     new_secrets: SecretSealer,
+    old_proxies: SecretSealer,
+    new_proxies: SecretSealer,
 }
 
 impl Rekeying {
@@ -44,6 +49,8 @@ impl Rekeying {
             new_wrap: wrapping_key(new)?,
             old_secrets: SecretSealer::new(old, WEBHOOK_SECRET_PURPOSE),
             new_secrets: SecretSealer::new(new, WEBHOOK_SECRET_PURPOSE),
+            old_proxies: SecretSealer::new(old, SESSION_PROXY_PURPOSE),
+            new_proxies: SecretSealer::new(new, SESSION_PROXY_PURPOSE),
         })
     }
 
@@ -59,6 +66,16 @@ impl Rekeying {
             .open(sealed, aad)
             .with_context(|| format!("a sealed value of webhook {webhook_id} does not open"))?;
         Ok(self.new_secrets.seal(&plain, aad))
+    }
+
+    /// A session's proxy URL under the new key.
+    fn proxy(&self, session_id: &str, sealed: &str) -> anyhow::Result<String> {
+        let aad = session_id.as_bytes();
+        let plain = self
+            .old_proxies
+            .open(sealed, aad)
+            .with_context(|| format!("the proxy of session {session_id} does not open"))?;
+        Ok(self.new_proxies.seal(&plain, aad))
     }
 
     /// A webhook's current and previous secrets and its custom headers under the new key.
@@ -131,12 +148,25 @@ pub fn rotate_master_key(
                     ))
                     .execute(conn)?;
             }
+            let proxies: Vec<(String, String)> = sessions::table
+                .filter(sessions::proxy_sealed.is_not_null())
+                .select((sessions::id, sessions::proxy_sealed.assume_not_null()))
+                .load(conn)?;
+            for (sid, sealed) in &proxies {
+                let resealed = rekeying
+                    .proxy(sid, sealed)
+                    .map_err(|e| abort(&mut failure, e))?;
+                diesel::update(sessions::table.find(sid))
+                    .set(sessions::proxy_sealed.eq(resealed))
+                    .execute(conn)?;
+            }
             diesel::update(sealing_canary::table.find(CANARY_KEY))
                 .set(sealing_canary::sealed.eq(&canary))
                 .execute(conn)?;
             Ok(Rekeyed {
                 data_keys: keys.len(),
                 webhook_secrets: hooks.len(),
+                session_proxies: proxies.len(),
             })
         })
     });

@@ -16,6 +16,8 @@ use futures_util::stream::SplitSink;
 use tokio::sync::oneshot;
 use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
 
+use crate::domain::proxy::ProxyUrl;
+
 type WsSink = SplitSink<actix_codec::Framed<awc::BoxedSocket, Codec>, WsMessage>;
 
 /// Longest a closing connection waits for its queued frames to be written.
@@ -221,6 +223,8 @@ pub struct ConnectAttempt {
 #[derive(Clone)]
 pub struct WsTransportFactory {
     url: Arc<str>,
+    /// The session's proxy: its connections go through it, each with a client of its own.
+    proxy: Option<Arc<ProxyUrl>>,
     arbiter: ArbiterHandle,
     report: Option<Recipient<ConnectAttempt>>,
     cutoff: Cutoff,
@@ -230,6 +234,7 @@ impl WsTransportFactory {
     pub fn new(url: &str, arbiter: ArbiterHandle) -> Self {
         Self {
             url: url.into(),
+            proxy: None,
             arbiter,
             report: None,
             cutoff: Cutoff::default(),
@@ -239,6 +244,12 @@ impl WsTransportFactory {
     /// Connections made by this factory end at once when `cutoff` is cut.
     pub fn with_cutoff(mut self, cutoff: Cutoff) -> Self {
         self.cutoff = cutoff;
+        self
+    }
+
+    /// Dials every connection through `proxy` (none: directly).
+    pub fn with_proxy(mut self, proxy: Option<ProxyUrl>) -> Self {
+        self.proxy = proxy.map(Arc::new);
         self
     }
 
@@ -265,12 +276,18 @@ impl TransportFactory for WsTransportFactory {
         }
         let (events, rx) = async_channel::bounded(1024);
         let (done, opened) = oneshot::channel();
-        let url = self.url.clone();
+        let (url, proxy) = (self.url.clone(), self.proxy.clone());
         // awc futures are not Send: start them from a closure on the arbiter's own thread.
         let spawned = self.arbiter.spawn_fn(move || {
             actix_web::rt::spawn(async move {
-                let connecting = WS_CLIENT
-                    .with(|c| c.clone())
+                let client = match proxy {
+                    None => WS_CLIENT.with(|c| c.clone()),
+                    Some(p) => awc::Client::builder()
+                        .connector(super::proxy::connector(&p).limit(0))
+                        .max_http_version(awc::http::Version::HTTP_11)
+                        .finish(),
+                };
+                let connecting = client
                     .ws(url.as_ref())
                     .origin("https://web.whatsapp.com")
                     .max_frame_size(MAX_FRAME)

@@ -43,6 +43,8 @@ mod own_postgres;
 #[cfg(feature = "sandbox")]
 mod people;
 #[cfg(feature = "sandbox")]
+mod proxy;
+#[cfg(feature = "sandbox")]
 mod received_media;
 mod receiver;
 mod retention;

@@ -16,6 +16,14 @@ use crate::engine::jid::{is_lid, user_jid};
 use crate::engine::live::Command;
 use crate::engine::live::calls::RejectCall;
 
+/// Whether the engine event is about a call.
+pub(super) fn is_call(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::IncomingCall(_) | Event::MissedCall(_) | Event::CallEndedElsewhere(_)
+    )
+}
+
 /// What a call event means for a session's stored calls.
 pub(super) fn on_call_event(
     act: &mut SessionActor,

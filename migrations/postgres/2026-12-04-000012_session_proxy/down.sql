@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN proxy_sealed;
+ALTER TABLE sessions DROP COLUMN proxy;
