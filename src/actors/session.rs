@@ -33,6 +33,7 @@ mod connecting;
 mod engine_run;
 #[cfg(feature = "sandbox")]
 mod faults;
+mod history;
 mod live;
 mod outbox;
 
@@ -53,8 +54,8 @@ pub struct SessionActor {
     supervisor: Addr<SupervisorActor>,
     deps: EngineDeps,
     tenant_id: String,
-    /// The session's proxy URL, sealed (opened when the engine starts).
-    proxy_sealed: Option<String>,
+    /// How the engine starts: the sealed proxy URL, whether to take history.
+    launch: history::Launch,
     status: SessionStatus,
     bot: Option<EngineRun>,
     client: Option<Arc<Client>>,
@@ -72,8 +73,7 @@ pub struct SessionActor {
     /// Connection attempts since the engine last made progress (for `status_reason`).
     attempts: ConnectAttempts,
     retiring: bool,
-    /// The one run of the end-for-good work, shared by whoever asks for it (an engine event and a
-    /// logout may race).
+    /// The one run of the end-for-good work, shared by all who ask (an event and a logout race).
     retirement: Option<Shared<LocalBoxFuture<'static, ()>>>,
     /// Fault injection: panic in `stopped` (see `faults`).
     #[cfg(feature = "sandbox")]
@@ -96,7 +96,7 @@ impl SessionActor {
             supervisor,
             deps,
             tenant_id: String::new(),
-            proxy_sealed: None,
+            launch: history::Launch::default(),
             status: SessionStatus::Stopped,
             bot: None,
             client: None,
@@ -192,9 +192,9 @@ impl SessionActor {
         let session_id = self.id.as_str().to_string();
         let fence = self.fence.clone();
         let cutoff = self.cutoff.clone();
-        let sealed = self.proxy_sealed.clone();
+        let launch = self.launch.clone();
         let build = async move {
-            let proxy = deps.open_proxy(&session_id, sealed.as_deref())?;
+            let proxy = deps.open_proxy(&session_id, launch.proxy_sealed.as_deref())?;
             let backend = deps.stores.open(&session_id, fence).await?;
             let http = AwcHttpClient::for_session(&deps, proxy.clone());
             let version = deps.version.resolve(&http).await;
@@ -202,15 +202,18 @@ impl SessionActor {
                 .reporting_to(attempts)
                 .with_cutoff(cutoff)
                 .with_proxy(proxy);
-            let bot = Bot::builder()
+            let mut builder = Bot::builder()
                 .with_backend_arc(backend)
                 .with_transport_factory(transport)
                 .with_http_client(http)
                 .with_runtime(deps.runtime.clone())
                 .with_event_handler(bridge)
                 .with_inbound_durability_hook(recorder)
-                .skip_history_sync()
-                .with_version(version)
+                .with_version(version);
+            if launch.skip_history {
+                builder = builder.skip_history_sync();
+            }
+            let bot = builder
                 .build()
                 .await
                 .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
@@ -439,6 +442,7 @@ impl SessionActor {
             }
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
             e if calls::is_call(e) => calls::on_call_event(self, e, ctx),
+            Event::HistorySync(h) => history::store(self, h, ctx),
             other => {
                 if let Some((kind, data)) = notices::describe(other)
                     && (self.deps.store_presence_events || !notices::is_presence(kind))
@@ -468,7 +472,7 @@ impl Actor for SessionActor {
         let load = async move { db.run(move |pool| sessions::find(pool, &id)).await };
         ctx.wait(load.into_actor(self).map(|row, act, ctx| match row {
             Ok(Some(row)) => {
-                (act.tenant_id, act.proxy_sealed) = (row.tenant_id, row.proxy_sealed);
+                (act.launch, act.tenant_id) = (history::Launch::of(&row), row.tenant_id);
                 act.start_engine(ctx);
             }
             Ok(None) => ctx.stop(),
@@ -556,8 +560,7 @@ impl Handler<Stop> for SessionActor {
     }
 }
 
-/// Ends the actor at once without any orderly step, as a crash would; the supervisor restarts it.
-/// Used for fault injection.
+/// Ends the actor at once, as a crash would (fault injection); the supervisor restarts it.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Kill;

@@ -11,6 +11,7 @@ pub mod events;
 pub mod files;
 pub mod health;
 pub mod heartbeat;
+pub mod history;
 pub mod keys;
 pub mod lease;
 pub mod media;

@@ -118,6 +118,7 @@ named! {
         ContactUpdated = "contact.updated",
         CallOffer = "call.offer",
         CallEnded = "call.ended",
+        HistoryProgress = "history.progress",
         PresenceUpdate = "presence.update",
         PresenceChat = "presence.chat",
         WebhookDisabled = "webhook.disabled",

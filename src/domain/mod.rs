@@ -22,7 +22,7 @@ pub use ids::{
 pub use kinds::{CampaignStatus, EventType, MessageKind, MessageStatus};
 pub use name::Name;
 pub use scope::{Scope, Scopes};
-pub use session_options::SessionOptions;
+pub use session_options::{HistorySync, SessionOptions};
 pub use session_state::{DesiredState, SessionStatus};
 pub use template::Template;
 

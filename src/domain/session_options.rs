@@ -1,5 +1,6 @@
 //! The typed keys of a session's `config` object (other keys are kept as given): what the session
-//! does with calls. Checked when a session is created or changed, read when a call rings.
+//! does with calls, and how much history it takes when linked. Checked when a session is created
+//! or changed, read when a call rings or the engine starts.
 
 use serde_json::Value;
 
@@ -7,13 +8,49 @@ use super::InvalidInput;
 
 /// Longest auto-reject answer, in characters.
 pub const MAX_REJECT_MESSAGE_CHARS: usize = 4096;
+/// How far back `recent` history goes unless `history_days` says otherwise.
+pub const DEFAULT_HISTORY_DAYS: u32 = 7;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The history a newly linked session stores from the phone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HistorySync {
+    /// Nothing: the engine does not even download it.
+    #[default]
+    None,
+    /// The last `history_days` days.
+    Recent,
+    /// Everything the phone sends.
+    Full,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionOptions {
     /// Decline every incoming call as it rings.
     pub auto_reject_calls: bool,
     /// Sent to the caller after an automatic rejection.
     pub auto_reject_message: Option<String>,
+    pub history_sync: HistorySync,
+    /// For `recent`: how many days back.
+    pub history_days: u32,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self {
+            auto_reject_calls: false,
+            auto_reject_message: None,
+            history_sync: HistorySync::None,
+            history_days: DEFAULT_HISTORY_DAYS,
+        }
+    }
+}
+
+impl SessionOptions {
+    /// The oldest message time (ms) history keeps; `None`: no limit.
+    pub fn history_since(&self, now_ms: i64) -> Option<i64> {
+        (self.history_sync == HistorySync::Recent)
+            .then(|| now_ms - i64::from(self.history_days) * 86_400_000)
+    }
 }
 
 impl SessionOptions {
@@ -42,9 +79,31 @@ impl SessionOptions {
             Some(Value::String(s)) => Some(s.clone()),
             Some(_) => return Err(bad("config.auto_reject_message", "must be a string")),
         };
+        let history_sync = match config.get("history_sync") {
+            None | Some(Value::Null) => HistorySync::None,
+            Some(Value::String(s)) if s == "none" => HistorySync::None,
+            Some(Value::String(s)) if s == "recent" => HistorySync::Recent,
+            Some(Value::String(s)) if s == "full" => HistorySync::Full,
+            Some(_) => return Err(bad("config.history_sync", "must be none, recent or full")),
+        };
+        let history_days = match config.get("history_days") {
+            None | Some(Value::Null) => DEFAULT_HISTORY_DAYS,
+            Some(v) => v
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or_else(|| {
+                    bad(
+                        "config.history_days",
+                        "must be a whole number from 1 to 3650",
+                    )
+                })?,
+        };
         Ok(Self {
             auto_reject_calls,
             auto_reject_message,
+            history_sync,
+            history_days,
         })
     }
 
@@ -78,5 +137,12 @@ mod tests {
         assert_eq!(e.field, "config.auto_reject_calls");
         assert!(SessionOptions::parse(&json!({"auto_reject_message": 5})).is_err());
         assert!(SessionOptions::parse(&json!({"auto_reject_message": " "})).is_err());
+        let h =
+            SessionOptions::parse(&json!({"history_sync": "recent", "history_days": 2})).unwrap();
+        assert_eq!((h.history_sync, h.history_days), (HistorySync::Recent, 2));
+        assert_eq!(h.history_since(3 * 86_400_000), Some(86_400_000));
+        assert_eq!(SessionOptions::default().history_since(5), None);
+        assert!(SessionOptions::parse(&json!({"history_sync": "all"})).is_err());
+        assert!(SessionOptions::parse(&json!({"history_days": 0})).is_err());
     }
 }

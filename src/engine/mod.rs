@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod decode;
+pub mod history;
 pub mod http;
 pub mod inbound;
 pub mod jid;

@@ -23,6 +23,8 @@ mod cli;
 mod cluster;
 mod conformance;
 mod groups;
+#[cfg(feature = "sandbox")]
+mod history;
 mod isolation;
 mod keys;
 mod lifecycle;

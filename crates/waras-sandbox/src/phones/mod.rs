@@ -6,6 +6,7 @@
 pub(crate) mod accounts;
 pub(crate) mod actions;
 pub(crate) mod activity;
+pub(crate) mod history;
 pub(crate) mod inbox;
 pub(crate) mod outgoing;
 pub(crate) mod phone;

@@ -257,10 +257,17 @@ fn share_app_state_keys(core: &Core, phone: &str) {
         return;
     };
     let own = Jid::pn(phone);
+    let history = super::history::notification(core, phone);
     core.rt.spawn(async move {
-        match client.send_message(own, key_share_message()).await {
+        match client.send_message(own.clone(), key_share_message()).await {
             Ok(r) => log::debug!("sandbox phone shared app-state keys ({})", r.message_id),
             Err(e) => log::warn!("sandbox phone could not share app-state keys: {e}"),
+        }
+        // Then the history its new device starts from.
+        if let Some(history) = history
+            && let Err(e) = client.send_message(own, history).await
+        {
+            log::warn!("sandbox phone could not share its history: {e}");
         }
     });
 }
