@@ -28,6 +28,7 @@ use crate::engine::transport::{ConnectAttempt, Cutoff, WsTransportFactory};
 
 mod bridge;
 mod calls;
+mod chat_sync;
 mod commands;
 mod connecting;
 mod engine_run;
@@ -443,6 +444,7 @@ impl SessionActor {
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
             e if calls::is_call(e) => calls::on_call_event(self, e, ctx),
             Event::HistorySync(h) => history::store(self, h, ctx),
+            e if chat_sync::is_chat_change(e) => chat_sync::on_event(self, e, ctx),
             other => {
                 if let Some((kind, data)) = notices::describe(other)
                     && (self.deps.store_presence_events || !notices::is_presence(kind))
@@ -512,9 +514,8 @@ impl StreamHandler<FromEngine> for SessionActor {
     fn finished(&mut self, _ctx: &mut Self::Context) {}
 }
 
-/// Orderly stop: sends in flight finish, the engine is shut down, the session persisted as
-/// STOPPED (unless it is handed to another instance, which writes its own status), then the
-/// actor ends.
+/// Orderly stop: sends in flight finish, the engine shuts down, the session is persisted as
+/// STOPPED (unless handed to another instance, which writes its own), then the actor ends.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(super) struct Stop {

@@ -12,9 +12,9 @@ use super::page::{PageQuery, fetch_page, list_type};
 use super::sessions::load_session;
 use super::state::AppState;
 use crate::db::authorship::is_group;
-use crate::db::contacts;
 use crate::db::messages::{self, MessageFilter, RECEIVED};
 use crate::db::now_ms;
+use crate::db::{chat_states, contacts};
 use crate::domain::{MessageId, Scope};
 use crate::engine::jid::{chat_of, recipient, without_device};
 use crate::engine::live::chats::{ChatState, MarkRead, SendChatState, SetPresence};
@@ -29,6 +29,14 @@ pub struct Chat {
     /// Received messages not marked read through WARAS.
     pub unread: i64,
     pub last_message: Message,
+    /// Shared with the account's devices (app state).
+    pub archived: bool,
+    pub pinned: bool,
+    /// Until when the chat is muted; `null`: not muted or for ever (see `muted`).
+    pub muted_until: Option<String>,
+    pub muted: bool,
+    /// Marked unread on a device (or through the API).
+    pub marked_unread: bool,
 }
 
 list_type!(ChatList, Chat);
@@ -67,15 +75,35 @@ pub async fn list(
         move |pool, after, n| messages::chats(pool, &session.id, after, n),
     )
     .await?;
+    let (sid, jids) = (
+        path.into_inner(),
+        rows.iter().map(|c| c.chat.clone()).collect::<Vec<_>>(),
+    );
+    let states = state
+        .db
+        .run(move |pool| chat_states::of(pool, &sid, &jids))
+        .await?;
     Ok(HttpResponse::Ok().json(ChatList {
         data: rows
             .into_iter()
-            .map(|c| Chat {
-                is_group: c.chat.ends_with("@g.us"),
-                chat: c.chat,
-                messages: c.messages,
-                unread: c.unread,
-                last_message: Message::from(c.last),
+            .map(|c| {
+                let s = states
+                    .iter()
+                    .find(|s| s.chat_jid == c.chat)
+                    .cloned()
+                    .unwrap_or_default();
+                Chat {
+                    is_group: c.chat.ends_with("@g.us"),
+                    chat: c.chat,
+                    messages: c.messages,
+                    unread: c.unread,
+                    last_message: Message::from(c.last),
+                    archived: s.archived,
+                    pinned: s.pinned,
+                    muted_until: s.muted_until.filter(|t| *t > 0).map(crate::time::rfc3339),
+                    muted: s.muted_until.is_some(),
+                    marked_unread: s.marked_unread,
+                }
             })
             .collect(),
         next_cursor,
@@ -214,6 +242,25 @@ pub async fn presence(
     }))
 }
 
+/// A chat's addresses: `jid` first, then the person's other address where known (number, LID).
+pub async fn addresses(state: &AppState, session_id: &str, jid: &str) -> ApiResult<Vec<String>> {
+    let (sid, one) = (session_id.to_string(), jid.to_string());
+    let known = state
+        .db
+        .run(move |pool| contacts::find(pool, &sid, &one))
+        .await?;
+    let mut chats = vec![jid.to_string()];
+    for other in known
+        .into_iter()
+        .flat_map(|c| c.phone_jid.into_iter().chain(c.lid))
+    {
+        if !chats.contains(&other) {
+            chats.push(other);
+        }
+    }
+    Ok(chats)
+}
+
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/chats/{chat}/messages", tag = "messages",
     params(("session_id" = String, Path),
         ("chat" = String, Path, description = "A phone number (`+4915…`), a user JID, a LID or a group JID"),
@@ -231,16 +278,7 @@ pub async fn messages(
     let (session_id, chat) = path.into_inner();
     let session = load_session(&state, key, &session_id).await?;
     let jid = chat_of(&chat).map_err(|e| ApiError::invalid(format!("chat: {e}")))?;
-    let (sid, one) = (session.id.clone(), jid.clone());
-    let known = state
-        .db
-        .run(move |pool| contacts::find(pool, &sid, &one))
-        .await?;
-    let mut chats = vec![jid];
-    if let Some(c) = known {
-        chats.extend(c.phone_jid.into_iter().chain(c.lid));
-        chats.dedup();
-    }
+    let chats = addresses(&state, &session.id, &jid).await?;
     let filter = MessageFilter {
         chats,
         status: None,

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod blocking;
 pub mod calls;
 pub mod campaigns;
+pub mod chat_actions;
 pub mod chats;
 pub mod cluster;
 pub mod contacts;
@@ -182,6 +183,14 @@ fn session_routes(api: Scope) -> Scope {
         .route(
             "/sessions/{session_id}/chats/{chat}/messages",
             web::get().to(chats::messages),
+        )
+        .route(
+            "/sessions/{session_id}/chats/{chat}",
+            web::delete().to(chat_actions::delete),
+        )
+        .route(
+            "/sessions/{session_id}/chats/{chat}/{action}",
+            web::post().to(chat_actions::act),
         )
         .route("/sessions/{session_id}/calls", web::get().to(calls::list))
         .route(

@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    blocking, calls, campaigns, chats, cluster, contacts, events, groups, keys, linking, messages,
-    ops, profile, rules, sessions, stream, templates, tenants, webhooks,
+    blocking, calls, campaigns, chat_actions, chats, cluster, contacts, events, groups, keys,
+    linking, messages, ops, profile, rules, sessions, stream, templates, tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -23,7 +23,7 @@ use super::{
         linking::qr, linking::pair_code, linking::logout,
         messages::send::send, messages::list, messages::get, messages::download::media,
         messages::schedule::reschedule, messages::schedule::cancel,
-        chats::list, chats::messages, chats::mark_read, chats::presence, calls::list, calls::reject,
+        chats::list, chats::messages, chat_actions::act, chat_actions::delete, chats::mark_read, chats::presence, calls::list, calls::reject,
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
         contacts::list, contacts::get, contacts::check, contacts::picture, contacts::about,

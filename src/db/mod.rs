@@ -5,6 +5,7 @@
 pub mod authorship;
 pub mod calls;
 pub mod campaigns;
+pub mod chat_states;
 pub mod cluster;
 pub mod contacts;
 pub mod events;

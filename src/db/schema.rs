@@ -178,6 +178,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chat_states (session_id, chat_jid) {
+        session_id -> Text,
+        chat_jid -> Text,
+        archived -> Bool,
+        pinned -> Bool,
+        muted_until -> Nullable<BigInt>,
+        marked_unread -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_deliveries,

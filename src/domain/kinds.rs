@@ -119,6 +119,7 @@ named! {
         CallOffer = "call.offer",
         CallEnded = "call.ended",
         HistoryProgress = "history.progress",
+        ChatUpdated = "chat.updated",
         PresenceUpdate = "presence.update",
         PresenceChat = "presence.chat",
         WebhookDisabled = "webhook.disabled",

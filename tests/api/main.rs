@@ -18,6 +18,8 @@ mod bad_input;
 mod calls;
 #[cfg(feature = "sandbox")]
 mod campaigns;
+#[cfg(feature = "sandbox")]
+mod chat_state;
 mod cli;
 #[cfg(feature = "sandbox")]
 mod cluster;

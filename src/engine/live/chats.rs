@@ -79,3 +79,49 @@ impl SendChatState {
             .map_err(Refusal::failed)
     }
 }
+
+/// A change to a chat on every device of the account (app state).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatActionKind {
+    Archive,
+    Unarchive,
+    Pin,
+    Unpin,
+    /// Until this time (unix ms); `None`: for ever.
+    Mute(Option<i64>),
+    Unmute,
+    Read,
+    Unread,
+    Delete,
+    Clear,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatAction {
+    pub chat: String,
+    pub action: ChatActionKind,
+}
+
+impl ChatAction {
+    pub(super) const WHAT: &'static str = "chat";
+
+    pub(super) async fn run(self, c: &Arc<Client>) -> Result<(), Refusal> {
+        let chat = jid(&self.chat)?;
+        let actions = c.chat_actions();
+        let done = match self.action {
+            ChatActionKind::Archive => actions.archive_chat(&chat, None).await,
+            ChatActionKind::Unarchive => actions.unarchive_chat(&chat, None).await,
+            ChatActionKind::Pin => actions.pin_chat(&chat).await,
+            ChatActionKind::Unpin => actions.unpin_chat(&chat).await,
+            ChatActionKind::Mute(None) => actions.mute_chat(&chat).await,
+            ChatActionKind::Mute(Some(until)) => actions.mute_chat_until(&chat, until).await,
+            ChatActionKind::Unmute => actions.unmute_chat(&chat).await,
+            ChatActionKind::Read => actions.mark_chat_as_read(&chat, true, None).await,
+            ChatActionKind::Unread => actions.mark_chat_as_read(&chat, false, None).await,
+            ChatActionKind::Delete => actions.delete_chat(&chat, true, None).await,
+            ChatActionKind::Clear => actions.clear_chat(&chat, false, true, None).await,
+        };
+        done.map_err(Refusal::failed)
+    }
+}

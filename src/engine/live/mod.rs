@@ -84,7 +84,7 @@ macro_rules! commands {
 
 use blocking::{GetBlocklist, SetBlocked};
 use calls::RejectCall;
-use chats::{MarkRead, SendChatState, SetPresence};
+use chats::{ChatAction, MarkRead, SendChatState, SetPresence};
 use contacts::{About, CheckNumbers, NumberCheck, Picture, ProfilePicture};
 use groups::{
     ChangeParticipants, CreateGroup, GetGroup, Group, InviteLink, JoinGroup, Joined, LeaveGroup,
@@ -115,6 +115,7 @@ commands! {
     SendChatState => (),
     DownloadMedia => MediaBytes,
     RejectCall => (),
+    ChatAction => (),
     SetBlocked => (),
     GetBlocklist => Vec<String>,
 }

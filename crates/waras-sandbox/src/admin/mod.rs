@@ -2,6 +2,7 @@
 
 mod blocking;
 mod calls;
+mod chats;
 mod group_admin;
 mod messages;
 mod profile_admin;
@@ -127,7 +128,7 @@ pub(crate) fn not_found(detail: impl Into<String>) -> AdminError {
 
 /// The `/sandbox` admin routes over the network in `core`.
 pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
-    web::scope("/sandbox")
+    people_routes(web::scope("/sandbox"))
         .app_data(web::Data::new(AdminState { core }))
         .app_data(
             web::JsonConfig::default()
@@ -195,6 +196,12 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
                 .route(web::get().to(profile_admin::get))
                 .route(web::put().to(profile_admin::update)),
         )
+        .route("/faults", web::post().to(fault))
+}
+
+/// What the people do besides messaging: calls, blocklists, chat changes on the phone.
+fn people_routes(scope: Scope) -> Scope {
+    scope
         .route(
             "/accounts/{phone}/blocklist",
             web::post().to(blocking::change),
@@ -206,7 +213,14 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
             "/accounts/{phone}/calls/{call_id}/{action}",
             web::post().to(calls::act),
         )
-        .route("/faults", web::post().to(fault))
+        .route(
+            "/accounts/{phone}/app-state",
+            web::get().to(chats::versions),
+        )
+        .route(
+            "/accounts/{phone}/chats/{chat}/{action}",
+            web::post().to(chats::act),
+        )
 }
 
 async fn info(state: web::Data<AdminState>) -> HttpResponse {

@@ -11,3 +11,4 @@ pub(crate) mod network;
 pub(crate) mod persist;
 pub(crate) mod profile;
 pub(crate) mod records;
+pub(crate) mod syncd;

@@ -170,6 +170,8 @@ pub(crate) struct Network {
     pub calls: BTreeMap<String, super::calls::Call>,
     /// By account: the accounts it blocked, with when (unix seconds).
     pub blocked: HashMap<String, BTreeMap<String, i64>>,
+    /// App state patches by account and collection.
+    pub syncd: super::syncd::Syncd,
 }
 
 /// How many message senders the network remembers for routing receipts.

@@ -8,7 +8,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use buffa::Message as _;
 use bytes::Bytes;
-use rand::Rng;
 use tokio::sync::{mpsc, watch};
 use wacore::net::{DisconnectReason, Transport, TransportEvent, TransportFactory};
 use wacore::store::traits::DeviceStore;
@@ -104,6 +103,18 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .save(&device)
         .await
         .map_err(|e| anyhow!("saving phone store: {e}"))?;
+    // The phone holds the app state key it hands its companions, so its own chat changes
+    // (archive, pin, …) are patches they can read.
+    if let Some((key_id, key_data)) = sync_key(&core, phone) {
+        let key = wacore::store::traits::AppStateSyncKey {
+            key_data: key_data.to_vec(),
+            fingerprint: Vec::new(),
+            timestamp: chrono::Utc::now().timestamp_millis(),
+        };
+        wacore::store::traits::AppSyncStore::set_sync_key(&backend, &key_id, key)
+            .await
+            .map_err(|e| anyhow!("storing the app state key: {e}"))?;
+    }
 
     let (connected_tx, mut connected_rx) = watch::channel(false);
     // What the phone sees is recorded in arrival order by one task per phone, off the engine's
@@ -257,9 +268,15 @@ fn share_app_state_keys(core: &Core, phone: &str) {
         return;
     };
     let own = Jid::pn(phone);
+    let Some((key_id, key_data)) = sync_key(core, phone) else {
+        return;
+    };
     let history = super::history::notification(core, phone);
     core.rt.spawn(async move {
-        match client.send_message(own.clone(), key_share_message()).await {
+        match client
+            .send_message(own.clone(), key_share_message(key_id, key_data))
+            .await
+        {
             Ok(r) => log::debug!("sandbox phone shared app-state keys ({})", r.message_id),
             Err(e) => log::warn!("sandbox phone could not share app-state keys: {e}"),
         }
@@ -272,10 +289,15 @@ fn share_app_state_keys(core: &Core, phone: &str) {
     });
 }
 
-fn key_share_message() -> wa::Message {
-    let mut rng = rand::thread_rng();
-    let key_id: [u8; 6] = rng.r#gen();
-    let key_data: [u8; 32] = rng.r#gen();
+/// The account's app state key (see `net::syncd::account_key`).
+fn sync_key(core: &Core, phone: &str) -> Option<([u8; 6], [u8; 32])> {
+    core.lock_net()
+        .accounts
+        .get(phone)
+        .map(crate::net::syncd::account_key)
+}
+
+fn key_share_message(key_id: [u8; 6], key_data: [u8; 32]) -> wa::Message {
     let key = wa::message::AppStateSyncKey {
         key_id: buffa::MessageField::some(wa::message::AppStateSyncKeyId {
             key_id: Some(key_id.to_vec()),

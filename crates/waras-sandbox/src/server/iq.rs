@@ -6,7 +6,7 @@ use wacore_binary::Node;
 use wacore_binary::builder::NodeBuilder;
 
 use super::conn::Conn;
-use super::{blocklist, groups, linkcode, pairing, prekeys, profiles, usync};
+use super::{blocklist, groups, linkcode, pairing, prekeys, profiles, syncd, usync};
 use crate::nodes::{SERVER, attr, error, result};
 
 pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
@@ -40,7 +40,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
             conn.send(&reply).await?;
             return flush_offline(conn).await;
         }
-        ("w:sync:app:state", _) => app_state(&node),
+        ("w:sync:app:state", _) => syncd::iq(conn, &node)?,
         ("w", "props") | ("abt", "props") => props(&node),
         ("w:profile:picture", _) => profiles::picture(conn, &node)?,
         ("status", "status") if kind == "set" => profiles::set_status(conn, &node)?,
@@ -130,28 +130,6 @@ async fn remove_companion(conn: &mut Conn, node: &Node) -> Result<()> {
         pairing::unlink(&conn.core, &phone, victim)?;
     }
     Ok(())
-}
-
-fn app_state(request: &Node) -> Node {
-    // Every requested collection is reported at version 0 with nothing in it, which the client
-    // counts as synced. (Collections left out are retried and eventually trip a watchdog.)
-    let collections: Vec<Node> = request
-        .get_optional_child("sync")
-        .map(|sync| {
-            sync.get_children_by_tag("collection")
-                .map(|c| {
-                    NodeBuilder::new("collection")
-                        .attr("name", attr(c, "name").unwrap_or_default())
-                        .attr("version", "0")
-                        .build()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    result(
-        request,
-        vec![NodeBuilder::new("sync").children(collections).build()],
-    )
 }
 
 fn privacy(request: &Node) -> Node {

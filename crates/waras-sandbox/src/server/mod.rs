@@ -14,5 +14,6 @@ pub(crate) mod prekeys;
 pub(crate) mod profiles;
 pub(crate) mod relay;
 pub(crate) mod stream;
+pub(crate) mod syncd;
 pub(crate) mod usync;
 pub(crate) mod ws;
