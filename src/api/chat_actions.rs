@@ -20,7 +20,8 @@ use crate::engine::live::chats::{ChatAction, ChatActionKind};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChatActionBody {
-    /// For `mute`: until when (RFC 3339); absent: for ever.
+    /// For `mute`: until when (RFC 3339); absent: for ever. The other actions ignore it.
+    #[schema(format = DateTime)]
     pub until: Option<String>,
 }
 
@@ -52,7 +53,7 @@ fn kind(action: &str, until: Option<i64>) -> ApiResult<(ChatActionKind, ChatChan
 }
 
 #[utoipa::path(post, path = "/api/v1/sessions/{session_id}/chats/{chat}/{action}", tag = "messages",
-    params(ChatActionPath), request_body(content = Option<ChatActionBody>), security(("api_key" = [])),
+    params(ChatActionPath), request_body = ChatActionBody, security(("api_key" = [])),
     responses((status = 200, description = "Changed on every device of the account; `chat.updated`", body = Object),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "`not_found`: no such session or action"),
@@ -77,9 +78,6 @@ pub async fn act(
                 .timestamp_millis(),
         ),
     };
-    if until.is_some() && path.action != "mute" {
-        return Err(ApiError::invalid("until: only `mute` takes a time"));
-    }
     let (action, change) = kind(&path.action, until)?;
     change_chat(&state, &session.id, &path.chat, action, change).await
 }

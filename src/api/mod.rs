@@ -24,6 +24,7 @@ pub mod profile;
 pub mod rules;
 pub mod sessions;
 pub mod state;
+pub mod status;
 pub mod stream;
 pub mod templates;
 pub mod tenants;
@@ -194,6 +195,10 @@ fn session_routes(api: Scope) -> Scope {
         )
         .route("/sessions/{session_id}/calls", web::get().to(calls::list))
         .route(
+            "/sessions/{session_id}/status",
+            web::post().to(status::post),
+        )
+        .route(
             "/sessions/{session_id}/calls/{call_id}/reject",
             web::post().to(calls::reject),
         )
@@ -212,6 +217,11 @@ fn contact_routes(api: Scope) -> Scope {
     .route(
         "/sessions/{session_id}/contacts/check",
         web::post().to(contacts::check),
+    )
+    // Other methods on `check` get their 405 here, not the contact route below.
+    .route(
+        "/sessions/{session_id}/contacts/check",
+        web::route().to(unknown_route),
     )
     .route(
         "/sessions/{session_id}/contacts/{contact}",

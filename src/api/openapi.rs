@@ -1,6 +1,6 @@
 use std::sync::OnceLock;
 
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     blocking, calls, campaigns, chat_actions, chats, cluster, contacts, events, groups, keys,
-    linking, messages, ops, profile, rules, sessions, stream, templates, tenants, webhooks,
+    linking, messages, ops, profile, rules, sessions, status, stream, templates, tenants, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -23,7 +23,7 @@ use super::{
         linking::qr, linking::pair_code, linking::logout,
         messages::send::send, messages::list, messages::get, messages::download::media,
         messages::schedule::reschedule, messages::schedule::cancel,
-        chats::list, chats::messages, chat_actions::act, chat_actions::delete, chats::mark_read, chats::presence, calls::list, calls::reject,
+        chats::list, chats::messages, chat_actions::act, chat_actions::delete, chats::mark_read, chats::presence, calls::list, calls::reject, status::post,
         groups::list, groups::create, groups::join, groups::get, groups::update,
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
         contacts::list, contacts::get, contacts::check, contacts::picture, contacts::about,
@@ -108,6 +108,11 @@ impl Modify for IdParameters {
                         param.schema = Some(RefOr::T(Schema::Object(schema)));
                         continue;
                     }
+                    let in_path = matches!(param.parameter_in, ParameterIn::Path);
+                    if let Some(schema) = address_schema(&param.name).filter(|_| in_path) {
+                        param.schema = Some(RefOr::T(Schema::Object(schema)));
+                        continue;
+                    }
                     if param.name == "cursor"
                         && let Some(schema) = cursor_schema(path)
                     {
@@ -129,6 +134,37 @@ impl Modify for IdParameters {
             }
         }
     }
+}
+
+/// The form of the path parameters that name a person or chat, as `engine::jid` reads them (a
+/// phone number or a JID), and of a chat action.
+fn address_schema(name: &str) -> Option<utoipa::openapi::schema::Object> {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    Some(match name {
+        "chat" => string
+            .pattern(Some(
+                "^(\\+?[1-9][0-9]{6,14}|[0-9][0-9-]{0,40}@(s\\.whatsapp\\.net|lid|g\\.us))$",
+            ))
+            .build(),
+        "contact" => string
+            .pattern(Some(
+                "^(\\+?[1-9][0-9]{6,14}|[1-9][0-9]{6,14}@s\\.whatsapp\\.net|[0-9]{1,20}@lid)$",
+            ))
+            .build(),
+        "action" => string
+            .enum_values(Some([
+                "archive",
+                "unarchive",
+                "pin",
+                "unpin",
+                "mute",
+                "unmute",
+                "read",
+                "unread",
+            ]))
+            .build(),
+        _ => return None,
+    })
 }
 
 /// What each list takes as `cursor`: the id of its last entry (the chat list: a chat's JID).

@@ -120,6 +120,7 @@ named! {
         CallEnded = "call.ended",
         HistoryProgress = "history.progress",
         ChatUpdated = "chat.updated",
+        StatusReceived = "status.received",
         PresenceUpdate = "presence.update",
         PresenceChat = "presence.chat",
         WebhookDisabled = "webhook.disabled",

@@ -40,7 +40,12 @@ impl InboundRecorder {
                 sender: &sender,
             },
         )?;
-        let event_type = Decoded::event_type_of(kind);
+        // A contact's status post is stored like a message, with an event of its own.
+        let event_type = if chat == "status@broadcast" {
+            crate::domain::EventType::StatusReceived
+        } else {
+            Decoded::event_type_of(kind)
+        };
         let alt = src.sender_alt.as_ref().map(user_jid);
         let (phone, lid) = if is_lid(&src.sender) {
             (alt, Some(sender.clone()))

@@ -71,7 +71,10 @@ async fn chat_changes_go_both_ways_through_app_state(backend: Backend) {
     assert_eq!(listed["muted"], json!(true));
     assert_eq!(listed["marked_unread"], json!(true));
     let bad = sc
-        .post(&format!("/chats/{alice}/pin"), json!({"until": until}))
+        .post(
+            &format!("/chats/{alice}/mute"),
+            json!({"until": "tomorrow"}),
+        )
         .await;
     assert_eq!(bad.problem(400), "invalid_request");
     let unknown = sc.post(&format!("/chats/{alice}/explode"), json!({})).await;

@@ -64,6 +64,8 @@ mod scenario;
 mod scheduled;
 mod scopes;
 mod send_limits;
+#[cfg(feature = "sandbox")]
+mod status;
 mod storage;
 mod stream;
 #[cfg(feature = "sandbox")]

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod media;
 pub mod profile;
 mod refusal;
+pub mod status;
 
 use std::sync::Arc;
 
@@ -92,6 +93,7 @@ use groups::{
 };
 use media::{DownloadMedia, MediaBytes};
 use profile::{DeviceNames, OwnDevice, RemovePicture, SetAbout, SetName, SetPicture};
+use status::PostStatus;
 
 commands! {
     ListGroups => Vec<Group>,
@@ -116,6 +118,7 @@ commands! {
     DownloadMedia => MediaBytes,
     RejectCall => (),
     ChatAction => (),
+    PostStatus => String,
     SetBlocked => (),
     GetBlocklist => Vec<String>,
 }

@@ -6,6 +6,7 @@ mod chats;
 mod group_admin;
 mod messages;
 mod profile_admin;
+mod status;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -213,6 +214,7 @@ fn people_routes(scope: Scope) -> Scope {
             "/accounts/{phone}/calls/{call_id}/{action}",
             web::post().to(calls::act),
         )
+        .route("/accounts/{phone}/status", web::post().to(status::post))
         .route(
             "/accounts/{phone}/app-state",
             web::get().to(chats::versions),

@@ -170,6 +170,8 @@ pub(crate) struct Network {
     pub calls: BTreeMap<String, super::calls::Call>,
     /// By account: the accounts it blocked, with when (unix seconds).
     pub blocked: HashMap<String, BTreeMap<String, i64>>,
+    /// Who sees an account's status posts: the devices it distributed its status key to.
+    pub status_audience: HashMap<String, std::collections::BTreeSet<(String, u16)>>,
     /// App state patches by account and collection.
     pub syncd: super::syncd::Syncd,
 }

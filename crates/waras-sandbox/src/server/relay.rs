@@ -102,6 +102,16 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
     if to.server == Server::Group {
         return group_message(conn, &relayed, to).await;
     }
+    if to.server == Server::Broadcast {
+        relay_status(&mut conn.core.lock_net(), &relayed);
+        let ack = NodeBuilder::new("ack")
+            .attr("class", "message")
+            .attr("id", relayed.id)
+            .attr("from", to)
+            .attr("t", now())
+            .build();
+        return conn.send(&ack).await;
+    }
     relay_direct(&mut conn.core.lock_net(), &relayed, &to);
     let ack = NodeBuilder::new("ack")
         .attr("class", "message")
@@ -266,6 +276,46 @@ fn relay_to_group(net: &mut Network, relayed: &Relayed, group: &Jid) -> bool {
     }
     relayed.remember_sender(net);
     true
+}
+
+/// A status post (`status@broadcast`): the sender-key ciphertext goes to its audience, the
+/// devices the sender addressed a pairwise `<enc>` to now or in an earlier post (the audience the
+/// server remembers), each with what was addressed to it.
+fn relay_status(net: &mut Network, relayed: &Relayed) {
+    let (phone, device) = (relayed.phone.as_str(), relayed.device);
+    let shared = children_where(relayed.node, |n| n.tag == "enc");
+    let mut pairwise = pairwise_encs(net, relayed.node);
+    let audience = net.status_audience.entry(phone.to_string()).or_default();
+    audience.extend(pairwise.keys().cloned());
+    let targets: Vec<(String, u16)> = audience.iter().cloned().collect();
+    let Some(sender) = net.accounts.get(phone) else {
+        return;
+    };
+    let (lid, pn, notify) = (
+        sender.lid_jid().with_device(device),
+        sender.pn_jid().with_device(device),
+        sender.name.clone(),
+    );
+    for (member, dev) in targets {
+        if member == phone && dev == device {
+            continue;
+        }
+        let mut children = pairwise.remove(&(member.clone(), dev)).unwrap_or_default();
+        children.extend(shared.iter().cloned());
+        let mut out = NodeBuilder::new("message")
+            .attr("from", Jid::status_broadcast())
+            .attr("participant", lid.clone())
+            .attr("participant_pn", pn.clone())
+            .attr("addressing_mode", "lid")
+            .attr("id", relayed.id.clone())
+            .attr("t", now())
+            .attr("type", relayed.kind.clone())
+            .attr("notify", notify.clone())
+            .build();
+        out.content = Some(NodeContent::Nodes(children));
+        net.deliver(&member, dev, out);
+    }
+    relayed.remember_sender(net);
 }
 
 pub(crate) async fn receipt(conn: &mut Conn, node: &Node) -> Result<()> {

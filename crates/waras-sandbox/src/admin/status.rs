@@ -1,0 +1,68 @@
+//! Status posts as the simulated people make them: a text status to chosen accounts (or to every
+//! other account).
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use wacore_binary::Jid;
+use waproto::whatsapp as wa;
+
+use super::{AdminError, AdminState, Result, invalid, known_phone};
+use crate::phones::accounts::normalize_phone;
+use crate::phones::phone::phone_client;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Post {
+    text: String,
+    to: Option<Vec<String>>,
+}
+
+/// `POST /sandbox/accounts/{phone}/status {"text","to"?}`.
+pub(super) async fn post(
+    state: web::Data<AdminState>,
+    path: web::Path<String>,
+    body: web::Json<Post>,
+) -> Result<HttpResponse> {
+    let phone = known_phone(&state.core, &path)?;
+    let body = body.into_inner();
+    if body.text.trim().is_empty() {
+        return Err(invalid("text: must not be empty"));
+    }
+    let audience: Vec<String> = match body.to {
+        Some(list) => list
+            .iter()
+            .map(|p| normalize_phone(p).map_err(AdminError::from))
+            .collect::<Result<_>>()?,
+        None => state
+            .core
+            .lock_net()
+            .accounts
+            .keys()
+            .filter(|p| **p != phone)
+            .cloned()
+            .collect(),
+    };
+    let recipients: Vec<Jid> = audience.iter().map(|p| Jid::pn(p.as_str())).collect();
+    let client = phone_client(&state.core, &phone).map_err(AdminError::internal)?;
+    let text = body.text.clone();
+    let sent = state
+        .core
+        .rt
+        .spawn(async move {
+            client
+                .status()
+                .send_text(
+                    &text,
+                    0xFF25_D366,
+                    wa::message::extended_text_message::FontType::SYSTEM,
+                    &recipients,
+                    Default::default(),
+                )
+                .await
+        })
+        .await
+        .map_err(|e| AdminError::internal(anyhow::anyhow!("phone task: {e}")))?
+        .map_err(|e| AdminError::internal(anyhow::anyhow!("status send: {e}")))?;
+    Ok(HttpResponse::Created().json(json!({"id": sent.message_id, "to": audience})))
+}
