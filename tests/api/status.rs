@@ -11,8 +11,8 @@ const ME: &str = "4915100000131";
 const ALICE: &str = "4915100000132";
 
 async fn statuses_go_out_to_chosen_contacts_and_come_in_as_events(backend: Backend) {
+    // Alice never wrote: her LID is looked up for the post.
     let sc = Scenario::linked(backend, ME, &[(ALICE, "Alice")]).await;
-    sc.receive_text(ALICE, "hi").await;
     let posted = sc
         .post(
             "/status",

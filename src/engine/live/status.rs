@@ -43,6 +43,12 @@ impl PostStatus {
 
     pub(super) async fn run(self, c: &Arc<Client>) -> Result<String, Refusal> {
         let to = jids(&self.to)?;
+        // A status is addressed by LID: asking about numbers the session never spoke with
+        // teaches the engine theirs.
+        let numbers: Vec<_> = to.iter().filter(|j| j.is_pn()).cloned().collect();
+        if !numbers.is_empty() {
+            c.contacts().is_on_whatsapp(&numbers).await?;
+        }
         let status = c.status();
         let options = StatusSendOptions::default();
         let sent = match self.content {

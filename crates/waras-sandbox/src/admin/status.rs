@@ -50,6 +50,10 @@ pub(super) async fn post(
         .core
         .rt
         .spawn(async move {
+            // The engine addresses a status by LID: asking about the audience teaches it theirs.
+            if let Err(e) = client.contacts().is_on_whatsapp(&recipients).await {
+                log::warn!("sandbox phone could not look up its status audience: {e}");
+            }
             client
                 .status()
                 .send_text(
@@ -63,6 +67,12 @@ pub(super) async fn post(
         })
         .await
         .map_err(|e| AdminError::internal(anyhow::anyhow!("phone task: {e}")))?
-        .map_err(|e| AdminError::internal(anyhow::anyhow!("status send: {e}")))?;
+        .map_err(|e| {
+            AdminError::new(
+                actix_web::http::StatusCode::BAD_GATEWAY,
+                "status_failed",
+                format!("the phone could not post the status: {e}"),
+            )
+        })?;
     Ok(HttpResponse::Created().json(json!({"id": sent.message_id, "to": audience})))
 }
