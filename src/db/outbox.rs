@@ -156,3 +156,41 @@ pub fn reschedule(
         })
     })
 }
+
+/// A text send from the session's account to `to`, queued now: `body` is its content JSON and
+/// `wa_id` its pre-generated WhatsApp id (the automatic answers of reply rules and of declined
+/// calls).
+pub fn queued_text(
+    session: &super::sessions::SessionRow,
+    to: String,
+    body: String,
+    wa_id: String,
+    now: i64,
+) -> MessageRow {
+    MessageRow {
+        id: crate::domain::MessageId::generate().into_string(),
+        session_id: session.id.clone(),
+        tenant_id: session.tenant_id.clone(),
+        from_me: true,
+        chat_jid: to,
+        sender_jid: session.me_phone_jid.clone().unwrap_or_default(),
+        sender_lid: session.me_lid.clone(),
+        sender_phone: session.me_phone_jid.clone(),
+        wa_id,
+        msg_type: "text".into(),
+        body,
+        status: QUEUED.into(),
+        error: None,
+        attempts: 0,
+        reply_to: None,
+        idempotency_key: None,
+        request_hash: None,
+        wa_timestamp: Some(now),
+        created_at: now,
+        updated_at: now,
+        engine_ref: None,
+        send_at: None,
+        late: false,
+        campaign_id: None,
+    }
+}

@@ -272,32 +272,8 @@ macro_rules! fire {
                 }
                 let session: $crate::db::sessions::SessionRow =
                     sessions::table.find(&row.session_id).first($conn)?;
-                let answer = MessageRow {
-                    id: $crate::domain::MessageId::generate().into_string(),
-                    session_id: row.session_id.clone(),
-                    tenant_id: row.tenant_id.clone(),
-                    from_me: true,
-                    chat_jid: to.clone(),
-                    sender_jid: session.me_phone_jid.clone().unwrap_or_default(),
-                    sender_lid: session.me_lid.clone(),
-                    sender_phone: session.me_phone_jid.clone(),
-                    wa_id: $new_wa_id(session.me_phone_jid.as_deref(), now),
-                    msg_type: "text".into(),
-                    body: body.to_json(),
-                    status: QUEUED.into(),
-                    error: None,
-                    attempts: 0,
-                    reply_to: None,
-                    idempotency_key: None,
-                    request_hash: None,
-                    wa_timestamp: Some(now),
-                    created_at: now,
-                    updated_at: now,
-                    engine_ref: None,
-                    send_at: None,
-                    late: false,
-                    campaign_id: None,
-                };
+                let wa_id = $new_wa_id(session.me_phone_jid.as_deref(), now);
+                let answer = $crate::db::outbox::queued_text(&session, to.clone(), body.to_json(), wa_id, now);
                 insert_message!($conn, answer)?;
                 fired.sends += 1;
             }

@@ -8,9 +8,10 @@ use wacore::types::events::Event;
 
 use super::{Drain, SessionActor};
 use crate::db::calls::{self, CallRow, RINGING};
-use crate::db::messages::{MessageRow, QUEUED};
+use crate::db::messages::MessageRow;
+use crate::db::outbox::queued_text;
 use crate::db::{Db, now_ms, sessions};
-use crate::domain::{Content, MessageId, SessionOptions};
+use crate::domain::{Content, SessionOptions};
 use crate::engine::compose::new_message_id;
 use crate::engine::jid::{is_lid, user_jid};
 use crate::engine::live::Command;
@@ -145,36 +146,12 @@ fn reply_row(session: &sessions::SessionRow, call: &CallRow, text: String) -> Me
         .clone()
         .or(call.from_lid.clone())
         .unwrap_or_default();
-    MessageRow {
-        id: MessageId::generate().into_string(),
-        session_id: session.id.clone(),
-        tenant_id: session.tenant_id.clone(),
-        from_me: true,
-        chat_jid: to,
-        sender_jid: session.me_phone_jid.clone().unwrap_or_default(),
-        sender_lid: session.me_lid.clone(),
-        sender_phone: session.me_phone_jid.clone(),
-        wa_id: new_message_id(session.me_phone_jid.as_deref(), now),
-        msg_type: "text".into(),
-        body: Content {
-            text: Some(text),
-            ..Content::default()
-        }
-        .to_json(),
-        status: QUEUED.into(),
-        error: None,
-        attempts: 0,
-        reply_to: None,
-        idempotency_key: None,
-        request_hash: None,
-        wa_timestamp: Some(now),
-        created_at: now,
-        updated_at: now,
-        engine_ref: None,
-        send_at: None,
-        late: false,
-        campaign_id: None,
-    }
+    let body = Content {
+        text: Some(text),
+        ..Content::default()
+    };
+    let wa_id = new_message_id(session.me_phone_jid.as_deref(), now);
+    queued_text(session, to, body.to_json(), wa_id, now)
 }
 
 /// Stores how a call ended; whether a reply was queued with it.
