@@ -37,6 +37,7 @@ mod faults;
 mod history;
 mod live;
 mod outbox;
+mod uncommitted;
 
 use bridge::{Bridge, ENGINE_EVENT_QUEUE, FromEngine};
 use connecting::ConnectAttempts;
@@ -60,6 +61,8 @@ pub struct SessionActor {
     status: SessionStatus,
     bot: Option<EngineRun>,
     client: Option<Arc<Client>>,
+    /// Stores what the engine receives (its durability hook; see `uncommitted`).
+    recorder: Option<InboundRecorder>,
     draining: bool,
     /// A drain was asked for while one was running: run another after it.
     drain_again: bool,
@@ -101,6 +104,7 @@ impl SessionActor {
             status: SessionStatus::Stopped,
             bot: None,
             client: None,
+            recorder: None,
             draining: false,
             drain_again: false,
             schedule_timer: None,
@@ -181,15 +185,8 @@ impl SessionActor {
             dropped: deps.events_dropped.clone(),
         };
         let attempts = ctx.address().recipient::<ConnectAttempt>();
-        let recorder = InboundRecorder {
-            db: self.db.clone(),
-            session_id: self.id.as_str().to_string(),
-            tenant_id: self.tenant_id.clone(),
-            answered: {
-                let outbox = ctx.address().recipient::<outbox::Drain>();
-                std::sync::Arc::new(move || outbox.do_send(outbox::Drain))
-            },
-        };
+        let recorder = uncommitted::recorder(self, ctx);
+        self.recorder = Some(recorder.clone());
         let session_id = self.id.as_str().to_string();
         let fence = self.fence.clone();
         let cutoff = self.cutoff.clone();
@@ -444,6 +441,7 @@ impl SessionActor {
             Event::Receipt(r) => outbox::on_receipt(self, r, ctx),
             e if calls::is_call(e) => calls::on_call_event(self, e, ctx),
             Event::HistorySync(h) => history::store(self, h, ctx),
+            Event::Messages(batch) => uncommitted::store(self, batch, ctx),
             e if chat_sync::is_chat_change(e) => chat_sync::on_event(self, e, ctx),
             other => {
                 if let Some((kind, data)) = notices::describe(other)

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod blocking;
 pub mod calls;
 pub mod campaigns;
+pub mod channels;
 pub mod chat_actions;
 pub mod chats;
 pub mod cluster;
@@ -197,6 +198,30 @@ fn session_routes(api: Scope) -> Scope {
         .route(
             "/sessions/{session_id}/status",
             web::post().to(status::post),
+        )
+        .route(
+            "/sessions/{session_id}/channels",
+            web::get().to(channels::list),
+        )
+        .route(
+            "/sessions/{session_id}/channels",
+            web::post().to(channels::create),
+        )
+        .route(
+            "/sessions/{session_id}/channels/{channel}",
+            web::get().to(channels::get),
+        )
+        .route(
+            "/sessions/{session_id}/channels/{channel}/follow",
+            web::post().to(channels::follow),
+        )
+        .route(
+            "/sessions/{session_id}/channels/{channel}/unfollow",
+            web::post().to(channels::unfollow),
+        )
+        .route(
+            "/sessions/{session_id}/channels/{channel}/messages",
+            web::post().to(channels::post),
         )
         .route(
             "/sessions/{session_id}/calls/{call_id}/reject",

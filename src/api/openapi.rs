@@ -8,8 +8,9 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    blocking, calls, campaigns, chat_actions, chats, cluster, contacts, events, groups, keys,
-    linking, messages, ops, profile, rules, sessions, status, stream, templates, tenants, webhooks,
+    blocking, calls, campaigns, channels, chat_actions, chats, cluster, contacts, events, groups,
+    keys, linking, messages, ops, profile, rules, sessions, status, stream, templates, tenants,
+    webhooks,
 };
 
 #[derive(OpenApi)]
@@ -28,6 +29,8 @@ use super::{
         groups::participants, groups::get_invite, groups::revoke_invite, groups::leave,
         contacts::list, contacts::get, contacts::check, contacts::picture, contacts::about,
         blocking::block, blocking::unblock, blocking::list,
+        channels::list, channels::create, channels::get, channels::follow, channels::unfollow,
+        channels::post,
         profile::get, profile::update, profile::set_picture, profile::remove_picture,
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
@@ -46,6 +49,7 @@ use super::{
         (name = "groups", description = "WhatsApp groups of a WORKING session"),
         (name = "contacts", description = "Who is on WhatsApp; other people's pictures and about texts"),
         (name = "calls", description = "Calls the account received; declining them"),
+        (name = "channels", description = "WhatsApp channels (newsletters) the account follows or runs"),
         (name = "profile", description = "The session's own name, about text and picture"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
@@ -143,7 +147,7 @@ fn address_schema(name: &str) -> Option<utoipa::openapi::schema::Object> {
     Some(match name {
         "chat" => string
             .pattern(Some(
-                "^(\\+?[1-9][0-9]{6,14}|[0-9][0-9-]{0,40}@(s\\.whatsapp\\.net|lid|g\\.us))$",
+                "^(\\+?[1-9][0-9]{6,14}|[0-9][0-9-]{0,40}@(s\\.whatsapp\\.net|lid|g\\.us|newsletter))$",
             ))
             .build(),
         "contact" => string
@@ -151,6 +155,7 @@ fn address_schema(name: &str) -> Option<utoipa::openapi::schema::Object> {
                 "^(\\+?[1-9][0-9]{6,14}|[1-9][0-9]{6,14}@s\\.whatsapp\\.net|[0-9]{1,20}@lid)$",
             ))
             .build(),
+        "channel" => string.pattern(Some("^[0-9]{1,40}@newsletter$")).build(),
         "action" => string
             .enum_values(Some([
                 "archive",

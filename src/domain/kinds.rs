@@ -121,6 +121,7 @@ named! {
         HistoryProgress = "history.progress",
         ChatUpdated = "chat.updated",
         StatusReceived = "status.received",
+        ChannelMessage = "channel.message",
         PresenceUpdate = "presence.update",
         PresenceChat = "presence.chat",
         WebhookDisabled = "webhook.disabled",

@@ -16,6 +16,7 @@ use crate::db::messages::{self, Inbound, MessageRow, RECEIVED};
 use crate::db::{Db, now_ms};
 use crate::domain::MessageId;
 
+#[derive(Clone)]
 pub struct InboundRecorder {
     pub db: Db,
     pub session_id: String,
@@ -40,14 +41,20 @@ impl InboundRecorder {
                 sender: &sender,
             },
         )?;
-        // A contact's status post is stored like a message, with an event of its own.
+        // A contact's status post and a channel's post are stored like messages, each with an
+        // event of its own. A channel is nobody's phone number.
+        let channel = src.chat.server == wacore_binary::Server::Newsletter;
         let event_type = if chat == "status@broadcast" {
             crate::domain::EventType::StatusReceived
+        } else if channel {
+            crate::domain::EventType::ChannelMessage
         } else {
             Decoded::event_type_of(kind)
         };
         let alt = src.sender_alt.as_ref().map(user_jid);
-        let (phone, lid) = if is_lid(&src.sender) {
+        let (phone, lid) = if channel {
+            (None, None)
+        } else if is_lid(&src.sender) {
             (alt, Some(sender.clone()))
         } else {
             (Some(sender.clone()), alt)
@@ -214,6 +221,13 @@ impl InboundRecorder {
 #[async_trait::async_trait]
 impl InboundDurabilityHook for InboundRecorder {
     async fn on_messages(&self, client: Arc<Client>, batch: &[InboundMessage]) -> Result<()> {
+        self.store(client, batch).await
+    }
+}
+
+impl InboundRecorder {
+    /// Stores a batch: rows and events in one transaction, waiting out a database outage.
+    pub async fn store(&self, client: Arc<Client>, batch: &[InboundMessage]) -> Result<()> {
         let now = now_ms();
         let mut rows = Vec::with_capacity(batch.len());
         for m in batch {

@@ -19,6 +19,8 @@ mod calls;
 #[cfg(feature = "sandbox")]
 mod campaigns;
 #[cfg(feature = "sandbox")]
+mod channels;
+#[cfg(feature = "sandbox")]
 mod chat_state;
 mod cli;
 #[cfg(feature = "sandbox")]

@@ -1,11 +1,12 @@
 //! Live operations on a WORKING session's WhatsApp connection (groups, contacts, profile, chat
-//! actions, media download) as typed, serialisable commands. The API builds a command, the one
+//! actions, channels, status, media download) as typed, serialisable commands. The API builds a command, the one
 //! door (`cluster::Sessions`) carries it to the session's owner — this process or another
 //! instance — and the owner runs it here against its engine client. Every answer and every
 //! refusal is plain data, so a forwarded call means the same as a local one.
 
 pub mod blocking;
 pub mod calls;
+pub mod channels;
 pub mod chats;
 pub mod contacts;
 pub mod groups;
@@ -85,6 +86,7 @@ macro_rules! commands {
 
 use blocking::{GetBlocklist, SetBlocked};
 use calls::RejectCall;
+use channels::{Channel, CreateChannel, FollowChannel, GetChannel, ListChannels, PostToChannel};
 use chats::{ChatAction, MarkRead, SendChatState, SetPresence};
 use contacts::{About, CheckNumbers, NumberCheck, Picture, ProfilePicture};
 use groups::{
@@ -121,6 +123,11 @@ commands! {
     PostStatus => String,
     SetBlocked => (),
     GetBlocklist => Vec<String>,
+    ListChannels => Vec<Channel>,
+    GetChannel => Channel,
+    FollowChannel => Channel,
+    CreateChannel => Channel,
+    PostToChannel => String,
 }
 
 /// A JID the API validated before, parsed again on the owner.

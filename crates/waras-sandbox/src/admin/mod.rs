@@ -2,6 +2,7 @@
 
 mod blocking;
 mod calls;
+mod channels;
 mod chats;
 mod group_admin;
 mod messages;
@@ -200,7 +201,8 @@ pub(crate) fn scope_for(core: Arc<Core>) -> Scope {
         .route("/faults", web::post().to(fault))
 }
 
-/// What the people do besides messaging: calls, blocklists, chat changes on the phone.
+/// What the people do besides messaging: calls, blocklists, status, channels, chat changes on
+/// the phone.
 fn people_routes(scope: Scope) -> Scope {
     scope
         .route(
@@ -215,6 +217,20 @@ fn people_routes(scope: Scope) -> Scope {
             web::post().to(calls::act),
         )
         .route("/accounts/{phone}/status", web::post().to(status::post))
+        .route(
+            "/accounts/{phone}/channels",
+            web::post().to(channels::create),
+        )
+        .route(
+            "/accounts/{phone}/channels",
+            web::get().to(channels::of_account),
+        )
+        .route(
+            "/accounts/{phone}/channels/{channel}/{action}",
+            web::post().to(channels::follow),
+        )
+        .route("/channels/{channel}", web::get().to(channels::get))
+        .route("/channels/{channel}/posts", web::post().to(channels::post))
         .route(
             "/accounts/{phone}/app-state",
             web::get().to(chats::versions),

@@ -4,6 +4,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod calls;
+pub(crate) mod channels;
 pub(crate) mod core;
 pub(crate) mod group;
 pub(crate) mod group_views;

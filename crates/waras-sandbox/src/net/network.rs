@@ -172,6 +172,8 @@ pub(crate) struct Network {
     pub blocked: HashMap<String, BTreeMap<String, i64>>,
     /// Who sees an account's status posts: the devices it distributed its status key to.
     pub status_audience: HashMap<String, std::collections::BTreeSet<(String, u16)>>,
+    /// Channels (newsletters) by the user part of their JID.
+    pub channels: super::channels::Channels,
     /// App state patches by account and collection.
     pub syncd: super::syncd::Syncd,
 }

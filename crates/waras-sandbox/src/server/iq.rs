@@ -6,7 +6,7 @@ use wacore_binary::Node;
 use wacore_binary::builder::NodeBuilder;
 
 use super::conn::Conn;
-use super::{blocklist, groups, linkcode, pairing, prekeys, profiles, syncd, usync};
+use super::{blocklist, channels, groups, linkcode, pairing, prekeys, profiles, syncd, usync};
 use crate::nodes::{SERVER, attr, error, result};
 
 pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
@@ -45,6 +45,7 @@ pub(crate) async fn handle(conn: &mut Conn, node: Node) -> Result<()> {
         ("w:profile:picture", _) => profiles::picture(conn, &node)?,
         ("status", "status") if kind == "set" => profiles::set_status(conn, &node)?,
         ("blocklist", _) => blocklist::iq(conn, &node)?,
+        ("w:mex", _) => channels::mex(conn, &node)?,
         ("privacy", _) if kind == "get" => privacy(&node),
         ("w:m", "media_conn") => media_conn(conn, &node),
         ("md", "remove-companion-device") => return remove_companion(conn, &node).await,

@@ -4,6 +4,7 @@
 
 pub(crate) mod blocklist;
 pub(crate) mod calls;
+pub(crate) mod channels;
 pub(crate) mod conn;
 pub(crate) mod groups;
 pub(crate) mod iq;

@@ -91,6 +91,9 @@ pub(crate) async fn message(conn: &mut Conn, node: &Node) -> Result<()> {
     let Some(to) = jid_attr(node, "to") else {
         return Ok(());
     };
+    if to.server == Server::Newsletter {
+        return super::channels::post(conn, node, to).await;
+    }
     let kind = attr(node, "type").unwrap_or_else(|| "text".into());
     let relayed = Relayed {
         node,
