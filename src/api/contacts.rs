@@ -35,6 +35,8 @@ pub struct ContactCheck {
     pub jid: Option<String>,
     /// The LID JID, where WhatsApp tells it.
     pub lid: Option<String>,
+    /// A WhatsApp Business account.
+    pub business: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,12 +96,14 @@ pub async fn check(
                     on_whatsapp: true,
                     jid: Some(format!("{digits}@s.whatsapp.net")),
                     lid: r.lid.clone(),
+                    business: r.business,
                 },
                 None => ContactCheck {
                     phone,
                     on_whatsapp: false,
                     jid: None,
                     lid: None,
+                    business: false,
                 },
             },
         )
@@ -142,7 +146,10 @@ async fn learn_checked(
     let seen: Vec<Seen> = checks
         .iter()
         .filter(|c| c.on_whatsapp)
-        .map(|c| Seen::mapping(c.jid.clone(), c.lid.clone()))
+        .map(|c| Seen {
+            business: Some(c.business),
+            ..Seen::mapping(c.jid.clone(), c.lid.clone())
+        })
         .collect();
     let sid = session_id.to_string();
     let learned = state

@@ -200,30 +200,6 @@ fn session_routes(api: Scope) -> Scope {
             web::post().to(status::post),
         )
         .route(
-            "/sessions/{session_id}/channels",
-            web::get().to(channels::list),
-        )
-        .route(
-            "/sessions/{session_id}/channels",
-            web::post().to(channels::create),
-        )
-        .route(
-            "/sessions/{session_id}/channels/{channel}",
-            web::get().to(channels::get),
-        )
-        .route(
-            "/sessions/{session_id}/channels/{channel}/follow",
-            web::post().to(channels::follow),
-        )
-        .route(
-            "/sessions/{session_id}/channels/{channel}/unfollow",
-            web::post().to(channels::unfollow),
-        )
-        .route(
-            "/sessions/{session_id}/channels/{channel}/messages",
-            web::post().to(channels::post),
-        )
-        .route(
             "/sessions/{session_id}/calls/{call_id}/reject",
             web::post().to(calls::reject),
         )
@@ -231,6 +207,34 @@ fn session_routes(api: Scope) -> Scope {
             "/sessions/{session_id}/presence",
             web::post().to(chats::presence),
         )
+}
+
+/// Channels the session follows or runs.
+fn channel_routes(api: Scope) -> Scope {
+    api.route(
+        "/sessions/{session_id}/channels",
+        web::get().to(channels::list),
+    )
+    .route(
+        "/sessions/{session_id}/channels",
+        web::post().to(channels::create),
+    )
+    .route(
+        "/sessions/{session_id}/channels/{channel}",
+        web::get().to(channels::get),
+    )
+    .route(
+        "/sessions/{session_id}/channels/{channel}/follow",
+        web::post().to(channels::follow),
+    )
+    .route(
+        "/sessions/{session_id}/channels/{channel}/unfollow",
+        web::post().to(channels::unfollow),
+    )
+    .route(
+        "/sessions/{session_id}/channels/{channel}/messages",
+        web::post().to(channels::post),
+    )
 }
 
 /// Other people as the session knows them: contacts, number checks, pictures, the blocklist.
@@ -274,9 +278,10 @@ fn contact_routes(api: Scope) -> Scope {
     )
 }
 
-/// What a session asks of WhatsApp: groups and its profile.
+/// What a session asks of WhatsApp: groups, channels and its profile.
 fn live_routes(api: Scope) -> Scope {
-    api.route("/sessions/{session_id}/groups", web::get().to(groups::list))
+    channel_routes(api)
+        .route("/sessions/{session_id}/groups", web::get().to(groups::list))
         .route(
             "/sessions/{session_id}/groups",
             web::post().to(groups::create),

@@ -122,6 +122,7 @@ named! {
         ChatUpdated = "chat.updated",
         StatusReceived = "status.received",
         ChannelMessage = "channel.message",
+        BlocklistUpdated = "blocklist.updated",
         PresenceUpdate = "presence.update",
         PresenceChat = "presence.chat",
         WebhookDisabled = "webhook.disabled",

@@ -14,7 +14,32 @@ use super::decode::{Decoded, Origin, decode};
 use super::jid::{is_lid, user_jid};
 use crate::db::messages::{self, Inbound, MessageRow, RECEIVED};
 use crate::db::{Db, now_ms};
-use crate::domain::MessageId;
+use crate::domain::{EventType, MessageId};
+use wacore_binary::JidExt as _;
+
+/// The event a received message raises, and its sender's phone number and LID. A contact's
+/// status post and a channel's post are stored like messages, each with an event of its own; a
+/// channel is nobody's phone number.
+fn classify(
+    src: &wacore::types::message::MessageSource,
+    kind: crate::domain::MessageKind,
+    sender: &str,
+) -> (EventType, Option<String>, Option<String>) {
+    if src.chat.is_newsletter() {
+        return (EventType::ChannelMessage, None, None);
+    }
+    let event_type = if src.chat.is_status_broadcast() {
+        EventType::StatusReceived
+    } else {
+        Decoded::event_type_of(kind)
+    };
+    let alt = src.sender_alt.as_ref().map(user_jid);
+    if is_lid(&src.sender) {
+        (event_type, alt, Some(sender.to_string()))
+    } else {
+        (event_type, Some(sender.to_string()), alt)
+    }
+}
 
 #[derive(Clone)]
 pub struct InboundRecorder {
@@ -41,24 +66,7 @@ impl InboundRecorder {
                 sender: &sender,
             },
         )?;
-        // A contact's status post and a channel's post are stored like messages, each with an
-        // event of its own. A channel is nobody's phone number.
-        let channel = src.chat.server == wacore_binary::Server::Newsletter;
-        let event_type = if chat == "status@broadcast" {
-            crate::domain::EventType::StatusReceived
-        } else if channel {
-            crate::domain::EventType::ChannelMessage
-        } else {
-            Decoded::event_type_of(kind)
-        };
-        let alt = src.sender_alt.as_ref().map(user_jid);
-        let (phone, lid) = if channel {
-            (None, None)
-        } else if is_lid(&src.sender) {
-            (alt, Some(sender.clone()))
-        } else {
-            (Some(sender.clone()), alt)
-        };
+        let (event_type, phone, lid) = classify(src, kind, &sender);
         let id = MessageId::generate().into_string();
         let timestamp = m.info.timestamp.timestamp_millis();
         let reply_to = content.quoted.as_ref().map(|q| q.wa_id.clone());

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use wacore::stanza::groups::{GroupNotificationAction, GroupParticipantInfo};
 use wacore::types::events::{Event, GroupUpdate};
 use wacore::types::presence::{ChatPresence, ChatPresenceMedia};
+use whatsapp_rust::OwnedNodeRef;
 
 use super::jid::user_jid;
 use crate::domain::EventType;
@@ -25,9 +26,45 @@ pub fn is_presence(kind: EventType) -> bool {
     kind.is_presence()
 }
 
+/// Whether a raw stanza tells of a change to the account's blocklist made on another of its
+/// devices (`<notification type="account_sync"><blocklist>`), which the engine reads past.
+pub fn is_blocklist_change(node: &OwnedNodeRef) -> bool {
+    let node = node.get();
+    node.tag == "notification"
+        && node
+            .get_attr("type")
+            .is_some_and(|t| t.as_str() == "account_sync")
+        && node.get_optional_child("blocklist").is_some()
+}
+
+/// The people blocked or unblocked on another device: `{"changes":[{"jid","phone_jid",
+/// "blocked"}]}`.
+fn blocklist_change(node: &OwnedNodeRef) -> Option<(EventType, Value)> {
+    if !is_blocklist_change(node) {
+        return None;
+    }
+    let list = node.get().get_optional_child("blocklist")?;
+    let changes: Vec<Value> = list
+        .get_children_by_tag("item")
+        .filter_map(|item| {
+            let jid = item.get_attr("jid")?.to_jid()?;
+            let phone = item.get_attr("pn_jid").and_then(|v| v.to_jid());
+            let (phone_jid, lid) = if jid.is_lid() {
+                (phone.as_ref().map(user_jid), Some(user_jid(&jid)))
+            } else {
+                (Some(user_jid(&jid)), None)
+            };
+            let blocked = item.get_attr("action").is_some_and(|a| a.as_str() == "block");
+            Some(json!({"jid": user_jid(&jid), "phone_jid": phone_jid, "lid": lid, "blocked": blocked}))
+        })
+        .collect();
+    (!changes.is_empty()).then(|| (EventType::BlocklistUpdated, json!({ "changes": changes })))
+}
+
 /// The WARAS event an engine event raises, if any.
 pub fn describe(event: &Event) -> Option<(EventType, Value)> {
     match event {
+        Event::RawNode(node) => blocklist_change(node),
         Event::ChatPresence(p) => {
             let state = match (p.state, p.media) {
                 (ChatPresence::Composing, ChatPresenceMedia::Audio) => "recording",

@@ -56,12 +56,23 @@ async fn a_sender_is_one_contact_by_number_and_lid(backend: Backend) {
     assert_eq!(paged["data"].as_array().unwrap().len(), 1);
     assert!(paged["next_cursor"].is_string(), "{paged}");
 
-    // A number check tells Bob's LID before he ever wrote.
-    sc.post("/contacts/check", json!({"phones": [format!("+{BOB}")]}))
+    // A number check tells Bob's LID before he ever wrote, and that he runs a business account.
+    let (s, b) = sc
+        .sandbox_call(
+            "PUT",
+            &format!("/sandbox/accounts/{BOB}/profile"),
+            Some(json!({"business": true})),
+        )
+        .await;
+    assert!(s.is_success(), "{b}");
+    let checked = sc
+        .post("/contacts/check", json!({"phones": [format!("+{BOB}")]}))
         .await
         .success(200);
+    assert_eq!(checked["data"][0]["business"], json!(true), "{checked}");
     let bob = sc.get(&format!("/contacts/+{BOB}")).await.success(200);
     assert_eq!(bob["lid"], json!(sc.lid(BOB)), "{bob}");
+    assert_eq!(bob["business"], json!(true), "{bob}");
 }
 
 async fn own_messages_from_the_phone_arrive_as_from_me(backend: Backend) {
@@ -138,6 +149,22 @@ async fn a_blocked_person_no_longer_reaches_the_account(backend: Backend) {
         )
         .await;
     assert!(s.is_success(), "{b}");
+    // The session hears of the block made on the phone.
+    let heard = sc
+        .expect_event("blocklist.updated", |e| {
+            e["data"]["changes"][0]["lid"] == json!(sc.lid(ALICE))
+        })
+        .await;
+    assert_eq!(
+        heard["data"]["changes"][0]["blocked"],
+        json!(true),
+        "{heard}"
+    );
+    assert_eq!(
+        heard["data"]["changes"][0]["phone_jid"],
+        json!(format!("{ALICE}@s.whatsapp.net")),
+        "{heard}"
+    );
     let jids: Vec<Value> = sc
         .get("/blocklist")
         .await

@@ -32,6 +32,16 @@ pub(super) struct Bridge {
 
 impl EventHandler for Bridge {
     fn handle_event(&self, event: Arc<Event>) {
+        // Not worth the queue: raw stanzas other than blocklist changes, and received messages
+        // the durability hook already stored.
+        let wanted = match &*event {
+            Event::RawNode(node) => crate::engine::notices::is_blocklist_change(node),
+            Event::Messages(batch) => !batch.hook_committed,
+            _ => true,
+        };
+        if !wanted {
+            return;
+        }
         send_bounded(&self.tx, FromEngine::Event(event), droppable, &self.dropped);
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_channel::Sender;
 use tokio::sync::oneshot;
+use whatsapp_rust::RawNodeLease;
 use whatsapp_rust::bot::BotHandle;
 use whatsapp_rust::client::Client;
 
@@ -26,6 +27,9 @@ enum Control {
 pub(super) struct EngineRun {
     client: Arc<Client>,
     control: oneshot::Sender<Control>,
+    /// The engine reads past changes of the account's blocklist made on another device; raw
+    /// stanzas let the session see them (the bridge drops every other one at once).
+    _raw_nodes: RawNodeLease,
 }
 
 impl EngineRun {
@@ -39,7 +43,12 @@ impl EngineRun {
         let client = handle.client();
         let (control, orders) = oneshot::channel();
         runtime.spawn(supervise(handle, orders, queue));
-        Self { client, control }
+        let _raw_nodes = client.acquire_raw_node_forwarding();
+        Self {
+            client,
+            control,
+            _raw_nodes,
+        }
     }
 
     pub fn client(&self) -> Arc<Client> {

@@ -18,6 +18,9 @@ pub struct NumberCheck {
     pub registered: bool,
     /// The LID JID, where WhatsApp tells it.
     pub lid: Option<String>,
+    /// A WhatsApp Business account.
+    #[serde(default)]
+    pub business: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -57,11 +60,13 @@ impl CheckNumbers {
                             .map(jid_text),
                         digits,
                         registered: true,
+                        business: r.is_business,
                     },
                     _ => NumberCheck {
                         digits,
                         registered: false,
                         lid: None,
+                        business: false,
                     },
                 }
             })

@@ -32,6 +32,8 @@ pub(super) async fn change(
     };
     let mut net = state.core.lock_net();
     net.set_blocked(&phone, &target, block);
+    // Made on the phone (device 0): the companions hear of it.
+    crate::server::blocklist::tell_other_devices(&mut net, &phone, 0, &target, block);
     Ok(HttpResponse::Ok().json(listed(&net.blocked_by(&phone))))
 }
 

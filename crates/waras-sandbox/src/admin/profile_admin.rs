@@ -28,6 +28,8 @@ pub(super) struct ProfileUpdate {
     about: Option<String>,
     /// Base64; an empty string removes the picture.
     picture: Option<String>,
+    /// Whether the account is a WhatsApp Business account (how WhatsApp lists it to others).
+    business: Option<bool>,
 }
 
 pub(super) async fn update(
@@ -53,6 +55,10 @@ pub(super) async fn update(
                 .map_err(|_| invalid("picture must be base64"))
         })
         .transpose()?;
+    if let Some(business) = body.business {
+        let mut net = state.core.lock_net();
+        net.profiles.entry(phone.clone()).or_default().business = business;
+    }
     let changes = ProfileChanges {
         name: body.name,
         about: body.about,

@@ -112,6 +112,8 @@ pub(crate) struct PairingInFlight {
 /// An account's about text and picture.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Profile {
+    /// A WhatsApp Business account.
+    pub business: bool,
     pub about: String,
     pub about_set_at: i64,
     pub picture: Option<Picture>,

@@ -41,6 +41,8 @@ struct Snapshot {
 #[derive(Serialize, Deserialize)]
 struct ProfileSnap {
     phone: String,
+    #[serde(default)]
+    business: bool,
     about: String,
     about_set_at: i64,
     /// Picture id, base64 bytes and the path the media host serves it at.
@@ -160,6 +162,7 @@ fn snapshot(net: &Network) -> Snapshot {
             .iter()
             .map(|(phone, p)| ProfileSnap {
                 phone: phone.clone(),
+                business: p.business,
                 about: p.about.clone(),
                 about_set_at: p.about_set_at,
                 picture: p
@@ -249,6 +252,7 @@ pub(crate) fn load(dir: &Path) -> Result<Network> {
         net.profiles.insert(
             p.phone,
             Profile {
+                business: p.business,
                 about: p.about,
                 about_set_at: p.about_set_at,
                 picture,

@@ -18,6 +18,7 @@ pub struct ProfileView {
     pub lid: String,
     pub name: String,
     pub about: String,
+    pub business: bool,
     /// Base64 of the picture, or `null`.
     pub picture: Option<String>,
 }
@@ -31,6 +32,7 @@ pub(crate) fn view(core: &Core, phone: &str) -> Option<ProfileView> {
         lid: acc.lid.clone(),
         name: acc.name.clone(),
         about: profile.about,
+        business: profile.business,
         picture: profile
             .picture
             .map(|p| base64::engine::general_purpose::STANDARD.encode(p.bytes)),

@@ -7,11 +7,47 @@ use wacore_binary::Node;
 use wacore_binary::builder::NodeBuilder;
 
 use super::conn::Conn;
-use crate::nodes::{attr, result};
+use crate::net::network::Network;
+use crate::nodes::{attr, new_id, result};
+
+/// Tells the account's linked devices other than `except` that it blocked (or unblocked)
+/// `target`, as WhatsApp does: an `account_sync` notification with the changed `<item>`.
+pub(crate) fn tell_other_devices(
+    net: &mut Network,
+    phone: &str,
+    except: u16,
+    target: &str,
+    block: bool,
+) {
+    let (Some(account), Some(blocked)) = (net.accounts.get(phone), net.accounts.get(target)) else {
+        return;
+    };
+    let item = NodeBuilder::new("item")
+        .attr("jid", blocked.lid_jid())
+        .attr("pn_jid", blocked.pn_jid())
+        .attr("action", if block { "block" } else { "unblock" })
+        .build();
+    let notification = NodeBuilder::new("notification")
+        .attr("from", account.pn_jid())
+        .attr("type", "account_sync")
+        .attr("id", new_id())
+        .attr("t", chrono::Utc::now().timestamp().to_string())
+        .children([NodeBuilder::new("blocklist").children([item]).build()])
+        .build();
+    let devices: Vec<u16> = account
+        .devices
+        .values()
+        .filter(|d| d.linked && d.id != except)
+        .map(|d| d.id)
+        .collect();
+    for device in devices {
+        net.deliver(phone, device, notification.clone());
+    }
+}
 
 /// The `blocklist` IQ of a device: `get` lists, `set` blocks or unblocks each `<item>`.
 pub(crate) fn iq(conn: &Conn, node: &Node) -> Result<Node> {
-    let (phone, _) = conn.device()?;
+    let (phone, device) = conn.device()?;
     let mut net = conn.core.lock_net();
     if attr(node, "type").as_deref() == Some("set") {
         for item in node.get_children_by_tag("item") {
@@ -23,6 +59,7 @@ pub(crate) fn iq(conn: &Conn, node: &Node) -> Result<Node> {
             if let Some(target) = target {
                 let block = attr(item, "action").as_deref() == Some("block");
                 net.set_blocked(&phone, &target, block);
+                tell_other_devices(&mut net, &phone, device, &target, block);
             }
         }
         return Ok(result(node, vec![]));

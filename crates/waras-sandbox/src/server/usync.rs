@@ -156,9 +156,16 @@ fn user_result(net: &Network, user: &Node, protocols: &[String]) -> Option<Node>
             }
             "status" => children.push(super::profiles::usync_status(net, phone.as_ref())),
             "picture" => children.push(super::profiles::usync_picture(net, phone.as_ref())),
-            // Other protocols (business, …) have no data in the sandbox; an empty element would
-            // mean something (an empty <business/> makes a business account), so they are left
-            // out.
+            // An empty <business/> makes a business account: only those get one.
+            "business"
+                if phone
+                    .as_ref()
+                    .and_then(|p| net.profiles.get(p))
+                    .is_some_and(|p| p.business) =>
+            {
+                children.push(NodeBuilder::new("business").build());
+            }
+            // Other protocols have no data in the sandbox, so they are left out.
             _ => {}
         }
     }
