@@ -1,6 +1,7 @@
-// A session's chats (#/sessions/<id>/chats): the chat list, one conversation with its history and
-// image previews, sending text or a file, blocking the person; calls (with Reject while ringing)
-// and the blocklist. New messages and calls appear live.
+// A session's chats (#/sessions/<id>/chats): the chat list (pinned, archived and muted chats
+// marked), one conversation with its history and image previews, sending text or a file, pinning,
+// archiving, muting, blocking the person; calls (with Reject while ringing) and the blocklist.
+// New messages, calls, chat changes made on the phone and blocks appear live.
 
 import { api, listAll, enc } from './api.js';
 import { h, fill, notify, busy, fmtTime, phoneOf, statusBadge } from './dom.js';
@@ -11,6 +12,17 @@ const MEDIA = ['image', 'video', 'audio', 'document', 'sticker'];
 /** Who a chat is, for people: their number when known. */
 function chatName(jid) {
   return phoneOf(jid) || jid;
+}
+
+/** What a chat's state shows in the list: pinned, archived, muted. */
+function marks(c) {
+  const on = [c.pinned && 'pinned', c.archived && 'archived', c.muted && 'muted'].filter(Boolean);
+  return on.map((m) => h('span', { class: 'badge', dataset: { mark: m } }, m));
+}
+
+/** The chat actions that undo or do each state, by the chat's state. */
+function actionsFor(c) {
+  return [c && c.pinned ? 'unpin' : 'pin', c && c.archived ? 'unarchive' : 'archive', c && c.muted ? 'unmute' : 'mute'];
 }
 
 /** One message as a bubble; images get a preview fetched with the key (never in a URL). */
@@ -33,6 +45,7 @@ function bubble(sessionId, m) {
 
 export function renderChats(root, sessionId) {
   let current = null;
+  let chatsByJid = new Map();
   const list = h('ul', { id: 'chat-list', class: 'chat-list' });
   const title = h('h2', { id: 'chat-title' }, 'Choose a chat');
   const history = h('ol', { id: 'chat-history', class: 'feed conversation', 'aria-live': 'polite' });
@@ -40,6 +53,7 @@ export function renderChats(root, sessionId) {
   const file = h('input', { id: 'chat-file', type: 'file', 'aria-label': 'Attach a file' });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const block = h('button', { type: 'button', class: 'danger', id: 'chat-block', hidden: true }, 'Block');
+  const chatActions = h('div', { id: 'chat-actions', class: 'row' });
   const form = h('form', { id: 'chat-send', class: 'row', hidden: true }, text, file, send);
   const calls = h('ul', { id: 'call-list', class: 'scheduled-list' });
   const blocked = h('ul', { id: 'blocked-list', class: 'scheduled-list' });
@@ -49,7 +63,7 @@ export function renderChats(root, sessionId) {
   fill(root, h('p', {}, h('a', { href: `#/sessions/${enc(sessionId)}` }, '← Session')), h('h1', {}, 'Chats'),
     h('div', { class: 'split chats' },
       h('section', { class: 'card' }, h('h2', {}, 'Chats'), open, list),
-      h('section', { class: 'card' }, h('div', { class: 'row' }, title, block), history, form)),
+      h('section', { class: 'card' }, h('div', { class: 'row' }, title, chatActions, block), history, form)),
     h('div', { class: 'split' },
       h('section', { class: 'card', id: 'calls' }, h('h2', {}, 'Calls'), calls),
       h('section', { class: 'card', id: 'blocked' }, h('h2', {}, 'Blocked'), blocked)));
@@ -57,18 +71,33 @@ export function renderChats(root, sessionId) {
   async function loadChats() {
     try {
       const chats = await listAll(`/sessions/${enc(sessionId)}/chats`);
+      chatsByJid = new Map(chats.map((c) => [c.chat, c]));
+      if (current) showActions(current);
       fill(list, chats.length ? chats.map((c) => {
         const b = h('button', { type: 'button', class: 'link' }, chatName(c.chat));
         b.addEventListener('click', () => show(c.chat));
         const last = c.last_message;
-        return h('li', { dataset: { chat: c.chat } }, b, c.unread ? h('span', { class: 'badge' }, String(c.unread)) : '',
+        return h('li', { dataset: { chat: c.chat } }, b, c.unread ? h('span', { class: 'badge' }, String(c.unread)) : '', ...marks(c),
           h('div', { class: 'muted' }, last.text ?? last.caption ?? `[${last.type}]`));
       }) : h('li', { class: 'muted' }, 'No chats yet.'));
     } catch (e) { fill(list, h('li', { class: 'error', role: 'alert' }, e.message)); }
   }
 
+  /** Pin, archive and mute buttons for the open chat, each showing what a click does. */
+  function showActions(chat) {
+    fill(chatActions, actionsFor(chatsByJid.get(chat)).map((action) => {
+      const b = h('button', { type: 'button', dataset: { action } }, action[0].toUpperCase() + action.slice(1));
+      b.addEventListener('click', async () => {
+        const done = await busy(b, () => api('POST', `/sessions/${enc(sessionId)}/chats/${enc(chat)}/${action}`));
+        if (done) loadChats();
+      });
+      return b;
+    }));
+  }
+
   async function show(chat) {
     current = chat;
+    showActions(chat);
     title.textContent = chatName(chat);
     form.hidden = false;
     block.hidden = chat.endsWith('@g.us');
@@ -145,8 +174,13 @@ export function renderChats(root, sessionId) {
       loadChats();
       const d = ev.data || {};
       if (current && [d.chat, d.to].includes(current)) show(current);
+    } else if (ev.type === 'chat.updated' || ev.type === 'channel.message') {
+      loadChats();
+      if (current && ev.data && ev.data.chat === current && ev.type === 'channel.message') show(current);
     } else if (ev.type.startsWith('call.')) {
       loadCalls();
+    } else if (ev.type === 'blocklist.updated') {
+      loadBlocked();
     }
   });
   loadChats();

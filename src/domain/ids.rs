@@ -14,6 +14,20 @@ macro_rules! prefixed_id {
                 Self(format!("{}_{}", $prefix, Uuid::now_v7().simple()))
             }
 
+            /// An id that sorts as if made at `unix_ms` (for things that happened before
+            /// WARAS learned of them, like messages from history); among ids of the same
+            /// millisecond, by `seq` (up to 4095).
+            pub fn generate_at(unix_ms: i64, seq: u16) -> Self {
+                let ms = u64::try_from(unix_ms).unwrap_or(0);
+                let mut bytes: [u8; 10] = rand::random();
+                // The 12 bits after the version hold the sequence.
+                let seq = seq.min(0x0fff);
+                bytes[0] = (seq >> 8) as u8;
+                bytes[1] = (seq & 0xff) as u8;
+                let id = uuid::Builder::from_unix_timestamp_millis(ms, &bytes).into_uuid();
+                Self(format!("{}_{}", $prefix, id.simple()))
+            }
+
             /// `None` when the text cannot be an id of this kind.
             pub fn parse(s: &str) -> Option<Self> {
                 let hex = s.strip_prefix($prefix)?.strip_prefix('_')?;
@@ -65,6 +79,19 @@ mod tests {
         let b = SessionId::generate();
         assert_eq!(SessionId::parse(a.as_str()), Some(a.clone()));
         assert!(a < b);
+        // Backdated ids sort before today's and among themselves by their time.
+        let old = MessageId::generate_at(1_600_000_000_000, 0);
+        let older = MessageId::generate_at(1_500_000_000_000, 7);
+        assert!(older < old && old < MessageId::generate());
+        // The same millisecond: by sequence, whatever the random bits.
+        for _ in 0..50 {
+            let (a, b) = (
+                MessageId::generate_at(1_600_000_000_000, 1),
+                MessageId::generate_at(1_600_000_000_000, 2),
+            );
+            assert!(a < b, "{a:?} {b:?}");
+        }
+        assert_eq!(MessageId::parse(old.as_str()), Some(old.clone()));
     }
 
     #[test]

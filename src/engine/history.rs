@@ -56,8 +56,9 @@ pub fn read(sync: &wa::HistorySync, owner: &Owner<'_>, since_ms: Option<i64>, no
             .collect();
         // Oldest first, so that stored ids (which order a chat's messages) follow time.
         messages.sort_by_key(|m| m.message_timestamp.unwrap_or(0));
-        for m in messages {
-            if let Some(row) = row(&chat, m, owner, since_ms, now) {
+        for (seq, m) in messages.into_iter().enumerate() {
+            let seq = u16::try_from(seq).unwrap_or(u16::MAX);
+            if let Some(row) = row(&chat, m, (owner, seq), since_ms, now) {
                 out.rows.push(row);
             }
         }
@@ -80,10 +81,11 @@ pub fn read(sync: &wa::HistorySync, owner: &Owner<'_>, since_ms: Option<i64>, no
     out
 }
 
+/// One history message as a stored row; `seq` is its place in the conversation (oldest first).
 fn row(
     chat: &str,
     m: &wa::WebMessageInfo,
-    owner: &Owner<'_>,
+    (owner, seq): (&Owner<'_>, u16),
     since_ms: Option<i64>,
     now: i64,
 ) -> Option<MessageRow> {
@@ -116,7 +118,8 @@ fn row(
     };
     let engine_ref = decoded.engine_ref.to_json();
     Some(MessageRow {
-        id: MessageId::generate().into_string(),
+        // Sorted where it happened: a chat's history reads in order after newer live messages.
+        id: MessageId::generate_at(timestamp, seq).into_string(),
         session_id: owner.session_id.to_string(),
         tenant_id: owner.tenant_id.to_string(),
         from_me,

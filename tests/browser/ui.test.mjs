@@ -392,6 +392,12 @@ test('the web UI against a real service', async (t) => {
     await ringing.waitFor({ timeout: 20000 });
     await ringing.getByRole('button', { name: 'Reject' }).click();
     await page.locator(`#call-list li[data-call="${ring.id}"][data-status="rejected"]`).waitFor();
+    // Pinned from the conversation, then archived on the phone: the list shows both, live.
+    await page.locator('#chat-actions button[data-action="pin"]').click();
+    await page.locator('#chat-list li[data-chat^="4915100000001@"] [data-mark="pinned"]').waitFor({ timeout: 20000 });
+    await page.locator('#chat-actions button[data-action="unpin"]').waitFor();
+    assert.ok((await sandboxPost('/accounts/4915100000002/chats/4915100000001@s.whatsapp.net/archive', {})).ok);
+    await page.locator('#chat-list li[data-chat^="4915100000001@"] [data-mark="archived"]').waitFor({ timeout: 20000 });
     await page.locator('#chat-block').click();
     await page.locator('#blocked-list li', { hasText: '+4915100000001' }).waitFor();
     await shot('chats');
