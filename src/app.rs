@@ -355,6 +355,7 @@ fn app_state(
         session_proxies,
         allow_private: settings.webhook_allow_private,
         media_max_bytes: settings.media_max_bytes,
+        default_quotas: settings.default_quotas(),
         secret_grace_ms: (settings.webhook_secret_grace_secs * 1000) as i64,
         hub: EventHub::new(db.clone()).start(),
         tickets: Default::default(),

@@ -53,6 +53,10 @@ pub struct Settings {
     pub max_sessions: u32,
     pub lease_ttl_secs: u64,
     pub drain_timeout_secs: u64,
+    pub quota_sessions: u64,
+    pub quota_messages_per_day: u64,
+    pub quota_media_bytes: u64,
+    pub quota_webhooks: u64,
 }
 
 impl Settings {
@@ -163,6 +167,17 @@ impl Settings {
             .filter(|v: &Vec<u32>| v.len() == 3)
             .context("wa_version must look like 2.3000.1029496320")?;
         Ok(Some((parts[0], parts[1], parts[2])))
+    }
+
+    /// Every tenant's quotas unless the admin set its own (0: no limit).
+    pub fn default_quotas(&self) -> crate::domain::Quotas {
+        let limit = |n: u64| (n > 0).then_some(n);
+        crate::domain::Quotas {
+            sessions: limit(self.quota_sessions),
+            messages_per_day: limit(self.quota_messages_per_day),
+            media_bytes: limit(self.quota_media_bytes),
+            webhooks: limit(self.quota_webhooks),
+        }
     }
 
     /// The retention settings, for the purge job.

@@ -61,16 +61,20 @@ pub(crate) async fn key_withdrawn(state: &AppState, key: &TenantKey) -> ApiResul
         return Ok(Some("the API key expired".into()));
     }
     let (tenant, id) = (key.tenant_id.as_str().to_string(), key.key_id.clone());
-    let (row, tenant_exists) = state
+    let (row, tenant_exists, suspended) = state
         .db
         .run(move |pool| {
             let row = keys::get(pool, &tenant, &id)?;
             let exists = row.is_some() || tenants::get(pool, &tenant)?.is_some();
-            Ok((row, exists))
+            let suspended = crate::db::tenancy::controls(pool, &tenant)?
+                .suspended_at
+                .is_some();
+            Ok((row, exists, suspended))
         })
         .await?;
     Ok(match row {
         None if !tenant_exists => Some("the tenant was deleted".into()),
+        _ if suspended => Some("the tenant is suspended".into()),
         None => Some("the API key was revoked".into()),
         Some(r) if r.expires_at.is_some_and(|t| t <= now_ms()) => {
             Some("the API key expired".into())
@@ -111,14 +115,27 @@ pub(crate) async fn authenticate(
         return Err(invalid());
     }
     let hash = hash_key(&key);
-    let row = state
+    let (row, suspended) = state
         .db
-        .run(move |pool| keys::find_by_hash(pool, &hash))
-        .await?
-        .ok_or_else(invalid)?;
+        .run(move |pool| {
+            let Some(row) = keys::find_by_hash(pool, &hash)? else {
+                return Ok((None, false));
+            };
+            let controls = crate::db::tenancy::controls(pool, &row.tenant_id)?;
+            Ok((Some(row), controls.suspended_at.is_some()))
+        })
+        .await?;
+    let row = row.ok_or_else(invalid)?;
     let now = now_ms();
     if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
         return Err(invalid());
+    }
+    if suspended {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "tenant_suspended",
+            "the tenant is suspended; its provider can resume it",
+        ));
     }
     if row.last_used_at.is_none_or(|t| t < now - TOUCH_INTERVAL_MS) {
         let id = row.id.clone();

@@ -17,6 +17,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: String,
+    /// For `quota_exceeded`: the quota.
+    pub quota: Option<&'static str>,
 }
 
 /// RFC 9457 problem details, as every error response carries them.
@@ -30,6 +32,10 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code, e.g. `invalid_request`, `not_found`, `session_not_working`.
     pub code: String,
+    /// For `quota_exceeded` (429): which quota — `sessions`, `messages_per_day`, `media_bytes`
+    /// or `webhooks`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<String>,
 }
 
 impl ApiError {
@@ -38,6 +44,19 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
+            quota: None,
+        }
+    }
+
+    /// 429 `quota_exceeded` naming the quota.
+    pub fn quota_exceeded(quota: &'static str, limit: u64) -> Self {
+        Self {
+            quota: Some(quota),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "quota_exceeded",
+                format!("the tenant's {quota} quota ({limit}) is used up"),
+            )
         }
     }
 
@@ -109,6 +128,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_string(),
+            quota: self.quota.map(str::to_string),
         }
     }
 }
@@ -149,6 +169,7 @@ impl From<DbError> for ApiError {
                 log::warn!("database connection lost: {e}");
                 ApiError::database_unavailable()
             }
+            DbError::QuotaExceeded { quota, limit } => ApiError::quota_exceeded(quota, limit),
             e if e.is_unique_violation() => {
                 ApiError::conflict("conflict", "a resource with these values already exists")
             }

@@ -28,8 +28,10 @@ pub mod state;
 pub mod status;
 pub mod stream;
 pub mod templates;
+pub mod tenancy;
 pub mod tenants;
 mod ui;
+mod usage;
 pub mod webhooks;
 
 use std::time::Instant;
@@ -76,6 +78,17 @@ fn account_routes(api: Scope) -> Scope {
         .route("/tenants", web::get().to(tenants::list))
         .route("/tenants/{tenant_id}", web::get().to(tenants::get))
         .route("/tenants/{tenant_id}", web::delete().to(tenants::delete))
+        .route("/tenants/{tenant_id}", web::patch().to(tenancy::update))
+        .route(
+            "/tenants/{tenant_id}/suspend",
+            web::post().to(tenancy::suspend),
+        )
+        .route(
+            "/tenants/{tenant_id}/resume",
+            web::post().to(tenancy::resume),
+        )
+        .route("/tenant", web::get().to(tenancy::own))
+        .route("/usage", web::get().to(usage::report))
         .route(
             "/tenants/{tenant_id}/keys",
             web::post().to(tenants::create_key),

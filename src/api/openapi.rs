@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     blocking, calls, campaigns, channels, chat_actions, chats, cluster, contacts, events, groups,
-    keys, linking, messages, ops, profile, rules, sessions, status, stream, templates, tenants,
-    webhooks,
+    keys, linking, messages, ops, profile, rules, sessions, status, stream, templates, tenancy,
+    tenants, usage, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -18,6 +18,7 @@ use super::{
     info(title = "WARAS", description = "WhatsApp Remote Automation Service: many WhatsApp sessions behind one multi-tenant REST API. Errors are application/problem+json with a stable `code`."),
     paths(
         tenants::create, tenants::list, tenants::get, tenants::delete, tenants::create_key,
+        tenancy::update, tenancy::suspend, tenancy::resume, tenancy::own, usage::report,
         keys::create, keys::list, keys::get, keys::revoke,
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,

@@ -229,9 +229,13 @@ pub async fn create(
         proxy_sealed: proxy.map(|(_, sealed)| sealed),
     };
     let stored = row.clone();
+    let defaults = state.default_quotas;
     state
         .db
-        .run(move |pool| sessions::insert(pool, &stored))
+        .run(move |pool| {
+            let quota = crate::db::tenancy::quotas(pool, &stored.tenant_id, defaults)?.sessions;
+            sessions::insert(pool, &stored, quota)
+        })
         .await
         .map_err(unless_duplicate("a session with this name"))?;
     if start {

@@ -43,7 +43,7 @@ impl From<TenantRow> for Tenant {
 
 list_type!(TenantList, Tenant);
 
-fn tenant_id(raw: &str) -> ApiResult<TenantId> {
+pub fn tenant_id(raw: &str) -> ApiResult<TenantId> {
     TenantId::parse(raw).ok_or_else(|| ApiError::not_found("tenant"))
 }
 
@@ -96,7 +96,8 @@ pub async fn list(
 
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}", tag = "admin", security(("api_key" = [])),
     params(("tenant_id" = String, Path)),
-    responses((status = 200, body = Tenant), (status = 401, body = Problem), (status = 403, body = Problem),
+    responses((status = 200, body = super::tenancy::TenantStanding, description = "The tenant with its suspension, quotas and usage"),
+        (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 503, body = Problem)))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -105,13 +106,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     caller.admin()?;
     let id = tenant_id(&path)?;
-    let row = state
-        .db
-        .run(move |pool| tenants::get(pool, id.as_str()))
-        .await?;
-    Ok(HttpResponse::Ok().json(Tenant::from(
-        row.ok_or_else(|| ApiError::not_found("tenant"))?,
-    )))
+    Ok(HttpResponse::Ok().json(super::tenancy::standing(&state, &id).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant_id}", tag = "admin", security(("api_key" = [])),

@@ -295,9 +295,13 @@ pub(crate) async fn subscribe(
         updated_at: now,
     };
     let stored = row.clone();
+    let defaults = state.default_quotas;
     state
         .db
-        .run(move |pool| webhooks::insert(pool, &stored))
+        .run(move |pool| {
+            let quota = crate::db::tenancy::quotas(pool, &stored.tenant_id, defaults)?.webhooks;
+            webhooks::insert(pool, &stored, quota)
+        })
         .await?;
     Ok((row, secret))
 }

@@ -114,6 +114,7 @@ pub fn ended(
             let e = conn.append_event(&event(&row, EventType::CallEnded, now))?;
             if let Some(reply) = reply {
                 insert_message!(conn, reply)?;
+                crate::db::tenancy::meter_out!(conn, reply)?;
             }
             Ok(Some((row, e)))
         })

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::schema::media;
-use super::{DbPool, DbResult};
+use super::{DbConn, DbPool, DbResult};
 use crate::with_conn;
 
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -22,13 +22,27 @@ pub struct MediaRow {
     pub created_at: i64,
 }
 
+/// Keeps a downloaded file (once; a second store of the same id does nothing) and meters its
+/// bytes.
 pub fn store(pool: &DbPool, row: &MediaRow) -> DbResult<()> {
     with_conn!(pool, |conn| {
-        diesel::insert_into(media::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        Ok(())
+        conn.write_txn(|conn| {
+            let added = diesel::insert_into(media::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            if added == 1 {
+                let day = super::tenancy::day_of(row.created_at);
+                super::tenancy::add_usage!(
+                    conn,
+                    &row.tenant_id,
+                    &day,
+                    super::tenancy::metric::MEDIA_BYTES,
+                    row.size
+                )?;
+            }
+            Ok(())
+        })
     })
 }
 

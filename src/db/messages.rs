@@ -131,10 +131,21 @@ pub enum Enqueued {
 }
 
 /// Writes an outgoing message (and the media file it will upload) in one transaction, unless its
-/// Idempotency-Key was seen: then the earlier answer, or a mismatch.
-pub fn enqueue(pool: &DbPool, row: &MessageRow, file: Option<&MediaRow>) -> DbResult<Enqueued> {
+/// Idempotency-Key was seen: then the earlier answer, or a mismatch. The tenant's daily message
+/// and media quotas (its own, else `default_quotas`) are checked in the same transaction; the
+/// message and its bytes are metered.
+pub fn enqueue(
+    pool: &DbPool,
+    row: &MessageRow,
+    file: Option<&MediaRow>,
+    default_quotas: crate::domain::Quotas,
+) -> DbResult<Enqueued> {
+    use super::tenancy::{add_usage, check_quota, day_of, meter_out, metric, usage_of};
+    let quotas = super::tenancy::quotas(pool, &row.tenant_id, default_quotas)?;
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
+            let day = day_of(row.created_at);
+            let tenant = row.tenant_id.as_str();
             // Twice at most: a second pass happens only when a concurrent request with the same
             // key committed between our look-up and our insert (the unique index made the insert
             // wait for it, then skip); on PostgreSQL the look-up then sees its row.
@@ -159,11 +170,27 @@ pub fn enqueue(pool: &DbPool, row: &MessageRow, file: Option<&MediaRow>) -> DbRe
                             .execute(conn)?;
                     }
                 }
+                // An earlier answer above needs no quota; a new message does.
+                check_quota!(
+                    conn,
+                    tenant,
+                    "messages_per_day",
+                    quotas.messages_per_day,
+                    usage_of!(conn, tenant, &day, metric::MESSAGES_OUT)?
+                )?;
+                if let (Some(limit), Some(file)) = (quotas.media_bytes, file) {
+                    let stored = super::tenants::media_bytes_of!(conn, tenant)?;
+                    if u64::try_from(stored + file.size).unwrap_or(u64::MAX) > limit {
+                        return Err(super::tenancy::exceeded("media_bytes", limit));
+                    }
+                }
                 if insert_message!(conn, row)? == 1 {
+                    meter_out!(conn, row)?;
                     if let Some(file) = file {
                         diesel::insert_into(media::table)
                             .values(file)
                             .execute(conn)?;
+                        add_usage!(conn, tenant, &day, metric::MEDIA_BYTES, file.size)?;
                     }
                     return Ok(Enqueued::New(row.clone()));
                 }
@@ -376,6 +403,7 @@ pub fn store_inbound(
                 if insert_message!(conn, row)? != 1 {
                     continue;
                 }
+                super::tenancy::meter_in!(conn, &row)?;
                 if let (Some(found), Some(when)) = (&target, envelope.get("timestamp").cloned())
                     && let Some(changed) =
                         changed_by(found, &content, when.as_str().map(str::to_string))

@@ -24,6 +24,7 @@ pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod templates;
+pub mod tenancy;
 pub mod tenants;
 pub mod webhooks;
 
@@ -48,6 +49,9 @@ pub enum DbError {
     /// A write only a session's owner may make, by an instance that no longer owns it.
     #[error("this instance no longer owns the session")]
     Fenced,
+    /// The tenant is at its quota `quota` (`limit`); nothing was written.
+    #[error("the tenant's {quota} quota ({limit}) is used up")]
+    QuotaExceeded { quota: &'static str, limit: u64 },
 }
 
 impl From<r2d2::PoolError> for DbError {

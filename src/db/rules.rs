@@ -275,6 +275,7 @@ macro_rules! fire {
                 let wa_id = $new_wa_id(session.me_phone_jid.as_deref(), now);
                 let answer = $crate::db::outbox::queued_text(&session, to.clone(), body.to_json(), wa_id, now);
                 insert_message!($conn, answer)?;
+                $crate::db::tenancy::meter_out!($conn, &answer)?;
                 fired.sends += 1;
             }
             if !sends.is_empty() {

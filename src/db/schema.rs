@@ -295,3 +295,38 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_recipients,
     messages
 );
+
+diesel::table! {
+    tenant_controls (tenant_id) {
+        tenant_id -> Text,
+        suspended_at -> Nullable<BigInt>,
+        quotas -> Text,
+    }
+}
+
+diesel::table! {
+    suspended_sessions (session_id) {
+        session_id -> Text,
+        tenant_id -> Text,
+    }
+}
+
+diesel::table! {
+    usage_daily (tenant_id, day, metric) {
+        tenant_id -> Text,
+        day -> Text,
+        metric -> Text,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    session_working (session_id) {
+        session_id -> Text,
+        since -> BigInt,
+    }
+}
+
+diesel::joinable!(session_working -> sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(session_working, sessions);
+diesel::allow_tables_to_appear_in_same_query!(suspended_sessions, sessions);

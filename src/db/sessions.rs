@@ -28,23 +28,36 @@ pub struct SessionRow {
     pub proxy_sealed: Option<String>,
 }
 
-pub fn insert(pool: &DbPool, s: &SessionRow) -> DbResult<()> {
+/// Stores a new session, unless the tenant already has `quota` of them.
+pub fn insert(pool: &DbPool, s: &SessionRow, quota: Option<u64>) -> DbResult<()> {
     with_conn!(pool, |conn| {
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::id.eq(&s.id),
-                sessions::tenant_id.eq(&s.tenant_id),
-                sessions::name.eq(&s.name),
-                sessions::desired_state.eq(&s.desired_state),
-                sessions::status.eq(&s.status),
-                sessions::config.eq(&s.config),
-                sessions::proxy.eq(&s.proxy),
-                sessions::proxy_sealed.eq(&s.proxy_sealed),
-                sessions::created_at.eq(s.created_at),
-                sessions::updated_at.eq(s.updated_at),
-            ))
-            .execute(conn)?;
-        Ok(())
+        conn.write_txn(|conn| {
+            crate::db::tenancy::check_quota!(
+                conn,
+                &s.tenant_id,
+                "sessions",
+                quota,
+                sessions::table
+                    .filter(sessions::tenant_id.eq(&s.tenant_id))
+                    .count()
+                    .get_result(conn)?
+            )?;
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::id.eq(&s.id),
+                    sessions::tenant_id.eq(&s.tenant_id),
+                    sessions::name.eq(&s.name),
+                    sessions::desired_state.eq(&s.desired_state),
+                    sessions::status.eq(&s.status),
+                    sessions::config.eq(&s.config),
+                    sessions::proxy.eq(&s.proxy),
+                    sessions::proxy_sealed.eq(&s.proxy_sealed),
+                    sessions::created_at.eq(s.created_at),
+                    sessions::updated_at.eq(s.updated_at),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
     })
 }
 
@@ -198,6 +211,15 @@ pub fn set_status(
                     sessions::updated_at.eq(change.now),
                 ))
                 .execute(conn)?;
+            let working = SessionStatus::Working.as_str();
+            crate::db::tenancy::track_working!(
+                conn,
+                &row.id,
+                &row.tenant_id,
+                previous == working,
+                row.status == working,
+                change.now
+            )?;
             if !transition {
                 return Ok(None);
             }

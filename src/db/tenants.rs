@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::schema::{api_keys, tenants};
+use super::schema::{api_keys, sessions, tenants, webhooks};
 use super::{DbConn, DbPool, DbResult};
 use crate::with_conn;
 
@@ -72,4 +72,45 @@ pub fn delete(pool: &DbPool, id: &str) -> DbResult<bool> {
     with_conn!(pool, |conn| Ok(diesel::delete(tenants::table.find(id))
         .execute(conn)?
         > 0))
+}
+
+/// The bytes of media stored for a tenant. SUM of a BIGINT is NUMERIC on PostgreSQL: cast back,
+/// on both backends.
+macro_rules! media_bytes_of {
+    ($conn:expr, $tenant:expr) => {{
+        use $crate::db::schema::media;
+        media::table
+            .filter(media::tenant_id.eq($tenant))
+            .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "CAST(COALESCE(SUM(size), 0) AS BIGINT)",
+            ))
+            .first::<i64>($conn)
+    }};
+}
+pub(crate) use media_bytes_of;
+
+/// What a tenant holds that its quotas limit.
+pub struct Counts {
+    pub sessions: u64,
+    pub webhooks: u64,
+    pub media_bytes: u64,
+}
+
+pub fn counts(pool: &DbPool, tenant_id: &str) -> DbResult<Counts> {
+    with_conn!(pool, |conn| {
+        let sessions: i64 = sessions::table
+            .filter(sessions::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(conn)?;
+        let webhooks: i64 = webhooks::table
+            .filter(webhooks::tenant_id.eq(tenant_id))
+            .count()
+            .get_result(conn)?;
+        let media_bytes: i64 = media_bytes_of!(conn, tenant_id)?;
+        Ok(Counts {
+            sessions: u64::try_from(sessions).unwrap_or(0),
+            webhooks: u64::try_from(webhooks).unwrap_or(0),
+            media_bytes: u64::try_from(media_bytes).unwrap_or(0),
+        })
+    })
 }

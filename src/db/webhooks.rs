@@ -72,24 +72,37 @@ pub const DELIVERING: &str = "delivering";
 pub const SUCCEEDED: &str = "succeeded";
 pub const FAILED: &str = "failed";
 
-pub fn insert(pool: &DbPool, w: &WebhookRow) -> DbResult<()> {
+/// Stores a new webhook, unless the tenant already has `quota` of them.
+pub fn insert(pool: &DbPool, w: &WebhookRow, quota: Option<u64>) -> DbResult<()> {
     with_conn!(pool, |conn| {
-        diesel::insert_into(webhooks::table)
-            .values((
-                webhooks::id.eq(&w.id),
-                webhooks::tenant_id.eq(&w.tenant_id),
-                webhooks::session_id.eq(&w.session_id),
-                webhooks::url.eq(&w.url),
-                webhooks::event_types.eq(&w.event_types),
-                webhooks::headers.eq(&w.headers),
-                webhooks::secret_sealed.eq(&w.secret_sealed),
-                webhooks::ordered.eq(w.ordered),
-                webhooks::enabled.eq(w.enabled),
-                webhooks::created_at.eq(w.created_at),
-                webhooks::updated_at.eq(w.updated_at),
-            ))
-            .execute(conn)?;
-        Ok(())
+        conn.write_txn(|conn| {
+            crate::db::tenancy::check_quota!(
+                conn,
+                &w.tenant_id,
+                "webhooks",
+                quota,
+                webhooks::table
+                    .filter(webhooks::tenant_id.eq(&w.tenant_id))
+                    .count()
+                    .get_result(conn)?
+            )?;
+            diesel::insert_into(webhooks::table)
+                .values((
+                    webhooks::id.eq(&w.id),
+                    webhooks::tenant_id.eq(&w.tenant_id),
+                    webhooks::session_id.eq(&w.session_id),
+                    webhooks::url.eq(&w.url),
+                    webhooks::event_types.eq(&w.event_types),
+                    webhooks::headers.eq(&w.headers),
+                    webhooks::secret_sealed.eq(&w.secret_sealed),
+                    webhooks::ordered.eq(w.ordered),
+                    webhooks::enabled.eq(w.enabled),
+                    webhooks::created_at.eq(w.created_at),
+                    webhooks::updated_at.eq(w.updated_at),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
     })
 }
 
@@ -363,7 +376,7 @@ pub fn record(
                 .filter(deliveries::status.eq(DELIVERING));
             match outcome {
                 Outcome::Delivered { status_code } => {
-                    diesel::update(target)
+                    let delivered = diesel::update(target)
                         .set((
                             deliveries::status.eq(SUCCEEDED),
                             deliveries::locked_until.eq(None::<i64>),
@@ -373,6 +386,20 @@ pub fn record(
                             deliveries::updated_at.eq(now),
                         ))
                         .execute(conn)?;
+                    if delivered == 1 {
+                        let tenant: String = webhooks::table
+                            .find(webhook_id)
+                            .select(webhooks::tenant_id)
+                            .first(conn)?;
+                        let day = super::tenancy::day_of(now);
+                        super::tenancy::add_usage!(
+                            conn,
+                            &tenant,
+                            &day,
+                            super::tenancy::metric::WEBHOOK_DELIVERIES,
+                            1
+                        )?;
+                    }
                     diesel::update(webhooks::table.find(webhook_id))
                         .set(webhooks::failing_since.eq(None::<i64>))
                         .execute(conn)?;

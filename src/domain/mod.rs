@@ -6,6 +6,7 @@ mod ids;
 mod kinds;
 mod name;
 pub mod proxy;
+mod quotas;
 pub mod rule;
 mod scope;
 mod session_options;
@@ -21,6 +22,7 @@ pub use ids::{
 };
 pub use kinds::{CampaignStatus, EventType, MessageKind, MessageStatus};
 pub use name::Name;
+pub use quotas::Quotas;
 pub use scope::{Scope, Scopes};
 pub use session_options::{HistorySync, SessionOptions};
 pub use session_state::{DesiredState, SessionStatus};

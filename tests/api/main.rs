@@ -72,5 +72,7 @@ mod storage;
 mod stream;
 #[cfg(feature = "sandbox")]
 mod templates;
+#[cfg(feature = "sandbox")]
+mod tenancy;
 mod webhook_rules;
 mod webhooks;

@@ -127,7 +127,7 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
         let m = message(&tenant, &sid, id, status, at);
         let f = file(&m, &format!("med_{id}"), file_at);
         assert!(matches!(
-            messages::enqueue(&pool, &m, Some(&f)).unwrap(),
+            messages::enqueue(&pool, &m, Some(&f), Default::default()).unwrap(),
             messages::Enqueued::New(_)
         ));
     }
@@ -186,7 +186,13 @@ async fn zero_retention_keeps_everything(backend: Backend) {
     let ancient = now_ms() - 3650 * DAY_MS;
     event(&pool, &tenant, &sid, OLD, ancient);
     let m = message(&tenant, &sid, "ancient", messages::SENT, ancient);
-    messages::enqueue(&pool, &m, Some(&file(&m, "med_ancient", ancient))).unwrap();
+    messages::enqueue(
+        &pool,
+        &m,
+        Some(&file(&m, "med_ancient", ancient)),
+        Default::default(),
+    )
+    .unwrap();
     let policy = waras::config::Settings::defaults().unwrap().retention();
     let purged = waras::db::retention::purge_batch(&pool, &policy, now_ms()).unwrap();
     assert_eq!(purged, Default::default());

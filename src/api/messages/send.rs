@@ -123,11 +123,7 @@ pub async fn send(
         late: false,
         campaign_id: None,
     };
-    let result = state
-        .db
-        .run(move |pool| messages::enqueue(pool, &row, stored_file.as_ref()))
-        .await?;
-    answer(&state, result).await
+    answer(&state, row, stored_file).await
 }
 
 /// The send as it came (JSON or multipart), filled from its template if it names one, checked
@@ -307,7 +303,17 @@ fn request_hash(request: &SendMessage, file: Option<&MediaRow>) -> String {
 
 /// 202 for a new send (its owner nudged) or a repeated one (as it stands now); 422 for a key
 /// reused with another request.
-async fn answer(state: &AppState, result: Enqueued) -> ApiResult<HttpResponse> {
+/// Writes the send to the outbox (within the tenant's quotas) and answers what happened.
+async fn answer(
+    state: &AppState,
+    row: MessageRow,
+    file: Option<MediaRow>,
+) -> ApiResult<HttpResponse> {
+    let quotas = state.default_quotas;
+    let result = state
+        .db
+        .run(move |pool| messages::enqueue(pool, &row, file.as_ref(), quotas))
+        .await?;
     match result {
         Enqueued::New(m) => {
             state.sessions.nudge(&m.session_id);

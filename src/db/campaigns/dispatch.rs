@@ -146,6 +146,7 @@ macro_rules! assign {
         match campaign_message(c, r, $session, now, $new_wa_id) {
             Ok(m) => {
                 insert_message!($conn, m)?;
+                $crate::db::tenancy::meter_out!($conn, &m)?;
                 diesel::update(target)
                     .set((
                         recipients::status.eq(ASSIGNED),

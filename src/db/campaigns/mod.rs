@@ -228,6 +228,14 @@ pub fn create(
                 diesel::insert_into(super::schema::media::table)
                     .values(file)
                     .execute(conn)?;
+                let day = super::tenancy::day_of(file.created_at);
+                super::tenancy::add_usage!(
+                    conn,
+                    &file.tenant_id,
+                    &day,
+                    super::tenancy::metric::MEDIA_BYTES,
+                    file.size
+                )?;
             }
             diesel::insert_into(campaigns::table)
                 .values((

@@ -145,6 +145,8 @@ fn db_error(e: DbError) -> StoreError {
         DbError::Fenced => {
             StoreError::Connection("this instance no longer owns the session".into())
         }
+        // The engine's store takes no quota; should one apply, it refuses the write.
+        e @ DbError::QuotaExceeded { .. } => StoreError::Connection(e.to_string().into()),
     }
 }
 
