@@ -345,7 +345,9 @@ fn app_state(
     webhook_secrets: Sealer,
     session_proxies: Sealer,
 ) -> web::Data<AppState> {
+    let audit = crate::audit::AuditLog::start(db.clone(), metrics.audit_dropped.clone());
     web::Data::new(AppState {
+        audit,
         db: db.clone(),
         started_at: db::now_ms(),
         sessions,

@@ -46,6 +46,7 @@ pub struct Settings {
     pub event_retention_days: u32,
     pub message_retention_days: u32,
     pub media_retention_days: u32,
+    pub audit_retention_days: u32,
     pub schedule_max_lateness_secs: u64,
     pub instance_id: String,
     pub advertise_url: String,
@@ -186,6 +187,7 @@ impl Settings {
             event_days: self.event_retention_days,
             message_days: self.message_retention_days,
             media_days: self.media_retention_days,
+            audit_days: self.audit_retention_days,
         }
     }
 

@@ -15,6 +15,7 @@
 pub mod actors;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod cluster;

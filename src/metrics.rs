@@ -16,6 +16,7 @@ pub struct Metrics {
     pub session_actors: IntGauge,
     pub session_restarts: IntCounter,
     pub engine_events_dropped: IntCounter,
+    pub audit_dropped: IntCounter,
     pub webhook_deliveries: IntCounterVec,
     pub webhook_delay: prometheus::Histogram,
     /// 1, labelled with this instance's id (several instances are scraped one by one).
@@ -61,6 +62,11 @@ impl Metrics {
                 &r,
                 "waras_session_restarts_total",
                 "Session actors restarted by the supervisor after they ended unexpectedly",
+            )?,
+            audit_dropped: counter(
+                &r,
+                "waras_audit_dropped_total",
+                "Audit log entries dropped because the writer's queue was full",
             )?,
             engine_events_dropped: counter(
                 &r,

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::HttpMessage as _;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use secrecy::ExposeSecret;
 
@@ -167,9 +168,13 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let presented = presented_key(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            authenticate(state, presented).await
+            let caller = authenticate(state, presented).await?;
+            // For the audit log, which records who called once the call was answered.
+            req.extensions_mut().insert(caller.0.clone());
+            Ok(caller)
         })
     }
 }

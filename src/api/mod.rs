@@ -1,5 +1,6 @@
 //! The HTTP layer. [`routes`] is the one route table.
 
+pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod calls;
@@ -61,7 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )))));
     cfg.service(
         api.default_service(web::to(unknown_route))
-            .wrap(actix_web::middleware::from_fn(json_object::require_object)),
+            .wrap(actix_web::middleware::from_fn(json_object::require_object))
+            .wrap(actix_web::middleware::from_fn(audit::record)),
     )
     .configure(ui::routes)
     .route("/healthz", web::get().to(ops::healthz))
@@ -89,6 +91,7 @@ fn account_routes(api: Scope) -> Scope {
         )
         .route("/tenant", web::get().to(tenancy::own))
         .route("/usage", web::get().to(usage::report))
+        .route("/audit", web::get().to(audit::list))
         .route(
             "/tenants/{tenant_id}/keys",
             web::post().to(tenants::create_key),

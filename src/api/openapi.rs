@@ -8,9 +8,9 @@ use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    blocking, calls, campaigns, channels, chat_actions, chats, cluster, contacts, events, groups,
-    keys, linking, messages, ops, profile, rules, sessions, status, stream, templates, tenancy,
-    tenants, usage, webhooks,
+    audit, blocking, calls, campaigns, channels, chat_actions, chats, cluster, contacts, events,
+    groups, keys, linking, messages, ops, profile, rules, sessions, status, stream, templates,
+    tenancy, tenants, usage, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -19,6 +19,7 @@ use super::{
     paths(
         tenants::create, tenants::list, tenants::get, tenants::delete, tenants::create_key,
         tenancy::update, tenancy::suspend, tenancy::resume, tenancy::own, usage::report,
+        audit::list,
         keys::create, keys::list, keys::get, keys::revoke,
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         sessions::start, sessions::stop, sessions::restart,

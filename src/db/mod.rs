@@ -2,6 +2,7 @@
 //! [`with_conn!`], which expands its body for PostgreSQL and for SQLite; the two connection types
 //! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
 
+pub mod audit;
 pub mod authorship;
 pub mod calls;
 pub mod campaigns;

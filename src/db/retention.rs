@@ -21,11 +21,12 @@ pub struct RetentionPolicy {
     pub event_days: u32,
     pub message_days: u32,
     pub media_days: u32,
+    pub audit_days: u32,
 }
 
 impl RetentionPolicy {
     pub fn is_active(&self) -> bool {
-        self.event_days > 0 || self.message_days > 0 || self.media_days > 0
+        self.event_days > 0 || self.message_days > 0 || self.media_days > 0 || self.audit_days > 0
     }
 }
 
@@ -35,12 +36,13 @@ pub struct Purged {
     pub events: usize,
     pub messages: usize,
     pub media: usize,
+    pub audit: usize,
 }
 
 impl Purged {
     /// Whether any table may hold more to delete (a batch came back full).
     pub fn more(&self) -> bool {
-        [self.events, self.messages, self.media]
+        [self.events, self.messages, self.media, self.audit]
             .iter()
             .any(|n| *n as i64 >= BATCH)
     }
@@ -61,6 +63,9 @@ pub fn purge_batch(pool: &DbPool, policy: &RetentionPolicy, now: i64) -> DbResul
     }
     if let Some(before) = cutoff(policy.event_days, now) {
         purged.events = purge_events(pool, before)?;
+    }
+    if let Some(before) = cutoff(policy.audit_days, now) {
+        purged.audit = super::audit::purge(pool, before, BATCH)?;
     }
     Ok(purged)
 }

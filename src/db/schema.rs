@@ -330,3 +330,17 @@ diesel::table! {
 diesel::joinable!(session_working -> sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(session_working, sessions);
 diesel::allow_tables_to_appear_in_same_query!(suspended_sessions, sessions);
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        tenant_id -> Nullable<Text>,
+        at -> BigInt,
+        actor_kind -> Text,
+        key_id -> Nullable<Text>,
+        action -> Text,
+        target -> Text,
+        ip -> Text,
+        status -> Integer,
+    }
+}

@@ -68,6 +68,7 @@ prefixed_id!(TemplateId, "tpl");
 prefixed_id!(CampaignId, "cmp");
 prefixed_id!(RuleId, "rul");
 prefixed_id!(ContactId, "ctc");
+prefixed_id!(AuditId, "aud");
 
 #[cfg(test)]
 mod tests {

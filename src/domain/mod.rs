@@ -17,8 +17,8 @@ pub use content::{
     ContactCard, Content, Edit, Location, MediaInfo, MessageRef, Poll, PollVote, Reaction, Revoke,
 };
 pub use ids::{
-    CampaignId, ContactId, DeliveryId, KeyId, MediaId, MessageId, RuleId, SessionId, TemplateId,
-    TenantId, WebhookId,
+    AuditId, CampaignId, ContactId, DeliveryId, KeyId, MediaId, MessageId, RuleId, SessionId,
+    TemplateId, TenantId, WebhookId,
 };
 pub use kinds::{CampaignStatus, EventType, MessageKind, MessageStatus};
 pub use name::Name;

@@ -11,6 +11,7 @@ mod common;
 
 mod crash;
 
+mod audit;
 #[cfg(feature = "sandbox")]
 mod authorship;
 mod bad_input;

@@ -1,14 +1,14 @@
 -- Running WARAS for customers. What the provider set for a tenant: when it was suspended, and its
 -- own quotas (JSON; a quota it has none of falls back to the configured default).
 CREATE TABLE tenant_controls (
-    tenant_id    TEXT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+    tenant_id    TEXT NOT NULL PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
     suspended_at BIGINT,
     quotas       TEXT NOT NULL DEFAULT '{}'
 );
 
 -- The sessions a suspension stopped: they start again when the tenant is resumed.
 CREATE TABLE suspended_sessions (
-    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    session_id TEXT NOT NULL PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
     tenant_id  TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE
 );
 
@@ -24,7 +24,7 @@ CREATE TABLE usage_daily (
 
 -- When each WORKING session turned WORKING, for session-hours.
 CREATE TABLE session_working (
-    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    session_id TEXT NOT NULL PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
     since      BIGINT NOT NULL
 );
 
