@@ -346,8 +346,17 @@ fn app_state(
     session_proxies: Sealer,
 ) -> web::Data<AppState> {
     let audit = crate::audit::AuditLog::start(db.clone(), metrics.audit_dropped.clone());
+    // On PostgreSQL several instances may serve the API: they share one budget there.
+    let shared = matches!(db.pool(), db::DbPool::Postgres(_)).then(|| db.clone());
+    let rate_limits = crate::api::rate_limit::RateLimits::new(
+        settings.rate_limit_per_key,
+        settings.rate_limit_per_tenant,
+        settings.rate_limit_burst,
+        shared,
+    );
     web::Data::new(AppState {
         audit,
+        rate_limits: Arc::new(rate_limits),
         db: db.clone(),
         started_at: db::now_ms(),
         sessions,

@@ -1,7 +1,7 @@
 // Entry point: sign-in, navigation and the hash router (#/sessions, #/sessions/<id>,
 // #/sessions/<id>/chats, #/templates,
 // #/campaigns, #/rules,
-// #/webhooks, #/events for a tenant key; #/tenants for the admin key).
+// #/webhooks, #/events, #/keys, #/audit for a tenant key; #/tenants and #/audit for the admin key).
 
 import { api, auth, onUnauthorized } from './api.js';
 import { h, fill, notify } from './dom.js';
@@ -15,6 +15,8 @@ import { renderCampaigns } from './campaigns.js';
 import { renderRules } from './rules.js';
 import { renderWebhooks } from './webhooks.js';
 import { renderEvents } from './events.js';
+import { renderKeys } from './keys.js';
+import { renderAudit } from './audit.js';
 
 const view = document.getElementById('view');
 const nav = document.getElementById('nav');
@@ -27,6 +29,8 @@ const tenantRoutes = [
   { href: '#/rules', label: 'Rules' },
   { href: '#/webhooks', label: 'Webhooks' },
   { href: '#/events', label: 'Event log' },
+  { href: '#/keys', label: 'Keys' },
+  { href: '#/audit', label: 'Audit' },
 ];
 
 function renderNav() {
@@ -34,7 +38,9 @@ function renderNav() {
     fill(nav);
     return;
   }
-  const links = auth.kind === 'admin' ? [{ href: '#/tenants', label: 'Tenants' }] : tenantRoutes;
+  const links = auth.kind === 'admin'
+    ? [{ href: '#/tenants', label: 'Tenants' }, { href: '#/audit', label: 'Audit' }]
+    : tenantRoutes;
   const here = location.hash.split('/').slice(0, 2).join('/').replace(/^#?\/?$/, links[0].href);
   const live = h('span', { class: 'live', id: 'live-state', role: 'status' });
   const items = links.map((l) =>
@@ -124,7 +130,7 @@ function route(ev) {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   let fn;
   if (auth.kind === 'admin') {
-    fn = renderTenants;
+    fn = parts[0] === 'audit' ? renderAudit : renderTenants;
   } else {
     stream.start();
     if (parts[0] === 'sessions' && parts[1] && parts[2] === 'chats') fn = (root) => renderChats(root, parts[1]);
@@ -134,6 +140,8 @@ function route(ev) {
     else if (parts[0] === 'rules') fn = renderRules;
     else if (parts[0] === 'webhooks') fn = renderWebhooks;
     else if (parts[0] === 'events') fn = renderEvents;
+    else if (parts[0] === 'keys') fn = renderKeys;
+    else if (parts[0] === 'audit') fn = renderAudit;
     else fn = renderSessions;
   }
   view.replaceChildren();

@@ -1,4 +1,5 @@
-// Admin view: tenants (list, create, delete) and a key for a tenant (shown once).
+// Admin view: tenants (list, create, delete), each with its standing (active or suspended, usage
+// against quotas) and suspend/resume and quota controls, and a key for a tenant (shown once).
 
 import { api, listAll, auth, enc } from './api.js';
 import { h, fill, notify, dialog, confirmAction, showSecret, fmtTime, busy } from './dom.js';
@@ -28,7 +29,8 @@ export function renderTenants(root) {
         return;
       }
       fill(list, h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Id'), h('th', {}, 'Created'), h('th', {}, h('span', { class: 'sr-only' }, 'Actions')))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Id'), h('th', {}, 'Status'), h('th', {}, 'Usage (quota)'),
+          h('th', {}, 'Created'), h('th', {}, h('span', { class: 'sr-only' }, 'Actions')))),
         h('tbody', {}, tenants.map(row))));
     } catch (e) {
       fill(list, h('p', { class: 'error', role: 'alert' }, e.message));
@@ -48,11 +50,68 @@ export function renderTenants(root) {
         load();
       }
     });
-    return h('tr', { dataset: { tenant: t.id } },
+    const status = h('td', { 'data-label': 'Status', class: 'tenant-status' }, '…');
+    const usage = h('td', { 'data-label': 'Usage (quota)', class: 'tenant-usage' }, '…');
+    const toggle = h('button', { type: 'button', class: 'suspend' }, 'Suspend');
+    const quotas = h('button', { type: 'button' }, 'Quotas');
+    const tr = h('tr', { dataset: { tenant: t.id } },
       h('td', { 'data-label': 'Name' }, t.name),
       h('td', { 'data-label': 'Id' }, h('code', {}, t.id)),
+      status, usage,
       h('td', { 'data-label': 'Created' }, fmtTime(t.created_at)),
-      h('td', { class: 'actions' }, keyBtn, del));
+      h('td', { class: 'actions' }, keyBtn, quotas, toggle, del));
+    let standing = null;
+    const show = (s) => {
+      standing = s;
+      tr.dataset.suspended = String(s.suspended);
+      const state = s.suspended ? 'suspended' : 'active';
+      fill(status, h('span', { class: `badge ${s.suspended ? 's-failed' : 's-working'}` }, state));
+      const of = (used, quota) => (quota === undefined ? `${used}` : `${used} / ${quota}`);
+      fill(usage, h('span', {},
+        `sessions ${of(s.usage.sessions, s.quotas.sessions)} · messages today ${of(s.usage.messages_today, s.quotas.messages_per_day)}`
+        + ` · webhooks ${of(s.usage.webhooks, s.quotas.webhooks)} · media ${of(s.usage.media_bytes, s.quotas.media_bytes)} B`));
+      toggle.textContent = s.suspended ? 'Resume' : 'Suspend';
+    };
+    const refresh = () => api('GET', `/tenants/${enc(t.id)}`).then(show).catch((e) => fill(status, e.message));
+    toggle.addEventListener('click', async () => {
+      const action = standing && standing.suspended ? 'resume' : 'suspend';
+      if (action === 'suspend') {
+        const ok = await confirmAction('Suspend tenant',
+          `Suspend “${t.name}”? Its keys are refused and its sessions stop; nothing is deleted.`, 'Suspend');
+        if (!ok) return;
+      }
+      const s = await busy(toggle, () => api('POST', `/tenants/${enc(t.id)}/${action}`));
+      if (s) {
+        show(s);
+        notify(`Tenant “${t.name}” ${action === 'suspend' ? 'suspended' : 'resumed'}.`, 'success');
+      }
+    });
+    quotas.addEventListener('click', () => editQuotas(t, standing, show));
+    refresh();
+    return tr;
+  }
+
+  async function editQuotas(t, standing, show) {
+    const names = [['sessions', 'Sessions'], ['messages_per_day', 'Messages per day'], ['media_bytes', 'Media bytes'], ['webhooks', 'Webhooks']];
+    const inputs = names.map(([n]) => h('input', {
+      id: `quota-${n}`, name: n, type: 'number', min: '0', step: '1', placeholder: 'default',
+      value: standing && standing.quotas[n] !== undefined ? String(standing.quotas[n]) : '',
+    }));
+    const body = h('div', {}, h('p', { class: 'muted' }, 'Empty: the configured default.'),
+      names.map(([n, label], i) => [h('label', { for: `quota-${n}` }, label), inputs[i]]));
+    const answer = await dialog(`Quotas of “${t.name}”`, body, [
+      { label: 'Cancel', value: 'cancel' },
+      { label: 'Save quotas', value: 'save', kind: 'primary' },
+    ]);
+    if (answer !== 'save') return;
+    const quotas = {};
+    names.forEach(([n], i) => { if (inputs[i].value !== '') quotas[n] = Number(inputs[i].value); });
+    try {
+      show(await api('PATCH', `/tenants/${enc(t.id)}`, { body: { quotas } }));
+      notify(`Quotas of “${t.name}” saved.`, 'success');
+    } catch (e) {
+      notify(e.message, 'error');
+    }
   }
 
   async function createKey(t) {

@@ -171,9 +171,22 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let caller = authenticate(state, presented).await?;
+            let caller = authenticate(state.clone(), presented).await;
+            let caller = match caller {
+                Ok(c) => c,
+                Err(e) => return Err(e),
+            };
             // For the audit log, which records who called once the call was answered.
             req.extensions_mut().insert(caller.0.clone());
+            if let Principal::Tenant(k) = &caller.0 {
+                let budget = state
+                    .rate_limits
+                    .check(&k.key_id, k.tenant_id.as_str())
+                    .await?;
+                if let Some(b) = budget {
+                    req.extensions_mut().insert(b);
+                }
+            }
             Ok(caller)
         })
     }

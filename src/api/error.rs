@@ -19,6 +19,8 @@ pub struct ApiError {
     pub detail: String,
     /// For `quota_exceeded`: the quota.
     pub quota: Option<&'static str>,
+    /// For `rate_limited`: seconds to wait (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 /// RFC 9457 problem details, as every error response carries them.
@@ -45,6 +47,20 @@ impl ApiError {
             code,
             detail: detail.into(),
             quota: None,
+            retry_after: None,
+        }
+    }
+
+    /// 429 `rate_limited`: try again after `wait` (rounded up to whole seconds).
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let secs = wait.as_millis().div_ceil(1000).max(1);
+        Self {
+            retry_after: Some(u64::try_from(secs).unwrap_or(u64::MAX)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; try again in {secs} s"),
+            )
         }
     }
 
@@ -150,7 +166,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(secs) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // The health probe notices a returning database within a fraction of a second.
             res.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS));
         }

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod ops;
 mod page;
 pub mod profile;
+pub mod rate_limit;
 pub mod rules;
 pub mod sessions;
 pub mod state;
@@ -63,7 +64,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         api.default_service(web::to(unknown_route))
             .wrap(actix_web::middleware::from_fn(json_object::require_object))
-            .wrap(actix_web::middleware::from_fn(audit::record)),
+            .wrap(actix_web::middleware::from_fn(audit::record))
+            .wrap(actix_web::middleware::from_fn(rate_limit::headers)),
     )
     .configure(ui::routes)
     .route("/healthz", web::get().to(ops::healthz))

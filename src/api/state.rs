@@ -26,6 +26,8 @@ pub struct AppState {
     pub allow_private: bool,
     /// The largest media file a send accepts (inline, uploaded or fetched), in bytes.
     pub media_max_bytes: usize,
+    /// Request rate limits per key and per tenant.
+    pub rate_limits: std::sync::Arc<super::rate_limit::RateLimits>,
     /// Where mutating calls are recorded.
     pub audit: crate::audit::AuditLog,
     /// Quotas of tenants that have none of their own.

@@ -42,6 +42,8 @@ const ASSETS: &[Asset] = &[
     asset!("dom.js", JS),
     asset!("stream.js", JS),
     asset!("tenants.js", JS),
+    asset!("keys.js", JS),
+    asset!("audit.js", JS),
     asset!("sessions.js", JS),
     asset!("session.js", JS),
     asset!("templates.js", JS),

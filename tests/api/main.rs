@@ -51,6 +51,7 @@ mod own_postgres;
 mod people;
 #[cfg(feature = "sandbox")]
 mod proxy;
+mod rate_limits;
 #[cfg(feature = "sandbox")]
 mod received_media;
 mod receiver;

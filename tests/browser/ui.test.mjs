@@ -483,6 +483,55 @@ test('the web UI against a real service', async (t) => {
     await shot('events');
   });
 
+  await t.test('the tenant makes and revokes a key and finds it in the audit log; the admin sets quotas, suspends and resumes', async () => {
+    await page.getByRole('link', { name: 'Keys', exact: true }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Name').fill('reporting');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = page.getByRole('dialog').locator('input.secret');
+    await secret.waitFor();
+    assert.match(await secret.inputValue(), /^waras_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    const row = page.locator('#key-list tr', { hasText: 'reporting' });
+    await row.waitFor();
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await row.waitFor({ state: 'detached' });
+    await shot('keys');
+
+    await page.getByRole('link', { name: 'Audit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByLabel('Action').fill('DELETE /api/v1/keys/{key_id}');
+    const revoked = page.locator('#audit-rows tr[data-status="204"]', { hasText: 'DELETE /api/v1/keys/' });
+    for (let i = 0; i < 50 && !(await revoked.count()); i++) {
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await revoked.first().waitFor();
+    await shot('audit');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const acme = page.locator('#tenant-list tr', { hasText: 'acme' });
+    await acme.locator('.tenant-status', { hasText: 'active' }).waitFor();
+    await acme.getByRole('button', { name: 'Quotas' }).click();
+    await page.getByRole('dialog').getByLabel('Sessions').fill('5');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save quotas' }).click();
+    await acme.locator('.tenant-usage', { hasText: /sessions \d+ \/ 5/ }).waitFor();
+    await acme.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+    await acme.locator('.tenant-status', { hasText: 'suspended' }).waitFor();
+    await shot('tenants');
+    const refused = await fetch(`${base}/api/v1/sessions`, { headers: { authorization: `Bearer ${tenantKey}` } });
+    assert.equal(refused.status, 403);
+    assert.equal((await refused.json()).code, 'tenant_suspended');
+    await acme.getByRole('button', { name: 'Resume' }).click();
+    await acme.locator('.tenant-status', { hasText: 'active' }).waitFor();
+    const back = await fetch(`${base}/api/v1/sessions`, { headers: { authorization: `Bearer ${tenantKey}` } });
+    assert.equal(back.status, 200);
+  });
+
   await t.test('the API reference at /docs renders every operation from /openapi.json', async () => {
     await page.goto(`${base}/docs`);
     await page.locator('.swagger-ui .info .title').filter({ hasText: 'WARAS' }).waitFor();

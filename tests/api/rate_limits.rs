@@ -1,0 +1,63 @@
+//! Rate limits per key and per tenant: within the burst every call passes with its budget in
+//! `RateLimit-*` headers; past it, 429 `rate_limited` with `Retry-After`, and the budget comes
+//! back with time. Two keys of one tenant share the tenant's budget; the admin key is not
+//! limited. On PostgreSQL the budget lives in the database, shared by every instance.
+
+use std::time::Duration;
+
+use crate::common::{ADMIN_KEY, Backend, TestApp};
+use crate::on_both_backends;
+
+async fn calls_past_the_burst_wait_and_the_budget_comes_back(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.rate_limit_per_key = 2;
+        s.rate_limit_per_tenant = 1;
+        s.rate_limit_burst = 3;
+    })
+    .await;
+    let (tenant, key) = app.tenant("busy").await;
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let r = app.get("/api/v1/sessions", &key).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+        assert_eq!(r.header("ratelimit-limit"), "3");
+        remaining.push(r.header("ratelimit-remaining").to_string());
+    }
+    assert_eq!(remaining, ["2", "1", "0"]);
+    let refused = app.get("/api/v1/sessions", &key).await;
+    assert_eq!(refused.problem(429), "rate_limited");
+    let wait: u64 = refused
+        .header("retry-after")
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=2).contains(&wait), "{wait}");
+
+    // The tenant's budget (1/s, burst 3) is shared by its keys: a second key of the same tenant
+    // finds it spent.
+    let second = app
+        .post(
+            &format!("/api/v1/tenants/{tenant}/keys"),
+            ADMIN_KEY,
+            serde_json::json!({"name": "second", "scopes": ["read"]}),
+        )
+        .await
+        .success(201)["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = app.get("/api/v1/sessions", &second).await;
+    assert_eq!(other.problem(429), "rate_limited");
+    // The admin is not limited.
+    for _ in 0..10 {
+        assert_eq!(
+            app.get("/api/v1/tenants", ADMIN_KEY).await.status.as_u16(),
+            200
+        );
+    }
+
+    actix_rt::time::sleep(Duration::from_millis(1100)).await;
+    let back = app.get("/api/v1/sessions", &key).await;
+    assert_eq!(back.status.as_u16(), 200, "{}", back.text);
+}
+
+on_both_backends!(calls_past_the_burst_wait_and_the_budget_comes_back);
