@@ -8,17 +8,19 @@ use serde_json::{Value, json};
 
 use crate::common::{ADMIN_KEY, Backend, TestApp, eventually};
 use crate::on_both_backends;
+use crate::receiver::Receiver;
 use crate::scenario::Scenario;
 
 const ME: &str = "4915100000150";
 const TO: &str = "+4915100000151";
+const ALICE: &str = "4915100000152";
 
 fn quota_of(reply: &crate::common::Reply) -> Value {
     reply.body["quota"].clone()
 }
 
 async fn quotas_refuse_what_is_over_and_usage_counts_what_was_done(backend: Backend) {
-    let sc = Scenario::linked_with(backend, ME, &[], |s| {
+    let sc = Scenario::linked_with(backend, ME, &[(ALICE, "Alice")], |s| {
         s.webhook_allow_private = true;
         s.quota_sessions = 5;
     })
@@ -101,12 +103,32 @@ async fn quotas_refuse_what_is_over_and_usage_counts_what_was_done(backend: Back
     assert_eq!(quota_of(&over), json!("media_bytes"), "{}", over.text);
     assert_eq!(over.problem(429), "quota_exceeded");
 
-    let hook = json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]});
+    let receiver = Receiver::start().await;
+    let hook = receiver.subscribe(&["message.received"]);
     app.post("/api/v1/webhooks", &key, hook.clone())
         .await
         .success(201);
     let over = app.post("/api/v1/webhooks", &key, hook).await;
     assert_eq!(quota_of(&over), json!("webhooks"));
+
+    // A message from Alice: counted in, and its webhook delivery counted.
+    sc.receive_text(ALICE, "hello").await;
+    receiver.received(1, 20).await;
+    let counted = eventually(
+        10,
+        "the message in and its delivery in the usage",
+        || async {
+            let day = app.get("/api/v1/usage", &key).await.data();
+            let d = day.first().cloned()?;
+            (d["messages_in"] == json!(1) && d["webhook_deliveries"] == json!(1)).then_some(d)
+        },
+    )
+    .await;
+    assert_eq!(
+        counted["messages_in_by_type"],
+        json!({"text": 1}),
+        "{counted}"
+    );
 
     // The tenant and the admin see the same standing; usage per day has the two sends.
     let mine = app.get("/api/v1/tenant", &key).await.success(200);
@@ -155,7 +177,7 @@ async fn quotas_refuse_what_is_over_and_usage_counts_what_was_done(backend: Back
         "day,messages_in,messages_out,media_bytes,session_hours,webhook_deliveries"
     );
     let cells: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(cells[2], "2", "{csv}");
+    assert_eq!((cells[1], cells[2], cells[5]), ("1", "2", "1"), "{csv}");
     // The linked session's time WORKING counts (seconds, shown as hours).
     assert!(cells[4].parse::<f64>().is_ok(), "{csv}");
 }
