@@ -142,18 +142,7 @@ pub async fn suspend(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.admin()?;
-    let id = tenant_id(&path)?;
-    standing(&state, &id).await?;
-    let tid = id.as_str().to_string();
-    let stopped = state
-        .db
-        .run(move |pool| tenancy::suspend(pool, &tid, now_ms()))
-        .await?;
-    for sid in &stopped {
-        state.sessions.stop(sid).await?;
-    }
-    Ok(HttpResponse::Ok().json(standing(&state, &id).await?))
+    set_suspended(&state, &caller, &path, true).await
 }
 
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/resume", tag = "admin", security(("api_key" = [])),
@@ -166,16 +155,33 @@ pub async fn resume(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    set_suspended(&state, &caller, &path, false).await
+}
+
+/// Suspends the tenant (its running sessions stop) or resumes it (the sessions the suspension
+/// stopped start again); answers its standing.
+async fn set_suspended(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    suspend: bool,
+) -> ApiResult<HttpResponse> {
     caller.admin()?;
-    let id = tenant_id(&path)?;
-    standing(&state, &id).await?;
+    let id = tenant_id(raw_id)?;
+    standing(state, &id).await?;
     let tid = id.as_str().to_string();
-    let held = state
+    let changed = state
         .db
-        .run(move |pool| tenancy::resume(pool, &tid))
+        .run(move |pool| match suspend {
+            true => tenancy::suspend(pool, &tid, now_ms()),
+            false => tenancy::resume(pool, &tid),
+        })
         .await?;
-    for sid in &held {
-        state.sessions.start(sid).await?;
+    for sid in &changed {
+        match suspend {
+            true => state.sessions.stop(sid).await?,
+            false => state.sessions.start(sid).await?,
+        }
     }
-    Ok(HttpResponse::Ok().json(standing(&state, &id).await?))
+    Ok(HttpResponse::Ok().json(standing(state, &id).await?))
 }

@@ -8,9 +8,8 @@ use diesel::prelude::*;
 use super::authorship::{Change, may_change};
 use super::contacts::{learn_contact, learn_sender};
 use super::events::{EventLog, EventRow, NewEvent};
-use super::media::MediaRow;
 use super::rules::fire;
-use super::schema::{media, messages};
+use super::schema::messages;
 use super::{DbConn, DbPool, DbResult};
 use crate::domain::{Content, EventType, MessageStatus};
 use crate::with_conn;
@@ -121,84 +120,6 @@ macro_rules! insert_message {
     };
 }
 pub(super) use insert_message;
-
-pub enum Enqueued {
-    New(MessageRow),
-    /// The same Idempotency-Key with the same request: the earlier answer.
-    Existing(MessageRow),
-    /// The same Idempotency-Key with a different request.
-    Mismatch,
-}
-
-/// Writes an outgoing message (and the media file it will upload) in one transaction, unless its
-/// Idempotency-Key was seen: then the earlier answer, or a mismatch. The tenant's daily message
-/// and media quotas (its own, else `default_quotas`) are checked in the same transaction; the
-/// message and its bytes are metered.
-pub fn enqueue(
-    pool: &DbPool,
-    row: &MessageRow,
-    file: Option<&MediaRow>,
-    default_quotas: crate::domain::Quotas,
-) -> DbResult<Enqueued> {
-    use super::tenancy::{add_usage, check_quota, day_of, meter_out, metric, usage_of};
-    let quotas = super::tenancy::quotas(pool, &row.tenant_id, default_quotas)?;
-    with_conn!(pool, |conn| {
-        conn.write_txn(|conn| {
-            let day = day_of(row.created_at);
-            let tenant = row.tenant_id.as_str();
-            // Twice at most: a second pass happens only when a concurrent request with the same
-            // key committed between our look-up and our insert (the unique index made the insert
-            // wait for it, then skip); on PostgreSQL the look-up then sees its row.
-            for _ in 0..2 {
-                if let Some(key) = &row.idempotency_key {
-                    let earlier = messages::table
-                        .filter(messages::session_id.eq(&row.session_id))
-                        .filter(messages::idempotency_key.eq(key))
-                        .first::<MessageRow>(conn)
-                        .optional()?;
-                    if let Some(earlier) = earlier {
-                        if earlier.created_at > row.created_at - IDEMPOTENCY_WINDOW_MS {
-                            return Ok(if earlier.request_hash == row.request_hash {
-                                Enqueued::Existing(earlier)
-                            } else {
-                                Enqueued::Mismatch
-                            });
-                        }
-                        // Expired: the key may be used again.
-                        diesel::update(messages::table.find(&earlier.id))
-                            .set(messages::idempotency_key.eq(None::<String>))
-                            .execute(conn)?;
-                    }
-                }
-                // An earlier answer above needs no quota; a new message does.
-                check_quota!(
-                    conn,
-                    tenant,
-                    "messages_per_day",
-                    quotas.messages_per_day,
-                    usage_of!(conn, tenant, &day, metric::MESSAGES_OUT)?
-                )?;
-                if let (Some(limit), Some(file)) = (quotas.media_bytes, file) {
-                    let stored = super::tenants::media_bytes_of!(conn, tenant)?;
-                    if u64::try_from(stored + file.size).unwrap_or(u64::MAX) > limit {
-                        return Err(super::tenancy::exceeded("media_bytes", limit));
-                    }
-                }
-                if insert_message!(conn, row)? == 1 {
-                    meter_out!(conn, row)?;
-                    if let Some(file) = file {
-                        diesel::insert_into(media::table)
-                            .values(file)
-                            .execute(conn)?;
-                        add_usage!(conn, tenant, &day, metric::MEDIA_BYTES, file.size)?;
-                    }
-                    return Ok(Enqueued::New(row.clone()));
-                }
-            }
-            Err(diesel::result::Error::NotFound.into())
-        })
-    })
-}
 
 pub(super) fn status_event<C: EventLog>(
     conn: &mut C,

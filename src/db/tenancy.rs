@@ -56,6 +56,8 @@ macro_rules! read_controls {
     }};
 }
 
+pub(crate) use read_controls;
+
 /// A tenant's controls (none stored: not suspended, no quotas of its own).
 pub fn controls(pool: &DbPool, tenant_id: &str) -> DbResult<Controls> {
     with_conn!(pool, |conn| read_controls!(conn, tenant_id))

@@ -7,6 +7,7 @@ use serde_json::json;
 use waras::db::events::{self, NewEvent};
 use waras::db::media::MediaRow;
 use waras::db::messages::{self, MessageRow};
+use waras::db::outbox;
 use waras::db::retention::BATCH;
 use waras::db::{DbPool, now_ms};
 use waras::domain::EventType;
@@ -127,8 +128,8 @@ async fn purge_keeps_what_is_still_needed(backend: Backend) {
         let m = message(&tenant, &sid, id, status, at);
         let f = file(&m, &format!("med_{id}"), file_at);
         assert!(matches!(
-            messages::enqueue(&pool, &m, Some(&f), Default::default()).unwrap(),
-            messages::Enqueued::New(_)
+            outbox::enqueue(&pool, &m, Some(&f), Default::default()).unwrap(),
+            outbox::Enqueued::New(_)
         ));
     }
 
@@ -186,7 +187,7 @@ async fn zero_retention_keeps_everything(backend: Backend) {
     let ancient = now_ms() - 3650 * DAY_MS;
     event(&pool, &tenant, &sid, OLD, ancient);
     let m = message(&tenant, &sid, "ancient", messages::SENT, ancient);
-    messages::enqueue(
+    outbox::enqueue(
         &pool,
         &m,
         Some(&file(&m, "med_ancient", ancient)),

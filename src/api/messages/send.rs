@@ -16,8 +16,9 @@ use crate::api::sessions::load_session;
 use crate::api::state::AppState;
 use crate::api::templates;
 use crate::db::media::MediaRow;
-use crate::db::messages::{self, Enqueued, FAILED, MessageRow, QUEUED, SCHEDULED};
+use crate::db::messages::{self, FAILED, MessageRow, QUEUED, SCHEDULED};
 use crate::db::now_ms;
+use crate::db::outbox::{self, Enqueued};
 use crate::db::sessions::SessionRow;
 use crate::domain::{
     DesiredState, Edit, MediaId, MediaInfo, MessageId, MessageKind, MessageRef, Reaction, Revoke,
@@ -312,7 +313,7 @@ async fn answer(
     let quotas = state.default_quotas;
     let result = state
         .db
-        .run(move |pool| messages::enqueue(pool, &row, file.as_ref(), quotas))
+        .run(move |pool| outbox::enqueue(pool, &row, file.as_ref(), quotas))
         .await?;
     match result {
         Enqueued::New(m) => {
