@@ -12,8 +12,8 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::actors::{
-    Boot, DeliveryActor, DeliveryConfig, EventHub, OverdueSends, RetentionJob, Shutdown,
-    StopDeliveries, SupervisorActor,
+    Boot, DeliveryActor, DeliveryConfig, EventHub, OrphanSweep, OverdueSends, RetentionJob,
+    Shutdown, StopDeliveries, SupervisorActor,
 };
 use crate::api::{self, AppState};
 use crate::cluster::{Cluster, ClusterConfig, Membership, Sessions};
@@ -56,6 +56,7 @@ impl Application {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let (db, lease, target) = open_storage(&settings).await?;
+        let db = attach_objects(&settings, db).await?;
         let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
         refuse_wrong_master_key(&db, secrets.master_key).await?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);
@@ -98,6 +99,9 @@ impl Application {
         );
         let delivery = start_deliveries(&settings, &db, &webhook_secrets, &metrics).await?;
         start_retention(&settings, &db);
+        if db.objects().is_some() {
+            OrphanSweep::new(db.clone()).start();
+        }
         OverdueSends::new(db.clone(), settings.schedule_max_lateness_ms()).start();
         let state = app_state(
             &settings,
@@ -381,6 +385,23 @@ fn instance_name(settings: &Settings) -> String {
         "" => "local".to_string(),
         id => id.to_string(),
     }
+}
+
+/// With `media_store = "s3"`, the bucket new media bytes go to. An unreachable bucket at start
+/// is only a warning: files are kept in it once it answers, and sends fail until then.
+async fn attach_objects(settings: &Settings, db: Db) -> anyhow::Result<Db> {
+    let Some(config) = settings.object_store()? else {
+        return Ok(db);
+    };
+    let store = crate::db::objects::ObjectStore::new(&config)?;
+    match store.check().await {
+        Ok(()) => log::info!("media files are kept in bucket {}", store.bucket_name()),
+        Err(e) => log::warn!(
+            "media_store is s3 but bucket {} is not usable yet: {e}",
+            store.bucket_name()
+        ),
+    }
+    Ok(db.with_objects(store))
 }
 
 /// The retention job, when any retention is configured; it runs for the life of the process

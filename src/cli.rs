@@ -48,11 +48,33 @@ enum Command {
         #[arg(long)]
         new_key_file: Option<PathBuf>,
     },
+    /// Stored media files.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
     /// Tenant bootstrap.
     Tenant {
         #[command(subcommand)]
         command: TenantCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Move the bytes of stored media files into the bucket the s3_* settings name (or, with
+    /// `--to database`, back into the database). Safe beside a running service; run it again to
+    /// carry on after a failure.
+    Migrate {
+        #[arg(long, value_enum, default_value = "s3")]
+        to: MediaTarget,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MediaTarget {
+    S3,
+    Database,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +125,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RotateMasterKey { new_key_file } => {
             crate::rotate::run(&settings, new_key_file.as_deref())
         }
+        Command::Media {
+            command: MediaCommand::Migrate { to },
+        } => migrate_media(&settings, to),
         Command::Tenant {
             command: TenantCommand::Create { name },
         } => {
@@ -137,6 +162,39 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `waras media migrate`: moves the files and says how many, and where.
+fn migrate_media(settings: &Settings, to: MediaTarget) -> anyhow::Result<()> {
+    use crate::db::media_move::{Destination, move_all};
+    use crate::db::objects::ObjectStore;
+    let target = settings.database()?;
+    db::migrate(&target)?;
+    let bucket = settings.bucket()?;
+    actix_web::rt::System::new().block_on(async move {
+        let objects = ObjectStore::new(&bucket)?;
+        objects
+            .check()
+            .await
+            .with_context(|| format!("bucket {} is not usable", bucket.bucket))?;
+        let db = db::Db::new(DbPool::connect(&target, 2)?).with_objects(objects);
+        let objects = db.objects().context("no bucket")?;
+        let (to, place) = match to {
+            MediaTarget::S3 => (
+                Destination::Bucket,
+                format!("into bucket {}", bucket.bucket),
+            ),
+            MediaTarget::Database => (Destination::Database, "into the database".to_string()),
+        };
+        let moved = move_all(&db, objects, to)
+            .await
+            .context("media migration stopped (run it again to carry on)")?;
+        println!(
+            "moved {} file(s), {} bytes, {place}",
+            moved.files, moved.bytes
+        );
+        Ok(())
+    })
 }
 
 #[cfg(feature = "sandbox")]

@@ -15,6 +15,14 @@ use crate::db::DatabaseTarget;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
+/// Where media bytes are kept (`media_store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaStoreKind {
+    Database,
+    S3,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -27,6 +35,13 @@ pub struct Settings {
     pub webhook_allow_private: bool,
     pub max_json_bytes: usize,
     pub media_max_bytes: usize,
+    pub media_store: MediaStoreKind,
+    pub s3_bucket: String,
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: SecretString,
+    pub s3_path_style: bool,
     pub db_pool_size: u32,
     pub db_probe_timeout_ms: u64,
     pub db_statement_timeout_secs: u64,
@@ -119,6 +134,7 @@ impl Settings {
             "schedule_max_lateness_secs must be between 1 and 31536000 (a year)"
         );
         self.pinned_wa_version()?;
+        self.object_store()?;
         let key = self.master_key.expose_secret();
         if !key.is_empty() {
             parse_master_key(key)?;
@@ -182,6 +198,44 @@ impl Settings {
             media_bytes: limit(self.quota_media_bytes),
             webhooks: limit(self.quota_webhooks),
         }
+    }
+
+    /// The bucket media bytes go to, when `media_store = "s3"`.
+    pub fn object_store(&self) -> anyhow::Result<Option<crate::db::objects::BucketConfig>> {
+        match self.media_store {
+            MediaStoreKind::Database => Ok(None),
+            MediaStoreKind::S3 => self.bucket().map(Some),
+        }
+    }
+
+    /// The bucket the `s3_*` settings name, whatever `media_store` says (`waras media migrate`
+    /// reads from it when moving files back into the database).
+    pub fn bucket(&self) -> anyhow::Result<crate::db::objects::BucketConfig> {
+        anyhow::ensure!(
+            !self.s3_bucket.trim().is_empty(),
+            "object storage needs s3_bucket"
+        );
+        anyhow::ensure!(
+            !self.s3_region.trim().is_empty(),
+            "object storage needs s3_region"
+        );
+        let endpoint = if self.s3_endpoint.trim().is_empty() {
+            format!("https://s3.{}.amazonaws.com", self.s3_region.trim())
+        } else {
+            self.s3_endpoint.trim().to_string()
+        };
+        let endpoint = url::Url::parse(&endpoint)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .with_context(|| format!("s3_endpoint must be an http(s) URL, not {endpoint:?}"))?;
+        Ok(crate::db::objects::BucketConfig {
+            endpoint,
+            bucket: self.s3_bucket.trim().to_string(),
+            region: self.s3_region.trim().to_string(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.clone(),
+            path_style: self.s3_path_style,
+        })
     }
 
     /// The retention settings, for the purge job.

@@ -2,6 +2,7 @@
 
 mod delivery;
 mod event_hub;
+mod orphans;
 mod overdue;
 mod retention;
 mod session;
@@ -9,6 +10,7 @@ mod supervisor;
 
 pub use delivery::{DeliveryActor, DeliveryConfig, StopDeliveries};
 pub use event_hub::{EventHub, EventSelector, Subscribe, SubscriberCount, Unsubscribe};
+pub use orphans::OrphanSweep;
 pub use overdue::OverdueSends;
 pub use retention::RetentionJob;
 pub use session::{

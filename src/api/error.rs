@@ -188,6 +188,14 @@ impl From<DbError> for ApiError {
                 ApiError::database_unavailable()
             }
             DbError::QuotaExceeded { quota, limit } => ApiError::quota_exceeded(quota, limit),
+            DbError::Objects(e) => {
+                log::warn!("media storage: {e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "media_store_unavailable",
+                    "the media storage did not answer; try again",
+                )
+            }
             e if e.is_unique_violation() => {
                 ApiError::conflict("conflict", "a resource with these values already exists")
             }

@@ -152,7 +152,10 @@ pub fn is_outage(e: &DbError) -> bool {
             _,
         )) => true,
         DbError::Query(Error::BrokenTransactionManager) => true,
-        DbError::Query(_) | DbError::Fenced | DbError::QuotaExceeded { .. } => false,
+        DbError::Query(_)
+        | DbError::Fenced
+        | DbError::QuotaExceeded { .. }
+        | DbError::Objects(_) => false,
     }
 }
 

@@ -17,8 +17,10 @@ pub mod history;
 pub mod keys;
 pub mod lease;
 pub mod media;
+pub mod media_move;
 pub mod messages;
 mod migrate;
+pub mod objects;
 pub mod outbox;
 pub mod retention;
 pub mod rules;
@@ -53,6 +55,9 @@ pub enum DbError {
     /// The tenant is at its quota `quota` (`limit`); nothing was written.
     #[error("the tenant's {quota} quota ({limit}) is used up")]
     QuotaExceeded { quota: &'static str, limit: u64 },
+    /// The bucket media bytes live in failed or was not reachable.
+    #[error("{0}")]
+    Objects(#[from] objects::ObjectError),
 }
 
 impl From<r2d2::PoolError> for DbError {
@@ -287,6 +292,9 @@ pub struct Db {
     /// Rung after a commit that appended events, so readers of the log look at once
     /// instead of at their next poll.
     appended: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// The bucket new media bytes go to (`media_store = "s3"`); `None` keeps them in the
+    /// database.
+    objects: Option<std::sync::Arc<objects::ObjectStore>>,
 }
 
 impl Db {
@@ -295,7 +303,18 @@ impl Db {
             pool,
             health: Default::default(),
             appended: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+            objects: None,
         }
+    }
+
+    /// Keeps new media bytes in `store` from now on.
+    pub fn with_objects(mut self, store: objects::ObjectStore) -> Self {
+        self.objects = Some(std::sync::Arc::new(store));
+        self
+    }
+
+    pub fn objects(&self) -> Option<&objects::ObjectStore> {
+        self.objects.as_deref()
     }
 
     /// Starts the health probe of a PostgreSQL database (SQLite needs none): from then on the

@@ -10,7 +10,7 @@ use super::messages::{
     CANCELLED, FAILED, IDEMPOTENCY_WINDOW_MS, MessageRow, QUEUED, SCHEDULED, insert_message,
     status_event,
 };
-use super::schema::{media, messages};
+use super::schema::messages;
 use super::{DbConn, DbPool, DbResult};
 use crate::domain::EventType;
 use crate::with_conn;
@@ -217,7 +217,7 @@ pub fn enqueue(
     file: Option<&MediaRow>,
     default_quotas: crate::domain::Quotas,
 ) -> DbResult<Enqueued> {
-    use super::tenancy::{add_usage, check_quota, day_of, meter_out, metric, usage_of};
+    use super::tenancy::{check_quota, day_of, meter_out, metric, usage_of};
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let day = day_of(row.created_at);
@@ -267,10 +267,7 @@ pub fn enqueue(
                 if insert_message!(conn, row)? == 1 {
                     meter_out!(conn, row)?;
                     if let Some(file) = file {
-                        diesel::insert_into(media::table)
-                            .values(file)
-                            .execute(conn)?;
-                        add_usage!(conn, tenant, &day, metric::MEDIA_BYTES, file.size)?;
+                        super::media::insert_file!(conn, file);
                     }
                     return Ok(Enqueued::New(row.clone()));
                 }

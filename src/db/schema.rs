@@ -140,6 +140,14 @@ diesel::table! {
         sha256 -> Text,
         data -> Binary,
         created_at -> BigInt,
+        object_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    orphan_objects (object_key) {
+        object_key -> Text,
+        not_before -> BigInt,
     }
 }
 

@@ -40,6 +40,8 @@ mod live_hardening;
 #[cfg(feature = "sandbox")]
 mod messaging;
 mod new_user;
+#[cfg(feature = "sandbox")]
+mod object_storage;
 mod ops;
 #[cfg(feature = "sandbox")]
 mod ops_live;

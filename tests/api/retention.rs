@@ -58,6 +58,7 @@ fn file(m: &MessageRow, id: &str, created_at: i64) -> MediaRow {
         sha256: "00".repeat(32),
         data: b"pdf".to_vec(),
         created_at,
+        object_key: None,
     }
 }
 

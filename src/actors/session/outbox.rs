@@ -272,8 +272,12 @@ async fn load_file(db: &crate::db::Db, m: &MessageRow) -> Result<Option<Vec<u8>>
         .run(move |pool| media::get(pool, &file))
         .await
         .map_err(|e| e.to_string())?;
-    row.map(|r| Some(r.data))
-        .ok_or_else(|| "the media file of this message is gone".to_string())
+    let row = row.ok_or_else(|| "the media file of this message is gone".to_string())?;
+    // From the bucket when it is kept there (an outage is retried like a failed send).
+    db.media_bytes(row)
+        .await
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 async fn send_one(

@@ -47,65 +47,82 @@ pub async fn media(
             None => shared.map_or(Ok(None), |id| media::get(pool, &id)),
         })
         .await?;
-    let file = match stored {
-        Some(file) => file,
-        None => {
-            // The size is the sender's claim; the HTTP client enforces the limit on the bytes.
-            let limit = state.media_max_bytes;
-            if info.size > limit as u64 {
-                return Err(too_large(limit));
-            }
-            let download = DownloadMedia {
-                kind: row.msg_type.clone(),
-                engine_ref: row.engine_ref.clone(),
-            };
-            let data = match state.sessions.call(&session.id, download).await {
-                Ok(bytes) => bytes.data,
-                Err(CommandError::Refused { refusal, .. }) => {
-                    log::debug!(
-                        "message {}: media download failed: {}",
-                        row.id,
-                        refusal.detail
-                    );
-                    return Err(if refusal.code == Some(TOO_LARGE) {
-                        too_large(limit)
-                    } else {
-                        download_failed()
-                    });
-                }
-                Err(other) => return Err(other.into()),
-            };
-            let sha256 = hex::encode(Sha256::digest(&data));
-            if info.sha256.as_ref().is_some_and(|want| *want != sha256) {
-                log::debug!(
-                    "message {}: the downloaded file does not match its checksum",
-                    row.id
-                );
-                return Err(download_failed());
-            }
-            let file = MediaRow {
-                id: MediaId::generate().into_string(),
-                session_id: row.session_id.clone(),
-                tenant_id: row.tenant_id.clone(),
-                message_id: Some(row.id.clone()),
-                mimetype: info.mimetype.clone(),
-                filename: info.filename.clone(),
-                size: data.len() as i64,
-                sha256,
-                data,
-                created_at: now_ms(),
-            };
-            let keep = file.clone();
-            state.db.run(move |pool| media::store(pool, &keep)).await?;
-            file
+    let (file, data) = match stored {
+        Some(file) => {
+            let data = state.db.media_bytes(file.clone()).await?;
+            (file, data)
         }
+        None => download_and_keep(&state, &session.id, &row, &info).await?,
     };
     // Served as a download, never rendered: the bytes and the type are the sender's choice.
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, file.mimetype.clone()))
         .insert_header((X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((CONTENT_DISPOSITION, attachment(file.filename.as_deref())))
-        .body(file.data))
+        .body(data))
+}
+
+/// A received file not stored yet: downloaded from WhatsApp through the session, checked against
+/// its checksum and kept; the row as stored and the bytes.
+async fn download_and_keep(
+    state: &AppState,
+    session_id: &str,
+    row: &crate::db::messages::MessageRow,
+    info: &crate::domain::MediaInfo,
+) -> ApiResult<(MediaRow, Vec<u8>)> {
+    // The size is the sender's claim; the HTTP client enforces the limit on the bytes.
+    let limit = state.media_max_bytes;
+    if info.size > limit as u64 {
+        return Err(too_large(limit));
+    }
+    let download = DownloadMedia {
+        kind: row.msg_type.clone(),
+        engine_ref: row.engine_ref.clone(),
+    };
+    let data = match state.sessions.call(session_id, download).await {
+        Ok(bytes) => bytes.data,
+        Err(CommandError::Refused { refusal, .. }) => {
+            log::debug!(
+                "message {}: media download failed: {}",
+                row.id,
+                refusal.detail
+            );
+            return Err(if refusal.code == Some(TOO_LARGE) {
+                too_large(limit)
+            } else {
+                download_failed()
+            });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let sha256 = hex::encode(Sha256::digest(&data));
+    if info.sha256.as_ref().is_some_and(|want| *want != sha256) {
+        log::debug!(
+            "message {}: the downloaded file does not match its checksum",
+            row.id
+        );
+        return Err(download_failed());
+    }
+    let file = MediaRow {
+        id: MediaId::generate().into_string(),
+        session_id: row.session_id.clone(),
+        tenant_id: row.tenant_id.clone(),
+        message_id: Some(row.id.clone()),
+        mimetype: info.mimetype.clone(),
+        filename: info.filename.clone(),
+        size: data.len() as i64,
+        sha256,
+        data: data.clone(),
+        created_at: now_ms(),
+        object_key: None,
+    };
+    let keep = state.db.stash_media(file).await?;
+    let file = MediaRow {
+        data: Vec::new(),
+        ..keep.clone()
+    };
+    state.db.run(move |pool| media::store(pool, &keep)).await?;
+    Ok((file, data))
 }
 
 /// `attachment` with a file name that cannot break out of the header's quoted string or name a

@@ -275,8 +275,9 @@ pub(crate) async fn stored_media(
         sha256: f.sha256,
         data: f.data,
         created_at: now_ms(),
+        object_key: None,
     };
-    Ok((info, row))
+    Ok((info, state.db.stash_media(row).await?))
 }
 
 /// What the Idempotency-Key vouches for: the request, with a file counted by its digest.

@@ -225,17 +225,7 @@ pub fn create(
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             if let Some(file) = file {
-                diesel::insert_into(super::schema::media::table)
-                    .values(file)
-                    .execute(conn)?;
-                let day = super::tenancy::day_of(file.created_at);
-                super::tenancy::add_usage!(
-                    conn,
-                    &file.tenant_id,
-                    &day,
-                    super::tenancy::metric::MEDIA_BYTES,
-                    file.size
-                )?;
+                super::media::insert_file!(conn, file);
             }
             diesel::insert_into(campaigns::table)
                 .values((

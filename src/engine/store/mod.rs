@@ -145,8 +145,10 @@ fn db_error(e: DbError) -> StoreError {
         DbError::Fenced => {
             StoreError::Connection("this instance no longer owns the session".into())
         }
-        // The engine's store takes no quota; should one apply, it refuses the write.
-        e @ DbError::QuotaExceeded { .. } => StoreError::Connection(e.to_string().into()),
+        // The engine's store takes no quota and no media; should either apply, it refuses.
+        e @ (DbError::QuotaExceeded { .. } | DbError::Objects(_)) => {
+            StoreError::Connection(e.to_string().into())
+        }
     }
 }
 
