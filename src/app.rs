@@ -56,7 +56,9 @@ impl Application {
         settings.validate()?;
         let secrets = Secrets::resolve(&settings)?;
         let (db, lease, target) = open_storage(&settings).await?;
-        let db = attach_objects(&settings, db).await?;
+        let db = attach_objects(&settings, db)
+            .await?
+            .with_default_quotas(settings.default_quotas());
         let secrets = crate::rotate::finish_interrupted(&settings, &db, secrets).await?;
         refuse_wrong_master_key(&db, secrets.master_key).await?;
         let metrics = Arc::new(Metrics::new().context("cannot register metrics")?);

@@ -122,7 +122,17 @@ pub async fn reject(
     let (sid, cid) = (session.id.clone(), call_id.clone());
     let ended = state
         .db
-        .run(move |pool| calls::ended(pool, &sid, &cid, "rejected", None, now_ms()))
+        .run(move |pool| {
+            calls::ended(
+                pool,
+                &sid,
+                &cid,
+                "rejected",
+                None,
+                now_ms(),
+                Default::default(),
+            )
+        })
         .await?;
     if ended.is_some() {
         state.db.events_appended();

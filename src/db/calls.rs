@@ -86,7 +86,7 @@ pub fn offered(pool: &DbPool, row: &CallRow) -> DbResult<Vec<EventRow>> {
 }
 
 /// A ringing call ended with `status`: stored with its `call.ended` event, and with `reply` (an
-/// answer to the caller) in the outbox. `None` when the call is unknown or no longer ringing.
+/// answer to the caller, unless the tenant's daily quota is used up) in the outbox. `None` when the call is unknown or no longer ringing.
 pub fn ended(
     pool: &DbPool,
     session_id: &str,
@@ -94,6 +94,7 @@ pub fn ended(
     status: &str,
     reply: Option<&MessageRow>,
     now: i64,
+    quotas: crate::domain::Quotas,
 ) -> DbResult<Option<(CallRow, EventRow)>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
@@ -112,7 +113,12 @@ pub fn ended(
                 .select(CallRow::as_select())
                 .first(conn)?;
             let e = conn.append_event(&event(&row, EventType::CallEnded, now))?;
-            if let Some(reply) = reply {
+            // Not past the tenant's messages_per_day quota.
+            let allowed = match reply {
+                Some(r) => crate::db::tenancy::may_send_today!(conn, &r.tenant_id, now, quotas)?,
+                None => false,
+            };
+            if let Some(reply) = reply.filter(|_| allowed) {
                 insert_message!(conn, reply)?;
                 crate::db::tenancy::meter_out!(conn, reply)?;
             }

@@ -62,11 +62,26 @@ pub(crate) use insert_file;
 
 /// Keeps a downloaded file (once; a second store of the same id does nothing) and meters its
 /// bytes.
-pub fn store(pool: &DbPool, row: &MediaRow) -> DbResult<()> {
+/// Refused (`false`, nothing stored) when it would take the tenant past its media quota (its
+/// own, else `default_quotas`).
+pub fn store(
+    pool: &DbPool,
+    row: &MediaRow,
+    default_quotas: crate::domain::Quotas,
+) -> DbResult<bool> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
+            let quotas = super::tenancy::read_controls!(conn, &row.tenant_id)?
+                .quotas()
+                .or(default_quotas);
+            if let Some(limit) = quotas.media_bytes {
+                let stored = super::tenants::media_bytes_of!(conn, &row.tenant_id)?;
+                if u64::try_from(stored + row.size).unwrap_or(u64::MAX) > limit {
+                    return Ok(false);
+                }
+            }
             insert_file!(conn, row);
-            Ok(())
+            Ok(true)
         })
     })
 }

@@ -277,6 +277,7 @@ pub fn store_inbound(
     pool: &DbPool,
     batch: &[Inbound],
     new_wa_id: super::campaigns::NewWaId<'_>,
+    quotas: crate::domain::Quotas,
 ) -> DbResult<Stored> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
@@ -351,7 +352,7 @@ pub fn store_inbound(
                 )?);
                 out.extend(learn_sender!(conn, &row, name.clone())?);
                 if event_type == EventType::MessageReceived && change.is_none() {
-                    answers += fire!(conn, &row, &content, name.as_deref(), new_wa_id).sends;
+                    answers += fire!(conn, &row, &content, name.as_deref(), new_wa_id, quotas).sends;
                 }
             }
             Ok(Stored {

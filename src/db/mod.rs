@@ -295,6 +295,8 @@ pub struct Db {
     /// The bucket new media bytes go to (`media_store = "s3"`); `None` keeps them in the
     /// database.
     objects: Option<std::sync::Arc<objects::ObjectStore>>,
+    /// Every tenant's quotas unless the admin set its own (the automatic sends check them).
+    default_quotas: crate::domain::Quotas,
 }
 
 impl Db {
@@ -304,7 +306,18 @@ impl Db {
             health: Default::default(),
             appended: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
             objects: None,
+            default_quotas: crate::domain::Quotas::default(),
         }
+    }
+
+    /// The configured quotas of tenants without their own.
+    pub fn with_default_quotas(mut self, quotas: crate::domain::Quotas) -> Self {
+        self.default_quotas = quotas;
+        self
+    }
+
+    pub fn default_quotas(&self) -> crate::domain::Quotas {
+        self.default_quotas
     }
 
     /// Keeps new media bytes in `store` from now on.

@@ -162,7 +162,7 @@ pub fn answer_text(
 /// with its `Content` `$content` and the sender's push name `$name`): answers and forwards go
 /// into the outbox, each match raises `rule.matched`. Evaluates to `Fired`.
 macro_rules! fire {
-    ($conn:expr, $row:expr, $content:expr, $name:expr, $new_wa_id:expr) => {{
+    ($conn:expr, $row:expr, $content:expr, $name:expr, $new_wa_id:expr, $quotas:expr) => {{
         use $crate::db::rules::{GUARD_ANSWERS, GUARD_WINDOW_MS, RuleRow, answer_text};
         use $crate::db::schema::{rule_firings as firings, rules, sessions, templates};
         use $crate::domain::rule::{Incoming, RuleAction, RuleMatch};
@@ -259,6 +259,13 @@ macro_rules! fire {
                 break;
             }
             for (i, (to, said)) in sends.iter().enumerate() {
+                if !$crate::db::tenancy::may_send_today!($conn, &row.tenant_id, now, $quotas)? {
+                    log::info!(
+                        "session {}: rule {} not answering: the tenant's messages_per_day quota is used up",
+                        row.session_id, rule.id
+                    );
+                    break;
+                }
                 let mut body = Content::text(said.clone());
                 if i == 0 && action.forward_to.as_deref() != Some(to.as_str()) {
                     body.quoted = Some($crate::domain::MessageRef {

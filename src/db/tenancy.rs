@@ -163,6 +163,33 @@ macro_rules! usage_of {
 }
 pub(crate) use usage_of;
 
+/// Whether the tenant may still send a message today under its `messages_per_day` quota (its
+/// own, else `$defaults`): what campaigns, reply rules and call answers ask before they write
+/// a send (an API send is refused with 429 instead).
+macro_rules! may_send_today {
+    ($conn:expr, $tenant:expr, $now:expr, $defaults:expr) => {{
+        let tenant: &str = $tenant;
+        let defaults: $crate::domain::Quotas = $defaults;
+        let quotas = $crate::db::tenancy::read_controls!($conn, tenant)?
+            .quotas()
+            .or(defaults);
+        match quotas.messages_per_day {
+            None => Ok::<bool, $crate::db::DbError>(true),
+            Some(limit) => {
+                let day = $crate::db::tenancy::day_of($now);
+                let sent = $crate::db::tenancy::usage_of!(
+                    $conn,
+                    tenant,
+                    &day,
+                    $crate::db::tenancy::metric::MESSAGES_OUT
+                )?;
+                Ok(u64::try_from(sent).unwrap_or(u64::MAX) < limit)
+            }
+        }
+    }};
+}
+pub(crate) use may_send_today;
+
 /// The tenant's quotas: its own, else `defaults`.
 pub fn quotas(pool: &DbPool, tenant_id: &str, defaults: Quotas) -> DbResult<Quotas> {
     Ok(controls(pool, tenant_id)?.quotas().or(defaults))

@@ -250,10 +250,11 @@ impl InboundRecorder {
         }
         // Waits out a database outage: until this returns the engine does not acknowledge the
         // batch, so WhatsApp keeps it (the insert is idempotent, so a retry cannot duplicate).
+        let quotas = self.db.default_quotas();
         let stored = self
             .db
             .run_patiently(move |pool| {
-                messages::store_inbound(pool, &rows, &super::compose::new_message_id)
+                messages::store_inbound(pool, &rows, &super::compose::new_message_id, quotas)
             })
             .await?;
         if !stored.events.is_empty() {

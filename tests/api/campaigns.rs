@@ -518,7 +518,67 @@ async fn a_rate_limit_from_whatsapp_stops_a_campaign_at_once(backend: Backend) {
     );
 }
 
+/// The tenant's `messages_per_day` quota holds back what WARAS sends on its own: a campaign
+/// waits with its remaining recipients, and a reply rule does not answer.
+async fn the_tenants_daily_quota_holds_campaigns_and_rules_back(backend: Backend) {
+    let people = people(4);
+    let others: Vec<(&str, &str)> = people
+        .iter()
+        .map(|(p, n)| (p.as_str(), n.as_str()))
+        .collect();
+    let sc = Scenario::linked_with(backend, ME, &others, |s| s.quota_messages_per_day = 3).await;
+    let rule = json!({"name": "greet", "match": {"keyword": "hi"}, "action": {"reply": "auto"}});
+    sc.app
+        .post("/api/v1/rules", &sc.key, rule)
+        .await
+        .success(201);
+    let text = json!({"type": "text", "text": "within the quota"});
+    let c = create(
+        &sc,
+        json!({"name": "quota", "session_ids": [sc.sid], "message": text,
+            "recipients": recipients(&people[..3]), "pacing": {"per_minute": 600}}),
+    )
+    .await;
+    wait_until(20, "three sends", || async {
+        let n = sent_of(&sc, &c["id"]).await.len();
+        if n >= 3 { Ok(()) } else { Err(n) }
+    })
+    .await;
+    let over = sc
+        .app
+        .post(
+            &sc.path("/messages"),
+            &sc.key,
+            json!({"to": format!("+{}", people[3].0), "type": "text", "text": "one more"}),
+        )
+        .await;
+    assert_eq!(over.problem(429), "quota_exceeded", "{}", over.text);
+
+    // The rule matches, but its answer would go past the quota.
+    let hi = sc.receive_text(&people[3].0, "hi").await;
+    assert_eq!(hi["data"]["text"], json!("hi"));
+    let more = create(
+        &sc,
+        json!({"name": "later", "session_ids": [sc.sid], "message": text,
+            "recipients": recipients(&people[3..]), "pacing": {"per_minute": 600}}),
+    )
+    .await;
+    actix_rt::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        got_from_me(&sc, &people[3].0).await.is_empty(),
+        "nothing past the quota"
+    );
+    let held = campaign(&sc, &more["id"]).await;
+    assert_eq!(held["status"], json!("running"), "{held}");
+    assert_eq!(
+        held["counts"]["queued"],
+        json!(1),
+        "waits for the next day: {held}"
+    );
+}
+
 on_both_backends!(
+    the_tenants_daily_quota_holds_campaigns_and_rules_back,
     a_media_campaign_stores_its_file_once_and_captions_each_recipient,
     a_rate_limit_from_whatsapp_stops_a_campaign_at_once,
     the_daily_cap_quiet_hours_and_a_run_of_failures_hold_a_campaign_back,

@@ -61,3 +61,37 @@ async fn calls_past_the_burst_wait_and_the_budget_comes_back(backend: Backend) {
 }
 
 on_both_backends!(calls_past_the_burst_wait_and_the_budget_comes_back);
+
+/// Two instances on one PostgreSQL database hold one budget: calls of the same key spread over
+/// both are refused once the burst is spent, and each instance tells the same remaining count.
+#[actix_rt::test]
+async fn two_instances_on_postgres_share_one_budget() {
+    let limits = |s: &mut waras::config::Settings| {
+        s.rate_limit_per_key = 1;
+        s.rate_limit_per_tenant = 0;
+        s.rate_limit_burst = 4;
+    };
+    let first = TestApp::spawn_with(Backend::Postgres, limits).await;
+    let second_db = crate::common::TestDatabase {
+        url: first.db.url.clone(),
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    let second = TestApp::spawn_configured(second_db, limits).await;
+    let (_, key) = first.tenant("shared").await;
+    let mut seen = Vec::new();
+    for (i, app) in [&first, &second, &first, &second].into_iter().enumerate() {
+        let r = app.get("/api/v1/sessions", &key).await;
+        assert_eq!(r.status.as_u16(), 200, "call {i}: {}", r.text);
+        seen.push(r.header("ratelimit-remaining").to_string());
+    }
+    assert_eq!(
+        seen,
+        ["3", "2", "1", "0"],
+        "one budget across both instances"
+    );
+    for app in [&first, &second] {
+        let refused = app.get("/api/v1/sessions", &key).await;
+        assert_eq!(refused.problem(429), "rate_limited", "{}", refused.text);
+    }
+    crate::common::finish_passed_test();
+}

@@ -180,6 +180,24 @@ async fn quotas_refuse_what_is_over_and_usage_counts_what_was_done(backend: Back
     assert_eq!((cells[1], cells[2], cells[5]), ("1", "2", "1"), "{csv}");
     // The linked session's time WORKING counts (seconds, shown as hours).
     assert!(cells[4].parse::<f64>().is_ok(), "{csv}");
+
+    // A received file past the media quota is served, but not kept.
+    let pdf = b"%PDF-1.4 a file received past the media quota %%EOF".to_vec();
+    let part = json!({"data": base64::engine::general_purpose::STANDARD.encode(&pdf),
+                      "mimetype": "application/pdf", "filename": "r.pdf"});
+    let e = sc.receive(ALICE, json!({"to": ME, "document": part})).await;
+    let media = format!("/messages/{}/media", e["data"]["id"].as_str().unwrap());
+    for _ in 0..2 {
+        let got = sc.get(&media).await;
+        assert_eq!(
+            (got.status.as_u16(), &got.bytes),
+            (200, &pdf),
+            "{}",
+            got.text
+        );
+    }
+    let after = app.get("/api/v1/tenant", &key).await.success(200);
+    assert_eq!(after["usage"]["media_bytes"], json!(0), "{after}");
 }
 
 async fn a_suspended_tenant_is_turned_away_and_resumed_whole(backend: Backend) {

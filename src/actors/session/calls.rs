@@ -164,8 +164,11 @@ async fn store_end(
 ) -> bool {
     let (sid, cid) = (session_id.to_string(), call_id.to_string());
     let queued = reply.is_some();
+    let quotas = db.default_quotas();
     let stored = db
-        .run_patiently(move |pool| calls::ended(pool, &sid, &cid, status, reply.as_ref(), now_ms()))
+        .run_patiently(move |pool| {
+            calls::ended(pool, &sid, &cid, status, reply.as_ref(), now_ms(), quotas)
+        })
         .await;
     match stored {
         Ok(Some(_)) => {

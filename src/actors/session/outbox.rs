@@ -182,6 +182,7 @@ async fn campaign_turns(
     handle: &tokio::runtime::Handle,
 ) -> CampaignTurns {
     let sid = session_id.to_string();
+    let quotas = db.default_quotas();
     let dispatched = db
         .run(move |pool| {
             campaigns::dispatch(
@@ -191,6 +192,7 @@ async fn campaign_turns(
                 fence.as_deref(),
                 &new_message_id,
                 &mut || rand::random::<f64>(),
+                quotas,
             )
         })
         .await;

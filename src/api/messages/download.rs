@@ -121,7 +121,19 @@ async fn download_and_keep(
         data: Vec::new(),
         ..keep.clone()
     };
-    state.db.run(move |pool| media::store(pool, &keep)).await?;
+    // Past the tenant's media quota the file is served but not kept (it is downloaded again
+    // next time; a bucket object already written is swept).
+    let quotas = state.default_quotas;
+    let kept = state
+        .db
+        .run(move |pool| media::store(pool, &keep, quotas))
+        .await?;
+    if !kept {
+        log::info!(
+            "message {}: received file not kept: the tenant's media quota is used up",
+            row.id
+        );
+    }
     Ok((file, data))
 }
 

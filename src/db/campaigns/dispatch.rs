@@ -298,6 +298,9 @@ macro_rules! step {
     }};
 }
 
+/// How soon a campaign held back by its tenant's daily quota looks again.
+const QUOTA_RECHECK_MS: i64 = 60_000;
+
 /// One pass over the running campaigns that send through `session_id` (for its owner,
 /// `fence`): each whose pace allows claims its next recipient. Most passes find nothing due and
 /// read one indexed row per campaign.
@@ -308,6 +311,7 @@ pub fn dispatch(
     fence: Option<&crate::db::cluster::Fence>,
     new_wa_id: NewWaId<'_>,
     jitter: &mut dyn FnMut() -> f64,
+    default_quotas: crate::domain::Quotas,
 ) -> DbResult<Dispatched> {
     with_conn!(pool, |conn| {
         let running: Vec<(CampaignRow, PaceRow)> = campaigns::table
@@ -331,6 +335,12 @@ pub fn dispatch(
                 else {
                     return Ok(Step::Ended(false));
                 };
+                // A tenant at its messages_per_day quota sends no more today: the campaign
+                // looks again in a minute (and carries on the next day).
+                let tenant = c.tenant_id.clone();
+                if !crate::db::tenancy::may_send_today!(conn, &tenant, now, default_quotas)? {
+                    return Ok(Step::Wait(now + QUOTA_RECHECK_MS));
+                }
                 Ok(step!(conn, c, pace, &session, now, new_wa_id, jitter()))
             })?;
             match step {
