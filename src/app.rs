@@ -23,6 +23,7 @@ use crate::db::{self, Db, DbPool, InstanceLease};
 use crate::engine::http::HttpPolicy;
 use crate::engine::{DieselStores, EngineDeps, EngineRuntime, check_master_key};
 use crate::metrics::Metrics;
+use crate::sinks::{SinkContext, SinkRunner};
 use crate::webhooks::schedule::RetrySchedule;
 
 /// One access-log line per request. `%U` is the path without the query string: a query can
@@ -40,6 +41,7 @@ pub struct Application {
     db: Db,
     lease: InstanceLease,
     cluster: Option<Cluster>,
+    sinks: SinkRunner,
 }
 
 impl Application {
@@ -77,6 +79,10 @@ impl Application {
                 addr,
             ))
         });
+        // Who holds sink leases: this instance's cluster id, or `local` alone.
+        let owner = cluster_config
+            .as_ref()
+            .map_or_else(|| "local".to_string(), |c| c.instance_id.clone());
         let supervisor = SupervisorActor::new(
             db.clone(),
             engine,
@@ -95,16 +101,7 @@ impl Application {
             .send(Boot)
             .await
             .context("supervisor unreachable")??;
-        let webhook_secrets = Sealer::new(
-            &secrets.master_key,
-            crate::engine::rekey::WEBHOOK_SECRET_PURPOSE,
-        );
-        let delivery = start_deliveries(&settings, &db, &webhook_secrets, &metrics).await?;
-        start_retention(&settings, &db);
-        if db.objects().is_some() {
-            OrphanSweep::new(db.clone()).start();
-        }
-        OverdueSends::new(db.clone(), settings.schedule_max_lateness_ms()).start();
+        let jobs = start_jobs(&settings, &db, &secrets.master_key, &metrics, owner).await?;
         let state = app_state(
             &settings,
             &db,
@@ -115,10 +112,13 @@ impl Application {
                 cluster.clone(),
                 instance_name(&settings),
             ),
-            metrics,
-            secrets.admin_key,
-            webhook_secrets,
-            engine_proxies,
+            metrics.clone(),
+            StateSecrets {
+                admin_key: secrets.admin_key,
+                webhook_secrets: jobs.webhook_secrets,
+                session_proxies: engine_proxies,
+                event_sinks: jobs.event_sinks,
+            },
         );
         let server = http_server(&settings, state, extra, listener)?;
         log::info!(
@@ -129,10 +129,11 @@ impl Application {
             addr,
             server,
             supervisor,
-            delivery,
+            delivery: jobs.delivery,
             db,
             lease,
             cluster,
+            sinks: jobs.sinks,
         })
     }
 
@@ -152,6 +153,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await.context("HTTP server failed")?;
         drain(self.cluster.as_ref()).await;
+        self.sinks.stop().await;
         self.supervisor
             .send(Shutdown)
             .await
@@ -173,6 +175,7 @@ impl Application {
             db: self.db,
             lease: self.lease,
             cluster: self.cluster,
+            sinks: self.sinks,
         }
     }
 }
@@ -238,7 +241,7 @@ async fn engine_deps(
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
-    let sandbox_media = sandbox_media(&settings.wa_url).await;
+    let sandbox_media = crate::engine::sandbox_media::discover(&settings.wa_url).await;
     Ok(EngineDeps {
         // Enough blocking threads for every database connection, and some for crypto.
         runtime: EngineRuntime::new(
@@ -342,14 +345,20 @@ async fn start_deliveries(
 }
 
 /// What every HTTP handler shares.
+/// The keys the API's handlers hold.
+struct StateSecrets {
+    admin_key: secrecy::SecretString,
+    webhook_secrets: Sealer,
+    session_proxies: Sealer,
+    event_sinks: Sealer,
+}
+
 fn app_state(
     settings: &Settings,
     db: &Db,
     sessions: Sessions,
     metrics: Arc<Metrics>,
-    admin_key: secrecy::SecretString,
-    webhook_secrets: Sealer,
-    session_proxies: Sealer,
+    secrets: StateSecrets,
 ) -> web::Data<AppState> {
     let audit = crate::audit::AuditLog::start(db.clone(), metrics.audit_dropped.clone());
     // On PostgreSQL several instances may serve the API: they share one budget there.
@@ -367,9 +376,10 @@ fn app_state(
         started_at: db::now_ms(),
         sessions,
         metrics,
-        admin_key,
-        webhook_secrets,
-        session_proxies,
+        admin_key: secrets.admin_key,
+        webhook_secrets: secrets.webhook_secrets,
+        session_proxies: secrets.session_proxies,
+        event_sinks: secrets.event_sinks,
         allow_private: settings.webhook_allow_private,
         media_max_bytes: settings.media_max_bytes,
         default_quotas: settings.default_quotas(),
@@ -387,6 +397,46 @@ fn instance_name(settings: &Settings) -> String {
         "" => "local".to_string(),
         id => id.to_string(),
     }
+}
+
+/// The jobs beside the sessions, and the sealers the API shares with them.
+struct Jobs {
+    delivery: Addr<DeliveryActor>,
+    sinks: SinkRunner,
+    webhook_secrets: Sealer,
+    event_sinks: Sealer,
+}
+
+/// Starts webhook deliveries, retention, the orphan sweep, overdue sends and the event sinks.
+async fn start_jobs(
+    settings: &Settings,
+    db: &Db,
+    master_key: &[u8; 32],
+    metrics: &Arc<Metrics>,
+    owner: String,
+) -> anyhow::Result<Jobs> {
+    let webhook_secrets = Sealer::new(master_key, crate::engine::rekey::WEBHOOK_SECRET_PURPOSE);
+    let delivery = start_deliveries(settings, db, &webhook_secrets, metrics).await?;
+    start_retention(settings, db);
+    if db.objects().is_some() {
+        OrphanSweep::new(db.clone()).start();
+    }
+    OverdueSends::new(db.clone(), settings.schedule_max_lateness_ms()).start();
+    let event_sinks = Sealer::new(master_key, crate::engine::rekey::EVENT_SINK_PURPOSE);
+    let sinks = SinkRunner::start(SinkContext {
+        db: db.clone(),
+        sealer: event_sinks.clone(),
+        metrics: metrics.clone(),
+        owner,
+        allow_private: settings.webhook_allow_private,
+        lease_ttl: Duration::from_secs(settings.lease_ttl_secs.max(3)),
+    });
+    Ok(Jobs {
+        delivery,
+        sinks,
+        webhook_secrets,
+        event_sinks,
+    })
 }
 
 /// With `media_store = "s3"`, the bucket new media bytes go to. An unreachable bucket at start
@@ -467,6 +517,7 @@ pub struct RunningApp {
     pub db: Db,
     lease: InstanceLease,
     cluster: Option<Cluster>,
+    sinks: SinkRunner,
 }
 
 impl RunningApp {
@@ -478,56 +529,11 @@ impl RunningApp {
     pub async fn shutdown(self) {
         self.handle.stop(true).await;
         drain(self.cluster.as_ref()).await;
+        self.sinks.stop().await;
         let _ = self.delivery.send(StopDeliveries).await;
         let _ = self.supervisor.send(Shutdown).await;
         drop(self.lease);
     }
-}
-
-/// The sandbox's HTTPS media host (`host:port`) and its CA.
-#[cfg_attr(not(feature = "sandbox"), allow(dead_code))]
-struct SandboxMedia {
-    host: String,
-    ca: Arc<str>,
-}
-
-/// In a sandbox build, the sandbox's media host and CA, read from its `/sandbox/info` next to
-/// the configured (loopback) WebSocket URL, so media can be uploaded and downloaded.
-#[cfg(feature = "sandbox")]
-async fn sandbox_media(wa_url: &str) -> Option<SandboxMedia> {
-    let mut info = url::Url::parse(wa_url).ok()?;
-    info.set_scheme(if info.scheme() == "wss" {
-        "https"
-    } else {
-        "http"
-    })
-    .ok()?;
-    info.set_path("/sandbox/info");
-    let answer: Result<serde_json::Value, String> = async {
-        let mut res = awc::Client::new()
-            .get(info.as_str())
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        res.json().await.map_err(|e| e.to_string())
-    }
-    .await;
-    let text = |v: &serde_json::Value, key: &str| v.get(key)?.as_str().map(str::to_string);
-    match answer {
-        Ok(v) => Some(SandboxMedia {
-            host: text(&v, "media_host")?,
-            ca: Arc::from(text(&v, "media_ca_pem")?),
-        }),
-        Err(e) => {
-            log::warn!("sandbox media host unavailable at {info}: {e}; media will fail");
-            None
-        }
-    }
-}
-
-#[cfg(not(feature = "sandbox"))]
-async fn sandbox_media(_wa_url: &str) -> Option<SandboxMedia> {
-    None
 }
 
 #[cfg(test)]

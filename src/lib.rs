@@ -27,6 +27,7 @@ pub mod engine;
 pub mod media;
 pub mod metrics;
 pub mod rotate;
+pub mod sinks;
 #[cfg(feature = "sandbox")]
 pub use waras_sandbox as sandbox;
 pub mod time;

@@ -23,16 +23,51 @@ pub struct Metrics {
     pub instance_info: IntGaugeVec,
     pub leases_held: IntGauge,
     pub leases_lost: IntCounter,
+    pub sinks: SinkMetrics,
 }
+
+/// The event sinks' gauges and counters.
+pub struct SinkMetrics {
+    pub lag: IntGaugeVec,
+    pub published: IntCounterVec,
+    pub failures: IntCounterVec,
+}
+
+impl SinkMetrics {
+    fn register(r: &Registry) -> prometheus::Result<Self> {
+        Ok(Self {
+            lag: gauge_vec(
+                r,
+                "waras_sink_lag_events",
+                "Events in the log after a sink's cursor (its tenant's, or its session's), by sink; counted when it fails, 0 once it caught up",
+                &["sink"],
+            )?,
+            published: counter_vec(
+                r,
+                "waras_sink_published_total",
+                "Events published to brokers and confirmed, by sink kind",
+                &["kind"],
+            )?,
+            failures: counter_vec(
+                r,
+                "waras_sink_failures_total",
+                "Failed sink rounds (broker unreachable or refusing), by sink kind",
+                &["kind"],
+            )?,
+        })
+    }
+}
+
+/// Latency buckets of HTTP requests and of webhook deliveries, in seconds.
+const HTTP_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+const DELIVERY_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
+];
 
 impl Metrics {
     pub fn new() -> prometheus::Result<Self> {
-        const HTTP_BUCKETS: [f64; 12] = [
-            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-        ];
-        const DELIVERY_BUCKETS: [f64; 12] = [
-            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0, 3600.0,
-        ];
         let r = Registry::new();
         Ok(Self {
             http_requests: counter_vec(
@@ -105,6 +140,7 @@ impl Metrics {
                 "waras_cluster_leases_lost_total",
                 "Session leases lost without handing over (not renewed in time, or taken by another instance)",
             )?,
+            sinks: SinkMetrics::register(&r)?,
             registry: r,
         })
     }

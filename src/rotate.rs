@@ -50,8 +50,8 @@ pub fn run(settings: &Settings, new_key_file: Option<&Path>) -> anyhow::Result<(
         }
     };
     println!(
-        "re-sealed {} data key(s), {} webhook secret(s) and {} session proxy URL(s) under the new master key",
-        rekeyed.data_keys, rekeyed.webhook_secrets, rekeyed.session_proxies
+        "re-sealed {} data key(s), {} webhook secret(s), {} session proxy URL(s) and {} event sink(s) under the new master key",
+        rekeyed.data_keys, rekeyed.webhook_secrets, rekeyed.session_proxies, rekeyed.event_sinks
     );
     match (&key_file, &staged) {
         (Some(file), Some(staged)) => {

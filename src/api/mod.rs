@@ -26,6 +26,7 @@ pub mod profile;
 pub mod rate_limit;
 pub mod rules;
 pub mod sessions;
+pub mod sinks;
 pub mod state;
 pub mod status;
 pub mod stream;
@@ -356,7 +357,7 @@ fn live_routes(api: Scope) -> Scope {
         )
 }
 
-/// Events (replay and stream) and webhooks.
+/// Events (replay and stream), webhooks and sinks.
 fn event_routes(api: Scope) -> Scope {
     api.route("/events", web::get().to(events::list))
         .route("/events/ws", web::get().to(stream::stream))
@@ -378,6 +379,11 @@ fn event_routes(api: Scope) -> Scope {
             "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
             web::post().to(webhooks::retry),
         )
+        .route("/sinks", web::post().to(sinks::create))
+        .route("/sinks", web::get().to(sinks::list))
+        .route("/sinks/{sink_id}", web::get().to(sinks::get))
+        .route("/sinks/{sink_id}", web::patch().to(sinks::update))
+        .route("/sinks/{sink_id}", web::delete().to(sinks::delete))
 }
 
 async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {

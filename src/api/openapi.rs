@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     audit, blocking, calls, campaigns, channels, chat_actions, chats, cluster, contacts, events,
-    groups, keys, linking, messages, ops, profile, rules, sessions, status, stream, templates,
-    tenancy, tenants, usage, webhooks,
+    groups, keys, linking, messages, ops, profile, rules, sessions, sinks, status, stream,
+    templates, tenancy, tenants, usage, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +37,7 @@ use super::{
         events::list, stream::stream, stream::ticket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::update, webhooks::delete,
         webhooks::rotate_secret, webhooks::deliveries, webhooks::retry,
+        sinks::create, sinks::list, sinks::get, sinks::update, sinks::delete,
         templates::create, templates::list, templates::get, templates::update, templates::delete,
         campaigns::create, campaigns::list, campaigns::get, campaigns::recipients,
         campaigns::pause, campaigns::resume, campaigns::cancel,
@@ -55,6 +56,7 @@ use super::{
         (name = "profile", description = "The session's own name, about text and picture"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Signed event delivery (Standard Webhooks)"),
+        (name = "sinks", description = "Events published to NATS JetStream, RabbitMQ or Redis Streams"),
         (name = "templates", description = "Message templates with {{variables}}, filled by a send"),
         (name = "campaigns", description = "One message to many recipients, paced per session"),
         (name = "rules", description = "Answers, forwards and events for matching incoming messages"),
@@ -79,7 +81,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// Path parameters holding WARAS ids, by name, with the prefix their ids carry.
-const ID_PARAMETERS: [(&str, &str); 9] = [
+const ID_PARAMETERS: [(&str, &str); 10] = [
     ("tenant_id", "tnt"),
     ("session_id", "ses"),
     ("key_id", "key"),
@@ -89,6 +91,7 @@ const ID_PARAMETERS: [(&str, &str); 9] = [
     ("template_id", "tpl"),
     ("campaign_id", "cmp"),
     ("rule_id", "rul"),
+    ("sink_id", "snk"),
 ];
 
 /// Declares the range of every `limit` and the form of every id in a path (a prefix and 32 lowercase hex digits, as the

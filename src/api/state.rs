@@ -22,6 +22,8 @@ pub struct AppState {
     pub webhook_secrets: Sealer,
     /// Seals sessions' proxy URLs at rest.
     pub session_proxies: Sealer,
+    /// Seals event sinks' broker URLs and signing secrets at rest.
+    pub event_sinks: Sealer,
     /// Whether webhooks and media URLs may target private addresses.
     pub allow_private: bool,
     /// The largest media file a send accepts (inline, uploaded or fetched), in bytes.

@@ -165,7 +165,7 @@ fn parse_url(state: &AppState, raw: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::invalid(format!("url: {e}")))
 }
 
-fn parse_events(raw: &[String]) -> ApiResult<String> {
+pub(crate) fn parse_events(raw: &[String]) -> ApiResult<String> {
     if raw.is_empty() || raw.len() > MAX_EVENT_TYPES {
         return Err(ApiError::invalid(format!(
             "events: name 1 to {MAX_EVENT_TYPES} event types, or [\"*\"]"

@@ -26,6 +26,7 @@ pub mod retention;
 pub mod rules;
 pub mod schema;
 pub mod sessions;
+pub mod sinks;
 pub mod templates;
 pub mod tenancy;
 pub mod tenants;

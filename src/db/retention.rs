@@ -71,17 +71,24 @@ pub fn purge_batch(pool: &DbPool, policy: &RetentionPolicy, now: i64) -> DbResul
 }
 
 /// Events older than `before` that no webhook delivery still waits for (a delivery being retried
-/// keeps its event until it succeeds or fails for good).
+/// keeps its event until it succeeds or fails for good) and every enabled sink of their tenant
+/// has published or passed over.
 fn purge_events(pool: &DbPool, before: i64) -> DbResult<usize> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
             let waiting = webhook_deliveries::table
                 .select(webhook_deliveries::event_id)
                 .filter(webhook_deliveries::status.eq_any([PENDING, DELIVERING]));
+            // An enabled sink of the tenant not past the event yet keeps it too.
+            let unsent = super::schema::sinks::table
+                .filter(super::schema::sinks::tenant_id.eq(events::tenant_id))
+                .filter(super::schema::sinks::enabled.eq(true))
+                .filter(super::schema::sinks::cursor.lt(events::id));
             let ids: Vec<i64> = events::table
                 .select(events::id)
                 .filter(events::created_at.lt(before))
                 .filter(events::id.ne_all(waiting))
+                .filter(diesel::dsl::not(diesel::dsl::exists(unsent)))
                 .order(events::id.asc())
                 .limit(BATCH)
                 .load(conn)?;

@@ -145,6 +145,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    sinks (id) {
+        id -> Text,
+        tenant_id -> Text,
+        kind -> Text,
+        url_sealed -> Text,
+        url_shown -> Text,
+        session_id -> Nullable<Text>,
+        event_types -> Text,
+        destination -> Text,
+        max_len -> Nullable<BigInt>,
+        secret_sealed -> Text,
+        enabled -> Bool,
+        cursor -> BigInt,
+        delivered -> BigInt,
+        failing_since -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        last_delivered_at -> Nullable<BigInt>,
+        owner -> Nullable<Text>,
+        lease_until -> BigInt,
+        epoch -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(sinks, events);
+
+diesel::table! {
     orphan_objects (object_key) {
         object_key -> Text,
         not_before -> BigInt,

@@ -38,15 +38,7 @@ impl WebhookRow {
 
     /// `*` matches everything, `message.*` a family, anything else one type.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.types().iter().any(|t| {
-            t == "*"
-                || t == event_type
-                || t.strip_suffix(".*").is_some_and(|family| {
-                    event_type
-                        .strip_prefix(family)
-                        .is_some_and(|rest| rest.starts_with('.'))
-                })
-        })
+        crate::domain::selects(&self.types(), event_type)
     }
 }
 

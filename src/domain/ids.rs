@@ -69,6 +69,7 @@ prefixed_id!(CampaignId, "cmp");
 prefixed_id!(RuleId, "rul");
 prefixed_id!(ContactId, "ctc");
 prefixed_id!(AuditId, "aud");
+prefixed_id!(SinkId, "snk");
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,7 @@ pub mod rule;
 mod scope;
 mod session_options;
 mod session_state;
+mod sink;
 pub mod template;
 
 pub use content::{
@@ -18,7 +19,7 @@ pub use content::{
 };
 pub use ids::{
     AuditId, CampaignId, ContactId, DeliveryId, KeyId, MediaId, MessageId, RuleId, SessionId,
-    TemplateId, TenantId, WebhookId,
+    SinkId, TemplateId, TenantId, WebhookId,
 };
 pub use kinds::{CampaignStatus, EventType, MessageKind, MessageStatus};
 pub use name::Name;
@@ -26,6 +27,7 @@ pub use quotas::Quotas;
 pub use scope::{Scope, Scopes};
 pub use session_options::{HistorySync, SessionOptions};
 pub use session_state::{DesiredState, SessionStatus};
+pub use sink::{SinkKind, selects};
 pub use template::Template;
 
 /// A value that failed to parse, with the field it came from and a reason a user can act on.

@@ -13,6 +13,7 @@ pub mod notices;
 pub mod proxy;
 pub mod rekey;
 pub mod runtime;
+pub mod sandbox_media;
 pub mod sealing;
 pub mod store;
 pub mod stores;

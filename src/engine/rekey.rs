@@ -20,6 +20,8 @@ use crate::with_conn;
 pub const WEBHOOK_SECRET_PURPOSE: &str = "webhook-secret";
 /// The purpose sessions' proxy URLs are sealed for (the session id as associated data).
 pub const SESSION_PROXY_PURPOSE: &str = "session-proxy";
+/// The purpose event sinks' broker URLs and signing secrets are sealed for.
+pub const EVENT_SINK_PURPOSE: &str = "event-sink";
 
 /// What a rotation re-sealed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,6 +29,7 @@ pub struct Rekeyed {
     pub data_keys: usize,
     pub webhook_secrets: usize,
     pub session_proxies: usize,
+    pub event_sinks: usize,
 }
 
 type KeyRow = (String, i64, Vec<u8>);
@@ -40,6 +43,8 @@ struct Rekeying {
     new_secrets: SecretSealer,
     old_proxies: SecretSealer,
     new_proxies: SecretSealer,
+    old_sinks: SecretSealer,
+    new_sinks: SecretSealer,
 }
 
 impl Rekeying {
@@ -51,6 +56,8 @@ impl Rekeying {
             new_secrets: SecretSealer::new(new, WEBHOOK_SECRET_PURPOSE),
             old_proxies: SecretSealer::new(old, SESSION_PROXY_PURPOSE),
             new_proxies: SecretSealer::new(new, SESSION_PROXY_PURPOSE),
+            old_sinks: SecretSealer::new(old, EVENT_SINK_PURPOSE),
+            new_sinks: SecretSealer::new(new, EVENT_SINK_PURPOSE),
         })
     }
 
@@ -78,6 +85,26 @@ impl Rekeying {
         Ok(self.new_proxies.seal(&plain, aad))
     }
 
+    /// An event sink's broker URL and signing secret under the new key.
+    fn sink(
+        &self,
+        (id, url, secret): &(String, String, String),
+    ) -> anyhow::Result<(String, String)> {
+        let mut out = Vec::with_capacity(2);
+        for (aad, sealed) in [
+            (crate::sinks::url_aad(id), url),
+            (crate::sinks::secret_aad(id), secret),
+        ] {
+            let plain = self
+                .old_sinks
+                .open(sealed, &aad)
+                .with_context(|| format!("a sealed value of sink {id} does not open"))?;
+            out.push(self.new_sinks.seal(&plain, &aad));
+        }
+        let secret = out.pop().unwrap_or_default();
+        Ok((out.pop().unwrap_or_default(), secret))
+    }
+
     /// A webhook's current and previous secrets and its custom headers under the new key.
     fn secrets(
         &self,
@@ -97,6 +124,23 @@ impl Rekeying {
         };
         Ok((self.reseal(id, aad, current)?, previous, headers))
     }
+}
+
+/// Inside the rotation's transaction: every event sink's URL and secret re-sealed; how many.
+macro_rules! reseal_sinks {
+    ($conn:expr, $rekeying:expr, $failure:expr) => {{
+        use crate::db::schema::sinks;
+        let rows: Vec<(String, String, String)> = sinks::table
+            .select((sinks::id, sinks::url_sealed, sinks::secret_sealed))
+            .load($conn)?;
+        for row in &rows {
+            let (url, secret) = $rekeying.sink(row).map_err(|e| abort(&mut $failure, e))?;
+            diesel::update(sinks::table.find(&row.0))
+                .set((sinks::url_sealed.eq(url), sinks::secret_sealed.eq(secret)))
+                .execute($conn)?;
+        }
+        rows.len()
+    }};
 }
 
 /// Re-seals everything the master key protects from `old` to `new`, atomically. Refuses when
@@ -160,6 +204,7 @@ pub fn rotate_master_key(
                     .set(sessions::proxy_sealed.eq(resealed))
                     .execute(conn)?;
             }
+            let event_sinks = reseal_sinks!(conn, rekeying, failure);
             diesel::update(sealing_canary::table.find(CANARY_KEY))
                 .set(sealing_canary::sealed.eq(&canary))
                 .execute(conn)?;
@@ -167,6 +212,7 @@ pub fn rotate_master_key(
                 data_keys: keys.len(),
                 webhook_secrets: hooks.len(),
                 session_proxies: proxies.len(),
+                event_sinks,
             })
         })
     });

@@ -27,6 +27,7 @@ mod cli;
 #[cfg(feature = "sandbox")]
 mod cluster;
 mod conformance;
+mod cut;
 mod groups;
 #[cfg(feature = "sandbox")]
 mod history;
@@ -70,6 +71,7 @@ mod scenario;
 mod scheduled;
 mod scopes;
 mod send_limits;
+mod sinks;
 #[cfg(feature = "sandbox")]
 mod status;
 mod storage;

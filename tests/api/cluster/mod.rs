@@ -4,7 +4,6 @@
 //! rolling restart (SIGTERM, drain) loses and duplicates nothing, and two processes never hold
 //! one WhatsApp connection.
 
-mod cut;
 mod harness;
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,7 +13,7 @@ use actix_web::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::ADMIN_KEY;
-use cut::Cut;
+use crate::cut::Cut;
 use harness::{Cluster, cpu_secs, per_owner};
 
 /// The one every session's account writes to.

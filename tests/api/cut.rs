@@ -1,8 +1,9 @@
-//! A way to cut one instance off from PostgreSQL while the database stays up for the others.
+//! A way to cut one instance off from a server (PostgreSQL, a broker) while the server stays up
+//! for everyone else.
 
-/// A TCP proxy to PostgreSQL that can be cut: every connection through it closes, and new ones
-/// are refused, while the database itself stays up for everyone else.
-pub(super) struct Cut {
+/// A TCP proxy to a loopback server that can be cut: every connection through it closes, and new
+/// ones are refused, until it is healed; the server itself stays up for everyone else.
+pub struct Cut {
     port: u16,
     cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
     open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
@@ -10,6 +11,11 @@ pub(super) struct Cut {
 
 impl Cut {
     pub fn to_postgres() -> Self {
+        Self::to(5432)
+    }
+
+    /// A proxy to `127.0.0.1:target`.
+    pub fn to(target: u16) -> Self {
         use std::sync::atomic::Ordering;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -22,7 +28,7 @@ impl Cut {
                 if flag.load(Ordering::SeqCst) {
                     continue; // dropped: refused
                 }
-                let Ok(server) = std::net::TcpStream::connect("127.0.0.1:5432") else {
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target)) else {
                     continue;
                 };
                 for s in [&client, &server] {
@@ -45,6 +51,16 @@ impl Cut {
     /// The database URL through this proxy.
     pub fn url(&self, direct: &str) -> String {
         direct.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", self.port), 1)
+    }
+
+    /// The port the proxy listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Lets connections through again.
+    pub fn heal(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn cut(&self) {
