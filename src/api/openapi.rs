@@ -44,7 +44,7 @@ use super::{
         rules::create, rules::list, rules::get, rules::update, rules::delete,
         ops::healthz, ops::readyz, ops::metrics, cluster::view,
     ),
-    modifiers(&SecuritySchemes, &ProblemResponses, &IdParameters),
+    modifiers(&SecuritySchemes, &ProblemResponses, &IdParameters, &OperationIds),
     tags((name = "admin", description = "Tenants; needs the admin key"),
         (name = "keys", description = "A tenant's API keys"),
         (name = "sessions", description = "WhatsApp accounts"),
@@ -222,6 +222,44 @@ fn limit_schema() -> utoipa::openapi::schema::Object {
 const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every operation of a path item with its method name, as an `Allow` header spells it.
+/// Unique `operationId`s, as code generators need them: the handler's name under its tag
+/// (`sessions_list`), with the path's last literal segment added where two would clash
+/// (`contacts_list_blocklist`).
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut named: Vec<(String, &'static str, String)> = Vec::new();
+        for (path, item) in &mut openapi.paths.paths {
+            for (method, op) in operations_mut(item) {
+                let tag = op.tags.as_ref().and_then(|t| t.first()).cloned();
+                let handler = op.operation_id.clone().unwrap_or_else(|| method.to_lowercase());
+                let id = tag.map_or_else(|| handler.clone(), |t| format!("{t}_{handler}"));
+                named.push((path.clone(), method, id));
+            }
+        }
+        for (path, method, id) in &named {
+            let clashes = named.iter().filter(|(_, _, other)| other == id).count() > 1;
+            let id = match clashes {
+                false => id.clone(),
+                true => {
+                    let literal = path
+                        .rsplit('/')
+                        .find(|seg| !seg.starts_with('{') && !seg.is_empty())
+                        .unwrap_or_default()
+                        .replace('-', "_");
+                    format!("{id}_{literal}")
+                }
+            };
+            if let Some(item) = openapi.paths.paths.get_mut(path)
+                && let Some((_, op)) = operations_mut(item).find(|(m, _)| m == method)
+            {
+                op.operation_id = Some(id);
+            }
+        }
+    }
+}
+
 fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
     [
         ("GET", item.get.as_mut()),

@@ -1,0 +1,238 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.event_list import EventList
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    after: int | Unset = UNSET,
+    cursor: int | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    types: str | Unset = UNSET,
+    limit: int | Unset = 50,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["after"] = after
+
+    params["cursor"] = cursor
+
+    params["session_id"] = session_id
+
+    params["types"] = types
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/events",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> EventList | Problem | None:
+    if response.status_code == 200:
+        response_200 = EventList.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[EventList | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    after: int | Unset = UNSET,
+    cursor: int | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    types: str | Unset = UNSET,
+    limit: int | Unset = 50,
+) -> Response[EventList | Problem]:
+    """
+    Args:
+        after (int | Unset):
+        cursor (int | Unset):
+        session_id (str | Unset):
+        types (str | Unset):
+        limit (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EventList | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        after=after,
+        cursor=cursor,
+        session_id=session_id,
+        types=types,
+        limit=limit,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    after: int | Unset = UNSET,
+    cursor: int | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    types: str | Unset = UNSET,
+    limit: int | Unset = 50,
+) -> EventList | Problem | None:
+    """
+    Args:
+        after (int | Unset):
+        cursor (int | Unset):
+        session_id (str | Unset):
+        types (str | Unset):
+        limit (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EventList | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        after=after,
+        cursor=cursor,
+        session_id=session_id,
+        types=types,
+        limit=limit,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    after: int | Unset = UNSET,
+    cursor: int | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    types: str | Unset = UNSET,
+    limit: int | Unset = 50,
+) -> Response[EventList | Problem]:
+    """
+    Args:
+        after (int | Unset):
+        cursor (int | Unset):
+        session_id (str | Unset):
+        types (str | Unset):
+        limit (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[EventList | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        after=after,
+        cursor=cursor,
+        session_id=session_id,
+        types=types,
+        limit=limit,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    after: int | Unset = UNSET,
+    cursor: int | Unset = UNSET,
+    session_id: str | Unset = UNSET,
+    types: str | Unset = UNSET,
+    limit: int | Unset = 50,
+) -> EventList | Problem | None:
+    """
+    Args:
+        after (int | Unset):
+        cursor (int | Unset):
+        session_id (str | Unset):
+        types (str | Unset):
+        limit (int | Unset):  Default: 50.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        EventList | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            after=after,
+            cursor=cursor,
+            session_id=session_id,
+            types=types,
+            limit=limit,
+        )
+    ).parsed

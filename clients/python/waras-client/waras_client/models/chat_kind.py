@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class ChatKind(StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+
+    def __str__(self) -> str:
+        return str(self.value)
