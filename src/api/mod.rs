@@ -18,6 +18,7 @@ mod json_object;
 pub mod keys;
 pub mod linking;
 pub mod live;
+pub mod mcp;
 pub mod messages;
 pub mod openapi;
 pub mod ops;
@@ -67,6 +68,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(json_object::require_object))
             .wrap(actix_web::middleware::from_fn(audit::record))
             .wrap(actix_web::middleware::from_fn(rate_limit::headers)),
+    )
+    .service(
+        web::resource("/mcp")
+            .app_data(web::PayloadConfig::new(mcp::MAX_BODY))
+            .route(web::post().to(mcp::post))
+            .route(web::get().to(mcp::not_offered))
+            .route(web::delete().to(mcp::not_offered)),
     )
     .configure(ui::routes)
     .route("/healthz", web::get().to(ops::healthz))

@@ -39,6 +39,8 @@ mod live;
 #[cfg(feature = "sandbox")]
 mod live_hardening;
 #[cfg(feature = "sandbox")]
+mod mcp;
+#[cfg(feature = "sandbox")]
 mod messaging;
 mod new_user;
 #[cfg(feature = "sandbox")]
