@@ -233,7 +233,10 @@ impl Modify for OperationIds {
         for (path, item) in &mut openapi.paths.paths {
             for (method, op) in operations_mut(item) {
                 let tag = op.tags.as_ref().and_then(|t| t.first()).cloned();
-                let handler = op.operation_id.clone().unwrap_or_else(|| method.to_lowercase());
+                let handler = op
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| method.to_lowercase());
                 let id = tag.map_or_else(|| handler.clone(), |t| format!("{t}_{handler}"));
                 named.push((path.clone(), method, id));
             }
