@@ -28,7 +28,8 @@ async fn agent(base: &str, key: &str, sid: &str) -> (i32, Value, String) {
 fn run_agent(base: &str, key: &str, sid: &str) -> (i32, Value, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     assert!(
-        root.join("tests/mcp/node_modules/@modelcontextprotocol/sdk").is_dir(),
+        root.join("tests/mcp/node_modules/@modelcontextprotocol/sdk")
+            .is_dir(),
         "tests/mcp/node_modules is missing: run `npm ci --prefix tests/mcp`"
     );
     let out = Command::new("node")
@@ -50,8 +51,17 @@ async fn an_agent_works_through_the_tools(backend: Backend) {
     let (code, out, err) = agent(&base, &sc.key, &sc.sid).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(out["server"]["name"], json!("waras"), "{out}");
-    for tool in ["list_sessions", "list_chats", "read_messages", "send_message", "check_numbers"] {
-        assert!(out["tools"].as_array().unwrap().contains(&json!(tool)), "{tool}: {out}");
+    for tool in [
+        "list_sessions",
+        "list_chats",
+        "read_messages",
+        "send_message",
+        "check_numbers",
+    ] {
+        assert!(
+            out["tools"].as_array().unwrap().contains(&json!(tool)),
+            "{tool}: {out}"
+        );
     }
     let sessions = &out["sessions"]["structuredContent"]["data"];
     assert_eq!(sessions[0]["id"], json!(sc.sid), "{out}");
@@ -66,7 +76,10 @@ async fn an_agent_works_through_the_tools(backend: Backend) {
     assert!(chats.contains(ALICE), "{chats}");
     let messages = out["messages"]["structuredContent"]["data"].to_string();
     assert!(messages.contains("hi agent"), "{messages}");
-    assert!(out["unknown"].as_str().unwrap().contains("unknown tool"), "{out}");
+    assert!(
+        out["unknown"].as_str().unwrap().contains("unknown tool"),
+        "{out}"
+    );
 
     // Scopes hold: a read-only key reads, and its send is a tool error naming the scope.
     let reader = sc.app.scoped_key(&sc.key, &["read"]).await;

@@ -1,5 +1,6 @@
-//! Master key rotation (issue 13, point 9): `waras rotate-master-key` re-seals every data key and
-//! webhook secret under the new key in one transaction; afterwards only the new key opens them.
+//! Master key rotation (issue 13, point 9): `waras rotate-master-key` re-seals every data key,
+//! webhook secret and event sink URL and secret under the new key in one transaction; afterwards
+//! only the new key opens them.
 
 use std::process::Output;
 
@@ -51,6 +52,17 @@ async fn rotation_reseals_everything(backend: Backend) {
         .unwrap()
         .seal(&row(&sid), b"identity key")
         .unwrap();
+    // An event sink: its broker URL (with a password) and signing secret are sealed too.
+    let sink = app
+        .post(
+            "/api/v1/sinks",
+            &key,
+            json!({"kind": "redis", "url": "redis://:sink-pass@127.0.0.1:9"}),
+        )
+        .await
+        .success(201);
+    let sink_id = sink["id"].as_str().unwrap().to_string();
+    let sink_secret = sink["secret"].as_str().unwrap().to_string();
     let db = app.into_db().await;
 
     // The wrong current key changes nothing.
@@ -114,6 +126,26 @@ async fn rotation_reseals_everything(backend: Backend) {
     let headers = new_s.open(&w.headers, headers_aad.as_bytes()).unwrap();
     assert!(String::from_utf8_lossy(&headers).contains("Bearer hook-token"));
     assert!(old_s.open(&w.headers, headers_aad.as_bytes()).is_err());
+
+    let s = waras::db::sinks::get(&p, &tenant, &sink_id)
+        .unwrap()
+        .unwrap();
+    let (old_k, new_k) = (
+        SecretSealer::new(&OLD, "event-sink"),
+        SecretSealer::new(&NEW, "event-sink"),
+    );
+    let (url_aad, secret_aad) = (
+        waras::sinks::url_aad(&sink_id),
+        waras::sinks::secret_aad(&sink_id),
+    );
+    let url = new_k.open(&s.url_sealed, &url_aad).unwrap();
+    assert!(String::from_utf8_lossy(&url).contains("sink-pass"));
+    assert_eq!(
+        new_k.open(&s.secret_sealed, &secret_aad).unwrap(),
+        sink_secret.as_bytes()
+    );
+    assert!(old_k.open(&s.secret_sealed, &secret_aad).is_err());
+    assert!(old_k.open(&s.url_sealed, &url_aad).is_err());
 
     // The service refuses the old key and starts with the new one.
     let mut settings = settings_for(&db);
