@@ -84,12 +84,16 @@ impl Broker {
         }
     }
 
-    /// Publishes one message; `Ok` once the broker stored it.
-    pub async fn publish(&mut self, m: &Outgoing) -> Result<(), String> {
+    /// Publishes `batch` in order, pipelined: every message is sent before the first
+    /// confirmation is awaited. Answers how many leading messages the broker confirmed, and the
+    /// error that stopped the rest (none when all were confirmed).
+    pub async fn publish_batch(&mut self, batch: &[Outgoing]) -> (usize, Option<String>) {
         match self {
-            Broker::Nats(js, prefix) => publish_nats(js, prefix, m).await,
-            Broker::Rabbit(_, channel, exchange) => publish_rabbit(channel, exchange, m).await,
-            Broker::Redis(conn, stream, max_len) => publish_redis(conn, stream, *max_len, m).await,
+            Broker::Nats(js, prefix) => publish_nats(js, prefix, batch).await,
+            Broker::Rabbit(_, channel, exchange) => publish_rabbit(channel, exchange, batch).await,
+            Broker::Redis(conn, stream, max_len) => {
+                publish_redis(conn, stream, *max_len, batch).await
+            }
         }
     }
 
@@ -144,21 +148,45 @@ async fn connect_nats(target: &BrokerTarget) -> Result<Broker, String> {
 async fn publish_nats(
     js: &async_nats::jetstream::Context,
     prefix: &str,
-    m: &Outgoing,
-) -> Result<(), String> {
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", m.id.to_string().as_str());
-    headers.insert("content-type", "application/json");
-    for (name, value) in m.headers() {
-        headers.insert(name, value.as_str());
+    batch: &[Outgoing],
+) -> (usize, Option<String>) {
+    let mut acks = Vec::with_capacity(batch.len());
+    for m in batch {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", m.id.to_string().as_str());
+        headers.insert("content-type", "application/json");
+        for (name, value) in m.headers() {
+            headers.insert(name, value.as_str());
+        }
+        let body = Bytes::from(m.body.clone());
+        let sent = js.publish_with_headers(nats_subject(prefix, m), headers, body);
+        match bounded("nats publish", sent).await {
+            Ok(ack) => acks.push(ack),
+            Err(e) => return confirmed_before(acks, "nats ack", e).await,
+        }
     }
-    let body = Bytes::from(m.body.clone());
-    let ack = bounded(
-        "nats publish",
-        js.publish_with_headers(nats_subject(prefix, m), headers, body),
-    )
-    .await?;
-    bounded("nats ack", ack.into_future()).await.map(|_| ())
+    confirmed_before(acks, "nats ack", String::new()).await
+}
+
+/// Awaits `pending` confirmations in order: how many came, and the first failure (or `after`,
+/// the error that stopped the sending, when all that were sent came).
+async fn confirmed_before<F, T, E>(
+    pending: Vec<F>,
+    what: &str,
+    after: String,
+) -> (usize, Option<String>)
+where
+    F: IntoFuture<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let mut done = 0;
+    for p in pending {
+        if let Err(e) = bounded(what, p.into_future()).await {
+            return (done, Some(e));
+        }
+        done += 1;
+    }
+    (done, (!after.is_empty()).then_some(after))
 }
 
 async fn connect_rabbit(target: &BrokerTarget) -> Result<Broker, String> {
@@ -194,48 +222,83 @@ async fn connect_rabbit(target: &BrokerTarget) -> Result<Broker, String> {
 async fn publish_rabbit(
     channel: &lapin::Channel,
     exchange: &str,
-    m: &Outgoing,
-) -> Result<(), String> {
+    batch: &[Outgoing],
+) -> (usize, Option<String>) {
     use lapin::types::{AMQPValue, FieldTable, LongString};
-    let mut headers = FieldTable::default();
-    for (name, value) in m.headers() {
-        headers.insert(
-            name.into(),
-            AMQPValue::LongString(LongString::from(value.into_bytes())),
-        );
-    }
-    let properties = lapin::BasicProperties::default()
-        .with_message_id(m.id.to_string().into())
-        .with_content_type("application/json".into())
-        .with_delivery_mode(2)
-        .with_timestamp(u64::try_from(m.timestamp).unwrap_or_default())
-        .with_type(m.event_type.as_str().into())
-        .with_headers(headers);
-    let confirm = bounded(
-        "rabbitmq publish",
-        channel.basic_publish(
+    let mut confirms = Vec::with_capacity(batch.len());
+    for m in batch {
+        let mut headers = FieldTable::default();
+        for (name, value) in m.headers() {
+            headers.insert(
+                name.into(),
+                AMQPValue::LongString(LongString::from(value.into_bytes())),
+            );
+        }
+        let properties = lapin::BasicProperties::default()
+            .with_message_id(m.id.to_string().into())
+            .with_content_type("application/json".into())
+            .with_delivery_mode(2)
+            .with_timestamp(u64::try_from(m.timestamp).unwrap_or_default())
+            .with_type(m.event_type.as_str().into())
+            .with_headers(headers);
+        let sent = channel.basic_publish(
             exchange.into(),
             m.event_type.as_str().into(),
             lapin::options::BasicPublishOptions::default(),
             m.body.as_bytes(),
             properties,
-        ),
-    )
-    .await?;
-    match bounded("rabbitmq confirm", confirm).await? {
-        lapin::Confirmation::Nack(_) => Err("rabbitmq refused the message (nack)".into()),
-        _ => Ok(()),
+        );
+        match bounded("rabbitmq publish", sent).await {
+            Ok(confirm) => confirms.push(async move {
+                match confirm.await {
+                    Ok(lapin::Confirmation::Nack(_)) => {
+                        Err("rabbitmq refused the message (nack)".to_string())
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }),
+            Err(e) => return confirmed_before(confirms, "rabbitmq confirm", e).await,
+        }
     }
+    confirmed_before(confirms, "rabbitmq confirm", String::new()).await
 }
 
 /// XADD with the event id as the entry id (`<id>-0`): an entry the stream already has is
-/// refused as not newer, which makes a repeated publish a no-op.
+/// refused as not newer, which makes a repeated publish a no-op. The batch goes as one pipeline;
+/// should any entry be refused, it is sent again one by one to tell which.
 async fn publish_redis(
     conn: &mut redis::aio::MultiplexedConnection,
     stream: &str,
     max_len: Option<i64>,
-    m: &Outgoing,
-) -> Result<(), String> {
+    batch: &[Outgoing],
+) -> (usize, Option<String>) {
+    let mut pipe = redis::pipe();
+    for m in batch {
+        pipe.add_command(xadd(stream, max_len, m));
+    }
+    if bounded("redis XADD", pipe.query_async::<Vec<redis::Value>>(conn))
+        .await
+        .is_ok()
+    {
+        return (batch.len(), None);
+    }
+    for (i, m) in batch.iter().enumerate() {
+        match bounded(
+            "redis XADD",
+            xadd(stream, max_len, m).query_async::<String>(conn),
+        )
+        .await
+        {
+            Ok(_) => {}
+            Err(e) if e.contains("equal or smaller") => {}
+            Err(e) => return (i, Some(e)),
+        }
+    }
+    (batch.len(), None)
+}
+
+fn xadd(stream: &str, max_len: Option<i64>, m: &Outgoing) -> redis::Cmd {
     let mut cmd = redis::cmd("XADD");
     cmd.arg(stream);
     if let Some(n) = max_len {
@@ -251,9 +314,5 @@ async fn publish_redis(
     for (name, value) in m.headers() {
         cmd.arg(name).arg(value);
     }
-    match bounded("redis XADD", cmd.query_async::<String>(conn)).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.contains("equal or smaller") => Ok(()),
-        Err(e) => Err(e),
-    }
+    cmd
 }

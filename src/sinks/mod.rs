@@ -330,33 +330,49 @@ async fn round(
         .await
         .map_err(|e| e.to_string())?;
     let more = i64::try_from(batch.len()).unwrap_or(BATCH) == BATCH;
-    let mut done = Round {
-        last: cursor,
-        published: 0,
-        more,
+    let Some(last) = batch.last().map(|e| e.id) else {
+        return Ok(Round {
+            last: cursor,
+            published: 0,
+            more,
+        });
     };
-    for event in &batch {
-        if crate::domain::selects(&opened.patterns, &event.event_type) {
-            let b = match broker {
-                Some(b) => b,
-                None => {
-                    check_host(&opened.target.url, cx.allow_private).await?;
-                    broker.insert(Broker::connect(&opened.target).await?)
-                }
-            };
-            if let Err(e) = b.publish(&outgoing(event, &opened.secret)).await {
-                if done.last > cursor {
-                    // Keep what went out; the failure shows on the next round.
-                    done.more = true;
-                    return Ok(done);
-                }
-                return Err(e);
-            }
-            done.published += 1;
-        }
-        done.last = event.id;
+    let selected: Vec<Outgoing> = batch
+        .iter()
+        .filter(|e| crate::domain::selects(&opened.patterns, &e.event_type))
+        .map(|e| outgoing(e, &opened.secret))
+        .collect();
+    if selected.is_empty() {
+        return Ok(Round {
+            last,
+            published: 0,
+            more,
+        });
     }
-    Ok(done)
+    let b = match broker {
+        Some(b) => b,
+        None => {
+            check_host(&opened.target.url, cx.allow_private).await?;
+            broker.insert(Broker::connect(&opened.target).await?)
+        }
+    };
+    let (confirmed, failure) = b.publish_batch(&selected).await;
+    let published = i64::try_from(confirmed).unwrap_or_default();
+    match (failure, selected.get(confirmed)) {
+        (None, _) | (Some(_), None) => Ok(Round {
+            last,
+            published,
+            more,
+        }),
+        // Keep what went out (up to just before the first unconfirmed event); the failure
+        // shows on the next round.
+        (Some(_), Some(stopped)) if confirmed > 0 => Ok(Round {
+            last: stopped.id - 1,
+            published,
+            more: true,
+        }),
+        (Some(e), Some(_)) => Err(e),
+    }
 }
 
 fn outgoing(event: &EventRow, secret: &str) -> Outgoing {
