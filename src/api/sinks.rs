@@ -12,10 +12,10 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::state::AppState;
 use super::webhooks::parse_events;
 use crate::auth::TenantKey;
-use crate::db::sinks::{self, SinkChanges, SinkRow};
+use crate::db::sinks::{self, SinkChanges, SinkRow, secret_aad, url_aad};
 use crate::db::{events, now_ms, sessions};
 use crate::domain::{Scope, SessionId, SinkId, SinkKind};
-use crate::sinks::{LAG_CAP, check_host, secret_aad, url_aad};
+use crate::sinks::{LAG_CAP, check_host};
 use crate::time::{rfc3339, rfc3339_opt};
 use crate::webhooks::signature;
 

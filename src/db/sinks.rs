@@ -54,6 +54,15 @@ pub struct Ownership {
     pub epoch: i64,
 }
 
+/// Associated data of a sink's sealed URL and secret.
+pub fn url_aad(id: &str) -> Vec<u8> {
+    format!("sink-url:{id}").into_bytes()
+}
+
+pub fn secret_aad(id: &str) -> Vec<u8> {
+    format!("sink-secret:{id}").into_bytes()
+}
+
 /// Most sinks a tenant may have.
 pub const MAX_PER_TENANT: i64 = 20;
 

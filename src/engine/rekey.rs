@@ -92,8 +92,8 @@ impl Rekeying {
     ) -> anyhow::Result<(String, String)> {
         let mut out = Vec::with_capacity(2);
         for (aad, sealed) in [
-            (crate::sinks::url_aad(id), url),
-            (crate::sinks::secret_aad(id), secret),
+            (crate::db::sinks::url_aad(id), url),
+            (crate::db::sinks::secret_aad(id), secret),
         ] {
             let plain = self
                 .old_sinks

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use self::brokers::{Broker, BrokerTarget, Outgoing};
 use crate::crypto::Sealer;
 use crate::db::events::{self, EventFilter, EventRow};
-use crate::db::sinks::{self, Ownership, SinkRow};
+use crate::db::sinks::{self, Ownership, SinkRow, secret_aad, url_aad};
 use crate::db::{Db, now_ms};
 use crate::metrics::Metrics;
 use crate::webhooks::signature;
@@ -164,15 +164,6 @@ fn open(cx: &SinkContext, row: &SinkRow) -> Result<Opened, String> {
         secret: String::from_utf8(secret).map_err(|e| e.to_string())?,
         patterns: row.types(),
     })
-}
-
-/// Associated data of a sink's sealed URL and secret.
-pub fn url_aad(id: &str) -> Vec<u8> {
-    format!("sink-url:{id}").into_bytes()
-}
-
-pub fn secret_aad(id: &str) -> Vec<u8> {
-    format!("sink-secret:{id}").into_bytes()
 }
 
 /// One sink at work: its opened row, where its cursor stands and its broker connection.

@@ -135,8 +135,8 @@ async fn rotation_reseals_everything(backend: Backend) {
         SecretSealer::new(&NEW, "event-sink"),
     );
     let (url_aad, secret_aad) = (
-        waras::sinks::url_aad(&sink_id),
-        waras::sinks::secret_aad(&sink_id),
+        waras::db::sinks::url_aad(&sink_id),
+        waras::db::sinks::secret_aad(&sink_id),
     );
     let url = new_k.open(&s.url_sealed, &url_aad).unwrap();
     assert!(String::from_utf8_lossy(&url).contains("sink-pass"));
