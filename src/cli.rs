@@ -178,7 +178,6 @@ fn migrate_media(settings: &Settings, to: MediaTarget) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("bucket {} is not usable", bucket.bucket))?;
         let db = db::Db::new(DbPool::connect(&target, 2)?).with_objects(objects);
-        let objects = db.objects().context("no bucket")?;
         let (to, place) = match to {
             MediaTarget::S3 => (
                 Destination::Bucket,
@@ -186,7 +185,7 @@ fn migrate_media(settings: &Settings, to: MediaTarget) -> anyhow::Result<()> {
             ),
             MediaTarget::Database => (Destination::Database, "into the database".to_string()),
         };
-        let moved = move_all(&db, objects, to)
+        let moved = move_all(&db, to)
             .await
             .context("media migration stopped (run it again to carry on)")?;
         println!(

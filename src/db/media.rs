@@ -11,7 +11,7 @@ use crate::with_conn;
 
 /// How long an upload may take before the row that refers to its object is written; an object
 /// whose row never came is deleted after that.
-pub(super) const UPLOAD_GRACE_MS: i64 = 15 * 60 * 1000;
+const UPLOAD_GRACE_MS: i64 = 15 * 60 * 1000;
 /// Orphaned objects deleted per round of the sweep.
 const SWEEP_BATCH: i64 = 100;
 

@@ -4,8 +4,8 @@
 
 use diesel::prelude::*;
 
-use super::media::{MediaRow, UPLOAD_GRACE_MS, note_orphan};
-use super::objects::ObjectStore;
+use super::media::MediaRow;
+use super::objects::{ObjectError, ObjectStore};
 use super::schema::{media, orphan_objects};
 use super::{Db, DbConn, DbPool, DbResult, now_ms};
 use crate::with_conn;
@@ -29,7 +29,10 @@ pub struct Moved {
 
 /// Moves every file not yet at `to`; `db` must have a bucket. Stops at the first failure (what
 /// moved before stays moved; running it again carries on).
-pub async fn move_all(db: &Db, objects: &ObjectStore, to: Destination) -> DbResult<Moved> {
+pub async fn move_all(db: &Db, to: Destination) -> DbResult<Moved> {
+    let objects = db
+        .objects()
+        .ok_or_else(|| ObjectError::Unreachable("no bucket is configured".into()))?;
     let mut moved = Moved::default();
     let mut after = String::new();
     loop {
@@ -44,7 +47,7 @@ pub async fn move_all(db: &Db, objects: &ObjectStore, to: Destination) -> DbResu
         for row in rows {
             let size = u64::try_from(row.size).unwrap_or_default();
             let done = match to {
-                Destination::Bucket => into_bucket(db, objects, row).await?,
+                Destination::Bucket => into_bucket(db, row).await?,
                 Destination::Database => into_database(db, objects, row).await?,
             };
             if done {
@@ -59,13 +62,12 @@ pub async fn move_all(db: &Db, objects: &ObjectStore, to: Destination) -> DbResu
     Ok(moved)
 }
 
-async fn into_bucket(db: &Db, objects: &ObjectStore, row: MediaRow) -> DbResult<bool> {
-    let key = ObjectStore::key_for(&row.tenant_id, &row.session_id, &row.id);
-    let noted = key.clone();
-    let until = now_ms() + UPLOAD_GRACE_MS;
-    db.run(move |pool| note_orphan(pool, &noted, until)).await?;
-    objects.put(&key, &row.mimetype, row.data.into()).await?;
-    let id = row.id;
+/// The bytes go to the bucket as for a new file ([`Db::stash_media`]); the row then points at
+/// its object.
+async fn into_bucket(db: &Db, row: MediaRow) -> DbResult<bool> {
+    let stashed = db.stash_media(row).await?;
+    let key = stashed.object_key.unwrap_or_default();
+    let id = stashed.id;
     db.run(move |pool| point_at_object(pool, &id, &key)).await
 }
 
