@@ -205,7 +205,7 @@ impl SandboxHandle {
     pub async fn stop(self) {
         // Connections first: the HTTP server's graceful stop would otherwise wait for every open
         // WebSocket to close by itself.
-        if let Err(e) = persist::save(&self.core, &mut String::new()) {
+        if let Err(e) = persist::save(&self.core, None) {
             log::warn!("sandbox: saving state at stop failed: {e:#}");
         }
         self.core.lock_phones().clear();
@@ -248,6 +248,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let (phone_tasks, tasks) = tokio::sync::mpsc::unbounded_channel();
     let core = Arc::new(Core {
         net: std::sync::Mutex::new(net),
+        net_changes: Default::default(),
         root,
         server_static,
         cert_chain,
@@ -305,7 +306,7 @@ async fn restore(
     saved_phones: Vec<String>,
 ) -> Result<()> {
     for picture in core
-        .lock_net()
+        .read_net()
         .profiles
         .values()
         .filter_map(|p| p.picture.as_ref())

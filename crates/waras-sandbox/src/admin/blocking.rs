@@ -43,7 +43,7 @@ pub(super) async fn list(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    Ok(HttpResponse::Ok().json(listed(&state.core.lock_net().blocked_by(&phone))))
+    Ok(HttpResponse::Ok().json(listed(&state.core.read_net().blocked_by(&phone))))
 }
 
 fn listed(list: &[(String, i64)]) -> Vec<String> {

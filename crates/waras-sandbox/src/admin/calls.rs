@@ -38,7 +38,7 @@ pub(super) async fn list(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    Ok(HttpResponse::Ok().json(state.core.lock_net().calls_of(&phone)))
+    Ok(HttpResponse::Ok().json(state.core.read_net().calls_of(&phone)))
 }
 
 /// `POST /sandbox/accounts/{phone}/calls/{call_id}/{action}`: the caller `end`s the call, or the

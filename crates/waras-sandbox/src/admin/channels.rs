@@ -82,7 +82,7 @@ pub(super) async fn of_account(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let list: Vec<Value> = net.channels_of(&phone).into_iter().map(view).collect();
     Ok(HttpResponse::Ok().json(list))
 }
@@ -113,7 +113,7 @@ pub(super) async fn get(
     state: web::Data<AdminState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let channel = net
         .channel(&channel_id(&path))
         .ok_or_else(|| not_found(format!("no channel {path}")))?;

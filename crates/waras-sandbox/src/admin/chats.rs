@@ -16,7 +16,7 @@ pub(super) async fn versions(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let versions: serde_json::Map<String, serde_json::Value> = net
         .syncd
         .get(&phone)

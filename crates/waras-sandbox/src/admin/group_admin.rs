@@ -41,7 +41,7 @@ fn member_group(
     need: Need,
 ) -> Result<wacore_binary::Jid> {
     let group = parse_group(raw)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let g = net
         .groups
         .get(group.user.as_str())
@@ -121,7 +121,7 @@ pub(super) async fn join(
     let exists = !bare.is_empty()
         && state
             .core
-            .lock_net()
+            .read_net()
             .groups
             .values()
             .any(|g| g.invite_code.as_deref() == Some(bare.as_str()));

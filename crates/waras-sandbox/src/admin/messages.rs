@@ -140,7 +140,7 @@ fn account_jid(core: &Core, raw: &str) -> Result<Jid> {
         return Err(invalid(format!("{raw:?} is a group, not a person")));
     }
     let phone = core
-        .lock_net()
+        .read_net()
         .phone_of(&jid)
         .ok_or_else(|| not_found(format!("{raw} is not on the sandbox network")))?;
     Ok(Jid::pn(phone.as_str()))
@@ -353,7 +353,7 @@ pub(super) async fn send(
     let body = body.into_inner();
     let to = parse_jid(&body.to)?;
     let known = {
-        let net = state.core.lock_net();
+        let net = state.core.read_net();
         match to.server {
             Server::Group => net.groups.contains_key(to.user.as_str()),
             _ => net.phone_of(&to).is_some(),
@@ -364,7 +364,7 @@ pub(super) async fn send(
     }
     let (content, ctx) = content_of(&state.core, &to, &phone, body)?;
     if let Content::PollVote { id, .. } = &content
-        && !state.core.lock_net().polls.contains_key(id)
+        && !state.core.read_net().polls.contains_key(id)
     {
         return Err(not_found(format!(
             "poll {id} is unknown to {phone}'s phone"
@@ -381,7 +381,7 @@ pub(super) async fn received(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let inbox = net
         .accounts
         .get(&phone)
@@ -395,7 +395,7 @@ pub(super) async fn receipts(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let list = net.activity.get(&phone).map(|a| &a.receipts);
     Ok(HttpResponse::Ok().json(list.cloned().unwrap_or_default()))
 }
@@ -405,7 +405,7 @@ pub(super) async fn chatstates(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let list = net.activity.get(&phone).map(|a| &a.chatstates);
     Ok(HttpResponse::Ok().json(list.cloned().unwrap_or_default()))
 }
@@ -415,7 +415,7 @@ pub(super) async fn presences(
     path: web::Path<String>,
 ) -> Result<HttpResponse> {
     let phone = known_phone(&state.core, &path)?;
-    let net = state.core.lock_net();
+    let net = state.core.read_net();
     let list = net.activity.get(&phone).map(|a| &a.presences);
     Ok(HttpResponse::Ok().json(list.cloned().unwrap_or_default()))
 }

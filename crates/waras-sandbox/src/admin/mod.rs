@@ -273,7 +273,7 @@ async fn list_accounts(state: web::Data<AdminState>) -> HttpResponse {
 
 pub(crate) fn known_phone(core: &Core, raw: &str) -> Result<String> {
     let phone = normalize_phone(raw)?;
-    if !core.lock_net().accounts.contains_key(&phone) {
+    if !core.read_net().accounts.contains_key(&phone) {
         return Err(AccountError::NotFound(phone).into());
     }
     Ok(phone)
@@ -402,7 +402,7 @@ async fn fault(
     match body.kind.as_str() {
         "drop" => {
             // Cut connections now; clients reconnect on their own.
-            let net = state.core.lock_net();
+            let net = state.core.read_net();
             for ((p, _), conn) in net.conns.iter() {
                 if phone.as_ref().is_none_or(|want| want == p) {
                     let _ = conn.tx.send(ConnCommand::Close(None));

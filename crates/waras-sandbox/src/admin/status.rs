@@ -36,7 +36,7 @@ pub(super) async fn post(
             .collect::<Result<_>>()?,
         None => state
             .core
-            .lock_net()
+            .read_net()
             .accounts
             .keys()
             .filter(|p| **p != phone)

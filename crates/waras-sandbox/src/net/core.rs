@@ -1,7 +1,9 @@
 //! The sandbox's shared core: keys, certificate chain, network state, phones and faults.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,9 @@ pub(crate) enum PhoneTask {
 
 pub(crate) struct Core {
     pub net: Mutex<Network>,
+    /// Bumped whenever the network is locked for writing: the saver writes the state only when
+    /// it moved (an idle network costs nothing to keep saved).
+    pub net_changes: AtomicU64,
     pub root: KeyPair,
     pub server_static: KeyPair,
     pub cert_chain: Vec<u8>,
@@ -52,7 +57,24 @@ impl Core {
     /// The network lock. A poisoned lock means a panic mid-update; the state is still the best
     /// there is, so carry on with it rather than wedge the whole sandbox.
     pub fn lock_net(&self) -> MutexGuard<'_, Network> {
+        let guard = self.net.lock().unwrap_or_else(|p| p.into_inner());
+        self.net_changes.fetch_add(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// The network lock for state that is not saved (who looked whom up): no change to save.
+    pub fn lock_watchers(&self) -> MutexGuard<'_, Network> {
         self.net.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The network lock for reading only: it does not count as a change to save.
+    pub fn read_net(&self) -> NetRead<'_> {
+        NetRead(self.net.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// How many times the network was locked for writing so far.
+    pub fn net_generation(&self) -> u64 {
+        self.net_changes.load(Ordering::Relaxed)
     }
 
     pub fn lock_phones(&self) -> MutexGuard<'_, HashMap<String, PhoneClient>> {
@@ -83,6 +105,17 @@ impl Core {
                 phone: phone.to_string(),
             });
         }
+    }
+}
+
+/// The network, held for reading (no `DerefMut`: a change must go through `Core::lock_net`).
+pub(crate) struct NetRead<'a>(MutexGuard<'a, Network>);
+
+impl Deref for NetRead<'_> {
+    type Target = Network;
+
+    fn deref(&self) -> &Network {
+        &self.0
     }
 }
 

@@ -35,7 +35,7 @@ pub struct GroupView {
 }
 
 pub(crate) fn info(core: &Core, id: &str) -> Option<GroupInfo> {
-    let net = core.lock_net();
+    let net = core.read_net();
     let g = net.groups.get(id)?;
     Some(GroupInfo {
         id: format!("{}@g.us", g.id),
@@ -46,7 +46,7 @@ pub(crate) fn info(core: &Core, id: &str) -> Option<GroupInfo> {
 }
 
 pub(crate) fn view(core: &Core, id: &str) -> Option<GroupView> {
-    let net = core.lock_net();
+    let net = core.read_net();
     let g = net.groups.get(id)?;
     let participants = g
         .members
@@ -75,7 +75,7 @@ pub(crate) fn view(core: &Core, id: &str) -> Option<GroupView> {
 
 pub(crate) fn of_account(core: &Core, phone: &str) -> Vec<GroupInfo> {
     let ids: Vec<String> = core
-        .lock_net()
+        .read_net()
         .groups
         .values()
         .filter(|g| g.members.iter().any(|m| m == phone))

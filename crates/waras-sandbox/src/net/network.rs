@@ -1,7 +1,7 @@
 //! The simulated network's state: accounts, their devices and keys, live connections and the
 //! pairings waiting for a phone. One lock guards it all; nothing awaits while holding it.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use tokio::sync::mpsc;
 use wacore_binary::{Jid, Node};
@@ -178,6 +178,10 @@ pub(crate) struct Network {
     pub channels: super::channels::Channels,
     /// App state patches by account and collection.
     pub syncd: super::syncd::Syncd,
+    /// By account: the accounts whose devices looked its device list up (usync) since the
+    /// sandbox started; they are told when it changes. Not saved: after a restart, message
+    /// history and groups still say who knows whom.
+    pub device_watchers: HashMap<String, HashSet<String>>,
 }
 
 /// How many message senders the network remembers for routing receipts.
@@ -210,6 +214,51 @@ impl Network {
         } else {
             None
         }
+    }
+
+    /// The accounts that know `phone`'s device list and are told when it changes, as WhatsApp
+    /// tells an account's contacts (not the whole network): the account itself, those that
+    /// looked it up, those it exchanged messages with, its groups' members and its presence
+    /// subscribers.
+    pub fn acquaintances(&self, phone: &str) -> BTreeSet<String> {
+        let account_of = |m: &ReceivedMessage| -> Option<String> {
+            let jid = m.participant.as_deref().unwrap_or(&m.from);
+            let user = jid.split(['@', ':']).next()?;
+            if self.accounts.contains_key(user) {
+                Some(user.to_string())
+            } else {
+                self.lid_to_phone.get(user).cloned()
+            }
+        };
+        let mut out: BTreeSet<String> = self
+            .device_watchers
+            .get(phone)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        out.insert(phone.to_string());
+        if let Some(acc) = self.accounts.get(phone) {
+            out.extend(acc.inbox.iter().filter_map(account_of));
+        }
+        for acc in self.accounts.values() {
+            if acc
+                .inbox
+                .iter()
+                .any(|m| account_of(m).as_deref() == Some(phone))
+            {
+                out.insert(acc.phone.clone());
+            }
+        }
+        for group in self.groups.values() {
+            if group.members.iter().any(|m| m == phone) {
+                out.extend(group.members.iter().cloned());
+            }
+        }
+        if let Some(subs) = self.presence_subscribers.get(phone) {
+            out.extend(subs.iter().map(|(p, _)| p.clone()));
+        }
+        out
     }
 
     /// Finds the device that owns a Noise static key.

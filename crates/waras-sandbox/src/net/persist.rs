@@ -24,6 +24,8 @@ use super::network::{
 const STATE_FILE: &str = "sandbox-state.json";
 /// How often a changed state is written.
 const SAVE_INTERVAL: Duration = Duration::from_millis(500);
+/// The saver rests this many times as long as its last write took.
+const SAVE_BACKOFF: u32 = 5;
 
 #[derive(Serialize, Deserialize)]
 struct Snapshot {
@@ -281,9 +283,9 @@ fn decode_node(b64: &str) -> Result<Node> {
     Ok(node.to_owned())
 }
 
-fn write_atomic(path: &PathBuf, text: &str) -> Result<()> {
+fn write_atomic(path: &PathBuf, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -292,30 +294,40 @@ fn write_atomic(path: &PathBuf, text: &str) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
 }
 
-/// Writes the state now if it changed since `last`; returns what was written.
-pub(crate) fn save(core: &Core, last: &mut String) -> Result<()> {
+/// Writes the state now unless it is still the one of generation `saved` (`None`: write it
+/// anyway); returns the generation written. The lock is held only while the snapshot is taken,
+/// not while it is encoded and written.
+pub(crate) fn save(core: &Core, saved: Option<u64>) -> Result<Option<u64>> {
     let Some(dir) = core.data_dir.as_ref() else {
-        return Ok(());
+        return Ok(saved);
     };
-    let text = serde_json::to_string_pretty(&snapshot(&core.lock_net()))
-        .context("encoding sandbox state")?;
-    if text != *last {
-        write_atomic(&dir.join(STATE_FILE), &text)?;
-        *last = text;
+    // Read before the snapshot: a change made meanwhile is in it, or is saved next time.
+    let generation = core.net_generation();
+    if saved == Some(generation) {
+        return Ok(saved);
     }
-    Ok(())
+    let snap = snapshot(&core.read_net());
+    let bytes = serde_json::to_vec(&snap).context("encoding sandbox state")?;
+    write_atomic(&dir.join(STATE_FILE), &bytes)?;
+    Ok(Some(generation))
 }
 
-/// Keeps the saved state current while the sandbox runs.
+/// Keeps the saved state current while the sandbox runs. A write of a large network takes a
+/// while: the saver then waits a few times as long before the next one, so it never takes more
+/// than a fraction of a core however busy the network is.
 pub(crate) async fn run_saver(core: std::sync::Weak<Core>) {
-    let mut last = String::new();
+    let mut saved = None;
+    let mut wait = SAVE_INTERVAL;
     loop {
-        tokio::time::sleep(SAVE_INTERVAL).await;
+        tokio::time::sleep(wait).await;
         let Some(core) = core.upgrade() else {
             return;
         };
-        if let Err(e) = save(&core, &mut last) {
-            log::warn!("sandbox: saving state failed: {e:#}");
+        let started = std::time::Instant::now();
+        match save(&core, saved) {
+            Ok(generation) => saved = generation,
+            Err(e) => log::warn!("sandbox: saving state failed: {e:#}"),
         }
+        wait = SAVE_INTERVAL.max(started.elapsed() * SAVE_BACKOFF);
     }
 }

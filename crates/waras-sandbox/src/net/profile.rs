@@ -24,7 +24,7 @@ pub struct ProfileView {
 }
 
 pub(crate) fn view(core: &Core, phone: &str) -> Option<ProfileView> {
-    let net = core.lock_net();
+    let net = core.read_net();
     let acc = net.accounts.get(phone)?;
     let profile = net.profiles.get(phone).cloned().unwrap_or_default();
     Some(ProfileView {

@@ -173,7 +173,7 @@ pub(crate) fn list(core: &Core) -> Vec<AccountInfo> {
 }
 
 pub(crate) fn devices(core: &Core, phone: &str) -> Result<Vec<DeviceInfo>, AccountError> {
-    let net = core.lock_net();
+    let net = core.read_net();
     let acc = net
         .accounts
         .get(phone)

@@ -42,7 +42,7 @@ fn web_message(chat: &str, m: &ReceivedMessage) -> wa::HistorySyncMsg {
 /// The history sync notification for `phone`'s new device; `None` when there is no history.
 pub(crate) fn notification(core: &Core, phone: &str) -> Option<wa::Message> {
     let (conversations, pushnames) = {
-        let net = core.lock_net();
+        let net = core.read_net();
         let account = net.accounts.get(phone)?;
         let mut chats: BTreeMap<String, Vec<&ReceivedMessage>> = BTreeMap::new();
         for m in account.inbox.iter().filter(|m| m.kind == "text") {

@@ -285,7 +285,7 @@ pub(crate) async fn record(
         ..Default::default()
     };
     let media = {
-        let net = core.lock_net();
+        let net = core.read_net();
         let from = match (&src.sender, &src.sender_alt) {
             (s, Some(alt)) if s.is_lid() => alt.to_non_ad().to_string(),
             (s, _) => as_pn(&net, s),
@@ -377,7 +377,7 @@ async fn decrypt_vote(client: &Client, core: &Core, msg: &wa::Message, out: &mut
     let Some(vote) = out.poll_vote.as_mut() else {
         return;
     };
-    let Some(known) = core.lock_net().polls.get(&vote.id).cloned() else {
+    let Some(known) = core.read_net().polls.get(&vote.id).cloned() else {
         return;
     };
     let Some(enc) = update.vote.as_option() else {

@@ -254,7 +254,7 @@ async fn vote(
     options: &[String],
 ) -> Result<String> {
     let known = core
-        .lock_net()
+        .read_net()
         .polls
         .get(id)
         .cloned()
@@ -361,7 +361,7 @@ fn context_info(core: &Core, chat: &Jid, ctx: &Context) -> Option<Box<wa::Contex
             ci.remote_jid = Some(chat.to_string());
         }
         let quoted_text = {
-            let net = core.lock_net();
+            let net = core.read_net();
             net.accounts
                 .values()
                 .flat_map(|a| a.inbox.iter())

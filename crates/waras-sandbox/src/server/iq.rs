@@ -117,7 +117,7 @@ async fn remove_companion(conn: &mut Conn, node: &Node) -> Result<()> {
         .and_then(|c| c.attrs.get("jid"))
         .and_then(|j| j.to_jid());
     let victim = match target {
-        Some(jid) if conn.core.lock_net().phone_of(&jid).as_deref() == Some(phone.as_str()) => {
+        Some(jid) if conn.core.read_net().phone_of(&jid).as_deref() == Some(phone.as_str()) => {
             jid.device
         }
         _ => device,

@@ -90,7 +90,7 @@ pub(crate) fn enter_code(core: &Core, phone: &str, code: &str) -> Result<(), Sca
     // The key wrapping runs PBKDF2 (slow, more so in debug builds): never under the network
     // lock, which every connection needs.
     let (identity_pub, wrapped_companion, conn_id) = {
-        let net = core.lock_net();
+        let net = core.read_net();
         let identity_pub = net
             .accounts
             .get(phone)

@@ -293,9 +293,10 @@ pub(crate) fn unlink(core: &Core, phone: &str, device: u16) -> Result<bool> {
     Ok(true)
 }
 
-/// Tells every device on the network that `phone` gained or lost a companion, as WhatsApp does for
-/// the account's own devices and its contacts; clients patch their cached device lists from it
-/// (without it they would keep encrypting for the old set).
+/// Tells the account's own devices and those of the accounts that know it (`acquaintances`) that
+/// `phone` gained or lost a companion, as WhatsApp does; clients patch their cached device lists
+/// from it (without it they would keep encrypting for the old set). Telling the whole network
+/// made every link cost every linked client a notification, a quadratic cost.
 fn notify_device_change(net: &mut Network, phone: &str, device: u16, op: &'static str) {
     let Some(acc) = net.accounts.get(phone) else {
         return;
@@ -317,8 +318,9 @@ fn notify_device_change(net: &mut Network, phone: &str, device: u16, op: &'stati
             .build()])
         .build();
     let targets: Vec<(String, u16)> = net
-        .accounts
-        .values()
+        .acquaintances(phone)
+        .iter()
+        .filter_map(|p| net.accounts.get(p))
         .flat_map(|a| {
             a.devices
                 .values()

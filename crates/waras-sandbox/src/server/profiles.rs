@@ -49,7 +49,7 @@ pub(crate) fn picture(conn: &mut Conn, node: &Node) -> Result<Node> {
     let kind = attr(node, "type").unwrap_or_default();
     let target = node.attrs.get("target").and_then(|v| v.to_jid());
     if kind == "get" {
-        let net = conn.core.lock_net();
+        let net = conn.core.read_net();
         let owner = target.as_ref().and_then(|t| net.phone_of(t));
         let picture = owner
             .as_ref()

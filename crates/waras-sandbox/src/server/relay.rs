@@ -501,7 +501,7 @@ pub(crate) async fn chatstate(conn: &mut Conn, node: &Node) -> Result<()> {
     let Some(to) = jid_attr(node, "to") else {
         return Ok(());
     };
-    let net = conn.core.lock_net();
+    let net = conn.core.read_net();
     let Some(sender) = net.accounts.get(&phone) else {
         return Ok(());
     };

@@ -154,7 +154,7 @@ impl Conn {
             tokio::time::sleep(delay).await;
         }
         let (linked, lid) = {
-            let net = self.core.lock_net();
+            let net = self.core.read_net();
             let acc = net
                 .accounts
                 .get(phone)

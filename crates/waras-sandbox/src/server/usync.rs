@@ -20,7 +20,7 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         .and_then(|q| q.children())
         .map(|c| c.iter().map(|p| p.tag.to_string()).collect())
         .unwrap_or_default();
-    let net = conn.core.lock_net();
+    let net = conn.core.read_net();
     let users: Vec<Node> = usync
         .get_optional_child("list")
         .map(|list| {
@@ -30,6 +30,9 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         })
         .unwrap_or_default();
     drop(net);
+    if protocols.iter().any(|p| p == "devices") {
+        note_watcher(conn, usync);
+    }
 
     let mut out = NodeBuilder::new("usync");
     for key in ["sid", "mode", "context", "index"] {
@@ -50,6 +53,31 @@ pub(crate) fn handle(conn: &mut Conn, node: &Node) -> Result<Node> {
         ])
         .build();
     Ok(result(node, vec![out]))
+}
+
+/// Remembers that the asking account looked these users' device lists up, so it is told when
+/// they change.
+fn note_watcher(conn: &Conn, usync: &Node) {
+    let Ok((me, _)) = conn.device() else {
+        return;
+    };
+    let mut net = conn.core.lock_watchers();
+    let looked_up: Vec<String> = usync
+        .get_optional_child("list")
+        .map(|list| {
+            list.get_children_by_tag("user")
+                .filter_map(|u| u.attrs.get("jid").and_then(|v| v.to_jid()))
+                .filter_map(|jid| net.phone_of(&jid))
+                .filter(|p| *p != me)
+                .collect()
+        })
+        .unwrap_or_default();
+    for phone in looked_up {
+        net.device_watchers
+            .entry(phone)
+            .or_default()
+            .insert(me.clone());
+    }
 }
 
 /// Prefix of the account signature over a key-index list (WA's ADV scheme).
