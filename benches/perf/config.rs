@@ -90,7 +90,7 @@ impl Config {
             send_sessions: (num("PERF_SEND_SESSIONS", 100)? as usize).clamp(1, max),
             send_concurrency: num("PERF_SEND_CONCURRENCY", 32)?.max(1) as usize,
             sinks: num("PERF_SINKS", 10)?.max(1) as usize,
-            rate: num("PERF_RATE", 50)?.max(1),
+            rate: num("PERF_RATE", 500)?.max(1),
             latency_window: Duration::from_secs(num("PERF_LATENCY_SECS", 20)?.max(1)),
             profile: flag("PERF_PROFILE", false),
             readme: flag("PERF_README", true),

@@ -83,7 +83,7 @@ async fn wait_status(
         if start.elapsed() > limit {
             bail!("session {sid} still {s} after {limit:?}, not {want}");
         }
-        actix_rt::time::sleep(Duration::from_millis(100)).await;
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -95,7 +95,7 @@ async fn link_one(
     key: &str,
     name: String,
     phone: String,
-) -> Result<(String, Duration)> {
+) -> Result<(String, Duration, Duration)> {
     let start = Instant::now();
     let s = http
         .post_ok(&waras.api("/sessions"), Some(key), &json!({"name": name}))
@@ -138,13 +138,16 @@ async fn link_one(
         }
         actix_rt::time::sleep(Duration::from_millis(200)).await;
     }
+    let scanned_at = Instant::now();
     wait_status(http, waras, key, &sid, "WORKING", Duration::from_secs(120)).await?;
-    Ok((sid, start.elapsed()))
+    Ok((sid, start.elapsed(), scanned_at.elapsed()))
 }
 
 pub struct Linked {
     pub ids: Vec<String>,
     pub per_session: Vec<f64>,
+    /// From the accepted scan to WORKING, per session.
+    pub scan_to_working: Vec<f64>,
     pub failures: Vec<String>,
     pub wall: Duration,
 }
@@ -160,7 +163,7 @@ pub async fn link_range(
     concurrency: usize,
 ) -> Linked {
     let start = Instant::now();
-    let results: Vec<Result<(String, Duration)>> = futures_util::stream::iter(from..to)
+    let results: Vec<Result<(String, Duration, Duration)>> = futures_util::stream::iter(from..to)
         .map(|i| {
             link_one(
                 http,
@@ -177,14 +180,16 @@ pub async fn link_range(
     let mut linked = Linked {
         ids: Vec::new(),
         per_session: Vec::new(),
+        scan_to_working: Vec::new(),
         failures: Vec::new(),
         wall: start.elapsed(),
     };
     for r in results {
         match r {
-            Ok((id, t)) => {
+            Ok((id, t, scan)) => {
                 linked.ids.push(id);
                 linked.per_session.push(t.as_secs_f64());
+                linked.scan_to_working.push(scan.as_secs_f64());
             }
             Err(e) => linked.failures.push(format!("{e:#}")),
         }

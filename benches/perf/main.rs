@@ -13,7 +13,7 @@
 //! Env (defaults = the full run): PERF_SESSIONS (100,500,1000), PERF_PEER_SESSIONS (100; 0 = no
 //! peer), PERF_DATABASE_URL (postgres://…; default SQLite), PERF_SETTLE_SECS (10), PERF_IDLE_SECS
 //! (30), PERF_LINK_CONCURRENCY (16), PERF_SEND_SECS (30), PERF_SEND_SESSIONS (100),
-//! PERF_SEND_CONCURRENCY (32), PERF_SINKS (10), PERF_RATE (50 req/s), PERF_LATENCY_SECS (20),
+//! PERF_SEND_CONCURRENCY (32), PERF_SINKS (10), PERF_RATE (500 req/s), PERF_LATENCY_SECS (20),
 //! PERF_PROFILE (1 = `perf record` the link and send phases into target/perf/*.data),
 //! PERF_README (0 = leave the README alone), PERF_OUT (target/perf), PERF_WARAS_BIN (another
 //! `waras` binary to measure, e.g. a copy of an earlier build, for before/after figures),
@@ -30,10 +30,13 @@ mod config;
 mod http;
 mod link;
 mod peer;
+mod plot;
 mod procs;
 mod report;
 mod sends;
 mod stack;
+mod tables;
+mod targets;
 
 use std::time::{Duration, Instant};
 
@@ -175,12 +178,16 @@ async fn run(cfg: Config) -> Result<()> {
         rss0 as f64 / MIB
     ));
 
-    // 1. Memory per linked, idle session at each count.
+    // 1. Memory per linked, idle session at each count; idle CPU and a restart at each count too
+    // (the cost curve).
     let mut steps = Vec::new();
     let mut linked_total = 0usize;
     let mut link_times: Vec<f64> = Vec::new();
+    let mut scan_times: Vec<f64> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let mut prev = 0;
+    let mut idle = Value::Null;
+    let mut restart = Value::Null;
     for (i, &n) in cfg.sessions.iter().enumerate() {
         let prof = if i == 0 {
             profile_start(&cfg, waras.pid(), "link")
@@ -191,15 +198,19 @@ async fn run(cfg: Config) -> Result<()> {
         profile_end(prof);
         linked_total += l.ids.len();
         link_times.extend(&l.per_session);
+        scan_times.extend(&l.scan_to_working);
         failures.extend(l.failures.iter().take(5).cloned());
         let mut step_times = l.per_session.clone();
         step_times.sort_by(f64::total_cmp);
+        let mut step_scans = l.scan_to_working.clone();
+        step_scans.sort_by(f64::total_cmp);
         say(format!(
-            "linked {}..{} in {:.1} s ({} failed)",
+            "linked {}..{} in {:.1} s ({} failed), scan → WORKING p50 {:.2} s",
             prev,
             n,
             l.wall.as_secs_f64(),
-            l.failures.len()
+            l.failures.len(),
+            percentile(&step_scans, 0.5)
         ));
         actix_rt::time::sleep(cfg.settle).await;
         let working = waras.working(&http, &key).await?;
@@ -210,6 +221,11 @@ async fn run(cfg: Config) -> Result<()> {
             rss as f64 / MIB,
             per / MIB
         ));
+        idle = idle_cpu(&cfg, waras.pid(), sandbox_pid, linked_total).await?;
+        let restarted;
+        (restarted, restart) =
+            restart_all(&cfg, &spec, waras, &http, &key, linked_total, rss0).await?;
+        waras = restarted;
         steps.push(json!({
             "sessions": n,
             "working": working,
@@ -223,64 +239,17 @@ async fn run(cfg: Config) -> Result<()> {
             "link_wall_s": l.wall.as_secs_f64(),
             "link_p50_s": percentile(&step_times, 0.5),
             "link_p99_s": percentile(&step_times, 0.99),
+            "scan_p50_s": percentile(&step_scans, 0.5),
+            "scan_p99_s": percentile(&step_scans, 0.99),
+            "idle_cpu_percent": idle["waras_cpu_percent"],
+            "sandbox_cpu_percent": idle["sandbox_cpu_percent"],
+            "restart_all_working_s": restart["all_working_s"],
+            "restart_ready_ms": restart["ready_ms"],
+            "rss_after_restart_bytes": restart["rss_after_bytes"],
             "load": loadavg(),
         }));
         prev = n;
     }
-
-    // 5. Idle CPU with every session linked.
-    let cpu = cpu_over(&[waras.pid(), sandbox_pid], cfg.idle).await?;
-    say(format!(
-        "idle CPU at {linked_total} sessions: waras {:.2} %, sandbox {:.2} %",
-        cpu[0], cpu[1]
-    ));
-    let idle = json!({
-        "sessions": linked_total,
-        "window_s": cfg.idle.as_secs_f64(),
-        "waras_cpu_percent": cpu[0],
-        "sandbox_cpu_percent": cpu[1],
-        "load": loadavg(),
-    });
-
-    // 2. Restart: SIGTERM, start again on the same data, time until every session is WORKING.
-    let stop = waras.proc.terminate(Duration::from_secs(60))?;
-    let load_before_restart = loadavg();
-    let mut waras = spec.start(&cfg.root)?;
-    let ready = waras.ready(&http, Duration::from_secs(120)).await?;
-    let deadline = Duration::from_secs(600);
-    let mut working = 0;
-    let mut all_working = None;
-    let mut half_working = None;
-    while waras.started.elapsed() < deadline {
-        working = waras.working(&http, &key).await.unwrap_or(working);
-        if half_working.is_none() && working * 2 >= linked_total {
-            half_working = Some(waras.started.elapsed());
-        }
-        if working >= linked_total {
-            all_working = Some(waras.started.elapsed());
-            break;
-        }
-        actix_rt::time::sleep(Duration::from_millis(200)).await;
-    }
-    say(format!(
-        "restart: stopped in {:.1} s; ready in {} ms; {working}/{linked_total} WORKING after {:.1} s",
-        stop.as_secs_f64(),
-        ready.as_millis(),
-        all_working.unwrap_or(waras.started.elapsed()).as_secs_f64()
-    ));
-    actix_rt::time::sleep(cfg.settle).await;
-    let rss_restarted = rss_avg(waras.pid()).await?;
-    let restart = json!({
-        "sessions": linked_total,
-        "shutdown_s": stop.as_secs_f64(),
-        "ready_ms": ready.as_secs_f64() * 1000.0,
-        "half_working_s": half_working.map(|d| d.as_secs_f64()),
-        "all_working_s": all_working.map(|d| d.as_secs_f64()),
-        "working": working,
-        "rss_after_bytes": rss_restarted,
-        "rss_per_session_after_bytes": rss_restarted.saturating_sub(rss0) as f64 / working.max(1) as f64,
-        "load_before": load_before_restart,
-    });
 
     // 3. Sends through the REST API.
     let mut sessions = waras.sessions(&http, &key).await?;
@@ -317,7 +286,8 @@ async fn run(cfg: Config) -> Result<()> {
         "throughput: {:.0} accepted/s, {:.0} sent/s, {:.0} delivered/s, API p50 {:.1} ms p99 {:.1} ms",
         tp.accepted_per_s, tp.sent_per_s, tp.delivered_per_s, tp.api_p50_ms, tp.api_p99_ms
     ));
-    let lat = sends::latency(&http, &target, &routes, cfg.rate, cfg.latency_window).await?;
+    // A fresh client: the closed-loop phase can leave the first one's connection pool broken.
+    let lat = sends::latency(&Http::new(), &target, &routes, cfg.rate, cfg.latency_window).await?;
     say(format!(
         "latency at {}/s: p50 {:.1} ms, p99 {:.1} ms ({} not accepted)",
         lat.offered_per_s, lat.p50_ms, lat.p99_ms, lat.not_accepted
@@ -355,6 +325,7 @@ async fn run(cfg: Config) -> Result<()> {
     };
     drop(sandbox_proc.terminate(Duration::from_secs(10)));
 
+    scan_times.sort_by(f64::total_cmp);
     let mut sorted_links = link_times.clone();
     sorted_links.sort_by(f64::total_cmp);
     let results = json!({
@@ -386,6 +357,8 @@ async fn run(cfg: Config) -> Result<()> {
             "rss_baseline_bytes": rss0,
             "memory": steps,
             "link_p50_s": percentile(&sorted_links, 0.5),
+            "scan_p50_s": percentile(&scan_times, 0.5),
+            "scan_p99_s": percentile(&scan_times, 0.99),
             "link_p99_s": percentile(&sorted_links, 0.99),
             "link_failures": failures,
             "idle": idle,
@@ -396,6 +369,73 @@ async fn run(cfg: Config) -> Result<()> {
         "peer": peer,
     });
     report::write(&cfg, &results)
+}
+
+/// Idle CPU of WARAS and the sandbox with `sessions` linked.
+async fn idle_cpu(cfg: &Config, waras: u32, sandbox: u32, sessions: usize) -> Result<Value> {
+    let cpu = cpu_over(&[waras, sandbox], cfg.idle).await?;
+    say(format!(
+        "idle CPU at {sessions} sessions: waras {:.2} %, sandbox {:.2} %",
+        cpu[0], cpu[1]
+    ));
+    Ok(json!({
+        "sessions": sessions,
+        "window_s": cfg.idle.as_secs_f64(),
+        "waras_cpu_percent": cpu[0],
+        "sandbox_cpu_percent": cpu[1],
+        "load": loadavg(),
+    }))
+}
+
+/// SIGTERM, start again on the same data, time until every session is WORKING.
+async fn restart_all(
+    cfg: &Config,
+    spec: &WarasSpec,
+    waras: stack::Waras,
+    http: &Http,
+    key: &str,
+    linked_total: usize,
+    rss0: u64,
+) -> Result<(stack::Waras, Value)> {
+    let stop = waras.proc.terminate(Duration::from_secs(60))?;
+    let load_before_restart = loadavg();
+    let mut waras = spec.start(&cfg.root)?;
+    let ready = waras.ready(http, Duration::from_secs(120)).await?;
+    let deadline = Duration::from_secs(600);
+    let mut working = 0;
+    let mut all_working = None;
+    let mut half_working = None;
+    while waras.started.elapsed() < deadline {
+        working = waras.working(http, key).await.unwrap_or(working);
+        if half_working.is_none() && working * 2 >= linked_total {
+            half_working = Some(waras.started.elapsed());
+        }
+        if working >= linked_total {
+            all_working = Some(waras.started.elapsed());
+            break;
+        }
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    say(format!(
+        "restart: stopped in {:.1} s; ready in {} ms; {working}/{linked_total} WORKING after {:.1} s",
+        stop.as_secs_f64(),
+        ready.as_millis(),
+        all_working.unwrap_or(waras.started.elapsed()).as_secs_f64()
+    ));
+    actix_rt::time::sleep(cfg.settle).await;
+    let rss_restarted = rss_avg(waras.pid()).await?;
+    let restart = json!({
+        "sessions": linked_total,
+        "shutdown_s": stop.as_secs_f64(),
+        "ready_ms": ready.as_secs_f64() * 1000.0,
+        "half_working_s": half_working.map(|d| d.as_secs_f64()),
+        "all_working_s": all_working.map(|d| d.as_secs_f64()),
+        "working": working,
+        "rss_after_bytes": rss_restarted,
+        "rss_per_session_after_bytes": rss_restarted.saturating_sub(rss0) as f64 / working.max(1) as f64,
+        "load_before": load_before_restart,
+    });
+    Ok((waras, restart))
 }
 
 /// The command as run, with the PERF_* variables that changed the defaults.

@@ -1,19 +1,24 @@
-//! results.json → targets, ratios, results.md, and the README's performance section.
+//! results.json → targets, ratios, results.md, the cost curve (docs/perf/cost-curve.svg), and
+//! the README's performance section.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::tables::{backend, step_at, step_value, steps, verdict};
+use crate::targets::cell as target_cell;
 
 const MIB: f64 = 1024.0 * 1024.0;
-/// Issue 8: at most 3 MiB per linked idle session at 1000 sessions.
-const TARGET_MIB_PER_SESSION: f64 = 3.0;
-/// Issue 8: 1000 stored sessions WORKING again within 30 s of a restart.
-const TARGET_RESTART_S: f64 = 30.0;
 const BEGIN: &str = "<!-- perf:begin -->";
 const END: &str = "<!-- perf:end -->";
+/// In the repository: the cost curve the README shows, and the last results of each backend.
+const DOCS: &str = "docs/perf";
+const CURVE: &str = "cost-curve.svg";
+const CURVE_ALT: &str =
+    "cost curve: RSS, idle CPU and restart time against sessions, SQLite and PostgreSQL";
 
 fn f(v: &Value) -> Option<f64> {
     v.as_f64()
@@ -36,165 +41,121 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     }
 }
 
-fn verdict(met: Option<bool>) -> &'static str {
-    match met {
-        Some(true) => "met",
-        Some(false) => "**MISSED**",
-        None => "not measured in this run",
+/// WARAS against the peer, at the peer's session count (or the nearest measured).
+fn ratios(r: &Value) -> Value {
+    let peer = &r["peer"];
+    if !peer.is_object() || peer.get("error").is_some() {
+        return Value::Null;
     }
+    let peer_n = peer["sessions"].as_u64().unwrap_or(0);
+    let Some(same_n) = steps(r)
+        .iter()
+        .min_by_key(|s| s["sessions"].as_u64().unwrap_or(0).abs_diff(peer_n))
+    else {
+        return Value::Null;
+    };
+    let pn = f(&peer["linked"]).or(f(&peer["sessions"])).unwrap_or(1.0);
+    let wn = f(&same_n["working"])
+        .or(f(&same_n["sessions"]))
+        .unwrap_or(1.0)
+        .max(1.0);
+    let per_session = |key: &str| step_value(r, same_n, key).map(|v| v / wn);
+    let tp = &r["waras"]["sends"]["throughput"];
+    json!({
+        "at_sessions": {"waras": same_n["sessions"], "peer": peer["sessions"]},
+        "rss_per_session": ratio(f(&same_n["rss_per_session_bytes"]), f(&peer["rss_per_session_bytes"])),
+        "link_p50": ratio(f(&same_n["link_p50_s"]), f(&peer["link_p50_s"])),
+        "reconnect_per_session": ratio(
+            per_session("restart_all_working_s"),
+            f(&peer["reconnect_s"]).map(|s| s / pn)),
+        "idle_cpu_per_session": ratio(
+            per_session("idle_cpu_percent"),
+            f(&peer["idle_cpu_percent"]).map(|c| c / pn)),
+        "send_throughput": ratio(f(&tp["sent_per_s"]), f(&peer["sent_per_s"])),
+        "waras_sessions_compared": same_n["sessions"],
+    })
 }
 
 /// Targets and ratios, added to the results.
 fn analyse(r: &Value) -> Value {
-    let steps = r["waras"]["memory"].as_array().cloned().unwrap_or_default();
-    let largest = steps.last().cloned().unwrap_or(Value::Null);
-    let peer = &r["peer"];
-    let peer_n = peer["sessions"].as_u64();
-    // WARAS at the peer's N (or the nearest count measured).
-    let same_n = steps
-        .iter()
-        .min_by_key(|s| {
-            (s["sessions"].as_u64().unwrap_or(0) as i64 - peer_n.unwrap_or(0) as i64).abs()
-        })
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mem_at_1000 = steps.iter().find(|s| s["sessions"] == json!(1000));
-    let mem_target = json!({
-        "figure": "RSS per linked idle session at 1000 sessions",
-        "target": format!("<= {TARGET_MIB_PER_SESSION} MiB"),
-        "value_mib": mem_at_1000.and_then(|s| f(&s["rss_per_session_bytes"])).map(|b| b / MIB),
-        "met": mem_at_1000
-            .and_then(|s| f(&s["rss_per_session_bytes"]))
-            .map(|b| b / MIB <= TARGET_MIB_PER_SESSION
-                && s_working_all(mem_at_1000)),
-    });
-    let restart = &r["waras"]["restart"];
-    let restart_1000 = restart["sessions"] == json!(1000);
-    let restart_target = json!({
-        "figure": "restart: 1000 stored sessions WORKING again",
-        "target": format!("<= {TARGET_RESTART_S} s"),
-        "value_s": if restart_1000 { restart["all_working_s"].clone() } else { Value::Null },
-        "met": if restart_1000 {
-            Some(f(&restart["all_working_s"]).is_some_and(|s| s <= TARGET_RESTART_S))
-        } else {
-            None
-        },
-    });
-    let tp = &r["waras"]["sends"]["throughput"];
-    let peer_ok = peer.is_object() && peer.get("error").is_none();
-    let ratios = if peer_ok {
-        let wn = f(&same_n["sessions"]).unwrap_or(1.0);
-        let pn = f(&peer["linked"]).or(f(&peer["sessions"])).unwrap_or(1.0);
-        let w_restart =
-            f(&restart["all_working_s"]).map(|s| s / f(&restart["sessions"]).unwrap_or(1.0));
-        json!({
-            "at_sessions": {"waras": same_n["sessions"], "peer": peer["sessions"]},
-            "rss_per_session": ratio(f(&same_n["rss_per_session_bytes"]), f(&peer["rss_per_session_bytes"])),
-            "link_p50": ratio(f(&same_n["link_p50_s"]), f(&peer["link_p50_s"])),
-            "reconnect_per_session": ratio(w_restart, f(&peer["reconnect_s"]).map(|s| s / pn)),
-            "idle_cpu_per_session": ratio(
-                f(&r["waras"]["idle"]["waras_cpu_percent"]).map(|c| c / f(&r["waras"]["idle"]["sessions"]).unwrap_or(1.0)),
-                f(&peer["idle_cpu_percent"]).map(|c| c / pn)),
-            "send_throughput": ratio(f(&tp["sent_per_s"]), f(&peer["sent_per_s"])),
-            "waras_sessions_compared": wn,
-        })
-    } else {
-        Value::Null
-    };
     json!({
-        "targets": [mem_target, restart_target],
-        "ratios": ratios,
-        "largest": largest["sessions"],
+        "targets": crate::targets::all(r),
+        "ratios": ratios(r),
+        "largest": steps(r).last().map_or(Value::Null, |s| s["sessions"].clone()),
     })
 }
 
-fn s_working_all(step: Option<&Value>) -> bool {
-    step.is_some_and(|s| s["working"] == s["sessions"])
-}
-
-pub fn markdown(r: &Value) -> String {
-    let a = &r["analysis"];
-    let w = &r["waras"];
+/// The paragraph that says when, where and how the run was made.
+fn detail_header(r: &Value) -> String {
     let p = &r["peer"];
-    let peer_ok = p.is_object() && p.get("error").is_none();
-    let pn = p["sessions"].as_u64().unwrap_or(0);
     let m = &r["machine"];
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
+    format!(
         "Measured {} on this machine: {} cores ({}), {:.1} GiB RAM, load average {} at the end \
          (other work shares the machine); WARAS `{}` release build, {} backend; sessions {}; \
          peer: {} Baileys 7.0.0-rc14 sockets in one Node.js {} process on the same sandbox. \
-         Command: `{}` (took {} min; figures also in `target/perf/results.json`).\n",
+         Command: `{}` (took {} min; figures also in `target/perf/results.json`).\n\n",
         r["date"].as_str().unwrap_or("?").get(..16).unwrap_or("?"),
         m["nproc"],
         m["cpu"].as_str().unwrap_or("?"),
         f(&m["mem_total_bytes"]).unwrap_or(0.0) / MIB / 1024.0,
         num(&m["load_at_end"], 2),
         r["git"].as_str().unwrap_or("?"),
-        r["config"]["backend"].as_str().unwrap_or("?"),
+        backend(r),
         r["config"]["sessions"],
-        pn,
+        p["sessions"].as_u64().unwrap_or(0),
         p["node"].as_str().unwrap_or("?"),
         r["command"].as_str().unwrap_or("?"),
         r["duration_s"].as_i64().unwrap_or(0) / 60,
-    );
+    )
+}
+
+fn peer_ok(r: &Value) -> bool {
+    r["peer"].is_object() && r["peer"].get("error").is_none()
+}
+
+/// The rows of the detailed table about memory: the baseline and each session count.
+fn memory_rows(r: &Value, s: &mut String) {
+    let (w, p, a) = (&r["waras"], &r["peer"], &r["analysis"]);
+    let with_peer = peer_ok(r);
+    let pn = p["sessions"].as_u64().unwrap_or(0);
     let _ = writeln!(
         s,
-        "| figure | WARAS | peer (Baileys, {pn} sockets) | WARAS / peer | target |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|");
-    let steps = w["memory"].as_array().cloned().unwrap_or_default();
-    let targets = a["targets"].as_array().cloned().unwrap_or_default();
-    let mem_t = targets.first().cloned().unwrap_or(Value::Null);
-    let restart_t = targets.get(1).cloned().unwrap_or(Value::Null);
-    let ratios = &a["ratios"];
-    let _ = writeln!(
-        s,
-        "| RSS with no session (baseline) | {} | {} | | |",
+        "| RSS with no session (baseline) | {} | {} | | {} |",
         mib(&w["rss_baseline_bytes"]),
-        if peer_ok {
+        if with_peer {
             mib(&p["rss_baseline_bytes"])
         } else {
             "–".into()
-        }
+        },
+        target_cell(a, "rss_baseline"),
     );
-    for st in &steps {
+    for st in steps(r) {
         let n = st["sessions"].as_u64().unwrap_or(0);
-        let peer_cell = if peer_ok && n == pn {
+        let at_peer = with_peer && n == pn;
+        let peer_cell = if at_peer {
             format!(
                 "{} ({} total)",
                 mib(&p["rss_per_session_bytes"]),
-                mib(&json!(f(&p["rss_linked_bytes"]).unwrap_or(0.0)))
+                mib(&p["rss_linked_bytes"])
             )
         } else {
             String::new()
         };
-        let ratio_cell = if peer_ok && n == pn {
-            ratios["rss_per_session"]
-                .as_str()
-                .unwrap_or("–")
-                .to_string()
+        let ratio_cell = if at_peer {
+            a["ratios"]["rss_per_session"].as_str().unwrap_or("–")
         } else {
-            String::new()
-        };
-        let target_cell = if n == 1000 {
-            format!(
-                "≤ {TARGET_MIB_PER_SESSION} MiB: {}",
-                verdict(mem_t["met"].as_bool())
-            )
-        } else {
-            String::new()
+            ""
         };
         let _ = writeln!(
             s,
-            "| RSS per linked idle session at {n} ({} WORKING) | {} ({} total) | {peer_cell} | {ratio_cell} | {target_cell} |",
+            "| RSS per linked idle session at {n} ({} WORKING) | {} ({} total) | {peer_cell} | {ratio_cell} | {} |",
             st["working"],
             mib(&st["rss_per_session_bytes"]),
             mib(&st["rss_bytes"]),
+            target_cell(a, &format!("rss_per_session_{n}")),
         );
     }
-    if peer_ok && !steps.iter().any(|st| st["sessions"] == json!(pn)) {
+    if with_peer && step_at(r, pn).is_none() {
         let _ = writeln!(
             s,
             "| RSS per linked idle session at {pn} | not measured at {pn} | {} ({} total; {} after its reconnect) | | |",
@@ -203,13 +164,13 @@ pub fn markdown(r: &Value) -> String {
             mib(&p["rss_per_session_reconnected_bytes"]),
         );
     }
-    if !steps.iter().any(|st| st["sessions"] == json!(1000)) {
-        let _ = writeln!(
-            s,
-            "| RSS per linked idle session at 1000 | not run | | | ≤ {TARGET_MIB_PER_SESSION} MiB: {} |",
-            verdict(None)
-        );
-    }
+}
+
+/// The rows about linking, the restart and idle CPU.
+fn session_rows(r: &Value, s: &mut String) {
+    let (w, p, a) = (&r["waras"], &r["peer"], &r["analysis"]);
+    let pn = p["sessions"].as_u64().unwrap_or(0);
+    let ratios = &a["ratios"];
     let _ = writeln!(
         s,
         "| link by QR, per session p50 / p99 ({} at a time) | {} s / {} s | {} s / {} s | {} | |",
@@ -220,38 +181,61 @@ pub fn markdown(r: &Value) -> String {
         num(&p["link_p99_s"], 2),
         ratios["link_p50"].as_str().unwrap_or("–"),
     );
+    if w.get("scan_p50_s").is_some() {
+        let _ = writeln!(
+            s,
+            "| scan of the QR code → WORKING, per session p50 / p99 | {} s / {} s | | | {} |",
+            num(&w["scan_p50_s"], 2),
+            num(&w["scan_p99_s"], 2),
+            target_cell(a, "scan_p50"),
+        );
+    }
     let rs = &w["restart"];
-    let restart_cell = match f(&rs["all_working_s"]) {
-        Some(t) => format!(
-            "{t:.1} s for {} sessions (/readyz after {} ms, half after {} s)",
-            rs["sessions"],
-            num(&rs["ready_ms"], 0),
-            num(&rs["half_working_s"], 1)
-        ),
-        None => format!("{} of {} WORKING, never all", rs["working"], rs["sessions"]),
-    };
-    let _ = writeln!(
-        s,
-        "| restart → every stored session WORKING | {restart_cell} | reconnect of {pn}: {} s | {} per session | ≤ {TARGET_RESTART_S} s at 1000: {} |",
-        num(&p["reconnect_s"], 2),
-        ratios["reconnect_per_session"].as_str().unwrap_or("–"),
-        verdict(restart_t["met"].as_bool()),
-    );
+    if rs.is_object() {
+        let restart_cell = match f(&rs["all_working_s"]) {
+            Some(t) => format!(
+                "{t:.1} s for {} sessions (/readyz after {} ms, half after {} s)",
+                rs["sessions"],
+                num(&rs["ready_ms"], 0),
+                num(&rs["half_working_s"], 1)
+            ),
+            None => format!("{} of {} WORKING, never all", rs["working"], rs["sessions"]),
+        };
+        let _ = writeln!(
+            s,
+            "| restart → every stored session WORKING | {restart_cell} | reconnect of {pn}: {} s | {} per session | {} |",
+            num(&p["reconnect_s"], 2),
+            ratios["reconnect_per_session"].as_str().unwrap_or("–"),
+            target_cell(a, &format!("restart_{}", rs["sessions"])),
+        );
+    }
     let idle = &w["idle"];
-    let _ = writeln!(
-        s,
-        "| idle CPU, every session linked | {} % of a core at {} (sandbox {} %) | {} % at {pn} | {} per session | |",
-        num(&idle["waras_cpu_percent"], 2),
-        idle["sessions"],
-        num(&idle["sandbox_cpu_percent"], 2),
-        num(&p["idle_cpu_percent"], 2),
-        ratios["idle_cpu_per_session"].as_str().unwrap_or("–"),
-    );
+    if idle.is_object() {
+        let _ = writeln!(
+            s,
+            "| idle CPU, every session linked | {} % of a core at {} (sandbox {} %) | {} % at {pn} | {} per session | {} |",
+            num(&idle["waras_cpu_percent"], 2),
+            idle["sessions"],
+            num(&idle["sandbox_cpu_percent"], 2),
+            num(&p["idle_cpu_percent"], 2),
+            ratios["idle_cpu_per_session"].as_str().unwrap_or("–"),
+            if idle["sessions"] == 1000 {
+                target_cell(a, "idle_cpu_1000")
+            } else {
+                String::new()
+            },
+        );
+    }
+}
+
+/// The rows about sends and the cold start.
+fn send_rows(r: &Value, s: &mut String) {
+    let (w, p, a) = (&r["waras"], &r["peer"], &r["analysis"]);
     let sd = &w["sends"];
     let tp = &sd["throughput"];
     let _ = writeln!(
         s,
-        "| 1:1 text sends, {} sessions, {} clients, {} s: accepted (202) / sent / delivered per s | {} / {} / {} | – / {} / {} | {} (sent) | |",
+        "| 1:1 text sends, {} sessions, {} clients, {} s: accepted (202) / sent / delivered per s | {} / {} / {} | – / {} / {} | {} (sent) | {} |",
         sd["sessions"],
         tp["concurrency"],
         num(&tp["window_s"], 0),
@@ -260,7 +244,8 @@ pub fn markdown(r: &Value) -> String {
         num(&tp["delivered_per_s"], 0),
         num(&p["sent_per_s"], 0),
         num(&p["delivered_per_s"], 0),
-        ratios["send_throughput"].as_str().unwrap_or("–"),
+        a["ratios"]["send_throughput"].as_str().unwrap_or("–"),
+        target_cell(a, "sent_per_s"),
     );
     let _ = writeln!(
         s,
@@ -273,28 +258,35 @@ pub fn markdown(r: &Value) -> String {
     let lat = &sd["latency"];
     let _ = writeln!(
         s,
-        "| API latency at a fixed {} req/s (open loop), p50 / p99 / max | {} ms / {} ms / {} ms ({} not accepted); 202 → sent p50 {} ms | | | |",
+        "| API latency at a fixed {} req/s (open loop), p50 / p99 / max | {} ms / {} ms / {} ms ({} not accepted); 202 → sent p50 {} ms | | | {} |",
         lat["offered_per_s"],
         num(&lat["p50_ms"], 1),
         num(&lat["p99_ms"], 1),
         num(&lat["max_ms"], 1),
         lat["not_accepted"],
         num(&lat["sent_lag_p50_ms"], 0),
+        target_cell(a, "api_p99_open_loop"),
     );
     let _ = writeln!(
         s,
-        "| CPU per sent message (throughput phase) | WARAS {} ms, sandbox {} s in all | | | |",
+        "| CPU per sent message (throughput phase) | WARAS {} ms, sandbox {} s in all | | | {} |",
         num(&sd["waras_cpu_ms_per_message"], 2),
         num(&sd["sandbox_cpu_s"], 1),
+        target_cell(a, "cpu_per_message"),
     );
     let _ = writeln!(
         s,
         "| cold start to /readyz (fresh data dir) | {} ms | | | |",
         num(&w["cold_ready_ms"], 0)
     );
-    s.push('\n');
+}
+
+/// How the figures are read, and what went wrong with the peer.
+fn notes(r: &Value, s: &mut String) {
+    let p = &r["peer"];
+    let pn = p["sessions"].as_u64().unwrap_or(0);
     s.push_str(
-        "RSS per session is (process RSS with N sessions − RSS with none) / N, read from \
+        "\nRSS per session is (process RSS with N sessions − RSS with none) / N, read from \
          `/proc/<pid>/status` after the process sat idle; the peer's the same for its Node.js \
          process (after a GC). Sends: WARAS counts a message sent when its `message.sent` event \
          is in the log (Signal encryption, the outbox row, the idempotency key and the events \
@@ -302,7 +294,7 @@ pub fn markdown(r: &Value) -> String {
          sandbox (simulated phones decrypting every message) runs on the same 2 cores, so send \
          figures are a floor for WARAS, not its ceiling.\n",
     );
-    if peer_ok && p["linked"].as_u64().is_some_and(|l| l < pn) {
+    if peer_ok(r) && p["linked"].as_u64().is_some_and(|l| l < pn) {
         let _ = writeln!(
             s,
             "\nOnly {} of the peer's {pn} sockets linked within its timeout; its per-session \
@@ -313,6 +305,34 @@ pub fn markdown(r: &Value) -> String {
     if let Some(peer_err) = p.get("error") {
         let _ = writeln!(s, "\nThe peer did not complete: {peer_err}.");
     }
+}
+
+/// This run in detail, WARAS beside the peer.
+fn detail(r: &Value) -> String {
+    let pn = r["peer"]["sessions"].as_u64().unwrap_or(0);
+    let mut s = detail_header(r);
+    let _ = writeln!(
+        s,
+        "| figure | WARAS | peer (Baileys, {pn} sockets) | WARAS / peer | target |"
+    );
+    s.push_str("|---|---|---|---|---|\n");
+    memory_rows(r, &mut s);
+    session_rows(r, &mut s);
+    send_rows(r, &mut s);
+    notes(r, &mut s);
+    s
+}
+
+/// The performance section: the cost curve of both backends (the picture at `image`), the
+/// targets of this run, then this run in detail.
+fn section(r: &Value, runs: &[&Value], image: &str) -> String {
+    let mut s = format!("![{CURVE_ALT}]({image})\n\n");
+    s.push_str(&crate::tables::cost_table(runs));
+    s.push_str(&crate::tables::sends_table(runs));
+    s.push_str(&crate::tables::runs_line(runs));
+    s.push_str(&crate::targets::table(r));
+    let _ = writeln!(s, "**This run in detail** ({} backend):\n", backend(r));
+    s.push_str(&detail(r));
     s
 }
 
@@ -332,28 +352,89 @@ fn rewrite_readme(cfg: &Config, md: &str) -> Result<()> {
     Ok(())
 }
 
+/// docs/perf/results-<backend>.json: the last results of a backend, where a run of the other
+/// backend finds them.
+fn run_file(docs: &Path, db: &str) -> PathBuf {
+    docs.join(format!("results-{}.json", db.to_lowercase()))
+}
+
+/// The other backend's last results, if a run left them in docs/perf.
+fn load_other(docs: &Path, this: &str) -> Option<Value> {
+    let other = if this == "PostgreSQL" {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    let path = run_file(docs, other);
+    let text = std::fs::read_to_string(&path).ok()?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(v) if backend(&v) == other => {
+            eprintln!("perf: {other} figures from {}", path.display());
+            Some(v)
+        }
+        Ok(_) => {
+            eprintln!("perf: {} is no {other} run; left out", path.display());
+            None
+        }
+        Err(e) => {
+            eprintln!("perf: {} unreadable ({e}); left out", path.display());
+            None
+        }
+    }
+}
+
+/// This run and the other backend's, SQLite first: the order of the columns and the legend.
+fn in_order<'a>(this: &'a Value, other: Option<&'a Value>) -> Vec<&'a Value> {
+    let mut runs: Vec<&Value> = std::iter::once(this).chain(other).collect();
+    runs.sort_by_key(|r| backend(r) != "SQLite");
+    runs
+}
+
+/// cost-curve.svg in the output directory and, for the README, in docs/perf.
+fn draw_curve(cfg: &Config, runs: &[&Value], docs: &Path) -> Result<()> {
+    let out = cfg.out.join(CURVE);
+    crate::plot::cost_curve(runs, &out)?;
+    if cfg.readme {
+        std::fs::copy(&out, docs.join(CURVE)).context("copying it to docs/perf")?;
+    }
+    Ok(())
+}
+
+fn print_targets(r: &Value) {
+    for t in r["analysis"]["targets"].as_array().into_iter().flatten() {
+        println!(
+            "target {}: {} → {} ({} {})",
+            t["figure"].as_str().unwrap_or("?"),
+            t["target"].as_str().unwrap_or("?"),
+            verdict(t["met"].as_bool()),
+            num(&t["value"], 2),
+            t["unit"].as_str().unwrap_or(""),
+        );
+    }
+}
+
 pub fn write(cfg: &Config, results: &Value) -> Result<()> {
     let mut r = results.clone();
     r["analysis"] = analyse(&r);
     std::fs::create_dir_all(&cfg.out)?;
-    std::fs::write(
-        cfg.out.join("results.json"),
-        serde_json::to_string_pretty(&r)?,
-    )
-    .context("results.json")?;
-    let md = markdown(&r);
+    let json = serde_json::to_string_pretty(&r)?;
+    std::fs::write(cfg.out.join("results.json"), &json).context("results.json")?;
+    let docs = cfg.root.join(DOCS);
+    if cfg.readme {
+        std::fs::create_dir_all(&docs)?;
+        let path = run_file(&docs, backend(&r));
+        std::fs::write(&path, &json).with_context(|| path.display().to_string())?;
+    }
+    let other = load_other(&docs, backend(&r));
+    let runs = in_order(&r, other.as_ref());
+    // Drawn before the text is written, reported after: a failed picture loses no figure.
+    let drawn = draw_curve(cfg, &runs, &docs);
+    let md = section(&r, &runs, CURVE);
     std::fs::write(cfg.out.join("results.md"), &md).context("results.md")?;
     println!("{md}");
-    for t in r["analysis"]["targets"].as_array().into_iter().flatten() {
-        println!(
-            "target {}: {} → {}",
-            t["figure"].as_str().unwrap_or("?"),
-            t["target"].as_str().unwrap_or("?"),
-            verdict(t["met"].as_bool())
-        );
-    }
+    print_targets(&r);
     if cfg.readme {
-        rewrite_readme(cfg, &md)?;
+        rewrite_readme(cfg, &section(&r, &runs, &format!("{DOCS}/{CURVE}")))?;
     }
-    Ok(())
+    drawn.context("cost curve")
 }
