@@ -69,7 +69,7 @@ pub struct AuditQuery {
     pub after: Option<String>,
     /// Only this action, e.g. `POST /api/v1/sessions/{session_id}/start`.
     pub action: Option<String>,
-    /// 1–500, default 100.
+    /// 1–200 (as every list), default 100.
     pub limit: Option<i64>,
     /// Only this tenant's entries (admin key only).
     pub tenant_id: Option<String>,
@@ -139,8 +139,11 @@ pub async fn list(
         }
     };
     let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit: 1 to 500"));
+    if !(1..=super::page::MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(format!(
+            "limit: must be between 1 and {}",
+            super::page::MAX_LIMIT
+        )));
     }
     if q.after
         .as_deref()

@@ -18,7 +18,7 @@ export interface paths {
                     after?: string;
                     /** @description Only this action, e.g. `POST /api/v1/sessions/{session_id}/start`. */
                     action?: string;
-                    /** @description 1–500, default 100. */
+                    /** @description 1–200 (as every list), default 100. */
                     limit?: number;
                     /** @description Only this tenant's entries (admin key only). */
                     tenant_id?: string;
