@@ -10,6 +10,8 @@ RUN apt-get update \
  && rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
 COPY Cargo.toml Cargo.lock diesel.toml build.rs ./
+# The build's environment (how the bundled SQLite is compiled).
+COPY .cargo .cargo
 COPY migrations migrations
 COPY config config
 COPY static static

@@ -31,6 +31,7 @@ pub mod templates;
 pub mod tenancy;
 pub mod tenants;
 pub mod webhooks;
+mod write_turn;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -178,6 +179,7 @@ impl DbConn for SqliteConnection {
     where
         F: FnOnce(&mut Self) -> DbResult<T>,
     {
+        let _turn = write_turn::take();
         self.immediate_transaction(f)
     }
 
@@ -256,6 +258,9 @@ impl DbPool {
                     Pool::builder()
                         .max_size(max_size)
                         .connection_timeout(timeout)
+                        // A connection to a local file does not go stale: the `SELECT 1` that
+                        // r2d2 runs on every check-out would only cost a parse and a step.
+                        .test_on_check_out(false)
                         .connection_customizer(Box::new(SqlitePragmas))
                         .build(ConnectionManager::new(sqlite_path_str(path)?))
                         .with_context(|| format!("cannot open SQLite file {}", path.display()))?,

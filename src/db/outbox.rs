@@ -38,42 +38,51 @@ pub fn outbox(
     fence: Option<&super::cluster::Fence>,
 ) -> DbResult<Outbox> {
     with_conn!(pool, |conn| {
-        conn.write_txn(|conn| {
+        // What this owner will still send: those later than the lateness are left to
+        // `fail_overdue`, so they never count as due here.
+        let pending = messages::table
+            .filter(messages::session_id.eq(session_id))
+            .filter(messages::status.eq(SCHEDULED))
+            .filter(messages::send_at.gt(now - max_lateness_ms));
+        let queued = messages::table
+            .filter(messages::session_id.eq(session_id))
+            .filter(messages::from_me.eq(true))
+            .filter(messages::status.eq(QUEUED))
+            .order((messages::created_at.asc(), messages::id.asc()))
+            .limit(limit);
+        // Most passes find nothing due: they read, in a transaction that takes no write lock.
+        let quiet = conn.transaction(|conn| -> DbResult<Option<Outbox>> {
             conn.check_fence(session_id, fence)?;
-            // What this owner will still send: those later than the lateness are left to
-            // `fail_overdue`, so they never count as due here.
-            let pending = messages::table
-                .filter(messages::session_id.eq(session_id))
-                .filter(messages::status.eq(SCHEDULED))
-                .filter(messages::send_at.gt(now - max_lateness_ms));
             let earliest: Option<i64> = pending
                 .select(diesel::dsl::min(messages::send_at))
                 .first(conn)?;
-            // Most passes find nothing due: one indexed read, no writes.
-            let next_due = match earliest {
-                Some(at) if at <= now => {
-                    for (late, to) in [(true, now - LATE_AFTER_MS), (false, now)] {
-                        diesel::update(pending.filter(messages::send_at.le(to)))
-                            .set((
-                                messages::status.eq(QUEUED),
-                                messages::late.eq(late),
-                                messages::updated_at.eq(now),
-                            ))
-                            .execute(conn)?;
-                    }
-                    pending
-                        .select(diesel::dsl::min(messages::send_at))
-                        .first(conn)?
-                }
-                other => other,
-            };
-            let batch = messages::table
-                .filter(messages::session_id.eq(session_id))
-                .filter(messages::from_me.eq(true))
-                .filter(messages::status.eq(QUEUED))
-                .order((messages::created_at.asc(), messages::id.asc()))
-                .limit(limit)
-                .load(conn)?;
+            if earliest.is_some_and(|at| at <= now) {
+                return Ok(None);
+            }
+            let batch = queued.load(conn)?;
+            Ok(Some(Outbox {
+                batch,
+                next_due: earliest,
+            }))
+        })?;
+        if let Some(read) = quiet {
+            return Ok(read);
+        }
+        conn.write_txn(|conn| {
+            conn.check_fence(session_id, fence)?;
+            for (late, to) in [(true, now - LATE_AFTER_MS), (false, now)] {
+                diesel::update(pending.filter(messages::send_at.le(to)))
+                    .set((
+                        messages::status.eq(QUEUED),
+                        messages::late.eq(late),
+                        messages::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            let next_due = pending
+                .select(diesel::dsl::min(messages::send_at))
+                .first(conn)?;
+            let batch = queued.load(conn)?;
             Ok(Outbox { batch, next_due })
         })
     })

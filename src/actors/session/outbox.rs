@@ -108,13 +108,44 @@ fn drain_batch(
     );
     let max_lateness = act.deps.schedule_max_lateness_ms;
     async move {
-        let campaigns = campaign_turns(&db, &session_id, fence.clone(), &client, &handle).await;
-        let sid = session_id.clone();
-        let outbox = db
+        // One trip to the database for the usual pass: the campaigns' turns and, when none
+        // claimed a recipient, the outbox too (a claim's typing and number lookup come first).
+        let (sid, turns_fence) = (session_id.clone(), fence.clone());
+        let quotas = db.default_quotas();
+        let first = db
             .run(move |pool| {
-                outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence.as_deref())
+                let dispatched = campaigns::dispatch(
+                    pool,
+                    &sid,
+                    now_ms(),
+                    turns_fence.as_deref(),
+                    &new_message_id,
+                    &mut || rand::random::<f64>(),
+                    quotas,
+                );
+                let quiet = dispatched.as_ref().is_ok_and(|d| d.claims.is_empty());
+                let read = quiet.then(|| {
+                    let fence = turns_fence.as_deref();
+                    outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence)
+                });
+                Ok((dispatched, read))
             })
             .await;
+        let (dispatched, read) = match first {
+            Ok((dispatched, read)) => (dispatched, read),
+            Err(e) => (Err(e), None),
+        };
+        let campaigns = campaign_turns(&db, &session_id, dispatched, &client, &handle).await;
+        let outbox = match read {
+            Some(read) => read,
+            None => {
+                let sid = session_id.clone();
+                db.run(move |pool| {
+                    outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence.as_deref())
+                })
+                .await
+            }
+        };
         let Outbox { batch, next_due } = match outbox {
             Ok(o) => o,
             Err(e) => {
@@ -171,31 +202,15 @@ struct CampaignTurns {
     next_at: Option<i64>,
 }
 
-/// Claims the next recipients of the session's running campaigns whose pace allows (their
-/// messages join the outbox), shows "typing…" where asked, and looks numbers up first for
-/// campaigns that skip those not on WhatsApp.
+/// What the campaigns' turn claimed (their messages join the outbox): shows "typing…" where
+/// asked, and looks numbers up first for campaigns that skip those not on WhatsApp.
 async fn campaign_turns(
     db: &crate::db::Db,
     session_id: &str,
-    fence: Option<std::sync::Arc<crate::db::cluster::Fence>>,
+    dispatched: crate::db::DbResult<campaigns::Dispatched>,
     client: &std::sync::Arc<whatsapp_rust::client::Client>,
     handle: &tokio::runtime::Handle,
 ) -> CampaignTurns {
-    let sid = session_id.to_string();
-    let quotas = db.default_quotas();
-    let dispatched = db
-        .run(move |pool| {
-            campaigns::dispatch(
-                pool,
-                &sid,
-                now_ms(),
-                fence.as_deref(),
-                &new_message_id,
-                &mut || rand::random::<f64>(),
-                quotas,
-            )
-        })
-        .await;
     let dispatched = match dispatched {
         Ok(d) => d,
         Err(e) => {
