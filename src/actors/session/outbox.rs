@@ -108,33 +108,7 @@ fn drain_batch(
     );
     let max_lateness = act.deps.schedule_max_lateness_ms;
     async move {
-        // One trip to the database for the usual pass: the campaigns' turns and, when none
-        // claimed a recipient, the outbox too (a claim's typing and number lookup come first).
-        let (sid, turns_fence) = (session_id.clone(), fence.clone());
-        let quotas = db.default_quotas();
-        let first = db
-            .run(move |pool| {
-                let dispatched = campaigns::dispatch(
-                    pool,
-                    &sid,
-                    now_ms(),
-                    turns_fence.as_deref(),
-                    &new_message_id,
-                    &mut || rand::random::<f64>(),
-                    quotas,
-                );
-                let quiet = dispatched.as_ref().is_ok_and(|d| d.claims.is_empty());
-                let read = quiet.then(|| {
-                    let fence = turns_fence.as_deref();
-                    outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence)
-                });
-                Ok((dispatched, read))
-            })
-            .await;
-        let (dispatched, read) = match first {
-            Ok((dispatched, read)) => (dispatched, read),
-            Err(e) => (Err(e), None),
-        };
+        let (dispatched, read) = first_trip(&db, &session_id, fence.clone(), max_lateness).await;
         let campaigns = campaign_turns(&db, &session_id, dispatched, &client, &handle).await;
         let outbox = match read {
             Some(read) => read,
@@ -194,6 +168,40 @@ fn drain_batch(
             next_due,
         }
     }
+}
+
+/// One trip to the database for the usual pass: the campaigns' turn and, when none claimed a
+/// recipient, the outbox read too (a claim's typing and number lookup come before the read).
+async fn first_trip(
+    db: &crate::db::Db,
+    session_id: &str,
+    fence: Option<std::sync::Arc<crate::db::cluster::Fence>>,
+    max_lateness: i64,
+) -> (
+    crate::db::DbResult<campaigns::Dispatched>,
+    Option<crate::db::DbResult<Outbox>>,
+) {
+    let sid = session_id.to_string();
+    let quotas = db.default_quotas();
+    let trip = db
+        .run(move |pool| {
+            let dispatched = campaigns::dispatch(
+                pool,
+                &sid,
+                now_ms(),
+                fence.as_deref(),
+                &new_message_id,
+                &mut || rand::random::<f64>(),
+                quotas,
+            );
+            let quiet = dispatched.as_ref().is_ok_and(|d| d.claims.is_empty());
+            let read = quiet.then(|| {
+                outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence.as_deref())
+            });
+            Ok((dispatched, read))
+        })
+        .await;
+    trip.unwrap_or_else(|e| (Err(e), None))
 }
 
 /// What this pass did for the session's running campaigns.
