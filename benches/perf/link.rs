@@ -56,11 +56,16 @@ pub async fn create_accounts(
     results.into_iter().collect()
 }
 
-async fn status(http: &Http, waras: &Waras, key: &str, sid: &str) -> Result<String> {
+/// The session's status, and whether it is meant to run.
+async fn status(http: &Http, waras: &Waras, key: &str, sid: &str) -> Result<(String, bool)> {
     let s = http
         .get_ok(&waras.api(&format!("/sessions/{sid}")), Some(key))
         .await?;
-    Ok(s["status"].as_str().unwrap_or_default().to_string())
+    let running = s["desired_state"].as_str() == Some("running");
+    Ok((
+        s["status"].as_str().unwrap_or_default().to_string(),
+        running,
+    ))
 }
 
 async fn wait_status(
@@ -73,11 +78,13 @@ async fn wait_status(
 ) -> Result<()> {
     let start = Instant::now();
     loop {
-        let s = status(http, waras, key, sid).await?;
+        let (s, running) = status(http, waras, key, sid).await?;
         if s == want {
             return Ok(());
         }
-        if matches!(s.as_str(), "FAILED" | "LOGGED_OUT" | "STOPPED") {
+        // With several instances possible (PostgreSQL), a session just created reads STOPPED
+        // until its owner writes STARTING: only a session no longer meant to run has stopped.
+        if matches!(s.as_str(), "FAILED" | "LOGGED_OUT") || (s == "STOPPED" && !running) {
             bail!("session {sid} is {s}, not {want}");
         }
         if start.elapsed() > limit {
