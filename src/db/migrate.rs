@@ -51,8 +51,11 @@ pub fn migrate(target: &DatabaseTarget) -> anyhow::Result<usize> {
             let mut conn = SqliteConnection::establish(url)
                 .with_context(|| format!("cannot open {}", path.display()))?;
             // Another process may be writing; wait for it like every pooled connection does.
-            conn.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
-                .context("cannot configure the SQLite connection")?;
+            let timeout = super::SQLITE_BUSY_TIMEOUT.as_millis();
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {timeout}; PRAGMA journal_mode = WAL;"
+            ))
+            .context("cannot configure the SQLite connection")?;
             conn.run_pending_migrations(SQLITE_MIGRATIONS)
                 .map(|v| v.len())
                 .map_err(|e| anyhow::anyhow!("migration failed: {e}"))

@@ -195,16 +195,21 @@ impl DbConn for SqliteConnection {
     }
 }
 
+/// How long an SQLite connection waits for another writer (its `busy_timeout`); the writers'
+/// turn ([`write_turn`]) waits as long before it leaves the waiting to SQLite.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 #[derive(Debug)]
 struct SqlitePragmas;
 
 impl CustomizeConnection<SqliteConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), r2d2::Error> {
         // Without foreign_keys=ON SQLite silently ignores ON DELETE CASCADE.
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
+            SQLITE_BUSY_TIMEOUT.as_millis()
+        ))
         .map_err(r2d2::Error::QueryError)
     }
 }

@@ -44,6 +44,7 @@ pub fn outbox(
             .filter(messages::session_id.eq(session_id))
             .filter(messages::status.eq(SCHEDULED))
             .filter(messages::send_at.gt(now - max_lateness_ms));
+        let earliest_pending = pending.select(diesel::dsl::min(messages::send_at));
         let queued = messages::table
             .filter(messages::session_id.eq(session_id))
             .filter(messages::from_me.eq(true))
@@ -53,9 +54,7 @@ pub fn outbox(
         // Most passes find nothing due: they read, in a transaction that takes no write lock.
         let quiet = conn.transaction(|conn| -> DbResult<Option<Outbox>> {
             conn.check_fence(session_id, fence)?;
-            let earliest: Option<i64> = pending
-                .select(diesel::dsl::min(messages::send_at))
-                .first(conn)?;
+            let earliest: Option<i64> = earliest_pending.first(conn)?;
             if earliest.is_some_and(|at| at <= now) {
                 return Ok(None);
             }
@@ -79,9 +78,7 @@ pub fn outbox(
                     ))
                     .execute(conn)?;
             }
-            let next_due = pending
-                .select(diesel::dsl::min(messages::send_at))
-                .first(conn)?;
+            let next_due = earliest_pending.first(conn)?;
             let batch = queued.load(conn)?;
             Ok(Outbox { batch, next_due })
         })

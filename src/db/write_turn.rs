@@ -15,8 +15,8 @@ use parking_lot::{Mutex, MutexGuard};
 
 static TURN: Mutex<()> = parking_lot::const_mutex(());
 
-/// As long as SQLite's own busy timeout (the connections' `busy_timeout` pragma).
-const PATIENCE: Duration = Duration::from_secs(10);
+/// As long as SQLite's own busy timeout.
+const PATIENCE: Duration = super::SQLITE_BUSY_TIMEOUT;
 
 thread_local! {
     static HOLDING: Cell<bool> = const { Cell::new(false) };

@@ -114,10 +114,8 @@ fn drain_batch(
             Some(read) => read,
             None => {
                 let sid = session_id.clone();
-                db.run(move |pool| {
-                    outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence.as_deref())
-                })
-                .await
+                db.run(move |pool| read_outbox(pool, &sid, max_lateness, fence.as_deref()))
+                    .await
             }
         };
         let Outbox { batch, next_due } = match outbox {
@@ -195,13 +193,21 @@ async fn first_trip(
                 quotas,
             );
             let quiet = dispatched.as_ref().is_ok_and(|d| d.claims.is_empty());
-            let read = quiet.then(|| {
-                outbox::outbox(pool, &sid, BATCH, max_lateness, now_ms(), fence.as_deref())
-            });
+            let read = quiet.then(|| read_outbox(pool, &sid, max_lateness, fence.as_deref()));
             Ok((dispatched, read))
         })
         .await;
     trip.unwrap_or_else(|e| (Err(e), None))
+}
+
+/// One batch of the session's outbox, its due scheduled sends queued first.
+fn read_outbox(
+    pool: &crate::db::DbPool,
+    session_id: &str,
+    max_lateness: i64,
+    fence: Option<&crate::db::cluster::Fence>,
+) -> crate::db::DbResult<Outbox> {
+    outbox::outbox(pool, session_id, BATCH, max_lateness, now_ms(), fence)
 }
 
 /// What this pass did for the session's running campaigns.
