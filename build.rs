@@ -1,4 +1,5 @@
-//! Build-time preparation of the interactive API reference served at `/docs`.
+//! Build-time preparation of the interactive API reference served at `/docs`, and how the
+//! `waras` binary is linked.
 //!
 //! Swagger UI comes as a zip of its whole source tree (the `utoipa-swagger-ui-vendored` crate, so
 //! the build needs no network). Only two of its files are needed in a browser: the bundle and its
@@ -18,6 +19,7 @@ const FILES: &[&str] = &["swagger-ui-bundle.js", "swagger-ui.css"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=build.rs");
+    link_at_a_fixed_address();
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?);
     let mut zip =
         zip::ZipArchive::new(Cursor::new(utoipa_swagger_ui_vendored::SWAGGER_UI_VENDORED))
@@ -40,4 +42,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|e| format!("writing {name}.gz: {e}"))?;
     }
     Ok(())
+}
+
+/// On glibc Linux, `waras` is linked as a fixed-address (non-PIE) executable. A position-
+/// independent one carries a relocation for every pointer in its read-only data (2.5 MB of
+/// `.rela.dyn`), and the loader writes every page holding one at start-up, so those pages become
+/// private memory of each process. Linked at a fixed address, the linker resolves them once and
+/// the pages stay shared with the file, unread until used. The price: the executable's own code
+/// is not placed at a random address (its libraries, heap and stacks still are). The static musl
+/// build of the container image is linked as before.
+fn link_at_a_fixed_address() {
+    let linux_gnu = env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux")
+        && env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|e| e == "gnu");
+    if linux_gnu {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+    }
 }

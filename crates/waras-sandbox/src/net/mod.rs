@@ -12,4 +12,5 @@ pub(crate) mod network;
 pub(crate) mod persist;
 pub(crate) mod profile;
 pub(crate) mod records;
+pub(crate) mod snapshot;
 pub(crate) mod syncd;

@@ -6,12 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use wacore_binary::Node;
 use wacore_libsignal::protocol::{KeyPair, PrivateKey};
 
@@ -22,12 +23,17 @@ use super::network::{
 };
 
 const STATE_FILE: &str = "sandbox-state.json";
+/// The layout `snapshot::encode` writes and `load` reads.
+pub(crate) const STATE_VERSION: u32 = 1;
 /// How often a changed state is written.
 const SAVE_INTERVAL: Duration = Duration::from_millis(500);
 /// The saver rests this many times as long as its last write took.
 const SAVE_BACKOFF: u32 = 5;
+/// The size of the last state written: the next encoding starts with room for it, instead of
+/// growing its buffer through every power of two on the way.
+static LAST_LEN: AtomicUsize = AtomicUsize::new(0);
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Snapshot {
     version: u32,
     accounts: Vec<AccountSnap>,
@@ -40,7 +46,7 @@ struct Snapshot {
     profiles: Vec<ProfileSnap>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct ProfileSnap {
     phone: String,
     #[serde(default)]
@@ -51,14 +57,14 @@ struct ProfileSnap {
     picture: Option<(u64, String, String)>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct OfflineSnap {
     phone: String,
     device: u16,
     nodes: Vec<String>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct AccountSnap {
     phone: String,
     lid: String,
@@ -70,7 +76,7 @@ struct AccountSnap {
     inbox: Vec<ReceivedMessage>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct DeviceSnap {
     id: u16,
     noise_pub: String,
@@ -94,87 +100,6 @@ fn key_from(b64: &str) -> Result<KeyPair> {
 fn bytes32(b64: &str) -> Result<[u8; 32]> {
     let bytes = B64.decode(b64).context("not base64")?;
     bytes.try_into().map_err(|_| anyhow!("expected 32 bytes"))
-}
-
-fn snapshot(net: &Network) -> Snapshot {
-    let accounts = net
-        .accounts
-        .values()
-        .map(|a| AccountSnap {
-            phone: a.phone.clone(),
-            lid: a.lid.clone(),
-            name: a.name.clone(),
-            identity_private: B64.encode(a.identity.private_key.serialize()),
-            phone_noise_private: B64.encode(a.phone_noise.private_key.serialize()),
-            next_device: a.next_device,
-            devices: a
-                .devices
-                .values()
-                // A device still mid-pairing is not worth keeping: its companion must start over.
-                .filter(|d| d.linked)
-                .map(|d| DeviceSnap {
-                    id: d.id,
-                    noise_pub: B64.encode(d.noise_pub),
-                    identity_pub: B64.encode(d.identity_pub),
-                    key_index: d.key_index,
-                    platform: d.platform.clone(),
-                    signed_identity: d.signed_identity.as_ref().map(|b| B64.encode(b)),
-                    linked: d.linked,
-                    registration_id: d.registration_id,
-                    signed_prekey: d
-                        .signed_prekey
-                        .as_ref()
-                        .map(|s| (s.id, B64.encode(&s.public), B64.encode(&s.signature))),
-                    prekeys: d
-                        .prekeys
-                        .iter()
-                        .map(|(id, k)| (*id, B64.encode(k)))
-                        .collect(),
-                    linked_at: d.linked_at,
-                })
-                .collect(),
-            inbox: a.inbox.clone(),
-        })
-        .collect();
-    let mut pending: BTreeMap<(String, u16), Vec<String>> = BTreeMap::new();
-    let encode = |node: &Node| wacore_binary::marshal(node).ok().map(|b| B64.encode(b));
-    for (key, nodes) in &net.unacked {
-        let entry = pending.entry(key.clone()).or_default();
-        entry.extend(nodes.iter().filter_map(|(_, n)| encode(n)));
-    }
-    for (key, nodes) in &net.offline {
-        let entry = pending.entry(key.clone()).or_default();
-        entry.extend(nodes.iter().filter_map(encode));
-    }
-    let offline = pending
-        .into_iter()
-        .filter(|(_, nodes)| !nodes.is_empty())
-        .map(|((phone, device), nodes)| OfflineSnap {
-            phone,
-            device,
-            nodes,
-        })
-        .collect();
-    Snapshot {
-        version: 1,
-        accounts,
-        groups: net.groups.values().cloned().collect(),
-        profiles: net
-            .profiles
-            .iter()
-            .map(|(phone, p)| ProfileSnap {
-                phone: phone.clone(),
-                business: p.business,
-                about: p.about.clone(),
-                about_set_at: p.about_set_at,
-                picture: p
-                    .picture
-                    .as_ref()
-                    .map(|pic| (pic.id, B64.encode(&pic.bytes), pic.direct_path.clone())),
-            })
-            .collect(),
-        offline,
-    }
 }
 
 fn restore_account(snap: AccountSnap) -> Result<Account> {
@@ -234,6 +159,13 @@ pub(crate) fn load(dir: &Path) -> Result<Network> {
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let snap: Snapshot =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    if snap.version != STATE_VERSION {
+        return Err(anyhow!(
+            "{} is of version {}; this sandbox reads version {STATE_VERSION}",
+            path.display(),
+            snap.version
+        ));
+    }
     for acc in snap.accounts {
         let acc = restore_account(acc).with_context(|| format!("restoring {}", path.display()))?;
         net.lid_to_phone.insert(acc.lid.clone(), acc.phone.clone());
@@ -295,8 +227,8 @@ fn write_atomic(path: &PathBuf, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes the state now unless it is still the one of generation `saved` (`None`: write it
-/// anyway); returns the generation written. The lock is held only while the snapshot is taken,
-/// not while it is encoded and written.
+/// anyway); returns the generation written. The lock is held while the network is encoded (no
+/// copy of it is made first), not while the file is written.
 pub(crate) fn save(core: &Core, saved: Option<u64>) -> Result<Option<u64>> {
     let Some(dir) = core.data_dir.as_ref() else {
         return Ok(saved);
@@ -306,8 +238,9 @@ pub(crate) fn save(core: &Core, saved: Option<u64>) -> Result<Option<u64>> {
     if saved == Some(generation) {
         return Ok(saved);
     }
-    let snap = snapshot(&core.read_net());
-    let bytes = serde_json::to_vec(&snap).context("encoding sandbox state")?;
+    let mut bytes = Vec::with_capacity(LAST_LEN.load(Ordering::Relaxed) * 9 / 8);
+    super::snapshot::encode(&core.read_net(), &mut bytes).context("encoding sandbox state")?;
+    LAST_LEN.store(bytes.len(), Ordering::Relaxed);
     write_atomic(&dir.join(STATE_FILE), &bytes)?;
     Ok(Some(generation))
 }
