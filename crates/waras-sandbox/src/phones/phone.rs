@@ -18,7 +18,7 @@ use waproto::whatsapp as wa;
 use whatsapp_rust::Client;
 use whatsapp_rust::bot::Bot;
 
-use crate::engine::{SandboxHttpClient, SandboxRuntime};
+use crate::engine::SandboxRuntime;
 use crate::net::core::{Core, PhoneClient, PhoneTask};
 
 /// How long account creation waits for the phone to come online.
@@ -125,7 +125,7 @@ pub(crate) async fn start(core: Arc<Core>, phone: String) -> Result<()> {
         .with_transport_factory(InProcessTransportFactory {
             core: Arc::downgrade(&core),
         })
-        .with_http_client(SandboxHttpClient::new(&core.media_ca_pem)?.only(&core.media_host))
+        .with_http_client(core.phone_http.clone())
         .with_runtime(SandboxRuntime::new(core.rt.clone()))
         .with_version((2, 3000, 0))
         .skip_history_sync()
