@@ -1,6 +1,8 @@
 //! What an account's phone saw, as the admin API shows it: messages of every kind, receipts,
 //! chat states and presences.
 
+use std::collections::VecDeque;
+
 use serde::{Deserialize, Serialize};
 
 /// A message the account's phone received and decrypted.
@@ -143,19 +145,20 @@ pub struct PresenceRecord {
 /// Receipts, chat states and presences a phone received (not persisted; newest kept).
 #[derive(Default)]
 pub(crate) struct Activity {
-    pub receipts: Vec<ReceiptRecord>,
-    pub chatstates: Vec<ChatStateRecord>,
-    pub presences: Vec<PresenceRecord>,
+    pub receipts: VecDeque<ReceiptRecord>,
+    pub chatstates: VecDeque<ChatStateRecord>,
+    pub presences: VecDeque<PresenceRecord>,
 }
 
 /// Entries kept per list and account.
 pub(crate) const MAX_ACTIVITY: usize = 5_000;
 
-pub(crate) fn push_capped<T>(list: &mut Vec<T>, item: T) {
-    list.push(item);
-    if list.len() > MAX_ACTIVITY {
-        list.remove(0);
+/// Appends `item`, dropping the oldest entry once the list is full (a ring: no shifting).
+pub(crate) fn push_capped<T>(list: &mut VecDeque<T>, item: T) {
+    if list.len() >= MAX_ACTIVITY {
+        list.pop_front();
     }
+    list.push_back(item);
 }
 
 /// A poll some phone created or received: what voting on it, and reading votes, takes.
