@@ -20,7 +20,9 @@
 //!   `contact`, `reaction`, `poll`, `poll_vote`, `edit`, `revoke`; `reply_to` and `mentions` go
 //!   with text, media, location and contact (see `admin/messages.rs`)
 //! - `GET /sandbox/accounts/{phone}/messages` → typed inbox (`records::ReceivedMessage`);
-//!   `GET …/receipts`, `GET …/chatstates`, `GET …/presences`
+//!   `GET …/receipts`, `GET …/chatstates`, `GET …/presences` (a phone hears the presence of
+//!   the accounts it knows: those it exchanged messages with, looked up or shares a group with,
+//!   and those it subscribed to)
 //! - `POST /sandbox/accounts/{phone}/groups {"subject","participants":[phone…]}` → 201
 //!   `{"id","subject","creator","participants"}`; `GET /sandbox/accounts/{phone}/groups`
 //! - `GET /sandbox/groups/{group}` → `GroupView`; by the account's phone:
