@@ -249,6 +249,7 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
     let saved_phones: Vec<String> = net.accounts.keys().cloned().collect();
     let (phone_tasks, tasks) = tokio::sync::mpsc::unbounded_channel();
     let media_ca_pem = media_ca.cert_pem()?;
+    let media_host = media_addr.to_string();
     let core = Arc::new(Core {
         net: std::sync::Mutex::new(net),
         net_changes: Default::default(),
@@ -260,8 +261,8 @@ pub async fn start(cfg: SandboxConfig) -> Result<SandboxHandle> {
         phone_tasks,
         faults: Faults::default(),
         ws_url: format!("ws://{addr}/ws/chat"),
-        media_host: media_addr.to_string(),
-        phone_http: engine::SandboxHttpClient::new(&media_ca_pem)?.only(&media_addr.to_string()),
+        phone_http: engine::SandboxHttpClient::new(&media_ca_pem)?.only(&media_host),
+        media_host,
         media_ca_pem,
         media: Default::default(),
         data_dir,

@@ -47,8 +47,7 @@ pub(crate) struct Core {
     pub media_host: String,
     pub media_ca_pem: String,
     /// The phones' HTTP client (media only), shared: building a TLS client reads and parses a
-    /// trust store, which per phone took most of an account's creation time and ~100 KB of
-    /// memory each.
+    /// trust store, which per phone took most of an account's creation time.
     pub phone_http: crate::engine::SandboxHttpClient,
     /// What the media host serves: encrypted uploads and published profile pictures.
     pub media: std::sync::Arc<crate::media::MediaStore>,
