@@ -27,6 +27,7 @@ pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod sinks;
+mod sqlite_thread;
 pub mod templates;
 pub mod tenancy;
 pub mod tenants;
@@ -308,11 +309,24 @@ pub struct Db {
     objects: Option<std::sync::Arc<objects::ObjectStore>>,
     /// Every tenant's quotas unless the admin set its own (the automatic sends check them).
     default_quotas: crate::domain::Quotas,
+    /// Where SQLite's calls run (`None` on PostgreSQL: the blocking pool, one connection each).
+    sqlite: Option<std::sync::Arc<sqlite_thread::SqliteThread>>,
 }
 
 impl Db {
     pub fn new(pool: DbPool) -> Self {
+        let sqlite = match &pool {
+            DbPool::Sqlite(_) => match sqlite_thread::SqliteThread::start(pool.clone()) {
+                Ok(thread) => Some(std::sync::Arc::new(thread)),
+                Err(e) => {
+                    log::warn!("no thread for SQLite ({e}); its calls use the blocking pool");
+                    None
+                }
+            },
+            DbPool::Postgres(_) => None,
+        };
         Self {
+            sqlite,
             pool,
             health: Default::default(),
             appended: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
@@ -367,7 +381,8 @@ impl Db {
         &self.pool
     }
 
-    /// Runs `f` on the blocking pool. Fails at once while the database is marked down, and
+    /// Runs `f` off the async threads: on SQLite's own thread, on PostgreSQL on the blocking pool
+    /// (one connection per call). Fails at once while the database is marked down, and
     /// stops waiting when it is marked down meanwhile (the blocking call then finishes or fails
     /// on its own; its connection is bounded by the libpq timeouts).
     pub async fn run<T, F>(&self, f: F) -> DbResult<T>
@@ -415,6 +430,9 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
     {
+        if let Some(thread) = &self.sqlite {
+            return thread.run(f).await;
+        }
         let pool = self.pool.clone();
         match actix_web::rt::task::spawn_blocking(move || f(&pool)).await {
             Ok(result) => result,
