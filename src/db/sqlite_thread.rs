@@ -4,9 +4,9 @@
 //! handed the result back; calls ran side by side on several connections, and each commit on one
 //! connection made SQLite drop the page cache of every other one (in WAL mode a connection that
 //! sees a newer WAL discards its cache), so most reads went back to the file. A profile of the
-//! harness's send phase put a fifth of the process's CPU there: reading pages again (9 %), waking
-//! and parking the pool's threads (10 %), file locks. SQLite writes one transaction at a time anyway;
-//! here its reads and writes queue for one thread, which keeps using the pool's most recent
+//! harness's send phase put a fifth of the process's CPU there: reading pages again (9 %),
+//! waking and parking the pool's threads (10 %), file locks. SQLite writes one transaction at a
+//! time anyway; here its reads and writes queue for one thread, which keeps using the pool's most recent
 //! connection (r2d2 hands out the last one returned), so its cache stays warm, and which, while
 //! calls keep coming, takes the next one without going to sleep.
 
@@ -66,7 +66,7 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn calls_run_in_order_on_one_thread_and_a_panic_fails_only_its_call() {
+    async fn calls_run_on_one_thread_and_a_panic_fails_only_its_call() {
         let dir = tempfile::tempdir().unwrap();
         let thread = SqliteThread::start(pool(&dir)).unwrap();
         let first = thread
