@@ -22,8 +22,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const REGENERATE: &str = "run `clients/generate.sh` (it starts target/debug/waras: build it first with \
-     `cargo build --features sandbox --bin waras`) and commit what changed";
+const REGENERATE: &str = "run `WARAS_WRITE_OPENAPI=1 cargo test --lib the_served_document` (the \
+     document from the handlers' annotations), then `clients/generate.sh` (it starts \
+     target/debug/waras: build it first with `cargo build --features sandbox --bin waras`) and commit \
+     what changed";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,15 +3,12 @@
 //! gzip-compressed (see build.rs) and sent as they are to every browser that accepts gzip.
 
 use std::io::Read;
-use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use flate2::read::GzDecoder;
-use utoipa::OpenApi;
 
 use super::error::{ApiError, ApiResult};
-use super::openapi::ApiDoc;
 
 struct Asset {
     name: &'static str,
@@ -44,24 +41,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/docs/{file}", web::get().to(asset));
 }
 
-/// The OpenAPI document, rendered once.
-#[allow(
-    clippy::expect_used,
-    reason = "a derived document of strings and maps always serializes; a test renders it"
-)]
-fn openapi_document() -> &'static str {
-    static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_json()
-            .expect("the OpenAPI document serializes")
-    })
-}
-
 async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(openapi_document())
+        .body(super::openapi::DOCUMENT)
 }
 
 async fn redirect() -> HttpResponse {

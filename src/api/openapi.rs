@@ -13,6 +13,14 @@ use super::{
     templates, tenancy, tenants, usage, webhooks,
 };
 
+/// The OpenAPI document `/openapi.json` serves: `clients/openapi.json`, which is [`ApiDoc`]
+/// rendered (pretty-printed, key order kept) and checked against it by a test
+/// (`the_served_document_is_the_derived_one`). It is compiled in as text rather than built at
+/// start: the builder code utoipa derives for the whole document was 2 MB of the binary.
+pub const DOCUMENT: &str = include_str!("../../clients/openapi.json");
+
+/// Every route's documentation, derived from the handlers' annotations: the source of
+/// [`DOCUMENT`].
 #[derive(OpenApi)]
 #[openapi(
     info(title = "WARAS", description = "WhatsApp Remote Automation Service: many WhatsApp sessions behind one multi-tenant REST API. Errors are application/problem+json with a stable `code`."),
@@ -387,23 +395,35 @@ const UNDOCUMENTED_GET_PATHS: [&str; 7] = [
 /// method's body is JSON.
 type MethodTable = Vec<(Vec<String>, Vec<(&'static str, bool)>)>;
 
-fn takes_json(op: &Operation) -> bool {
-    op.request_body
-        .as_ref()
-        .is_some_and(|b| b.content.contains_key("application/json"))
-}
+/// The methods of a path item in the document, with the names the HTTP layer uses.
+const METHODS: [(&str, &str); 8] = [
+    ("get", "GET"),
+    ("head", "HEAD"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("patch", "PATCH"),
+    ("delete", "DELETE"),
+    ("options", "OPTIONS"),
+    ("trace", "TRACE"),
+];
 
+/// The route table read off the served document, once.
 fn method_table() -> &'static MethodTable {
     static TABLE: OnceLock<MethodTable> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut doc = ApiDoc::openapi();
-        let mut table: MethodTable = doc
-            .paths
-            .paths
-            .iter_mut()
+        let doc: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap_or_default();
+        let paths = doc.get("paths").and_then(serde_json::Value::as_object);
+        let mut table: MethodTable = paths
+            .into_iter()
+            .flatten()
             .map(|(path, item)| {
-                let methods = operations_mut(item)
-                    .map(|(m, op)| (m, takes_json(op)))
+                let methods = METHODS
+                    .iter()
+                    .filter_map(|(key, method)| {
+                        let op = item.get(key)?;
+                        let json = op.pointer("/requestBody/content/application~1json");
+                        Some((*method, json.is_some()))
+                    })
                     .collect();
                 (segments(path), methods)
             })
@@ -458,4 +478,47 @@ fn route_of(path: &str) -> Option<&'static [(&'static str, bool)]> {
 /// Whether the document declares a JSON body for this method on this path.
 pub fn takes_json_body(method: &str, path: &str) -> bool {
     route_of(path).is_some_and(|methods| methods.iter().any(|(m, json)| *m == method && *json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `WARAS_WRITE_OPENAPI=1 cargo test --lib the_served_document` writes the derived document
+    /// into `clients/openapi.json`; `clients/generate.sh` then regenerates the clients from it.
+    #[test]
+    fn the_served_document_is_the_derived_one() {
+        let derived = serde_json::to_string_pretty(&ApiDoc::openapi()).unwrap() + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/openapi.json");
+        if std::env::var_os("WARAS_WRITE_OPENAPI").is_some() {
+            std::fs::write(path, &derived).unwrap();
+            return;
+        }
+        let line = derived
+            .lines()
+            .zip(DOCUMENT.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "at its end".to_string(),
+                |n| format!("from line {}", n + 1),
+            );
+        assert!(
+            derived == DOCUMENT,
+            "clients/openapi.json differs from the handlers' annotations ({line}): run \
+             `WARAS_WRITE_OPENAPI=1 cargo test --lib the_served_document`, then \
+             `clients/generate.sh`, and commit what changed"
+        );
+    }
+
+    #[test]
+    fn the_route_table_read_off_the_document_knows_methods_and_bodies() {
+        assert_eq!(
+            allowed_methods("/api/v1/sessions/s1").unwrap(),
+            vec!["DELETE", "GET", "PATCH"]
+        );
+        assert!(takes_json_body("POST", "/api/v1/sessions/s1/messages"));
+        assert!(!takes_json_body("GET", "/api/v1/sessions/s1/messages"));
+        assert_eq!(allowed_methods("/docs/start.js").unwrap(), vec!["GET"]);
+        assert!(allowed_methods("/api/v1/nothing/here").is_none());
+    }
 }

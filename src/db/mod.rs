@@ -28,6 +28,7 @@ pub mod schema;
 pub mod sessions;
 pub mod sinks;
 mod sqlite_thread;
+pub use sqlite_thread::SqliteCheckout;
 pub mod templates;
 pub mod tenancy;
 pub mod tenants;
@@ -127,7 +128,7 @@ macro_rules! with_conn {
                 $body
             }
             $crate::db::DbPool::Sqlite(p) => {
-                let mut pooled = p.get()?;
+                let mut pooled = $crate::db::SqliteCheckout::get(p)?;
                 let $conn: &mut diesel::SqliteConnection = &mut pooled;
                 $body
             }
@@ -138,7 +139,8 @@ macro_rules! with_conn {
 /// What the two connection types do differently, behind one name each.
 pub trait DbConn: Connection + Sized {
     /// A transaction that may write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
-    /// concurrent writers wait on the busy timeout instead of failing on a lock upgrade.
+    /// concurrent writers wait on the busy timeout instead of failing on a lock upgrade; inside
+    /// a batch of the SQLite thread (which holds that lock) it is a savepoint.
     fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
     where
         F: FnOnce(&mut Self) -> DbResult<T>;
@@ -180,6 +182,12 @@ impl DbConn for SqliteConnection {
     where
         F: FnOnce(&mut Self) -> DbResult<T>,
     {
+        use diesel::connection::TransactionManager;
+        let status =
+            diesel::connection::AnsiTransactionManager::transaction_manager_status_mut(self);
+        if matches!(status.transaction_depth(), Ok(Some(_))) {
+            return self.transaction(f);
+        }
         let _turn = write_turn::take();
         self.immediate_transaction(f)
     }

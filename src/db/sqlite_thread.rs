@@ -1,4 +1,4 @@
-//! SQLite's calls, one after another on one thread of their own.
+//! SQLite's calls, one after another on one thread of their own, committed in batches.
 //!
 //! On the blocking pool every call woke an idle thread, checked a connection out of the pool and
 //! handed the result back; calls ran side by side on several connections, and each commit on one
@@ -6,16 +6,65 @@
 //! sees a newer WAL discards its cache), so most reads went back to the file. A profile of the
 //! harness's send phase put a fifth of the process's CPU there: reading pages again (9 %),
 //! waking and parking the pool's threads (10 %), file locks. SQLite writes one transaction at a
-//! time anyway; here its reads and writes queue for one thread, which keeps using the pool's most recent
-//! connection (r2d2 hands out the last one returned), so its cache stays warm, and which, while
-//! calls keep coming, takes the next one without going to sleep.
+//! time anyway; here its reads and writes queue for one thread, which keeps using the pool's most
+//! recent connection (r2d2 hands out the last one returned), so its cache stays warm, and which,
+//! while calls keep coming, takes the next one without going to sleep.
+//!
+//! **Group commit.** Under load a send's dozen small transactions each wrote their pages to the
+//! WAL and took its locks again: the same hot pages (the ends of the messages' and events'
+//! indexes) were written over and over. When several calls are waiting, the thread runs them in
+//! one transaction of its own ([`Batch`]): each call's transaction becomes a savepoint inside it
+//! (see `DbConn::write_txn`), and no call hears its result before the batch is committed, so a
+//! 2xx still means the write is on disk. A call that fails rolls back its own savepoint, as
+//! before; one that panics, or fails in a way SQLite may have answered by rolling back the whole
+//! transaction, ends its batch: a panic rolls the batch back and every call in it fails, an
+//! error is committed with the calls before it, and the calls after it start a new batch.
 
+use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
+use diesel::SqliteConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
 use super::{DbError, DbPool, DbResult};
 
-type Job = Box<dyn FnOnce(&DbPool) + Send>;
+type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+type Pooled = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// A queued call: runs, and gives back how it went and the reply to send once its batch ends.
+type Job = Box<dyn FnOnce(&DbPool) -> Ran + Send>;
+
+/// Sends a call's result once its batch ended; given why the batch's writes were not kept, if
+/// they were not.
+type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// A call that ran: its reply and whether the batch it ran in must end with it.
+struct Ran {
+    reply: Reply,
+    ends_batch: Ending,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    /// The call succeeded, or failed in a way that leaves the transaction usable.
+    No,
+    /// SQLite may have rolled the transaction back (I/O, a full disk, a busy database): commit
+    /// what is left and start again.
+    Commit,
+    /// The call panicked half-way: its writes cannot be told from the others'.
+    RollBack,
+}
+
+/// At most this many calls share one commit, so that the first of them is not kept waiting.
+const MAX_BATCH: usize = 64;
+
+thread_local! {
+    /// The connection of the batch this thread is running, lent to the batch's calls.
+    static BATCH_CONN: RefCell<Option<Pooled>> = const { RefCell::new(None) };
+}
 
 /// The thread and the queue to it. The thread ends once every [`super::Db`] sharing it is gone.
 pub(super) struct SqliteThread {
@@ -28,15 +77,18 @@ impl SqliteThread {
         std::thread::Builder::new()
             .name("waras-sqlite".into())
             .spawn(move || {
-                while let Ok(job) = queue.recv() {
-                    job(&pool);
+                while let Ok(first) = queue.recv() {
+                    let mut waiting = vec![first];
+                    waiting.extend(queue.try_iter().take(MAX_BATCH - 1));
+                    run_all(&pool, waiting);
                 }
             })?;
         Ok(Self { jobs })
     }
 
-    /// Runs `f` on the thread once the calls queued before it are done. A call that panics fails
-    /// alone: the thread goes on with the next one.
+    /// Runs `f` on the thread once the calls queued before it are done, and answers once its
+    /// writes are committed. A call that panics fails (with the calls of its batch) but does not
+    /// stop the thread.
     pub(super) async fn run<T, F>(&self, f: F) -> DbResult<T>
     where
         T: Send + 'static,
@@ -44,10 +96,26 @@ impl SqliteThread {
     {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |pool| {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(pool)))
-                .unwrap_or_else(|_| Err(DbError::Unavailable("a database call panicked".into())));
-            // The caller may have stopped waiting (its request was cancelled): nothing to tell.
-            let _ = reply.send(result);
+            let (result, ends_batch) = match std::panic::catch_unwind(AssertUnwindSafe(|| f(pool)))
+            {
+                Ok(result) => {
+                    let ending = ending_after(result.as_ref().err());
+                    (result, ending)
+                }
+                Err(_) => (
+                    Err(DbError::Unavailable("a database call panicked".into())),
+                    Ending::RollBack,
+                ),
+            };
+            let reply: Reply = Box::new(move |batch_failed: Option<&str>| {
+                let result = match batch_failed {
+                    Some(why) => Err(DbError::Unavailable(why.to_string())),
+                    None => result,
+                };
+                // The caller may have stopped waiting (its request was cancelled): nothing to tell.
+                let _ = reply.send(result);
+            });
+            Ran { reply, ends_batch }
         });
         let stopped = || DbError::Unavailable("the SQLite thread stopped".into());
         self.jobs.send(job).map_err(|_| stopped())?;
@@ -55,14 +123,230 @@ impl SqliteThread {
     }
 }
 
+/// Whether a call's failure ends its batch: only what leaves SQLite's transaction as it was (a
+/// constraint, a row not found, a refusal of WARAS's own) lets the batch go on.
+fn ending_after(error: Option<&DbError>) -> Ending {
+    match error {
+        None => Ending::No,
+        Some(DbError::Query(DieselError::DatabaseError(kind, _))) => match kind {
+            DatabaseErrorKind::UniqueViolation
+            | DatabaseErrorKind::ForeignKeyViolation
+            | DatabaseErrorKind::NotNullViolation
+            | DatabaseErrorKind::CheckViolation => Ending::No,
+            _ => Ending::Commit,
+        },
+        Some(DbError::Query(_) | DbError::Fenced | DbError::QuotaExceeded { .. }) => Ending::No,
+        Some(DbError::Unavailable(_) | DbError::Objects(_)) => Ending::Commit,
+    }
+}
+
+/// Runs the waiting calls: alone when only one waits, else in batches of one transaction each.
+fn run_all(pool: &DbPool, mut waiting: Vec<Job>) {
+    let DbPool::Sqlite(sqlite) = pool else {
+        waiting.into_iter().for_each(|job| (job(pool).reply)(None));
+        return;
+    };
+    while !waiting.is_empty() {
+        if waiting.len() == 1 {
+            let ran = waiting.remove(0)(pool);
+            (ran.reply)(None);
+            return;
+        }
+        let Some(batch) = Batch::begin(sqlite) else {
+            // No transaction of its own: each call opens its own, as without batching.
+            waiting.into_iter().for_each(|job| (job(pool).reply)(None));
+            return;
+        };
+        let mut replies = Vec::with_capacity(waiting.len());
+        let mut ending = Ending::No;
+        let mut rest = waiting.into_iter();
+        for job in rest.by_ref() {
+            let ran = job(pool);
+            replies.push(ran.reply);
+            ending = ran.ends_batch;
+            if ending != Ending::No {
+                break;
+            }
+        }
+        let failed = batch.end(ending == Ending::RollBack);
+        for reply in replies {
+            reply(failed.as_deref());
+        }
+        waiting = rest.collect();
+    }
+}
+
+/// One transaction shared by several calls; its connection is lent to them through
+/// [`BATCH_CONN`] while it runs.
+struct Batch {
+    _turn: super::write_turn::Turn,
+}
+
+impl Batch {
+    /// Opens the batch's transaction, or `None` when no connection or lock could be had.
+    fn begin(pool: &SqlitePool) -> Option<Self> {
+        let turn = super::write_turn::take();
+        let mut conn = pool.get().ok()?;
+        if let Err(e) = AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE")
+        {
+            log::warn!("SQLite: cannot begin a batch of calls ({e}); they run one by one");
+            return None;
+        }
+        BATCH_CONN.with(|slot| *slot.borrow_mut() = Some(conn));
+        Some(Self { _turn: turn })
+    }
+
+    /// Commits the batch, or rolls it back; `Some(why)` when its calls' writes are not kept.
+    fn end(self, roll_back: bool) -> Option<String> {
+        let Some(mut conn) = BATCH_CONN.with(|slot| slot.borrow_mut().take()) else {
+            return Some("the batch's connection was lost".into());
+        };
+        if roll_back {
+            // A connection given back inside a transaction counts as broken: r2d2 closes it,
+            // and closing it rolls the transaction back.
+            drop(conn);
+            return Some("a database call panicked; its batch was rolled back".into());
+        }
+        match AnsiTransactionManager::commit_transaction(&mut *conn) {
+            Ok(()) => None,
+            Err(e) => {
+                log::warn!("SQLite: a batch of calls could not be committed: {e}");
+                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
+                Some(format!("the database could not commit: {e}"))
+            }
+        }
+    }
+}
+
+/// A connection for one repository call: on the SQLite thread inside a batch, the batch's own;
+/// anywhere else, one from the pool.
+pub struct SqliteCheckout {
+    conn: Option<Pooled>,
+    lent: bool,
+}
+
+impl SqliteCheckout {
+    pub fn get(pool: &SqlitePool) -> DbResult<Self> {
+        if let Some(conn) = BATCH_CONN.with(|slot| slot.borrow_mut().take()) {
+            return Ok(Self {
+                conn: Some(conn),
+                lent: true,
+            });
+        }
+        Ok(Self {
+            conn: Some(pool.get()?),
+            lent: false,
+        })
+    }
+}
+
+impl std::ops::Deref for SqliteCheckout {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        self.conn
+            .as_deref()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl std::ops::DerefMut for SqliteCheckout {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.conn
+            .as_deref_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
+    }
+}
+
+impl Drop for SqliteCheckout {
+    fn drop(&mut self) {
+        if self.lent {
+            let conn = self.conn.take();
+            BATCH_CONN.with(|slot| *slot.borrow_mut() = conn);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::DatabaseTarget;
+    use crate::db::{DatabaseTarget, DbConn};
+    use crate::with_conn;
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
 
     fn pool(dir: &tempfile::TempDir) -> DbPool {
         let target = DatabaseTarget::Sqlite(dir.path().join("t.db"));
         DbPool::connect(&target, 4).unwrap()
+    }
+
+    type Call<T> = Box<dyn FnOnce(&DbPool) -> DbResult<T> + Send>;
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// Rows of `t` as another connection sees them: only what was committed.
+    fn committed(dir: &tempfile::TempDir) -> Vec<i64> {
+        let path = dir.path().join("t.db");
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query("SELECT n FROM t ORDER BY n")
+            .load::<Count>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.n)
+            .collect()
+    }
+
+    fn insert(pool: &DbPool, n: i64) -> DbResult<i64> {
+        with_conn!(pool, |conn| {
+            conn.write_txn(|conn| {
+                diesel::sql_query("INSERT INTO t (n) VALUES (?)")
+                    .bind::<BigInt, _>(n)
+                    .execute(conn)?;
+                Ok(n)
+            })
+        })
+    }
+
+    /// Queues a call that holds the thread for a while and, once it runs, `calls` behind it, so
+    /// that they wait together and run as one batch.
+    async fn behind_a_slow_call<T: Send + 'static>(
+        thread: &SqliteThread,
+        calls: Vec<Call<T>>,
+    ) -> Vec<DbResult<T>> {
+        let (started, running) = std::sync::mpsc::channel();
+        let mut slow = Box::pin(thread.run(move |_| {
+            started.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            Ok(())
+        }));
+        assert!(
+            futures_util::future::poll_immediate(&mut slow)
+                .await
+                .is_none()
+        );
+        running.recv().unwrap();
+        let queued = calls.into_iter().map(|f| thread.run(f));
+        let (slow, results) =
+            futures_util::future::join(slow, futures_util::future::join_all(queued)).await;
+        slow.unwrap();
+        results
+    }
+
+    async fn thread_with_table(dir: &tempfile::TempDir) -> SqliteThread {
+        let thread = SqliteThread::start(pool(dir)).unwrap();
+        thread
+            .run(|pool| {
+                with_conn!(pool, |conn| Ok(
+                    conn.batch_execute("CREATE TABLE t (n INTEGER UNIQUE)")?
+                ))
+            })
+            .await
+            .unwrap();
+        thread
     }
 
     #[actix_web::test]
@@ -83,5 +367,60 @@ mod tests {
             .unwrap();
         assert_eq!(first, after, "every call runs on the same thread");
         assert_ne!(first, std::thread::current().id());
+    }
+
+    #[actix_web::test]
+    async fn waiting_writes_share_one_commit_and_a_failed_one_rolls_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let thread = thread_with_table(&dir).await;
+        let mut calls: Vec<Call<i64>> = Vec::new();
+        for n in [1, 2, 2, 3] {
+            calls.push(Box::new(move |pool| insert(pool, n)));
+        }
+        // A read inside the batch sees the batch's own writes so far.
+        calls.push(Box::new(|pool| {
+            with_conn!(pool, |conn| Ok(diesel::sql_query(
+                "SELECT count(*) AS n FROM t"
+            )
+            .get_result::<Count>(conn)?
+            .n))
+        }));
+        let results = behind_a_slow_call(&thread, calls).await;
+        assert_eq!(results[0].as_ref().unwrap(), &1);
+        assert_eq!(results[1].as_ref().unwrap(), &2);
+        assert!(results[2].as_ref().is_err_and(DbError::is_unique_violation));
+        assert_eq!(results[3].as_ref().unwrap(), &3);
+        assert_eq!(results[4].as_ref().unwrap(), &3, "the batch's three rows");
+        assert_eq!(
+            committed(&dir),
+            vec![1, 2, 3],
+            "committed before the replies"
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_panic_rolls_its_batch_back_and_the_calls_after_it_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let thread = thread_with_table(&dir).await;
+        let mut calls: Vec<Call<i64>> = Vec::new();
+        calls.push(Box::new(|pool| insert(pool, 1)));
+        calls.push(Box::new(|pool| {
+            insert(pool, 2)?;
+            panic!("a call that panics after writing")
+        }));
+        calls.push(Box::new(|pool| insert(pool, 3)));
+        calls.push(Box::new(|pool| insert(pool, 4)));
+        let results = behind_a_slow_call(&thread, calls).await;
+        assert!(
+            matches!(results[0], Err(DbError::Unavailable(_))),
+            "rolled back with the panic"
+        );
+        assert!(matches!(results[1], Err(DbError::Unavailable(_))));
+        assert_eq!(results[2].as_ref().unwrap(), &3);
+        assert_eq!(results[3].as_ref().unwrap(), &4);
+        assert_eq!(committed(&dir), vec![3, 4]);
+        // The thread and its pool go on: the next call writes and commits.
+        thread.run(|pool| insert(pool, 5)).await.unwrap();
+        assert_eq!(committed(&dir), vec![3, 4, 5]);
     }
 }
