@@ -124,20 +124,32 @@ impl SqliteThread {
 }
 
 /// Whether a call's failure ends its batch: only what leaves SQLite's transaction as it was (a
-/// constraint, a row not found, a refusal of WARAS's own) lets the batch go on.
+/// constraint, a row not found, a value that did not convert, a refusal of WARAS's own) lets the
+/// batch go on; anything else (an I/O error, a full disk, a transaction diesel could not roll
+/// back) may have ended the transaction under the batch.
 fn ending_after(error: Option<&DbError>) -> Ending {
-    match error {
-        None => Ending::No,
-        Some(DbError::Query(DieselError::DatabaseError(kind, _))) => match kind {
+    let Some(error) = error else {
+        return Ending::No;
+    };
+    let harmless = match error {
+        DbError::Query(DieselError::DatabaseError(kind, _)) => matches!(
+            kind,
             DatabaseErrorKind::UniqueViolation
-            | DatabaseErrorKind::ForeignKeyViolation
-            | DatabaseErrorKind::NotNullViolation
-            | DatabaseErrorKind::CheckViolation => Ending::No,
-            _ => Ending::Commit,
-        },
-        Some(DbError::Query(_) | DbError::Fenced | DbError::QuotaExceeded { .. }) => Ending::No,
-        Some(DbError::Unavailable(_) | DbError::Objects(_)) => Ending::Commit,
-    }
+                | DatabaseErrorKind::ForeignKeyViolation
+                | DatabaseErrorKind::NotNullViolation
+                | DatabaseErrorKind::CheckViolation
+        ),
+        DbError::Query(
+            DieselError::NotFound
+            | DieselError::DeserializationError(_)
+            | DieselError::SerializationError(_)
+            | DieselError::QueryBuilderError(_),
+        )
+        | DbError::Fenced
+        | DbError::QuotaExceeded { .. } => true,
+        DbError::Query(_) | DbError::Unavailable(_) | DbError::Objects(_) => false,
+    };
+    if harmless { Ending::No } else { Ending::Commit }
 }
 
 /// Runs the waiting calls: alone when only one waits, else in batches of one transaction each.

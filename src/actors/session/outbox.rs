@@ -64,7 +64,7 @@ impl Handler<Drain> for SessionActor {
             if act.retiring {
                 return;
             }
-            if drained.progressed || act.drain_again {
+            if drained.more || act.drain_again {
                 ctx.notify(Drain);
             }
             act.arm_schedule(drained.next_due, ctx);
@@ -74,7 +74,11 @@ impl Handler<Drain> for SessionActor {
 
 /// What one pass over the outbox did.
 struct Drained {
-    progressed: bool,
+    /// The outbox may hold more to send now: the batch was full, a campaign claimed recipients
+    /// (typing and number checks came first), or a failed send went back into the queue. A send
+    /// accepted meanwhile asks for its own pass (the nudge sets `drain_again`), so a pass that
+    /// emptied the queue is not followed by one that reads it empty again.
+    more: bool,
     next_due: Option<i64>,
 }
 
@@ -124,12 +128,12 @@ fn drain_batch(
                 log::warn!("session {session_id}: outbox unavailable: {e}");
                 // Look again in a while, so a due scheduled send is not forgotten.
                 return Drained {
-                    progressed: false,
+                    more: false,
                     next_due: Some(now_ms() + RETRY_AFTER_MS),
                 };
             }
         };
-        let mut progressed = campaigns.claimed;
+        let mut more = campaigns.claimed || batch.len() >= BATCH as usize;
         let next_due = match (next_due, campaigns.next_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -140,6 +144,8 @@ fn drain_batch(
                 Err(e) => Err(e),
             };
             let id = m.id.clone();
+            // A failed attempt goes back into the queue until its last one.
+            more |= outcome.is_err();
             let recorded = match outcome {
                 Ok(()) => {
                     db.run(move |pool| messages::mark_sent(pool, &id, now_ms()))
@@ -154,17 +160,11 @@ fn drain_batch(
                 }
             };
             match recorded {
-                Ok(_) => {
-                    progressed = true;
-                    db.events_appended();
-                }
+                Ok(_) => db.events_appended(),
                 Err(e) => log::warn!("session {session_id}: cannot record a send: {e}"),
             }
         }
-        Drained {
-            progressed,
-            next_due,
-        }
+        Drained { more, next_due }
     }
 }
 
