@@ -58,11 +58,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
             .route(web::post().to(cluster::order)),
     );
-    let api = web::scope("/api/v1");
-    let api = account_routes(api);
-    let api = automation_routes(event_routes(contact_routes(live_routes(session_routes(
-        api,
-    )))));
+    // Everything under one session is one scope: its prefix is matched once, and the routes in
+    // it by what follows (most of them without a pattern), instead of each route's pattern being
+    // tried against the whole path in turn.
+    let session = web::scope("/sessions/{session_id}");
+    let session = contact_routes(live_routes(session_routes(session)));
+    let api = web::scope("/api/v1")
+        .route("/sessions", web::post().to(sessions::create))
+        .route("/sessions", web::get().to(sessions::list))
+        .service(session);
+    let api = automation_routes(event_routes(account_routes(api)));
     cfg.service(
         api.default_service(web::to(unknown_route))
             .wrap(actix_web::middleware::from_fn(json_object::require_object))
@@ -153,214 +158,116 @@ fn automation_routes(api: Scope) -> Scope {
 }
 
 /// Sessions: lifecycle, linking, messages and chats.
-fn session_routes(api: Scope) -> Scope {
-    api.route("/sessions", web::post().to(sessions::create))
-        .route("/sessions", web::get().to(sessions::list))
-        .route("/sessions/{session_id}", web::get().to(sessions::get))
-        .route("/sessions/{session_id}", web::patch().to(sessions::update))
-        .route("/sessions/{session_id}", web::delete().to(sessions::delete))
+fn session_routes(session: Scope) -> Scope {
+    session
+        .route("", web::get().to(sessions::get))
+        .route("", web::patch().to(sessions::update))
+        .route("", web::delete().to(sessions::delete))
+        .route("/start", web::post().to(sessions::start))
+        .route("/stop", web::post().to(sessions::stop))
+        .route("/restart", web::post().to(sessions::restart))
+        .route("/logout", web::post().to(linking::logout))
+        .route("/qr", web::get().to(linking::qr))
+        .route("/pair-code", web::post().to(linking::pair_code))
+        .route("/messages", web::post().to(messages::send::send))
+        .route("/messages", web::get().to(messages::list))
+        .route("/messages/{message_id}", web::get().to(messages::get))
         .route(
-            "/sessions/{session_id}/start",
-            web::post().to(sessions::start),
-        )
-        .route(
-            "/sessions/{session_id}/stop",
-            web::post().to(sessions::stop),
-        )
-        .route(
-            "/sessions/{session_id}/restart",
-            web::post().to(sessions::restart),
-        )
-        .route(
-            "/sessions/{session_id}/logout",
-            web::post().to(linking::logout),
-        )
-        .route("/sessions/{session_id}/qr", web::get().to(linking::qr))
-        .route(
-            "/sessions/{session_id}/pair-code",
-            web::post().to(linking::pair_code),
-        )
-        .route(
-            "/sessions/{session_id}/messages",
-            web::post().to(messages::send::send),
-        )
-        .route(
-            "/sessions/{session_id}/messages",
-            web::get().to(messages::list),
-        )
-        .route(
-            "/sessions/{session_id}/messages/{message_id}",
-            web::get().to(messages::get),
-        )
-        .route(
-            "/sessions/{session_id}/messages/{message_id}",
+            "/messages/{message_id}",
             web::patch().to(messages::schedule::reschedule),
         )
         .route(
-            "/sessions/{session_id}/messages/{message_id}/cancel",
+            "/messages/{message_id}/cancel",
             web::post().to(messages::schedule::cancel),
         )
         .route(
-            "/sessions/{session_id}/messages/{message_id}/media",
+            "/messages/{message_id}/media",
             web::get().to(messages::download::media),
         )
         .route(
-            "/sessions/{session_id}/messages/{message_id}/read",
+            "/messages/{message_id}/read",
             web::post().to(chats::mark_read),
         )
-        .route("/sessions/{session_id}/chats", web::get().to(chats::list))
-        .route(
-            "/sessions/{session_id}/chats/{chat}/messages",
-            web::get().to(chats::messages),
-        )
-        .route(
-            "/sessions/{session_id}/chats/{chat}",
-            web::delete().to(chat_actions::delete),
-        )
-        .route(
-            "/sessions/{session_id}/chats/{chat}/{action}",
-            web::post().to(chat_actions::act),
-        )
-        .route("/sessions/{session_id}/calls", web::get().to(calls::list))
-        .route(
-            "/sessions/{session_id}/status",
-            web::post().to(status::post),
-        )
-        .route(
-            "/sessions/{session_id}/calls/{call_id}/reject",
-            web::post().to(calls::reject),
-        )
-        .route(
-            "/sessions/{session_id}/presence",
-            web::post().to(chats::presence),
-        )
+        .route("/chats", web::get().to(chats::list))
+        .route("/chats/{chat}/messages", web::get().to(chats::messages))
+        .route("/chats/{chat}", web::delete().to(chat_actions::delete))
+        .route("/chats/{chat}/{action}", web::post().to(chat_actions::act))
+        .route("/calls", web::get().to(calls::list))
+        .route("/status", web::post().to(status::post))
+        .route("/calls/{call_id}/reject", web::post().to(calls::reject))
+        .route("/presence", web::post().to(chats::presence))
 }
 
 /// Channels the session follows or runs.
-fn channel_routes(api: Scope) -> Scope {
-    api.route(
-        "/sessions/{session_id}/channels",
-        web::get().to(channels::list),
-    )
-    .route(
-        "/sessions/{session_id}/channels",
-        web::post().to(channels::create),
-    )
-    .route(
-        "/sessions/{session_id}/channels/{channel}",
-        web::get().to(channels::get),
-    )
-    .route(
-        "/sessions/{session_id}/channels/{channel}/follow",
-        web::post().to(channels::follow),
-    )
-    .route(
-        "/sessions/{session_id}/channels/{channel}/unfollow",
-        web::post().to(channels::unfollow),
-    )
-    .route(
-        "/sessions/{session_id}/channels/{channel}/messages",
-        web::post().to(channels::post),
-    )
+fn channel_routes(session: Scope) -> Scope {
+    session
+        .route("/channels", web::get().to(channels::list))
+        .route("/channels", web::post().to(channels::create))
+        .route("/channels/{channel}", web::get().to(channels::get))
+        .route(
+            "/channels/{channel}/follow",
+            web::post().to(channels::follow),
+        )
+        .route(
+            "/channels/{channel}/unfollow",
+            web::post().to(channels::unfollow),
+        )
+        .route(
+            "/channels/{channel}/messages",
+            web::post().to(channels::post),
+        )
 }
 
 /// Other people as the session knows them: contacts, number checks, pictures, the blocklist.
-fn contact_routes(api: Scope) -> Scope {
-    api.route(
-        "/sessions/{session_id}/contacts",
-        web::get().to(contacts::list),
-    )
-    .route(
-        "/sessions/{session_id}/contacts/check",
-        web::post().to(contacts::check),
-    )
-    // Other methods on `check` get their 405 here, not the contact route below.
-    .route(
-        "/sessions/{session_id}/contacts/check",
-        web::route().to(unknown_route),
-    )
-    .route(
-        "/sessions/{session_id}/contacts/{contact}",
-        web::get().to(contacts::get),
-    )
-    .route(
-        "/sessions/{session_id}/contacts/{contact}/block",
-        web::post().to(blocking::block),
-    )
-    .route(
-        "/sessions/{session_id}/contacts/{contact}/unblock",
-        web::post().to(blocking::unblock),
-    )
-    .route(
-        "/sessions/{session_id}/blocklist",
-        web::get().to(blocking::list),
-    )
-    .route(
-        "/sessions/{session_id}/contacts/{contact}/picture",
-        web::get().to(contacts::picture),
-    )
-    .route(
-        "/sessions/{session_id}/contacts/{contact}/about",
-        web::get().to(contacts::about),
-    )
+fn contact_routes(session: Scope) -> Scope {
+    session
+        .route("/contacts", web::get().to(contacts::list))
+        .route("/contacts/check", web::post().to(contacts::check))
+        // Other methods on `check` get their 405 here, not the contact route below.
+        .route("/contacts/check", web::route().to(unknown_route))
+        .route("/contacts/{contact}", web::get().to(contacts::get))
+        .route("/contacts/{contact}/block", web::post().to(blocking::block))
+        .route(
+            "/contacts/{contact}/unblock",
+            web::post().to(blocking::unblock),
+        )
+        .route("/blocklist", web::get().to(blocking::list))
+        .route(
+            "/contacts/{contact}/picture",
+            web::get().to(contacts::picture),
+        )
+        .route("/contacts/{contact}/about", web::get().to(contacts::about))
 }
 
 /// What a session asks of WhatsApp: groups, channels and its profile.
-fn live_routes(api: Scope) -> Scope {
-    channel_routes(api)
-        .route("/sessions/{session_id}/groups", web::get().to(groups::list))
-        .route(
-            "/sessions/{session_id}/groups",
-            web::post().to(groups::create),
-        )
-        .route(
-            "/sessions/{session_id}/groups/join",
-            web::post().to(groups::join),
-        )
+fn live_routes(session: Scope) -> Scope {
+    channel_routes(session)
+        .route("/groups", web::get().to(groups::list))
+        .route("/groups", web::post().to(groups::create))
+        .route("/groups/join", web::post().to(groups::join))
         // Other methods on `join` get their 405 here instead of reaching the group routes
         // below with `join` as a group id.
+        .route("/groups/join", web::route().to(unknown_route))
+        .route("/groups/{group_id}", web::get().to(groups::get))
+        .route("/groups/{group_id}", web::patch().to(groups::update))
         .route(
-            "/sessions/{session_id}/groups/join",
-            web::route().to(unknown_route),
-        )
-        .route(
-            "/sessions/{session_id}/groups/{group_id}",
-            web::get().to(groups::get),
-        )
-        .route(
-            "/sessions/{session_id}/groups/{group_id}",
-            web::patch().to(groups::update),
-        )
-        .route(
-            "/sessions/{session_id}/groups/{group_id}/participants",
+            "/groups/{group_id}/participants",
             web::post().to(groups::participants),
         )
         .route(
-            "/sessions/{session_id}/groups/{group_id}/invite",
+            "/groups/{group_id}/invite",
             web::get().to(groups::get_invite),
         )
         .route(
-            "/sessions/{session_id}/groups/{group_id}/invite/revoke",
+            "/groups/{group_id}/invite/revoke",
             web::post().to(groups::revoke_invite),
         )
+        .route("/groups/{group_id}/leave", web::post().to(groups::leave))
+        .route("/profile", web::get().to(profile::get))
+        .route("/profile", web::patch().to(profile::update))
+        .route("/profile/picture", web::put().to(profile::set_picture))
         .route(
-            "/sessions/{session_id}/groups/{group_id}/leave",
-            web::post().to(groups::leave),
-        )
-        .route(
-            "/sessions/{session_id}/profile",
-            web::get().to(profile::get),
-        )
-        .route(
-            "/sessions/{session_id}/profile",
-            web::patch().to(profile::update),
-        )
-        .route(
-            "/sessions/{session_id}/profile/picture",
-            web::put().to(profile::set_picture),
-        )
-        .route(
-            "/sessions/{session_id}/profile/picture",
+            "/profile/picture",
             web::delete().to(profile::remove_picture),
         )
 }
