@@ -27,6 +27,7 @@ pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod sinks;
+mod sqlite_checkpoint;
 mod sqlite_thread;
 pub use sqlite_thread::SqliteCheckout;
 pub mod templates;
@@ -215,15 +216,16 @@ impl CustomizeConnection<SqliteConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), r2d2::Error> {
         // Without foreign_keys=ON SQLite silently ignores ON DELETE CASCADE. The calls run on
         // one connection (`sqlite_thread`), so its page cache can be larger than the 2 MiB
-        // default: a send's rows, indexes and engine records stay in memory. The WAL is copied
-        // back into the database every 8,192 pages (32 MiB) instead of every 1,000: the same
-        // hot pages (index ends, the event log) are rewritten by every send, and a checkpoint
-        // copies each page once, so fewer checkpoints copy and sync far fewer pages. After one,
-        // the WAL file is cut back to 64 MiB.
+        // default: a send's rows, indexes and engine records stay in memory. A thread of its
+        // own copies the WAL back into the database (`sqlite_checkpoint`), so the calls queued
+        // on the SQLite thread do not wait for a checkpoint's copying and syncing; a commit
+        // does it only past 16,384 pages (64 MiB), which that thread never lets the WAL reach
+        // (and a process without it, a command-line tool, copies it back on close). After
+        // one, the WAL file is cut back to 64 MiB.
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192; \
+             PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; \
              PRAGMA journal_size_limit = 67108864;",
             SQLITE_BUSY_TIMEOUT.as_millis()
         ))

@@ -69,10 +69,13 @@ thread_local! {
 /// The thread and the queue to it. The thread ends once every [`super::Db`] sharing it is gone.
 pub(super) struct SqliteThread {
     jobs: mpsc::Sender<Job>,
+    /// The WAL is copied back beside this thread (it stops with it).
+    _checkpointer: super::sqlite_checkpoint::Checkpointer,
 }
 
 impl SqliteThread {
     pub(super) fn start(pool: DbPool) -> std::io::Result<Self> {
+        let checkpointer = super::sqlite_checkpoint::Checkpointer::start(pool.clone())?;
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("waras-sqlite".into())
@@ -83,7 +86,10 @@ impl SqliteThread {
                     run_all(&pool, waiting);
                 }
             })?;
-        Ok(Self { jobs })
+        Ok(Self {
+            jobs,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// Runs `f` on the thread once the calls queued before it are done, and answers once its
