@@ -72,3 +72,31 @@ pub async fn require_object(
     });
     Ok(next.call(req).await?.map_into_left_body())
 }
+
+/// A struct-valued field read only from a JSON object (serde alone would also read it from an
+/// array, its fields by position): `#[serde(deserialize_with = "json_object::object")]`.
+pub fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let map = <serde_json::Map<String, serde_json::Value> as serde::Deserialize>::deserialize(d)?;
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
+}
+
+/// An optional struct-valued field: a JSON object, or null (`None`); with `#[serde(default)]`
+/// an absent field is `None` too.
+pub fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let Some(map) =
+        <Option<serde_json::Map<String, serde_json::Value>> as serde::Deserialize>::deserialize(d)?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}

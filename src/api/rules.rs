@@ -32,8 +32,9 @@ pub struct CreateRule {
     pub session_id: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    #[serde(rename = "match")]
+    #[serde(rename = "match", deserialize_with = "super::json_object::object")]
     pub matches: RuleMatch,
+    #[serde(deserialize_with = "super::json_object::object")]
     pub action: RuleAction,
     /// A chat is answered by this rule at most once in this many seconds (0 to 604800, default 0).
     #[schema(minimum = 0, maximum = 604800)]
@@ -56,8 +57,13 @@ pub struct UpdateRule {
     pub session_id: Option<Option<String>>,
     #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    #[serde(rename = "match")]
+    #[serde(
+        rename = "match",
+        default,
+        deserialize_with = "super::json_object::object_or_null"
+    )]
     pub matches: Option<RuleMatch>,
+    #[serde(default, deserialize_with = "super::json_object::object_or_null")]
     pub action: Option<RuleAction>,
     #[schema(minimum = 0, maximum = 604800)]
     pub cooldown_secs: Option<u32>,

@@ -44,18 +44,8 @@ pub struct TenantChange {
     /// The tenant's own quotas; a quota left out (or null) falls back to the configured default.
     /// Left out or null: the quotas stay as they are.
     #[schema(nullable)]
-    #[serde(default, deserialize_with = "quotas_object")]
+    #[serde(default, deserialize_with = "super::json_object::object_or_null")]
     pub quotas: Option<Quotas>,
-}
-
-/// `quotas` as a JSON object or null (serde alone would also read a struct from an array).
-fn quotas_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Quotas>, D::Error> {
-    let Some(map) = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? else {
-        return Ok(None);
-    };
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map(Some)
-        .map_err(serde::de::Error::custom)
 }
 
 /// What counts against the quotas now.

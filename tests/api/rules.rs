@@ -183,6 +183,38 @@ async fn template_answers_forwards_and_stop_follow_the_rule_order(backend: Backe
         )
         .await;
     assert_eq!(r.body["code"], json!("template_not_found"), "{}", r.text);
+    // `match` and `action` are objects: serde alone would read them from arrays, by position.
+    let kept = rule(
+        &sc,
+        json!({"name": "kept", "match": {"keyword": "zzz"}, "action": {"reply": "z"}}),
+    )
+    .await;
+    let path = format!("/api/v1/rules/{}", kept["id"].as_str().unwrap());
+    for body in [
+        json!({"match": [null, null]}),
+        json!({"action": ["z"]}),
+        json!({"name": "x", "match": [null], "action": {"reply": "y"}}),
+    ] {
+        let r = if body.get("name").is_some() {
+            sc.app.post("/api/v1/rules", &sc.key, body).await
+        } else {
+            sc.app.patch(&path, &sc.key, body).await
+        };
+        assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    }
+    let unchanged = sc.app.get(&path, &sc.key).await;
+    assert_eq!(
+        unchanged.body["match"],
+        json!({"keyword": "zzz"}),
+        "{}",
+        unchanged.text
+    );
+    assert_eq!(
+        unchanged.body["action"],
+        json!({"reply": "z"}),
+        "{}",
+        unchanged.text
+    );
 }
 
 async fn two_sessions_of_this_waras_never_answer_each_other(backend: Backend) {
