@@ -95,6 +95,7 @@ pub fn main() -> ExitCode {
         "info,actix_server=warn,whatsapp_rust::download=error",
     ))
     .init();
+    crate::db::sql_profile::install_from_env();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

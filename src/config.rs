@@ -93,7 +93,11 @@ impl Settings {
                 figment = figment.merge(Toml::file(file));
             }
         }
-        figment = figment.merge(Env::prefixed("WARAS_").ignore(&["LOG", "NEW_MASTER_KEY"]));
+        figment = figment.merge(Env::prefixed("WARAS_").ignore(&[
+            "LOG",
+            "NEW_MASTER_KEY",
+            "SQL_PROFILE",
+        ]));
         let settings: Settings = figment.extract().map_err(|e| {
             let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
             anyhow::anyhow!("invalid configuration: {}", messages.join("; "))

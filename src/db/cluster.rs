@@ -98,7 +98,7 @@ struct Now {
     now: i64,
 }
 
-type PgPooled = diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>>;
+type PgPooled = diesel::r2d2::PooledConnection<super::pg_checkout::PgManager>;
 
 fn pg(pool: &DbPool) -> DbResult<PgPooled> {
     match pool {

@@ -39,6 +39,10 @@ impl DbHealth {
     }
 
     fn set(&self, up: bool) {
+        if !up {
+            // Pooled connections may have died with it: test them on check-out for a while.
+            super::pg_checkout::suspect();
+        }
         let changed = self.up.send_if_modified(|state| {
             let changed = *state != up;
             *state = up;

@@ -22,11 +22,13 @@ pub mod messages;
 mod migrate;
 pub mod objects;
 pub mod outbox;
+pub mod pg_checkout;
 pub mod retention;
 pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod sinks;
+pub mod sql_profile;
 mod sqlite_checkpoint;
 mod sqlite_thread;
 pub use sqlite_thread::SqliteCheckout;
@@ -53,7 +55,7 @@ pub enum DbError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
     /// A write only a session's owner may make, by an instance that no longer owns it.
     #[error("this instance no longer owns the session")]
     Fenced,
@@ -65,8 +67,18 @@ pub enum DbError {
     Objects(#[from] objects::ObjectError),
 }
 
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        if pg_checkout::connection_lost(&e) {
+            pg_checkout::suspect();
+        }
+        DbError::Query(e)
+    }
+}
+
 impl From<r2d2::PoolError> for DbError {
     fn from(e: r2d2::PoolError) -> Self {
+        pg_checkout::suspect();
         DbError::Unavailable(e.to_string())
     }
 }
@@ -114,7 +126,7 @@ impl DatabaseTarget {
 
 #[derive(Clone)]
 pub enum DbPool {
-    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Postgres(Pool<pg_checkout::PgManager>),
     Sqlite(Pool<ConnectionManager<SqliteConnection>>),
 }
 
@@ -273,7 +285,9 @@ impl DbPool {
                     .max_size(max_size)
                     .connection_timeout(timeout)
                     .connection_customizer(Box::new(PgStatementTimeout(statement_timeout)))
-                    .build(ConnectionManager::new(health::pg_url_with_timeouts(url)))
+                    .build(pg_checkout::PgManager::new(health::pg_url_with_timeouts(
+                        url,
+                    )))
                     .context("cannot connect to PostgreSQL")?,
             ),
             DatabaseTarget::Sqlite(path) => {
