@@ -116,17 +116,12 @@ pub(crate) async fn authenticate(
         return Err(invalid());
     }
     let hash = hash_key(&key);
-    let (row, suspended) = state
+    let found = state
         .db
-        .run(move |pool| {
-            let Some(row) = keys::find_by_hash(pool, &hash)? else {
-                return Ok((None, false));
-            };
-            let controls = crate::db::tenancy::controls(pool, &row.tenant_id)?;
-            Ok((Some(row), controls.suspended_at.is_some()))
-        })
+        .run(move |pool| keys::find_by_hash_with_suspension(pool, &hash))
         .await?;
-    let row = row.ok_or_else(invalid)?;
+    let (row, suspended_at) = found.ok_or_else(invalid)?;
+    let suspended = suspended_at.is_some();
     let now = now_ms();
     if row.revoked_at.is_some() || row.expires_at.is_some_and(|t| t <= now) {
         return Err(invalid());

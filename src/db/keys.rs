@@ -64,6 +64,23 @@ pub fn find_by_hash(pool: &DbPool, hash: &str) -> DbResult<Option<KeyRow>> {
     })
 }
 
+/// The key with this hash, and since when its tenant is suspended (`None`: it is not), in one
+/// statement: every API call asks this first.
+pub fn find_by_hash_with_suspension(
+    pool: &DbPool,
+    hash: &str,
+) -> DbResult<Option<(KeyRow, Option<i64>)>> {
+    use super::schema::tenant_controls as tc;
+    with_conn!(pool, |conn| {
+        Ok(api_keys::table
+            .left_join(tc::table.on(tc::tenant_id.eq(api_keys::tenant_id)))
+            .filter(api_keys::secret_hash.eq(hash))
+            .select((api_keys::all_columns, tc::suspended_at.nullable()))
+            .first(conn)
+            .optional()?)
+    })
+}
+
 /// Records a use of the key; writes only when the stored time is older than `stale_before`
 /// so that a busy key does not turn every request into a write.
 pub fn touch(pool: &DbPool, id: &str, now: i64, stale_before: i64) -> DbResult<()> {

@@ -141,30 +141,36 @@ pub(super) fn status_event<C: EventLog>(
 pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
-            let Some(m) = messages::table
-                .find(id)
-                .first::<MessageRow>(conn)
-                .optional()?
-            else {
-                return Ok(None);
-            };
-            match m.status.as_str() {
-                QUEUED => {
-                    // Only while still queued: a receipt recorded meanwhile (on PostgreSQL
-                    // another transaction may commit between the read and this write) stays.
-                    diesel::update(messages::table.find(id).filter(messages::status.eq(QUEUED)))
-                        .set((
-                            messages::status.eq(SENT),
-                            messages::error.eq(None::<String>),
-                            messages::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
+            // Only while still queued: a receipt recorded meanwhile (on PostgreSQL another
+            // transaction may commit between the read and this write) stays. The usual case
+            // (still queued) takes this one statement.
+            let moved =
+                diesel::update(messages::table.find(id).filter(messages::status.eq(QUEUED)))
+                    .set((
+                        messages::status.eq(SENT),
+                        messages::error.eq(None::<String>),
+                        messages::updated_at.eq(now),
+                    ))
+                    .get_result::<MessageRow>(conn)
+                    .optional()?;
+            let m = match moved {
+                Some(m) => m,
+                None => {
+                    let Some(m) = messages::table
+                        .find(id)
+                        .first::<MessageRow>(conn)
+                        .optional()?
+                    else {
+                        return Ok(None);
+                    };
+                    // The recipient's receipt was recorded before the send was: the status
+                    // stays ahead, but the message was still sent, once, and says so.
+                    if !matches!(m.status.as_str(), DELIVERED | READ) {
+                        return Ok(None);
+                    }
+                    m
                 }
-                // The recipient's receipt was recorded before the send was: the status stays
-                // ahead, but the message was still sent, once, and says so.
-                DELIVERED | READ => {}
-                _ => return Ok(None),
-            }
+            };
             let mut data = serde_json::json!({
                 "id": m.id, "to": m.chat_jid, "wa_id": m.wa_id, "type": m.msg_type,
                 "reply_to": m.reply_to, "status": SENT,
@@ -228,23 +234,37 @@ pub fn apply_receipt(
 ) -> DbResult<Vec<EventRow>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
-            let rows: Vec<MessageRow> = messages::table
+            let mine = messages::table
                 .filter(messages::session_id.eq(session_id))
-                .filter(messages::from_me.eq(true))
-                .filter(messages::wa_id.eq_any(wa_ids))
-                .load(conn)?;
+                .filter(messages::from_me.eq(true));
+            // A receipt names one message as a rule: that statement stays prepared (SQLite
+            // prepares a list of any length again each time).
+            let rows: Vec<MessageRow> = match wa_ids {
+                [one] => mine.filter(messages::wa_id.eq(one)).load(conn)?,
+                _ => mine.filter(messages::wa_id.eq_any(wa_ids)).load(conn)?,
+            };
             let mut out = Vec::new();
             for m in rows.into_iter().filter(|m| rank(&m.status) < rank(status) && m.status != FAILED) {
                 // Only from a status below this one, checked by the update itself: on
                 // PostgreSQL a send or receipt committed meanwhile is seen (the row is
                 // re-checked after its lock), so the status moves forward and never back.
-                let moved = diesel::update(
-                    messages::table
-                        .find(&m.id)
-                        .filter(messages::status.eq_any(below(status))),
-                )
-                .set((messages::status.eq(status), messages::updated_at.eq(now)))
-                .execute(conn)?;
+                let one = messages::table.find(&m.id);
+                let set = (messages::status.eq(status), messages::updated_at.eq(now));
+                let st = messages::status;
+                // The usual two spelled out, so that their statements stay prepared.
+                let moved = match status {
+                    DELIVERED => diesel::update(one.filter(st.eq(QUEUED).or(st.eq(SENT))))
+                        .set(set)
+                        .execute(conn)?,
+                    READ => diesel::update(
+                        one.filter(st.eq(QUEUED).or(st.eq(SENT)).or(st.eq(DELIVERED))),
+                    )
+                    .set(set)
+                    .execute(conn)?,
+                    _ => diesel::update(one.filter(st.eq_any(below(status))))
+                        .set(set)
+                        .execute(conn)?,
+                };
                 if moved == 0 {
                     continue;
                 }

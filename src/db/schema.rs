@@ -366,6 +366,8 @@ diesel::table! {
 diesel::joinable!(session_working -> sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(session_working, sessions);
 diesel::allow_tables_to_appear_in_same_query!(suspended_sessions, sessions);
+// A key's look-up reads whether its tenant is suspended in the same statement.
+diesel::allow_tables_to_appear_in_same_query!(api_keys, tenant_controls);
 
 diesel::table! {
     audit_log (id) {

@@ -113,39 +113,48 @@ macro_rules! add_usage {
 }
 pub(crate) use add_usage;
 
-/// Counts a message written to the outbox (`messages_out`, and by its type) on its day.
-macro_rules! meter_out {
-    ($conn:expr, $row:expr) => {{
+/// Counts a message on its day, in all (`metric`) and by its type (`metric:type`), in one
+/// statement.
+macro_rules! meter_message {
+    ($conn:expr, $row:expr, $metric:expr) => {{
+        use $crate::db::schema::usage_daily as u;
         let row: &$crate::db::messages::MessageRow = $row;
         let day = $crate::db::tenancy::day_of(row.created_at);
-        let by_type = format!("messages_out:{}", row.msg_type);
-        $crate::db::tenancy::add_usage!(
-            $conn,
-            &row.tenant_id,
-            &day,
-            $crate::db::tenancy::metric::MESSAGES_OUT,
-            1
-        )?;
-        $crate::db::tenancy::add_usage!($conn, &row.tenant_id, &day, &by_type, 1)
+        let metric: &str = $metric;
+        let by_type = format!("{metric}:{}", row.msg_type);
+        let one = |m: String| {
+            (
+                u::tenant_id.eq(row.tenant_id.clone()),
+                u::day.eq(day.clone()),
+                u::metric.eq(m),
+                u::amount.eq(1_i64),
+            )
+        };
+        diesel::insert_into(u::table)
+            .values(vec![one(metric.to_string()), one(by_type)])
+            .on_conflict((u::tenant_id, u::day, u::metric))
+            .do_update()
+            .set(u::amount.eq(u::amount + diesel::upsert::excluded(u::amount)))
+            .execute($conn)
+            .map(|_| ())
+            .map_err($crate::db::DbError::from)
     }};
+}
+pub(crate) use meter_message;
+
+/// Counts a message written to the outbox (`messages_out`, and by its type) on its day.
+macro_rules! meter_out {
+    ($conn:expr, $row:expr) => {
+        $crate::db::tenancy::meter_message!($conn, $row, $crate::db::tenancy::metric::MESSAGES_OUT)
+    };
 }
 pub(crate) use meter_out;
 
 /// Counts a received message (`messages_in`, and by its type) on its day.
 macro_rules! meter_in {
-    ($conn:expr, $row:expr) => {{
-        let row: &$crate::db::messages::MessageRow = $row;
-        let day = $crate::db::tenancy::day_of(row.created_at);
-        let by_type = format!("messages_in:{}", row.msg_type);
-        $crate::db::tenancy::add_usage!(
-            $conn,
-            &row.tenant_id,
-            &day,
-            $crate::db::tenancy::metric::MESSAGES_IN,
-            1
-        )?;
-        $crate::db::tenancy::add_usage!($conn, &row.tenant_id, &day, &by_type, 1)
-    }};
+    ($conn:expr, $row:expr) => {
+        $crate::db::tenancy::meter_message!($conn, $row, $crate::db::tenancy::metric::MESSAGES_IN)
+    };
 }
 pub(crate) use meter_in;
 
