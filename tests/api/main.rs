@@ -73,6 +73,7 @@ mod scenario;
 mod scheduled;
 mod scopes;
 mod send_limits;
+mod send_states;
 mod sinks;
 #[cfg(feature = "sandbox")]
 mod status;
