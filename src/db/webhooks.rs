@@ -292,6 +292,23 @@ pub fn claim(
 ) -> DbResult<Vec<Claimed>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
+            // Usually nothing is due: this statement stays prepared, while the claim's own (raw
+            // SQL) is parsed and planned again each time on SQLite, a third of a millisecond.
+            let due = deliveries::table
+                .filter(
+                    (deliveries::status
+                        .eq(PENDING)
+                        .and(deliveries::next_attempt_at.le(now)))
+                    .or(deliveries::status
+                        .eq(DELIVERING)
+                        .and(deliveries::locked_until.lt(now))),
+                )
+                .select(deliveries::id)
+                .first::<String>(conn)
+                .optional()?;
+            if due.is_none() {
+                return Ok(Vec::new());
+            }
             let pg = pool.backend_name() == "postgres";
             let p = |n: u8| if pg { format!("${n}") } else { format!("?{n}") };
             let fill = |sql: &str| {
