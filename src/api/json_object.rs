@@ -81,7 +81,7 @@ where
     T: serde::de::DeserializeOwned,
 {
     let map = <serde_json::Map<String, serde_json::Value> as serde::Deserialize>::deserialize(d)?;
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
+    from_map(map)
 }
 
 /// An optional struct-valued field: a JSON object, or null (`None`); with `#[serde(default)]`
@@ -91,12 +91,13 @@ where
     D: serde::Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    let Some(map) =
-        <Option<serde_json::Map<String, serde_json::Value>> as serde::Deserialize>::deserialize(d)?
-    else {
-        return Ok(None);
-    };
-    serde_json::from_value(serde_json::Value::Object(map))
-        .map(Some)
-        .map_err(serde::de::Error::custom)
+    <Option<serde_json::Map<String, serde_json::Value>> as serde::Deserialize>::deserialize(d)?
+        .map(from_map)
+        .transpose()
+}
+
+fn from_map<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    map: serde_json::Map<String, serde_json::Value>,
+) -> Result<T, E> {
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(E::custom)
 }

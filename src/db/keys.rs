@@ -55,15 +55,6 @@ pub fn insert(pool: &DbPool, key: &KeyRow) -> DbResult<()> {
     })
 }
 
-pub fn find_by_hash(pool: &DbPool, hash: &str) -> DbResult<Option<KeyRow>> {
-    with_conn!(pool, |conn| {
-        Ok(api_keys::table
-            .filter(api_keys::secret_hash.eq(hash))
-            .first(conn)
-            .optional()?)
-    })
-}
-
 /// The key with this hash, and since when its tenant is suspended (`None`: it is not), in one
 /// statement: every API call asks this first.
 pub fn find_by_hash_with_suspension(

@@ -234,37 +234,23 @@ pub fn apply_receipt(
 ) -> DbResult<Vec<EventRow>> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
-            let mine = messages::table
+            let rows: Vec<MessageRow> = messages::table
                 .filter(messages::session_id.eq(session_id))
-                .filter(messages::from_me.eq(true));
-            // A receipt names one message as a rule: that statement stays prepared (SQLite
-            // prepares a list of any length again each time).
-            let rows: Vec<MessageRow> = match wa_ids {
-                [one] => mine.filter(messages::wa_id.eq(one)).load(conn)?,
-                _ => mine.filter(messages::wa_id.eq_any(wa_ids)).load(conn)?,
-            };
+                .filter(messages::from_me.eq(true))
+                .filter(messages::wa_id.eq_any(wa_ids))
+                .load(conn)?;
             let mut out = Vec::new();
             for m in rows.into_iter().filter(|m| rank(&m.status) < rank(status) && m.status != FAILED) {
                 // Only from a status below this one, checked by the update itself: on
                 // PostgreSQL a send or receipt committed meanwhile is seen (the row is
                 // re-checked after its lock), so the status moves forward and never back.
-                let one = messages::table.find(&m.id);
-                let set = (messages::status.eq(status), messages::updated_at.eq(now));
-                let st = messages::status;
-                // The usual two spelled out, so that their statements stay prepared.
-                let moved = match status {
-                    DELIVERED => diesel::update(one.filter(st.eq(QUEUED).or(st.eq(SENT))))
-                        .set(set)
-                        .execute(conn)?,
-                    READ => diesel::update(
-                        one.filter(st.eq(QUEUED).or(st.eq(SENT)).or(st.eq(DELIVERED))),
-                    )
-                    .set(set)
-                    .execute(conn)?,
-                    _ => diesel::update(one.filter(st.eq_any(below(status))))
-                        .set(set)
-                        .execute(conn)?,
-                };
+                let moved = diesel::update(
+                    messages::table
+                        .find(&m.id)
+                        .filter(messages::status.eq_any(below(status))),
+                )
+                .set((messages::status.eq(status), messages::updated_at.eq(now)))
+                .execute(conn)?;
                 if moved == 0 {
                     continue;
                 }

@@ -45,9 +45,10 @@ async fn key_lifecycle(backend: Backend) {
     let stored = app
         .running()
         .db
-        .run(move |pool| waras::db::keys::find_by_hash(pool, &hash))
+        .run(move |pool| waras::db::keys::find_by_hash_with_suspension(pool, &hash))
         .await
-        .unwrap();
+        .unwrap()
+        .map(|(row, _)| row);
     assert_eq!(stored.expect("row by hash").id, key_id);
 
     // Both header forms work; last use is recorded.

@@ -4,38 +4,20 @@
 
 use serde_json::json;
 use waras::db::messages::{self, MessageRow};
+use waras::db::sessions::{self, SessionRow};
 use waras::db::{DbPool, now_ms, outbox, tenancy};
 
 use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
-fn queued(tenant: &str, sid: &str, id: &str, now: i64) -> MessageRow {
-    MessageRow {
-        id: id.into(),
-        session_id: sid.into(),
-        tenant_id: tenant.into(),
-        from_me: true,
-        chat_jid: "15550001@s.whatsapp.net".into(),
-        sender_jid: "15550002@s.whatsapp.net".into(),
-        sender_lid: None,
-        sender_phone: None,
-        wa_id: format!("WA{id}"),
-        msg_type: "text".into(),
-        body: json!({"text": id}).to_string(),
-        status: messages::QUEUED.into(),
-        error: None,
-        attempts: 0,
-        reply_to: None,
-        idempotency_key: None,
-        request_hash: None,
-        wa_timestamp: Some(now),
-        created_at: now,
-        updated_at: now,
-        engine_ref: None,
-        send_at: None,
-        late: false,
-        campaign_id: None,
-    }
+/// A queued text built as the service builds its own (`outbox::queued_text`), under the id `id`
+/// and the WhatsApp id `WA{id}`.
+fn queued(session: &SessionRow, id: &str, now: i64) -> MessageRow {
+    let to = "15550001@s.whatsapp.net".to_string();
+    let body = json!({"text": id}).to_string();
+    let mut m = outbox::queued_text(session, to, body, format!("WA{id}"), now);
+    m.id = id.into();
+    m
 }
 
 fn status(pool: &DbPool, sid: &str, id: &str) -> String {
@@ -59,15 +41,12 @@ async fn statuses_move_forward_once(backend: Backend) {
     let (tenant, key) = app.tenant("acme").await;
     let sid = app.session_id(&key, "s", false).await;
     let pool = app.running().db.pool().clone();
+    let session = sessions::get(&pool, &tenant, &sid)
+        .unwrap()
+        .expect("the session");
     let now = now_ms();
     for id in ["a", "b", "c", "d"] {
-        outbox::enqueue(
-            &pool,
-            &queued(&tenant, &sid, id, now),
-            None,
-            Default::default(),
-        )
-        .unwrap();
+        outbox::enqueue(&pool, &queued(&session, id, now), None, Default::default()).unwrap();
     }
 
     // The usual order: sent, then delivered, then read; a late "delivered" changes nothing.
