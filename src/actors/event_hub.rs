@@ -16,6 +16,10 @@ use crate::db::events::{self, EventRow};
 
 const POLL: Duration = Duration::from_millis(200);
 const TAIL_BATCH: i64 = 1000;
+/// On PostgreSQL a read of the log waits for the appenders in flight and holds new ones back
+/// for as long (see `DbConn::event_horizon`): under a stream of appends the hub reads at most
+/// this often, taking what came meanwhile in one read.
+const PG_READ_SPACING: Duration = Duration::from_millis(20);
 
 /// Which events a subscriber wants.
 #[derive(Debug, Clone)]
@@ -48,23 +52,33 @@ pub struct EventHub {
     subscribers: HashMap<u64, Subscriber>,
     next_id: u64,
     appended: Option<watch::Receiver<u64>>,
+    /// The least time from one read of the log to the next.
+    spacing: Duration,
+    last_read: std::time::Instant,
 }
 
 impl EventHub {
     pub fn new(db: Db) -> Self {
         let appended = Some(db.watch_events());
+        let spacing = match db.pool() {
+            crate::db::DbPool::Postgres(_) => PG_READ_SPACING,
+            crate::db::DbPool::Sqlite(_) => Duration::ZERO,
+        };
         Self {
             db,
             last: 0,
             subscribers: HashMap::new(),
             next_id: 0,
             appended,
+            spacing,
+            last_read: std::time::Instant::now(),
         }
     }
 
     fn tail(&mut self, ctx: &mut Context<Self>) {
         let db = self.db.clone();
         let after = self.last;
+        self.last_read = std::time::Instant::now();
         let read = async move {
             db.run(move |pool| events::tail(pool, after, TAIL_BATCH))
                 .await
@@ -93,11 +107,13 @@ impl EventHub {
         let Some(mut rx) = self.appended.take() else {
             return;
         };
+        let next_read = self.last_read + self.spacing;
         let wait = async move {
             tokio::select! {
                 _ = rx.changed() => {}
                 _ = actix_web::rt::time::sleep(POLL) => {}
             }
+            actix_web::rt::time::sleep_until(next_read.into()).await;
             rx
         };
         ctx.spawn(wait.into_actor(self).map(|rx, act, ctx| {

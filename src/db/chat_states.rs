@@ -64,9 +64,9 @@ pub fn apply(
 ) -> DbResult<(ChatState, Option<EventRow>)> {
     with_conn!(pool, |conn| {
         conn.write_txn(|conn| {
-            // The API's change and the engine's report of it race: taken in turn (the event log
-            // lock, held to commit), the second sees the first and changes nothing.
-            conn.lock_event_log()?;
+            // The API's change and the engine's report of it race: taken in turn (held to
+            // commit), the second sees the first and changes nothing.
+            conn.lock_chat_changes()?;
             let chat = chats.first().cloned().unwrap_or_default();
             let mut state = chat_states::table
                 .find((session_id, &chat))

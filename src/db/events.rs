@@ -1,5 +1,6 @@
 //! The append-only event log. Appends happen inside the transaction of the state change that caused
-//! them, under [`DbConn::lock_event_log`], so ids increase in commit order.
+//! them, marked with [`DbConn::lock_event_log`]; readers read up to [`DbConn::event_horizon`], so
+//! they see ids in increasing order and never one appear behind an id already read.
 
 use diesel::prelude::*;
 
@@ -120,17 +121,22 @@ pub struct EventFilter {
 /// Events of every tenant after `after`, oldest first (the live fan-out reads the log this way).
 pub fn tail(pool: &DbPool, after: i64, limit: i64) -> DbResult<Vec<EventRow>> {
     with_conn!(pool, |conn| {
+        let until = conn.event_horizon()?.unwrap_or(i64::MAX);
         Ok(events::table
             .filter(events::id.gt(after))
+            .filter(events::id.le(until))
             .order(events::id.asc())
             .limit(limit)
             .load(conn)?)
     })
 }
 
-/// The newest event id, 0 for an empty log.
+/// The newest readable event id, 0 for an empty log: no event can appear at or below it later.
 pub fn last_id(pool: &DbPool) -> DbResult<i64> {
     with_conn!(pool, |conn| {
+        if let Some(until) = conn.event_horizon()? {
+            return Ok(until);
+        }
         Ok(events::table
             .select(diesel::dsl::max(events::id))
             .first::<Option<i64>>(conn)?
@@ -146,9 +152,11 @@ pub fn list(
     limit: i64,
 ) -> DbResult<Vec<EventRow>> {
     with_conn!(pool, |conn| {
+        let until = conn.event_horizon()?.unwrap_or(i64::MAX);
         let mut q = events::table
             .filter(events::tenant_id.eq(tenant_id))
             .filter(events::id.gt(filter.after))
+            .filter(events::id.le(until))
             .order(events::id.asc())
             .limit(limit)
             .into_boxed();

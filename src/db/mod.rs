@@ -1,6 +1,6 @@
 //! Storage: one set of queries over two backends. Each repository function is written once inside
 //! [`with_conn!`], which expands its body for PostgreSQL and for SQLite; the two connection types
-//! share the [`DbConn`] helpers that hide what differs (write transactions, event-log serialisation).
+//! share the [`DbConn`] helpers that hide what differs (write transactions, the event log's horizon).
 
 pub mod audit;
 pub mod authorship;
@@ -158,9 +158,20 @@ pub trait DbConn: Connection + Sized {
     where
         F: FnOnce(&mut Self) -> DbResult<T>;
 
-    /// Serialises event appends so that event ids become visible in increasing order
-    /// (a PostgreSQL sequence value is taken at insert but visible only at commit).
+    /// Marks this transaction as one that appends events. A PostgreSQL sequence value is taken at
+    /// insert but becomes visible only at commit, so concurrent appenders may commit out of id
+    /// order; readers therefore read only up to [`DbConn::event_horizon`], which waits for the
+    /// appenders in flight. Appenders do not wait for each other (their commits share the WAL's
+    /// flushes).
     fn lock_event_log(&mut self) -> DbResult<()>;
+
+    /// The highest event id below which no event can still appear: `None` where every committed
+    /// event is readable in id order (SQLite's single writer commits in id order).
+    fn event_horizon(&mut self) -> DbResult<Option<i64>>;
+
+    /// Takes chat-state changes in turn, to commit (the API's change and the engine's report of
+    /// the same change race; the second must see the first).
+    fn lock_chat_changes(&mut self) -> DbResult<()>;
 
     /// Inside a write transaction: fails with [`DbError::Fenced`] unless `fence` (when given)
     /// still owns the session (see [`cluster::check_fence`]). SQLite has one instance and no
@@ -169,6 +180,14 @@ pub trait DbConn: Connection + Sized {
 }
 
 const EVENT_LOG_LOCK: i64 = 0x5741_5241_5345_5654; // "WARASEVT"
+const CHAT_CHANGES_LOCK: i64 = 0x5741_5241_5343_4854; // "WARASCHT"
+
+fn pg_xact_lock(conn: &mut PgConnection, function: &str, key: i64) -> DbResult<()> {
+    diesel::sql_query(format!("SELECT {function}($1)"))
+        .bind::<diesel::sql_types::BigInt, _>(key)
+        .execute(conn)?;
+    Ok(())
+}
 
 impl DbConn for PgConnection {
     fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
@@ -179,10 +198,25 @@ impl DbConn for PgConnection {
     }
 
     fn lock_event_log(&mut self) -> DbResult<()> {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(EVENT_LOG_LOCK)
-            .execute(self)?;
-        Ok(())
+        // Shared: appenders go side by side; a reader's horizon takes it exclusively.
+        pg_xact_lock(self, "pg_advisory_xact_lock_shared", EVENT_LOG_LOCK)
+    }
+
+    fn event_horizon(&mut self) -> DbResult<Option<i64>> {
+        // Once the lock is ours no appender is in flight: every id handed out so far is
+        // committed or rolled back, and later ones are higher. The statement after the lock
+        // reads with a snapshot of its own, which sees every committed event.
+        self.transaction(|conn| {
+            pg_xact_lock(conn, "pg_advisory_xact_lock", EVENT_LOG_LOCK)?;
+            let last: Option<i64> = schema::events::table
+                .select(diesel::dsl::max(schema::events::id))
+                .first(conn)?;
+            Ok(Some(last.unwrap_or(0)))
+        })
+    }
+
+    fn lock_chat_changes(&mut self) -> DbResult<()> {
+        pg_xact_lock(self, "pg_advisory_xact_lock", CHAT_CHANGES_LOCK)
     }
 
     fn check_fence(&mut self, session_id: &str, fence: Option<&cluster::Fence>) -> DbResult<()> {
@@ -207,6 +241,14 @@ impl DbConn for SqliteConnection {
 
     fn lock_event_log(&mut self) -> DbResult<()> {
         Ok(()) // the single SQLite writer already serialises commits
+    }
+
+    fn event_horizon(&mut self) -> DbResult<Option<i64>> {
+        Ok(None)
+    }
+
+    fn lock_chat_changes(&mut self) -> DbResult<()> {
+        Ok(()) // writes are taken in turn already
     }
 
     fn check_fence(&mut self, _: &str, fence: Option<&cluster::Fence>) -> DbResult<()> {

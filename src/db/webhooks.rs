@@ -249,7 +249,9 @@ struct ClaimedId {
 }
 
 /// Due deliveries of enabled endpoints; for `ordered` endpoints only the oldest undelivered event
-/// per session. Expired leases (a worker died mid-call) count as due.
+/// per session, among the events below the log's horizon (an event above it may still have an
+/// earlier one in flight, see [`super::DbConn::event_horizon`]). Expired leases (a worker died
+/// mid-call) count as due.
 ///
 /// Fair between tenants: a tenant with `{cap}` deliveries in flight gets no more, and due rows are
 /// taken round-robin (each tenant's oldest first, then each one's second…), so one tenant's slow
@@ -263,9 +265,10 @@ const CLAIM_WHERE: &str = "WITH busy AS (SELECT w.tenant_id, COUNT(*) AS n \
        LEFT JOIN busy b ON b.tenant_id = w.tenant_id \
        WHERE w.enabled AND ((d.status = 'pending' AND d.next_attempt_at <= {now}) \
          OR (d.status = 'delivering' AND d.locked_until < {now})) \
-       AND (NOT w.ordered OR NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
-         WHERE e.webhook_id = d.webhook_id AND COALESCE(e.session_id, '') = COALESCE(d.session_id, '') \
-         AND e.event_id < d.event_id AND e.status IN ('pending', 'delivering')))) \
+       AND (NOT w.ordered OR (d.event_id <= {horizon} AND NOT EXISTS (SELECT 1 \
+         FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
+         AND COALESCE(e.session_id, '') = COALESCE(d.session_id, '') \
+         AND e.event_id < d.event_id AND e.status IN ('pending', 'delivering'))))) \
      SELECT id FROM due WHERE busy_n + turn <= {cap} \
      ORDER BY turn, next_attempt_at, event_id LIMIT {limit}";
 
@@ -291,30 +294,33 @@ pub fn claim(
     tenant_cap: i64,
 ) -> DbResult<Vec<Claimed>> {
     with_conn!(pool, |conn| {
+        // Usually nothing is due: this statement stays prepared, while the claim's own (raw SQL)
+        // is parsed and planned again each time on SQLite, a third of a millisecond; asked
+        // before the claim's write transaction, an empty pass writes nothing.
+        let due = deliveries::table
+            .filter(
+                (deliveries::status
+                    .eq(PENDING)
+                    .and(deliveries::next_attempt_at.le(now)))
+                .or(deliveries::status
+                    .eq(DELIVERING)
+                    .and(deliveries::locked_until.lt(now))),
+            )
+            .select(deliveries::id)
+            .first::<String>(conn)
+            .optional()?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        let horizon = conn.event_horizon()?.unwrap_or(i64::MAX);
         conn.write_txn(|conn| {
-            // Usually nothing is due: this statement stays prepared, while the claim's own (raw
-            // SQL) is parsed and planned again each time on SQLite, a third of a millisecond.
-            let due = deliveries::table
-                .filter(
-                    (deliveries::status
-                        .eq(PENDING)
-                        .and(deliveries::next_attempt_at.le(now)))
-                    .or(deliveries::status
-                        .eq(DELIVERING)
-                        .and(deliveries::locked_until.lt(now))),
-                )
-                .select(deliveries::id)
-                .first::<String>(conn)
-                .optional()?;
-            if due.is_none() {
-                return Ok(Vec::new());
-            }
             let pg = pool.backend_name() == "postgres";
             let p = |n: u8| if pg { format!("${n}") } else { format!("?{n}") };
             let fill = |sql: &str| {
                 sql.replace("{now}", &p(1))
                     .replace("{limit}", &p(2))
                     .replace("{cap}", &p(4))
+                    .replace("{horizon}", &p(5))
             };
             let sql = format!(
                 "UPDATE webhook_deliveries SET status = 'delivering', locked_until = {}, \
@@ -329,6 +335,7 @@ pub fn claim(
                 .bind::<BigInt, _>(limit)
                 .bind::<BigInt, _>(now + lease_ms)
                 .bind::<BigInt, _>(tenant_cap)
+                .bind::<BigInt, _>(horizon)
                 .load(conn)?;
             let ids: Vec<String> = ids.into_iter().map(|c| c.id).collect();
             if ids.is_empty() {
