@@ -190,15 +190,23 @@ impl Sessions {
 
     /// Wakes the session's outbox; the message is durable already, so a lost nudge only costs
     /// latency (the owner drains its outbox when the session connects). With several
-    /// instances the nudge is a NOTIFY the owner listens for.
+    /// instances the nudge is a NOTIFY the owner listens for, unless the owner is this
+    /// instance: PostgreSQL commits a transaction that notified under a lock of the whole
+    /// database, so a NOTIFY per send put every send's commit in one line.
     pub fn nudge(&self, session_id: &str) {
         let id = session_id.to_string();
-        if self.inner.cluster.is_none() {
-            self.inner.supervisor.do_send(Nudge(SessionId::from_db(id)));
+        let supervisor = self.inner.supervisor.clone();
+        let Some(cluster) = &self.inner.cluster else {
+            supervisor.do_send(Nudge(SessionId::from_db(id)));
             return;
-        }
+        };
+        let membership = cluster.membership.clone();
         let db = self.inner.db.clone();
         actix::spawn(async move {
+            if let Ok(Some(_)) = membership.send(Holds(id.clone())).await {
+                supervisor.do_send(Nudge(SessionId::from_db(id)));
+                return;
+            }
             let sid = id.clone();
             let sent = db
                 .run(move |pool| leases::notify(pool, OUTBOX_CHANNEL, &sid))
