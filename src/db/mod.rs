@@ -275,12 +275,15 @@ impl CustomizeConnection<SqliteConnection, r2d2::Error> for SqlitePragmas {
         // on the SQLite thread do not wait for a checkpoint's copying and syncing; a commit
         // does it only past 16,384 pages (64 MiB), which that thread never lets the WAL reach
         // (and a process without it, a command-line tool, copies it back on close). After
-        // one, the WAL file is cut back to 64 MiB.
+        // one, the WAL file is cut back to 64 MiB. Temporary files stay in memory: above all
+        // the sub-journal, where a savepoint keeps the pages it changes as they were. Each call
+        // of a group commit is one (`sqlite_thread`), and past 64 KiB a batch's sub-journal
+        // went to a file on disk.
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
              PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
              PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; \
-             PRAGMA journal_size_limit = 67108864;",
+             PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;",
             SQLITE_BUSY_TIMEOUT.as_millis()
         ))
         .map_err(r2d2::Error::QueryError)

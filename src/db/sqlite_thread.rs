@@ -10,6 +10,13 @@
 //! recent connection (r2d2 hands out the last one returned), so its cache stays warm, and which,
 //! while calls keep coming, takes the next one without going to sleep.
 //!
+//! **One connection, kept.** The thread keeps the connection it took first and lends it to
+//! every call ([`SqliteCheckout`]). Checked out anew for each call, it came back to the pool
+//! between calls, where the checkpointer (every 500 ms) could take it; the next calls then ran
+//! on another connection, whose cache had not seen the last writes and was dropped and read
+//! again from the file (a profile of the send phase: 2.4 % of the process's CPU in SQLite's
+//! cache truncation alone, besides the reads), and every call took the pool's lock twice.
+//!
 //! **Group commit.** Under load a send's dozen small transactions each wrote their pages to the
 //! WAL and took its locks again: the same hot pages (the ends of the messages' and events'
 //! indexes) were written over and over. When several calls are waiting, the thread runs them in
@@ -62,8 +69,13 @@ enum Ending {
 const MAX_BATCH: usize = 64;
 
 thread_local! {
-    /// The connection of the batch this thread is running, lent to the batch's calls.
-    static BATCH_CONN: RefCell<Option<Pooled>> = const { RefCell::new(None) };
+    /// The SQLite thread's connection, lent to each of its calls in turn (empty while lent, and
+    /// on every other thread).
+    static THREAD_CONN: RefCell<Option<Pooled>> = const { RefCell::new(None) };
+    /// Whether this is the SQLite thread (it keeps its connection between calls).
+    static ON_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether a batch's transaction is open on the thread's connection.
+    static IN_BATCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The thread and the queue to it. The thread ends once every [`super::Db`] sharing it is gone.
@@ -80,6 +92,7 @@ impl SqliteThread {
         std::thread::Builder::new()
             .name("waras-sqlite".into())
             .spawn(move || {
+                ON_THREAD.with(|on| on.set(true));
                 while let Ok(first) = queue.recv() {
                     let mut waiting = vec![first];
                     waiting.extend(queue.try_iter().take(MAX_BATCH - 1));
@@ -194,8 +207,7 @@ fn run_all(pool: &DbPool, mut waiting: Vec<Job>) {
     }
 }
 
-/// One transaction shared by several calls; its connection is lent to them through
-/// [`BATCH_CONN`] while it runs.
+/// One transaction shared by several calls on the thread's connection ([`THREAD_CONN`]).
 struct Batch {
     _turn: super::write_turn::Turn,
 }
@@ -204,19 +216,20 @@ impl Batch {
     /// Opens the batch's transaction, or `None` when no connection or lock could be had.
     fn begin(pool: &SqlitePool) -> Option<Self> {
         let turn = super::write_turn::take();
-        let mut conn = pool.get().ok()?;
+        let mut conn = SqliteCheckout::get(pool).ok()?;
         if let Err(e) = AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE")
         {
             log::warn!("SQLite: cannot begin a batch of calls ({e}); they run one by one");
             return None;
         }
-        BATCH_CONN.with(|slot| *slot.borrow_mut() = Some(conn));
+        IN_BATCH.with(|b| b.set(true));
         Some(Self { _turn: turn })
     }
 
     /// Commits the batch, or rolls it back; `Some(why)` when its calls' writes are not kept.
     fn end(self, roll_back: bool) -> Option<String> {
-        let Some(mut conn) = BATCH_CONN.with(|slot| slot.borrow_mut().take()) else {
+        IN_BATCH.with(|b| b.set(false));
+        let Some(mut conn) = THREAD_CONN.with(|slot| slot.borrow_mut().take()) else {
             return Some("the batch's connection was lost".into());
         };
         if roll_back {
@@ -225,19 +238,21 @@ impl Batch {
             drop(conn);
             return Some("a database call panicked; its batch was rolled back".into());
         }
-        match AnsiTransactionManager::commit_transaction(&mut *conn) {
+        let failed = match AnsiTransactionManager::commit_transaction(&mut *conn) {
             Ok(()) => None,
             Err(e) => {
                 log::warn!("SQLite: a batch of calls could not be committed: {e}");
                 let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
                 Some(format!("the database could not commit: {e}"))
             }
-        }
+        };
+        keep(conn);
+        failed
     }
 }
 
-/// A connection for one repository call: on the SQLite thread inside a batch, the batch's own;
-/// anywhere else, one from the pool.
+/// A connection for one repository call: on the SQLite thread its own, kept connection (inside a
+/// batch, with the batch's transaction open); anywhere else, one from the pool.
 pub struct SqliteCheckout {
     conn: Option<Pooled>,
     lent: bool,
@@ -245,16 +260,35 @@ pub struct SqliteCheckout {
 
 impl SqliteCheckout {
     pub fn get(pool: &SqlitePool) -> DbResult<Self> {
-        if let Some(conn) = BATCH_CONN.with(|slot| slot.borrow_mut().take()) {
+        if !ON_THREAD.with(std::cell::Cell::get) {
             return Ok(Self {
-                conn: Some(conn),
-                lent: true,
+                conn: Some(pool.get()?),
+                lent: false,
             });
         }
+        let kept = THREAD_CONN.with(|slot| slot.borrow_mut().take());
+        let conn = match kept {
+            Some(conn) => conn,
+            None => pool.get()?,
+        };
         Ok(Self {
-            conn: Some(pool.get()?),
-            lent: false,
+            conn: Some(conn),
+            lent: true,
         })
+    }
+}
+
+/// Keeps `conn` as the thread's connection, unless a call left a transaction of its own open
+/// on it (it panicked half-way): then it goes back to the pool, which closes it, and closing
+/// rolls that transaction back.
+fn keep(mut conn: Pooled) {
+    let idle = IN_BATCH.with(std::cell::Cell::get)
+        || matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(&mut *conn).transaction_depth(),
+            Ok(None)
+        );
+    if idle {
+        THREAD_CONN.with(|slot| *slot.borrow_mut() = Some(conn));
     }
 }
 
@@ -277,9 +311,8 @@ impl std::ops::DerefMut for SqliteCheckout {
 
 impl Drop for SqliteCheckout {
     fn drop(&mut self) {
-        if self.lent {
-            let conn = self.conn.take();
-            BATCH_CONN.with(|slot| *slot.borrow_mut() = conn);
+        if let Some(conn) = self.conn.take().filter(|_| self.lent) {
+            keep(conn);
         }
     }
 }
@@ -385,6 +418,48 @@ mod tests {
             .unwrap();
         assert_eq!(first, after, "every call runs on the same thread");
         assert_ne!(first, std::thread::current().id());
+    }
+
+    /// A temporary table lives on the connection that made it: later calls still see it only if
+    /// they run on the same connection.
+    #[actix_web::test]
+    async fn calls_keep_one_connection_and_one_that_panics_in_a_transaction_leaves_none_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let thread = thread_with_table(&dir).await;
+        thread
+            .run(|pool| {
+                with_conn!(pool, |conn| Ok(
+                    conn.batch_execute("CREATE TEMP TABLE mine (n INTEGER)")?
+                ))
+            })
+            .await
+            .unwrap();
+        let temp_store = thread
+            .run(|pool| {
+                with_conn!(pool, |conn| Ok(diesel::sql_query(
+                    "SELECT count(*) AS n FROM temp.mine UNION ALL SELECT temp_store FROM pragma_temp_store"
+                )
+                .load::<Count>(conn)?))
+            })
+            .await
+            .unwrap();
+        assert_eq!(temp_store[0].n, 0, "the next call sees the temporary table");
+        assert_eq!(temp_store[1].n, 2, "temporary files are kept in memory");
+        let panicked = thread
+            .run(|pool| -> DbResult<()> {
+                with_conn!(pool, |conn| conn.write_txn(|conn| {
+                    diesel::sql_query("INSERT INTO t (n) VALUES (1)").execute(conn)?;
+                    panic!("a call that panics inside its transaction")
+                }))
+            })
+            .await;
+        assert!(matches!(panicked, Err(DbError::Unavailable(_))));
+        thread.run(|pool| insert(pool, 2)).await.unwrap();
+        assert_eq!(
+            committed(&dir),
+            vec![2],
+            "the panicked write is rolled back and the next one is committed, not left in its transaction"
+        );
     }
 
     #[actix_web::test]
