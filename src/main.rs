@@ -1,6 +1,7 @@
-// musl's own allocator serializes threads on one lock; the static build (the container image)
-// allocates through mimalloc instead. glibc builds keep glibc's allocator.
-#[cfg(target_env = "musl")]
+// Rust's allocations go through mimalloc: musl's own allocator serializes threads on one lock,
+// and glibc's spent a tenth of the send path's CPU (malloc, free, consolidation of its bins),
+// most of it on the SQLite thread. On glibc, mimalloc also stands in for the C libraries' malloc
+// (see Cargo.toml), SQLite's above all.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
