@@ -52,7 +52,8 @@ macro_rules! insert_file {
                 &row.tenant_id,
                 &day,
                 $crate::db::tenancy::metric::MEDIA_BYTES,
-                row.size
+                row.size,
+                &row.id
             )?;
         }
         added

@@ -348,11 +348,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    usage_daily (tenant_id, day, metric) {
+    usage_daily (tenant_id, day, metric, shard) {
         tenant_id -> Text,
         day -> Text,
         metric -> Text,
         amount -> BigInt,
+        shard -> SmallInt,
     }
 }
 

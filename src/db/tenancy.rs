@@ -31,6 +31,19 @@ pub fn day_of(unix_ms: i64) -> String {
         .to_string()
 }
 
+/// How many rows a tenant's counter of one day is split over (`usage_daily.shard`): a message
+/// adds to the shard of its id, so concurrent sends of one tenant rarely wait for each other's
+/// commit on PostgreSQL, which keeps an updated row locked until then.
+pub const USAGE_SHARDS: u32 = 16;
+
+/// The shard a message's counters go to: a hash of its id.
+pub fn usage_shard(message_id: &str) -> i16 {
+    let hash = message_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    i16::try_from(hash % USAGE_SHARDS).unwrap_or(0)
+}
+
 /// Names of the metered amounts.
 pub mod metric {
     pub const MESSAGES_IN: &str = "messages_in";
@@ -88,9 +101,10 @@ macro_rules! check_quota {
 }
 pub(crate) use check_quota;
 
-/// Adds `amount` to the tenant's `metric` of `day` (inside the caller's transaction).
+/// Adds `amount` to the tenant's `metric` of `day` (inside the caller's transaction), on the
+/// shard of `$key` (the id of what is counted).
 macro_rules! add_usage {
-    ($conn:expr, $tenant:expr, $day:expr, $metric:expr, $amount:expr) => {{
+    ($conn:expr, $tenant:expr, $day:expr, $metric:expr, $amount:expr, $key:expr) => {{
         use $crate::db::schema::usage_daily as u;
         let amount: i64 = $amount;
         if amount == 0 {
@@ -101,9 +115,10 @@ macro_rules! add_usage {
                     u::tenant_id.eq($tenant),
                     u::day.eq($day),
                     u::metric.eq($metric),
+                    u::shard.eq($crate::db::tenancy::usage_shard($key)),
                     u::amount.eq(amount),
                 ))
-                .on_conflict((u::tenant_id, u::day, u::metric))
+                .on_conflict((u::tenant_id, u::day, u::metric, u::shard))
                 .do_update()
                 .set(u::amount.eq(u::amount + amount))
                 .execute($conn)?;
@@ -114,7 +129,7 @@ macro_rules! add_usage {
 pub(crate) use add_usage;
 
 /// Counts a message on its day, in all (`metric`) and by its type (`metric:type`), in one
-/// statement.
+/// statement, on the shard of its id.
 macro_rules! meter_message {
     ($conn:expr, $row:expr, $metric:expr) => {{
         use $crate::db::schema::usage_daily as u;
@@ -122,17 +137,19 @@ macro_rules! meter_message {
         let day = $crate::db::tenancy::day_of(row.created_at);
         let metric: &str = $metric;
         let by_type = format!("{metric}:{}", row.msg_type);
+        let shard = $crate::db::tenancy::usage_shard(&row.id);
         let one = |m: String| {
             (
                 u::tenant_id.eq(row.tenant_id.clone()),
                 u::day.eq(day.clone()),
                 u::metric.eq(m),
+                u::shard.eq(shard),
                 u::amount.eq(1_i64),
             )
         };
         diesel::insert_into(u::table)
             .values(vec![one(metric.to_string()), one(by_type)])
-            .on_conflict((u::tenant_id, u::day, u::metric))
+            .on_conflict((u::tenant_id, u::day, u::metric, u::shard))
             .do_update()
             .set(u::amount.eq(u::amount + diesel::upsert::excluded(u::amount)))
             .execute($conn)
@@ -158,16 +175,17 @@ macro_rules! meter_in {
 }
 pub(crate) use meter_in;
 
-/// The tenant's `metric` on `day` so far.
+/// The tenant's `metric` on `day` so far (the sum of its shards).
 macro_rules! usage_of {
     ($conn:expr, $tenant:expr, $day:expr, $metric:expr) => {{
         use $crate::db::schema::usage_daily as u;
-        let found: Option<i64> = u::table
-            .find(($tenant, $day, $metric))
+        let shards: Vec<i64> = u::table
+            .filter(u::tenant_id.eq($tenant))
+            .filter(u::day.eq($day))
+            .filter(u::metric.eq($metric))
             .select(u::amount)
-            .first($conn)
-            .optional()?;
-        Ok::<_, $crate::db::DbError>(found.unwrap_or(0))
+            .load($conn)?;
+        Ok::<_, $crate::db::DbError>(shards.into_iter().sum::<i64>())
     }};
 }
 pub(crate) use usage_of;
@@ -289,15 +307,24 @@ pub fn usage(
     from: &str,
     to: &str,
 ) -> DbResult<Vec<(String, String, i64)>> {
-    with_conn!(pool, |conn| {
-        Ok(usage_daily::table
+    let shards: Vec<(String, String, i64)> = with_conn!(pool, |conn| {
+        usage_daily::table
             .filter(usage_daily::tenant_id.eq(tenant_id))
             .filter(usage_daily::day.ge(from))
             .filter(usage_daily::day.le(to))
             .order((usage_daily::day.asc(), usage_daily::metric.asc()))
             .select((usage_daily::day, usage_daily::metric, usage_daily::amount))
-            .load(conn)?)
-    })
+            .load(conn)?
+    });
+    // Ordered by day and metric: a counter's shards are neighbours.
+    let mut summed: Vec<(String, String, i64)> = Vec::new();
+    for (day, metric, amount) in shards {
+        match summed.last_mut() {
+            Some((d, m, total)) if *d == day && *m == metric => *total += amount,
+            _ => summed.push((day, metric, amount)),
+        }
+    }
+    Ok(summed)
 }
 
 /// The tenant's usage of `metric` today.
@@ -338,7 +365,8 @@ macro_rules! track_working {
                         tenant,
                         &day,
                         $crate::db::tenancy::metric::SESSION_SECONDS,
-                        secs
+                        secs,
+                        session
                     )?;
                 }
             }
@@ -379,7 +407,14 @@ pub fn flush_working(pool: &DbPool, tenant_id: &str, now: i64) -> DbResult<()> {
                     .execute(conn)?;
                 if moved == 1 {
                     for (day, secs) in seconds_by_day(since, now) {
-                        add_usage!(conn, tenant_id, &day, metric::SESSION_SECONDS, secs)?;
+                        add_usage!(
+                            conn,
+                            tenant_id,
+                            &day,
+                            metric::SESSION_SECONDS,
+                            secs,
+                            &session
+                        )?;
                     }
                 }
             }
@@ -405,5 +440,15 @@ mod tests {
             ]
         );
         assert!(seconds_by_day(start, start).is_empty());
+    }
+
+    #[test]
+    fn messages_spread_over_the_usage_shards() {
+        let shards: std::collections::BTreeSet<i16> = (0..64)
+            .map(|n| usage_shard(&format!("msg_01a24be9cef271c290b0a68c3152{n:04x}")))
+            .collect();
+        assert!(shards.len() > 8, "{shards:?}");
+        assert!(shards.iter().all(|s| (0..16).contains(s)), "{shards:?}");
+        assert_eq!(usage_shard("msg_x"), usage_shard("msg_x"));
     }
 }

@@ -413,7 +413,8 @@ pub fn record(
                             &tenant,
                             &day,
                             super::tenancy::metric::WEBHOOK_DELIVERIES,
-                            1
+                            1,
+                            delivery_id
                         )?;
                     }
                     diesel::update(webhooks::table.find(webhook_id))
