@@ -13,9 +13,9 @@
 //! **One connection, kept.** The thread keeps the connection it took first and lends it to
 //! every call ([`SqliteCheckout`]). Checked out anew for each call, it came back to the pool
 //! between calls, where the checkpointer (every 500 ms) could take it; the next calls then ran
-//! on another connection, whose cache had not seen the last writes and was dropped and read
-//! again from the file (a profile of the send phase: 2.4 % of the process's CPU in SQLite's
-//! cache truncation alone, besides the reads), and every call took the pool's lock twice.
+//! on another connection, whose cache had not seen the last writes. Every call also took the
+//! pool's lock twice. (SQLite's cache truncation at commit, 2 % of the send phase's samples,
+//! stayed where it was: it does not come from this.)
 //!
 //! **Group commit.** Under load a send's dozen small transactions each wrote their pages to the
 //! WAL and took its locks again: the same hot pages (the ends of the messages' and events'
