@@ -1,6 +1,9 @@
 //! The performance harness of issue 8 (a benchmark, not a test). One command:
 //!
-//!     cargo bench --features sandbox --bench perf
+//!     cargo bench --features sandbox,bundled --bench perf
+//!
+//! (`bundled` links OpenSSL and libpq in, as the container image's build does; without it the
+//! process also maps the system's shared libraries, which its RSS counts.)
 //!
 //! It starts `waras sandbox` and `waras serve` (release build, SQLite by default) as their own
 //! processes, links sessions to sandbox accounts over the REST API and measures, in one run:
@@ -445,9 +448,16 @@ fn command_line() -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     vars.sort();
-    vars.push("cargo bench --features sandbox --bench perf".into());
+    vars.push(format!("cargo bench --features {FEATURES} --bench perf"));
     vars.join(" ")
 }
+
+/// The features this harness was built with, as its command names them.
+pub const FEATURES: &str = if cfg!(feature = "bundled") {
+    "sandbox,bundled"
+} else {
+    "sandbox"
+};
 
 fn git_rev(cfg: &Config) -> String {
     std::process::Command::new("git")

@@ -315,6 +315,10 @@ impl CustomizeConnection<PgConnection, r2d2::Error> for PgStatementTimeout {
 /// with a 503 than with a queue.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The SQLite connections the pool keeps open while idle: the SQLite thread's and the
+/// checkpointer's.
+const SQLITE_MIN_IDLE: u32 = 2;
+
 impl DbPool {
     /// A pool without a statement time limit (command-line tools, tests).
     pub fn connect(target: &DatabaseTarget, max_size: u32) -> anyhow::Result<Self> {
@@ -349,6 +353,11 @@ impl DbPool {
                         // A connection to a local file does not go stale: the `SELECT 1` that
                         // r2d2 runs on every check-out would only cost a parse and a step.
                         .test_on_check_out(false)
+                        // Calls run on the SQLite thread's one kept connection (`sqlite_thread`);
+                        // the checkpointer takes a second one. The rest of the pool is opened
+                        // only when something else needs it (each open connection holds the
+                        // schema and a cache of its own: about 130 KiB right after opening).
+                        .min_idle(Some(SQLITE_MIN_IDLE))
                         .connection_customizer(Box::new(SqlitePragmas))
                         .build(ConnectionManager::new(sqlite_path_str(path)?))
                         .with_context(|| format!("cannot open SQLite file {}", path.display()))?,
@@ -526,4 +535,23 @@ impl Db {
 /// Current time as unix milliseconds, the storage representation of every timestamp.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idle_sqlite_pool_keeps_two_connections_and_opens_more_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = DatabaseTarget::Sqlite(dir.path().join("t.db"));
+        let DbPool::Sqlite(pool) = DbPool::connect(&target, 16).unwrap() else {
+            panic!("a SQLite target gives a SQLite pool");
+        };
+        assert_eq!(pool.state().connections, SQLITE_MIN_IDLE);
+        let held: Vec<_> = (0..5).map(|_| pool.get().unwrap()).collect();
+        let open = pool.state().connections;
+        assert!((5..=16).contains(&open), "{open} connections open");
+        drop(held);
+    }
 }
