@@ -408,24 +408,24 @@ struct Paths {
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct PathMethods {
-    get: Option<Operation_>,
-    head: Option<Operation_>,
-    post: Option<Operation_>,
-    put: Option<Operation_>,
-    patch: Option<Operation_>,
-    delete: Option<Operation_>,
-    options: Option<Operation_>,
-    trace: Option<Operation_>,
+    get: Option<DocOperation>,
+    head: Option<DocOperation>,
+    post: Option<DocOperation>,
+    put: Option<DocOperation>,
+    patch: Option<DocOperation>,
+    delete: Option<DocOperation>,
+    options: Option<DocOperation>,
+    trace: Option<DocOperation>,
 }
 
 #[derive(serde::Deserialize)]
-struct Operation_ {
+struct DocOperation {
     #[serde(rename = "requestBody")]
-    request_body: Option<RequestBody_>,
+    request_body: Option<DocRequestBody>,
 }
 
 #[derive(serde::Deserialize)]
-struct RequestBody_ {
+struct DocRequestBody {
     #[serde(default)]
     content: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
 }
