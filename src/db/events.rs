@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use super::cached::CachedDsl;
 use super::schema::events;
 use super::webhooks::DeliveryOutbox;
 use super::{DbConn, DbPool, DbResult};
@@ -93,6 +94,7 @@ macro_rules! impl_event_log {
                         events::created_at.eq(e.created_at),
                     ))
                     .returning(events::id)
+                    .cached()
                     .get_result(self)?;
                 let row = EventRow {
                     id,

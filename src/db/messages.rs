@@ -6,6 +6,7 @@
 use diesel::prelude::*;
 
 use super::authorship::{Change, may_change};
+use super::cached::{CachedDsl, KEEP_UP_TO};
 use super::contacts::{learn_contact, learn_sender};
 use super::events::{EventLog, EventRow, NewEvent};
 use super::rules::fire;
@@ -88,7 +89,8 @@ fn rank(status: &str) -> u8 {
 }
 
 macro_rules! insert_message {
-    ($conn:expr, $m:expr) => {
+    ($conn:expr, $m:expr) => {{
+        use $crate::db::cached::CachedDsl as _;
         diesel::insert_into(messages::table)
             .values((
                 messages::id.eq(&$m.id),
@@ -116,8 +118,11 @@ macro_rules! insert_message {
                 messages::campaign_id.eq(&$m.campaign_id),
             ))
             .on_conflict_do_nothing()
-            .execute($conn)
-    };
+            .returning(messages::id)
+            .cached()
+            .load::<String>($conn)
+            .map(|inserted| inserted.len())
+    }};
 }
 pub(super) use insert_message;
 
@@ -151,6 +156,8 @@ pub fn mark_sent(pool: &DbPool, id: &str, now: i64) -> DbResult<Option<EventRow>
                         messages::error.eq(None::<String>),
                         messages::updated_at.eq(now),
                     ))
+                    .returning(messages::all_columns)
+                    .cached()
                     .get_result::<MessageRow>(conn)
                     .optional()?;
             let m = match moved {
@@ -238,6 +245,7 @@ pub fn apply_receipt(
                 .filter(messages::session_id.eq(session_id))
                 .filter(messages::from_me.eq(true))
                 .filter(messages::wa_id.eq_any(wa_ids))
+                .cached_if(wa_ids.len() <= KEEP_UP_TO)
                 .load(conn)?;
             let mut out = Vec::new();
             for m in rows.into_iter().filter(|m| rank(&m.status) < rank(status) && m.status != FAILED) {
@@ -250,8 +258,11 @@ pub fn apply_receipt(
                         .filter(messages::status.eq_any(below(status))),
                 )
                 .set((messages::status.eq(status), messages::updated_at.eq(now)))
-                .execute(conn)?;
-                if moved == 0 {
+                .returning(messages::id)
+                .cached()
+                .get_result::<String>(conn)
+                .optional()?;
+                if moved.is_none() {
                     continue;
                 }
                 let data = serde_json::json!({ "id": m.id, "wa_id": m.wa_id, "chat": m.chat_jid, "status": status });

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod authorship;
+pub mod cached;
 pub mod calls;
 pub mod campaigns;
 pub mod chat_states;
@@ -182,11 +183,17 @@ pub trait DbConn: Connection + Sized {
 const EVENT_LOG_LOCK: i64 = 0x5741_5241_5345_5654; // "WARASEVT"
 const CHAT_CHANGES_LOCK: i64 = 0x5741_5241_5343_4854; // "WARASCHT"
 
-/// Runs `sql`, a `SELECT pg_advisory_xact_lock…($1)`, for `key`.
-fn pg_xact_lock(conn: &mut PgConnection, sql: &'static str, key: i64) -> DbResult<()> {
-    diesel::sql_query(sql)
-        .bind::<diesel::sql_types::BigInt, _>(key)
-        .execute(conn)?;
+/// Takes the transaction-scoped advisory lock `key` with `function` (`pg_advisory_xact_lock` or
+/// its `_shared` form), as one prepared statement the connection keeps (see [`cached`]).
+fn pg_xact_lock(conn: &mut PgConnection, function: &'static str, key: i64) -> DbResult<()> {
+    use cached::CachedDsl;
+    use diesel::sql_types::{BigInt, Integer};
+    let lock = diesel::dsl::sql::<Integer>("1 FROM ")
+        .sql(function)
+        .sql("(")
+        .bind::<BigInt, _>(key)
+        .sql(")");
+    diesel::select(lock).cached().get_result::<i32>(conn)?;
     Ok(())
 }
 
@@ -200,11 +207,7 @@ impl DbConn for PgConnection {
 
     fn lock_event_log(&mut self) -> DbResult<()> {
         // Shared: appenders go side by side; a reader's horizon takes it exclusively.
-        pg_xact_lock(
-            self,
-            "SELECT pg_advisory_xact_lock_shared($1)",
-            EVENT_LOG_LOCK,
-        )
+        pg_xact_lock(self, "pg_advisory_xact_lock_shared", EVENT_LOG_LOCK)
     }
 
     fn event_horizon(&mut self) -> DbResult<Option<i64>> {
@@ -212,7 +215,7 @@ impl DbConn for PgConnection {
         // committed or rolled back, and later ones are higher. The statement after the lock
         // reads with a snapshot of its own, which sees every committed event.
         self.transaction(|conn| {
-            pg_xact_lock(conn, "SELECT pg_advisory_xact_lock($1)", EVENT_LOG_LOCK)?;
+            pg_xact_lock(conn, "pg_advisory_xact_lock", EVENT_LOG_LOCK)?;
             let last: Option<i64> = schema::events::table
                 .select(diesel::dsl::max(schema::events::id))
                 .first(conn)?;
@@ -221,7 +224,7 @@ impl DbConn for PgConnection {
     }
 
     fn lock_chat_changes(&mut self) -> DbResult<()> {
-        pg_xact_lock(self, "SELECT pg_advisory_xact_lock($1)", CHAT_CHANGES_LOCK)
+        pg_xact_lock(self, "pg_advisory_xact_lock", CHAT_CHANGES_LOCK)
     }
 
     fn check_fence(&mut self, session_id: &str, fence: Option<&cluster::Fence>) -> DbResult<()> {

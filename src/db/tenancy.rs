@@ -105,6 +105,7 @@ pub(crate) use check_quota;
 /// shard of `$key` (the id of what is counted).
 macro_rules! add_usage {
     ($conn:expr, $tenant:expr, $day:expr, $metric:expr, $amount:expr, $key:expr) => {{
+        use $crate::db::cached::CachedDsl as _;
         use $crate::db::schema::usage_daily as u;
         let amount: i64 = $amount;
         if amount == 0 {
@@ -121,40 +122,26 @@ macro_rules! add_usage {
                 .on_conflict((u::tenant_id, u::day, u::metric, u::shard))
                 .do_update()
                 .set(u::amount.eq(u::amount + amount))
-                .execute($conn)?;
+                .returning(u::amount)
+                .cached()
+                .get_result::<i64>($conn)?;
             Ok(())
         }
     }};
 }
 pub(crate) use add_usage;
 
-/// Counts a message on its day, in all (`metric`) and by its type (`metric:type`), in one
-/// statement, on the shard of its id.
+/// Counts a message on its day, in all (`metric`) and by its type (`metric:type`), on the shard
+/// of its id: two single-row upserts, whose prepared statement the connection keeps (a
+/// two-row upsert would be prepared anew each time on SQLite, see `db::cached`).
 macro_rules! meter_message {
     ($conn:expr, $row:expr, $metric:expr) => {{
-        use $crate::db::schema::usage_daily as u;
         let row: &$crate::db::messages::MessageRow = $row;
         let day = $crate::db::tenancy::day_of(row.created_at);
         let metric: &str = $metric;
         let by_type = format!("{metric}:{}", row.msg_type);
-        let shard = $crate::db::tenancy::usage_shard(&row.id);
-        let one = |m: String| {
-            (
-                u::tenant_id.eq(row.tenant_id.clone()),
-                u::day.eq(day.clone()),
-                u::metric.eq(m),
-                u::shard.eq(shard),
-                u::amount.eq(1_i64),
-            )
-        };
-        diesel::insert_into(u::table)
-            .values(vec![one(metric.to_string()), one(by_type)])
-            .on_conflict((u::tenant_id, u::day, u::metric, u::shard))
-            .do_update()
-            .set(u::amount.eq(u::amount + diesel::upsert::excluded(u::amount)))
-            .execute($conn)
-            .map(|_| ())
-            .map_err($crate::db::DbError::from)
+        $crate::db::tenancy::add_usage!($conn, &row.tenant_id, &day, metric, 1, &row.id)?;
+        $crate::db::tenancy::add_usage!($conn, &row.tenant_id, &day, &by_type, 1, &row.id)
     }};
 }
 pub(crate) use meter_message;

@@ -9,6 +9,7 @@ use wacore::store::traits::{PendingInboundKey, PendingInboundRow};
 use super::schema::{engine_pending_inbound as pin, engine_sent_messages as sent};
 use super::{CHUNK, DieselStore, count, last_wins, now_secs};
 use crate::db::DbConn;
+use crate::db::cached::CachedDsl;
 use crate::with_conn;
 
 const SENT: &str = "engine_sent_messages";
@@ -43,7 +44,9 @@ impl DieselStore {
                         sent::sealed.eq(excluded(sent::sealed)),
                         sent::created_secs.eq(excluded(sent::created_secs)),
                     ))
-                    .execute(conn)?;
+                    .returning(sent::created_secs)
+                    .cached()
+                    .get_result::<i64>(conn)?;
                 Ok(())
             })
         })

@@ -17,6 +17,7 @@ use wacore::store::traits::{
 use super::schema::engine_msg_secrets as ms;
 use super::{CHUNK, DieselStore, count};
 use crate::db::DbConn;
+use crate::db::cached::{CachedDsl, KEEP_UP_TO};
 use crate::with_conn;
 
 const MS: &str = "engine_msg_secrets";
@@ -110,24 +111,21 @@ impl MsgSecretStore for DieselStore {
             })
             .collect::<Result<Vec<SecretRow>>>()?;
         self.run(move |pool, sid| {
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                for chunk in rows.chunks(CHUNK) {
-                    let values: Vec<_> = chunk
-                        .iter()
-                        .map(|(c, s, m, sealed, exp, ts)| {
-                            (
-                                ms::session_id.eq(sid),
-                                ms::chat_jid.eq(c),
-                                ms::sender_jid.eq(s),
-                                ms::message_id.eq(m),
-                                ms::sealed.eq(sealed),
-                                ms::expires_at.eq(*exp),
-                                ms::message_ts.eq(*ts),
-                            )
-                        })
-                        .collect();
+            let value = |(c, s, m, sealed, exp, ts): &SecretRow| {
+                (
+                    ms::session_id.eq(sid.to_string()),
+                    ms::chat_jid.eq(c.clone()),
+                    ms::sender_jid.eq(s.clone()),
+                    ms::message_id.eq(m.clone()),
+                    ms::sealed.eq(sealed.clone()),
+                    ms::expires_at.eq(*exp),
+                    ms::message_ts.eq(*ts),
+                )
+            };
+            macro_rules! upsert {
+                ($values:expr) => {
                     diesel::insert_into(ms::table)
-                        .values(values)
+                        .values($values)
                         .on_conflict((ms::session_id, ms::chat_jid, ms::sender_jid, ms::message_id))
                         .do_update()
                         .set((
@@ -135,7 +133,21 @@ impl MsgSecretStore for DieselStore {
                             ms::expires_at.eq(sql::<BigInt>(MERGE_EXPIRY)),
                             ms::message_ts.eq(sql::<BigInt>(MERGE_MESSAGE_TS)),
                         ))
-                        .execute(conn)?;
+                };
+            }
+            with_conn!(pool, |conn| conn.write_txn(|conn| {
+                if rows.len() <= KEEP_UP_TO {
+                    // A send's one secret: a kept statement per row (see `db::cached`).
+                    for row in &rows {
+                        upsert!(value(row))
+                            .returning(ms::expires_at)
+                            .cached()
+                            .get_result::<i64>(conn)?;
+                    }
+                    return Ok(());
+                }
+                for chunk in rows.chunks(CHUNK) {
+                    upsert!(chunk.iter().map(value).collect::<Vec<_>>()).execute(conn)?;
                 }
                 Ok(())
             }))

@@ -8,6 +8,8 @@ use diesel::upsert::excluded;
 use wacore::store::error::Result;
 use zeroize::Zeroizing;
 
+use crate::db::cached::{CachedDsl, KEEP_UP_TO};
+
 use super::{CHUNK, DieselStore, last_wins};
 use crate::db::{DbConn, DbPool, DbResult};
 use crate::with_conn;
@@ -47,6 +49,20 @@ macro_rules! keyed_table {
             fn put(pool: &DbPool, sid: &str, rows: &[(String, Vec<u8>)]) -> DbResult<()> {
                 use super::schema::$table as t;
                 with_conn!(pool, |conn| conn.write_txn(|conn| {
+                    if rows.len() <= KEEP_UP_TO {
+                        // A few rows (a send's usual case): one kept statement each (`db::cached`).
+                        for (k, s) in rows {
+                            diesel::insert_into(t::table)
+                                .values((t::session_id.eq(sid), t::$key.eq(k), t::sealed.eq(s)))
+                                .on_conflict((t::session_id, t::$key))
+                                .do_update()
+                                .set(t::sealed.eq(excluded(t::sealed)))
+                                .returning(t::session_id)
+                                .cached()
+                                .get_result::<String>(conn)?;
+                        }
+                        return Ok(());
+                    }
                     for chunk in rows.chunks(CHUNK) {
                         let values: Vec<_> = chunk
                             .iter()

@@ -385,7 +385,7 @@ pub(super) async fn received(
     let inbox = net
         .accounts
         .get(&phone)
-        .map(|a| a.inbox.clone())
+        .map(|a| a.inbox.messages().to_vec())
         .unwrap_or_default();
     Ok(HttpResponse::Ok().json(inbox))
 }

@@ -8,6 +8,7 @@ pub(crate) mod channels;
 pub(crate) mod core;
 pub(crate) mod group;
 pub(crate) mod group_views;
+pub(crate) mod inbox;
 pub(crate) mod network;
 pub(crate) mod persist;
 pub(crate) mod profile;

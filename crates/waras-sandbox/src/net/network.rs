@@ -59,7 +59,7 @@ pub(crate) struct Account {
     pub phone_noise: KeyPair,
     pub devices: BTreeMap<u16, DeviceRecord>,
     pub next_device: u16,
-    pub inbox: Vec<ReceivedMessage>,
+    pub inbox: super::inbox::Inbox,
 }
 
 pub use super::records::ReceivedMessage;

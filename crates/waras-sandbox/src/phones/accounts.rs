@@ -129,7 +129,7 @@ fn register(
         phone_noise,
         devices: BTreeMap::from([(0, primary)]),
         next_device: 1,
-        inbox: Vec::new(),
+        inbox: crate::net::inbox::Inbox::default(),
     };
     net.lid_to_phone.insert(lid.clone(), phone.clone());
     net.accounts.insert(phone.clone(), account);

@@ -266,9 +266,6 @@ fn classify_reference(m: &wa::Message, out: &mut ReceivedMessage, net: &Network)
     false
 }
 
-/// How many of its latest messages a phone checks a message id against before it shows it.
-const RESEND_WINDOW: usize = 1000;
-
 /// Records one received message in the phone's inbox (downloading media first).
 pub(crate) async fn record(
     core: &Core,
@@ -330,18 +327,9 @@ pub(crate) async fn record(
     }
     let mut net = core.lock_net();
     if let Some(acc) = net.accounts.get_mut(phone) {
-        // Like a WhatsApp client, a phone shows a message once however often it arrives: a
-        // sender that resends after a crash resends under the same id, soon after.
-        let seen = acc
-            .inbox
-            .iter()
-            .rev()
-            .take(RESEND_WINDOW)
-            .any(|m| m.id == out.id && m.from == out.from && m.chat == out.chat);
-        if seen {
-            log::debug!("sandbox phone {phone}: message {} again; dropped", out.id);
-        } else {
-            acc.inbox.push(out);
+        let id = out.id.clone();
+        if !acc.inbox.push_once(out) {
+            log::debug!("sandbox phone {phone}: message {id} again; dropped");
         }
     }
 }
