@@ -441,11 +441,19 @@ async fn restart_all(
     Ok((waras, restart))
 }
 
-/// The command as run, with the PERF_* variables that changed the defaults.
+/// The command as run, with the PERF_* variables that changed the figures: not where the results
+/// went (`PERF_OUT`), and the database URL without its host or credentials.
 fn command_line() -> String {
     let mut vars: Vec<String> = std::env::vars()
-        .filter(|(k, v)| k.starts_with("PERF_") && k != "PERF_README" && !v.is_empty())
-        .map(|(k, v)| format!("{k}={v}"))
+        .filter(|(k, v)| {
+            k.starts_with("PERF_")
+                && !matches!(k.as_str(), "PERF_README" | "PERF_OUT")
+                && !v.is_empty()
+        })
+        .map(|(k, v)| match k.as_str() {
+            "PERF_DATABASE_URL" => format!("{k}=postgres://…"),
+            _ => format!("{k}={v}"),
+        })
         .collect();
     vars.sort();
     vars.push(format!("cargo bench --features {FEATURES} --bench perf"));
