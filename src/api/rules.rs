@@ -24,6 +24,7 @@ use crate::time::rfc3339;
 
 /// A week.
 const MAX_COOLDOWN_SECS: u32 = 7 * 24 * 3600;
+const MAX_POSITION: u32 = 1_000_000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -185,6 +186,14 @@ async fn follow_webhook(
     Ok(Some(secret))
 }
 
+/// A rule's place, as the schema bounds it (a larger one is refused, not clamped).
+fn position(p: u32) -> ApiResult<i32> {
+    i32::try_from(p)
+        .ok()
+        .filter(|_| p <= MAX_POSITION)
+        .ok_or_else(|| ApiError::invalid(format!("position: 0 to {MAX_POSITION}")))
+}
+
 fn cooldown(secs: Option<u32>) -> ApiResult<i32> {
     match secs.unwrap_or(0) {
         s if s <= MAX_COOLDOWN_SECS => Ok(s as i32),
@@ -225,7 +234,7 @@ pub async fn create(
     let session_id = session_of(&state, key, body.session_id.as_deref()).await?;
     let tenant = key.tenant_id.as_str().to_string();
     let position = match body.position {
-        Some(p) => p.min(1_000_000) as i32,
+        Some(p) => position(p)?,
         None => {
             let t = tenant.clone();
             state
@@ -324,6 +333,9 @@ pub async fn update(
     if let Some(name) = &body.name {
         row.name = Name::parse("name", name)?.as_str().to_string();
     }
+    if let Some(p) = body.position {
+        row.position = position(p)?;
+    }
     let matches = match body.matches {
         Some(m) => m,
         None => serde_json::from_str(&row.match_spec).unwrap_or_default(),
@@ -363,9 +375,6 @@ pub async fn update(
     }
     row.stop = body.stop.unwrap_or(row.stop);
     row.enabled = body.enabled.unwrap_or(row.enabled);
-    if let Some(p) = body.position {
-        row.position = p.min(1_000_000) as i32;
-    }
     row.updated_at = now_ms();
     let stored = row.clone();
     if !state

@@ -165,6 +165,10 @@ async fn template_answers_forwards_and_stop_follow_the_rule_order(backend: Backe
             json!({"name": "x", "match": {}, "action": {"forward_to": "nobody"}}),
             "action.forward_to",
         ),
+        (
+            json!({"name": "x", "match": {}, "action": {"reply": "y"}, "position": 1_000_001}),
+            "position",
+        ),
     ] {
         let r = sc.app.post("/api/v1/rules", &sc.key, body).await;
         assert_eq!(r.status.as_u16(), 400, "{}", r.text);
@@ -194,6 +198,7 @@ async fn template_answers_forwards_and_stop_follow_the_rule_order(backend: Backe
         json!({"match": [null, null]}),
         json!({"action": ["z"]}),
         json!({"name": "x", "match": [null], "action": {"reply": "y"}}),
+        json!({"position": 1_000_001}),
     ] {
         let r = if body.get("name").is_some() {
             sc.app.post("/api/v1/rules", &sc.key, body).await
