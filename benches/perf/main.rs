@@ -17,7 +17,7 @@
 //! peer), PERF_DATABASE_URL (postgres://…; default SQLite), PERF_SETTLE_SECS (10), PERF_IDLE_SECS
 //! (30), PERF_LINK_CONCURRENCY (16), PERF_SEND_SECS (30), PERF_SEND_SESSIONS (100),
 //! PERF_SEND_CONCURRENCY (32), PERF_SINKS (10), PERF_RATE (500 req/s), PERF_LATENCY_SECS (20),
-//! PERF_PROFILE (1 = `perf record` the link and send phases into target/perf/*.data),
+//! PERF_PROFILE (1 = `perf record` the link, idle and send phases into target/perf/*.data),
 //! PERF_README (0 = leave the README alone), PERF_OUT (target/perf), PERF_WARAS_BIN (another
 //! `waras` binary to measure, e.g. a copy of an earlier build, for before/after figures),
 //! PERF_FROM_JSON (a results.json: only regenerate results.md and the README from it).
@@ -376,7 +376,9 @@ async fn run(cfg: Config) -> Result<()> {
 
 /// Idle CPU of WARAS and the sandbox with `sessions` linked.
 async fn idle_cpu(cfg: &Config, waras: u32, sandbox: u32, sessions: usize) -> Result<Value> {
+    let prof = profile_start(cfg, waras, &format!("idle-{sessions}"));
     let cpu = cpu_over(&[waras, sandbox], cfg.idle).await?;
+    profile_end(prof);
     say(format!(
         "idle CPU at {sessions} sessions: waras {:.2} %, sandbox {:.2} %",
         cpu[0], cpu[1]

@@ -2,7 +2,9 @@
 //! them, marked with [`DbConn::lock_event_log`]; readers read up to [`DbConn::event_horizon`], so
 //! they see ids in increasing order and never one appear behind an id already read.
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use super::cached::CachedDsl;
 use super::schema::events;
@@ -85,17 +87,23 @@ macro_rules! impl_event_log {
             fn append_event(&mut self, e: &NewEvent<'_>) -> DbResult<EventRow> {
                 self.lock_event_log()?;
                 let data = e.data.to_string();
-                let id: i64 = diesel::insert_into(events::table)
-                    .values((
-                        events::tenant_id.eq(e.tenant_id),
-                        events::session_id.eq(e.session_id),
-                        events::event_type.eq(e.event_type.as_str()),
-                        events::data.eq(&data),
-                        events::created_at.eq(e.created_at),
-                    ))
-                    .returning(events::id)
-                    .cached()
-                    .get_result(self)?;
+                let insert = diesel::insert_into(events::table).values((
+                    events::tenant_id.eq(e.tenant_id),
+                    events::session_id.eq(e.session_id),
+                    events::event_type.eq(e.event_type.as_str()),
+                    events::data.eq(&data),
+                    events::created_at.eq(e.created_at),
+                ));
+                let id: i64 = if <Self as DbConn>::ROWID_OF_LAST_INSERT {
+                    // No `RETURNING` on SQLite: it would collect the id in a temporary table of
+                    // its own (see `db::cached`); the connection knows the row it inserted last.
+                    insert.cached().run(self)?;
+                    diesel::select(sql::<BigInt>("last_insert_rowid()"))
+                        .cached()
+                        .get_result(self)?
+                } else {
+                    insert.returning(events::id).cached().get_result(self)?
+                };
                 let row = EventRow {
                     id,
                     tenant_id: e.tenant_id.to_string(),

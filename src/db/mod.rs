@@ -152,6 +152,10 @@ macro_rules! with_conn {
 
 /// What the two connection types do differently, behind one name each.
 pub trait DbConn: Connection + Sized {
+    /// Whether the id of a row just inserted is read back from the connection (SQLite's
+    /// `last_insert_rowid()`) rather than returned by the INSERT.
+    const ROWID_OF_LAST_INSERT: bool;
+
     /// A transaction that may write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
     /// concurrent writers wait on the busy timeout instead of failing on a lock upgrade; inside
     /// a batch of the SQLite thread (which holds that lock) it is a savepoint.
@@ -198,6 +202,8 @@ fn pg_xact_lock(conn: &mut PgConnection, function: &'static str, key: i64) -> Db
 }
 
 impl DbConn for PgConnection {
+    const ROWID_OF_LAST_INSERT: bool = false;
+
     fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
     where
         F: FnOnce(&mut Self) -> DbResult<T>,
@@ -233,6 +239,8 @@ impl DbConn for PgConnection {
 }
 
 impl DbConn for SqliteConnection {
+    const ROWID_OF_LAST_INSERT: bool = true;
+
     fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
     where
         F: FnOnce(&mut Self) -> DbResult<T>,

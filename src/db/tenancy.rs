@@ -122,9 +122,8 @@ macro_rules! add_usage {
                 .on_conflict((u::tenant_id, u::day, u::metric, u::shard))
                 .do_update()
                 .set(u::amount.eq(u::amount + amount))
-                .returning(u::amount)
                 .cached()
-                .get_result::<i64>($conn)?;
+                .run($conn)?;
             Ok(())
         }
     }};

@@ -44,9 +44,8 @@ impl DieselStore {
                         sent::sealed.eq(excluded(sent::sealed)),
                         sent::created_secs.eq(excluded(sent::created_secs)),
                     ))
-                    .returning(sent::created_secs)
                     .cached()
-                    .get_result::<i64>(conn)?;
+                    .run(conn)?;
                 Ok(())
             })
         })

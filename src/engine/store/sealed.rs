@@ -57,9 +57,8 @@ macro_rules! keyed_table {
                                 .on_conflict((t::session_id, t::$key))
                                 .do_update()
                                 .set(t::sealed.eq(excluded(t::sealed)))
-                                .returning(t::session_id)
                                 .cached()
-                                .get_result::<String>(conn)?;
+                                .run(conn)?;
                         }
                         return Ok(());
                     }
