@@ -14,7 +14,7 @@ use futures_util::future::join_all;
 
 use super::CommandError;
 use super::config::ClusterConfig;
-use super::placement::assign;
+use super::placement::{Decision, Holding, View, decide, fingerprint};
 use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
 use crate::db::cluster::{self as leases, Fence, mono_ms};
 use crate::db::heartbeat::Heartbeat;
@@ -52,6 +52,8 @@ pub struct Membership {
     placing: bool,
     /// A placement was asked for while one ran.
     again: bool,
+    /// The fingerprint of the last view that asked for nothing.
+    settled: Option<u64>,
     draining: bool,
 }
 
@@ -79,6 +81,7 @@ impl Membership {
             renewing: false,
             placing: false,
             again: false,
+            settled: None,
             draining: false,
         }
     }
@@ -134,17 +137,51 @@ impl Membership {
     /// Takes the leases of sessions placed here and hands over those placed elsewhere; done
     /// once the sessions taken have persisted STARTING.
     fn placement(&mut self) -> ResponseActFuture<Self, ()> {
-        Box::pin(self.place().into_actor(self).then(|decision, act, ctx| {
-            let (take, give) = decision.unwrap_or_default();
-            act.hand_over(give, ctx);
-            act.claim_all(take).map(|results, _, _| {
-                for result in results {
-                    if let Err(e) = result {
-                        log::warn!("cluster: cannot take a lease: {e}");
+        let (db, ttl) = (self.db.clone(), self.cfg.ttl_ms());
+        Box::pin(read_view(db, ttl).into_actor(self).then(|view, act, ctx| {
+            let decision = view.map(|v| act.decide(&v)).unwrap_or_default();
+            if !decision.is_empty() {
+                log::info!(
+                    "cluster: taking {} session(s), handing over {}",
+                    decision.take.len(),
+                    decision.give.len()
+                );
+            }
+            act.hand_over(decision.give, ctx);
+            let claims: ResponseActFuture<Self, ()> = if decision.take.is_empty() {
+                Box::pin(fut::ready(()))
+            } else {
+                Box::pin(act.claim_all(decision.take).map(|results, _, _| {
+                    for result in results {
+                        if let Err(e) = result {
+                            log::warn!("cluster: cannot take a lease: {e}");
+                        }
                     }
-                }
-            })
+                }))
+            };
+            claims
         }))
+    }
+
+    /// What to take and hand over from this view; nothing, without ranking every session
+    /// again, when the view is the one the last settled placement saw.
+    fn decide(&mut self, view: &View) -> Decision {
+        let held: Vec<Holding<'_>> = self
+            .owned
+            .iter()
+            .map(|(sid, lease)| Holding {
+                session_id: sid,
+                leaving: lease.leaving,
+            })
+            .collect();
+        let print = fingerprint(view, &held, &self.pinned);
+        if self.settled == Some(print) {
+            return Decision::default();
+        }
+        let me = self.cfg.instance_id.as_str();
+        let decision = decide(view, &held, &self.pinned, me, self.cfg.max_sessions);
+        self.settled = decision.is_empty().then_some(print);
+        decision
     }
 
     /// Extends the fences of the leases still held; stops the sessions whose lease is gone.
@@ -174,70 +211,6 @@ impl Membership {
                     urgent: true,
                 });
             }
-        }
-    }
-
-    /// Decides which free leases of sessions placed here to take, and which sessions held here
-    /// to hand over (placed elsewhere since a new instance joined, or no longer wanted).
-    fn place(&mut self) -> impl Future<Output = Option<(Vec<String>, Vec<String>)>> + use<> {
-        let (db, cfg) = (self.db.clone(), self.cfg.clone());
-        let owned: HashSet<String> = self.owned.keys().cloned().collect();
-        let leaving: HashSet<String> = self
-            .owned
-            .iter()
-            .filter(|(_, l)| l.leaving)
-            .map(|(sid, _)| sid.clone())
-            .collect();
-        let pinned = self.pinned.clone();
-        async move {
-            let ttl = cfg.ttl_ms();
-            let view = db
-                .run(move |pool| {
-                    Ok((
-                        leases::instances(pool, ttl, false)?,
-                        leases::wanted(pool)?,
-                        leases::db_now(pool)?,
-                    ))
-                })
-                .await;
-            let (instances, wanted, now) = match view {
-                Ok(v) => v,
-                Err(e) => {
-                    log::warn!("cluster: cannot read the placement: {e}");
-                    return None;
-                }
-            };
-            let placed = assign(wanted.iter().map(|w| w.session_id.as_str()), &instances);
-            let me = cfg.instance_id.as_str();
-            let mine = |sid: &str| placed.get(sid).map(String::as_str) == Some(me);
-            let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.session_id.as_str()).collect();
-            let mut take: Vec<String> = wanted
-                .iter()
-                .filter(|w| !owned.contains(&w.session_id) && mine(&w.session_id))
-                .filter(|w| w.owner.is_none() || w.expires_at.is_none_or(|e| e <= now))
-                .map(|w| w.session_id.clone())
-                .collect();
-            if cfg.max_sessions > 0 {
-                let room = (cfg.max_sessions as usize).saturating_sub(owned.len());
-                take.truncate(room);
-            }
-            let give: Vec<String> = owned
-                .iter()
-                .filter(|sid| !pinned.contains(sid.as_str()) && !leaving.contains(sid.as_str()))
-                .filter(|sid| {
-                    !wanted_ids.contains(sid.as_str())
-                        || placed.get(sid.as_str()).is_some_and(|target| target != me)
-                })
-                .cloned()
-                .collect();
-            if !take.is_empty() || !give.is_empty() {
-                log::info!(
-                    "cluster: taking {} session(s), handing over {}",
-                    take.len(),
-                    give.len()
-                );
-            }
-            Some((take, give))
         }
     }
 
@@ -369,6 +342,21 @@ impl Membership {
             });
         }
     }
+}
+
+/// Reads the instances and the wanted sessions with their leases.
+async fn read_view(db: Db, ttl: i64) -> Option<View> {
+    let view = db
+        .run(move |pool| {
+            Ok(View {
+                instances: leases::instances(pool, ttl, false)?,
+                wanted: leases::wanted(pool)?,
+                now: leases::db_now(pool)?,
+            })
+        })
+        .await;
+    view.inspect_err(|e| log::warn!("cluster: cannot read the placement: {e}"))
+        .ok()
 }
 
 /// Stops a session here and gives its lease up (epoch kept), announcing it to the others.

@@ -1,12 +1,114 @@
 //! Which instance should run a session: rendezvous hashing of the session id over the live,
 //! active instances, capped by each instance's `max_sessions`. Every instance computes the same
 //! answer from the same view, so no one has to hand out assignments.
+//!
+//! [`decide`] turns the view into what this instance does: the free leases to take and the
+//! sessions to hand over. A view that hashes the same as the last one that asked for nothing
+//! asks for nothing again ([`fingerprint`]), so a settled cluster does not rank every session
+//! on every tick.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use sha2::{Digest, Sha256};
 
-use crate::db::cluster::InstanceRow;
+use crate::db::cluster::{InstanceRow, Wanted};
+
+/// What a placement reads from the database.
+pub struct View {
+    pub instances: Vec<InstanceRow>,
+    pub wanted: Vec<Wanted>,
+    /// The database's clock.
+    pub now: i64,
+}
+
+/// A lease this instance holds, as placement sees it.
+pub struct Holding<'a> {
+    pub session_id: &'a str,
+    /// Being handed over already.
+    pub leaving: bool,
+}
+
+/// The leases to take and the sessions to hand over.
+#[derive(Debug, Default, PartialEq)]
+pub struct Decision {
+    pub take: Vec<String>,
+    pub give: Vec<String>,
+}
+
+impl Decision {
+    pub fn is_empty(&self) -> bool {
+        self.take.is_empty() && self.give.is_empty()
+    }
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// A hash of everything [`decide`] reads: equal fingerprints give equal decisions. The
+/// holdings and pins are sets, so they are combined in an order that does not matter.
+pub fn fingerprint(view: &View, held: &[Holding<'_>], pinned: &HashSet<String>) -> u64 {
+    let mut h = DefaultHasher::new();
+    for i in view.instances.iter().filter(|i| i.status == "active") {
+        (&i.id, i.max_sessions).hash(&mut h);
+    }
+    0xffu8.hash(&mut h);
+    for w in &view.wanted {
+        (&w.session_id, &w.owner, is_free(w, view.now)).hash(&mut h);
+    }
+    let held_set = held
+        .iter()
+        .fold(0u64, |acc, x| acc ^ hash_of((x.session_id, x.leaving)));
+    let pinned_set = pinned.iter().fold(0u64, |acc, x| acc ^ hash_of(x));
+    (held.len(), held_set, pinned.len(), pinned_set).hash(&mut h);
+    h.finish()
+}
+
+fn is_free(w: &Wanted, now: i64) -> bool {
+    w.owner.is_none() || w.expires_at.is_none_or(|e| e <= now)
+}
+
+/// Which free leases of sessions placed on `me` to take (at most `max_sessions` held, 0 for no
+/// cap), and which held sessions to hand over: placed elsewhere, or no longer wanted. Pinned
+/// sessions and those already leaving stay as they are.
+pub fn decide(
+    view: &View,
+    held: &[Holding<'_>],
+    pinned: &HashSet<String>,
+    me: &str,
+    max_sessions: u32,
+) -> Decision {
+    let placed = assign(
+        view.wanted.iter().map(|w| w.session_id.as_str()),
+        &view.instances,
+    );
+    let mine = |sid: &str| placed.get(sid).map(String::as_str) == Some(me);
+    let owned: HashSet<&str> = held.iter().map(|h| h.session_id).collect();
+    let wanted_ids: HashSet<&str> = view.wanted.iter().map(|w| w.session_id.as_str()).collect();
+    let mut take: Vec<String> = view
+        .wanted
+        .iter()
+        .filter(|w| !owned.contains(w.session_id.as_str()) && mine(&w.session_id))
+        .filter(|w| is_free(w, view.now))
+        .map(|w| w.session_id.clone())
+        .collect();
+    if max_sessions > 0 {
+        take.truncate((max_sessions as usize).saturating_sub(held.len()));
+    }
+    let give = held
+        .iter()
+        .filter(|h| !h.leaving && !pinned.contains(h.session_id))
+        .filter(|h| {
+            !wanted_ids.contains(h.session_id)
+                || placed.get(h.session_id).is_some_and(|target| target != me)
+        })
+        .map(|h| h.session_id.to_owned())
+        .collect();
+    Decision { take, give }
+}
 
 fn score(session_id: &str, instance_id: &str) -> u64 {
     let digest = Sha256::new()
@@ -93,6 +195,93 @@ mod tests {
         // Only the sessions the new instance takes move: about a quarter.
         assert_eq!(moved, to_d);
         assert!((550..950).contains(&moved), "{moved}");
+    }
+
+    fn wanted(id: &str, owner: Option<&str>, expires_at: i64) -> Wanted {
+        Wanted {
+            session_id: id.into(),
+            owner: owner.map(Into::into),
+            expires_at: owner.map(|_| expires_at),
+        }
+    }
+
+    #[test]
+    fn a_view_that_changes_what_placement_reads_changes_its_fingerprint() {
+        let view = |owner: Option<&str>, now: i64| View {
+            instances: vec![instance("a", 0), instance("b", 0)],
+            wanted: vec![wanted("s1", Some("a"), 100), wanted("s2", owner, 100)],
+            now,
+        };
+        let none = HashSet::new();
+        let held = |ids: &[&'static str]| -> Vec<Holding<'static>> {
+            ids.iter()
+                .map(|id| Holding {
+                    session_id: id,
+                    leaving: false,
+                })
+                .collect()
+        };
+        let base = fingerprint(&view(Some("b"), 50), &held(&["s1", "s3"]), &none);
+        // The same holdings in another order: the same view.
+        assert_eq!(
+            base,
+            fingerprint(&view(Some("b"), 60), &held(&["s3", "s1"]), &none)
+        );
+        // A lease that ran out, a lease released, a session let go, a pin: each differs.
+        assert_ne!(
+            base,
+            fingerprint(&view(Some("b"), 100), &held(&["s1", "s3"]), &none)
+        );
+        assert_ne!(
+            base,
+            fingerprint(&view(None, 50), &held(&["s1", "s3"]), &none)
+        );
+        assert_ne!(
+            base,
+            fingerprint(&view(Some("b"), 50), &held(&["s1"]), &none)
+        );
+        let pinned: HashSet<String> = ["s3".to_string()].into();
+        assert_ne!(
+            base,
+            fingerprint(&view(Some("b"), 50), &held(&["s1", "s3"]), &pinned)
+        );
+    }
+
+    #[test]
+    fn decides_to_take_free_leases_placed_here_and_give_the_rest() {
+        let ids: Vec<String> = (0..40).map(|i| format!("ses_{i}")).collect();
+        let two = vec![instance("a", 0), instance("b", 0)];
+        let view = View {
+            wanted: ids.iter().map(|id| wanted(id, None, 0)).collect(),
+            instances: two.clone(),
+            now: 0,
+        };
+        let placed = assign(ids.iter().map(String::as_str), &two);
+        let none = HashSet::new();
+        let fresh = decide(&view, &[], &none, "a", 0);
+        let mut expected: Vec<String> = ids
+            .iter()
+            .filter(|id| placed[id.as_str()] == "a")
+            .cloned()
+            .collect();
+        expected.sort();
+        let mut took = fresh.take.clone();
+        took.sort();
+        assert_eq!(took, expected);
+        assert!(fresh.give.is_empty());
+        // Holding every session: those placed on b are handed over, none taken.
+        let held: Vec<Holding<'_>> = ids
+            .iter()
+            .map(|id| Holding {
+                session_id: id,
+                leaving: false,
+            })
+            .collect();
+        let full = decide(&view, &held, &none, "a", 0);
+        assert!(full.take.is_empty());
+        assert_eq!(full.give.len(), ids.len() - expected.len());
+        // A cap of 5 takes at most 5.
+        assert_eq!(decide(&view, &[], &none, "a", 5).take.len(), 5);
     }
 
     #[test]

@@ -12,7 +12,14 @@ use super::membership::{LEASES_CHANNEL, Membership, OUTBOX_CHANNEL, Wake};
 use crate::actors::{Nudge, SupervisorActor};
 use crate::domain::SessionId;
 
+/// How often the connection is polled right after a notification; each quiet poll doubles the
+/// wait, up to [`POLL_QUIET`]. libpq's socket is not reachable from safe code, so the thread
+/// polls instead of waiting on it: at a fixed 20 ms an idle instance woke 50 times a second
+/// for nothing. A notification missed by a longer wait costs that much latency, never data.
 const POLL: Duration = Duration::from_millis(20);
+const POLL_QUIET: Duration = Duration::from_millis(160);
+/// How often a silently dead connection is looked for (a `SELECT 1`).
+const CHECK: Duration = Duration::from_secs(5);
 const REDIAL: Duration = Duration::from_secs(1);
 
 /// Starts the listening thread (it lives as long as the process).
@@ -48,15 +55,18 @@ fn run(
     ))?;
     // Whatever happened while the listener was away: look once.
     membership.do_send(Wake);
-    let mut polls: u32 = 0;
+    let mut wait = POLL;
+    let mut checked = std::time::Instant::now();
     loop {
-        polls = polls.wrapping_add(1);
-        if polls.is_multiple_of(250) {
+        if checked.elapsed() >= CHECK {
             // A connection that died silently shows here, not in the notification poll.
             conn.batch_execute("SELECT 1")?;
+            checked = std::time::Instant::now();
         }
+        let mut heard = false;
         for note in conn.notifications_iter() {
             let note = note?;
+            heard = true;
             if note.channel == LEASES_CHANNEL {
                 membership.do_send(Wake);
             } else if note.channel == OUTBOX_CHANNEL {
@@ -66,6 +76,11 @@ fn run(
         if !membership.connected() {
             return Ok(());
         }
-        std::thread::sleep(POLL);
+        wait = if heard {
+            POLL
+        } else {
+            (wait * 2).min(POLL_QUIET)
+        };
+        std::thread::sleep(wait);
     }
 }

@@ -8,11 +8,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tokio::time::Instant;
 use wacore::runtime::{AbortHandle, Runtime};
+
+/// Sleeps at least this long end on the [`GRID`] shared by every session.
+const ALIGN_FROM: Duration = Duration::from_secs(10);
+/// With a thousand idle sessions, each one's keepalive (every 15–30 s, at a random moment) woke
+/// the engine's threads and the network arbiter on its own: about 44 wake-ups a second, each
+/// paying for its thread switches. Ending the long sleeps on a whole second of a shared clock
+/// hands the keepalives due in that second to the threads together, at most a second late.
+const GRID: Duration = Duration::from_secs(1);
+
+/// The first grid point at or after `deadline`, on a grid of `grid` starting at `epoch`.
+fn on_grid(epoch: Instant, deadline: Instant, grid: Duration) -> Instant {
+    let since = deadline.saturating_duration_since(epoch).as_nanos();
+    let step = grid.as_nanos().max(1);
+    let up = since.div_ceil(step).saturating_mul(step);
+    epoch + Duration::from_nanos(u64::try_from(up).unwrap_or(u64::MAX))
+}
 
 #[derive(Clone)]
 pub struct EngineRuntime {
     handle: tokio::runtime::Handle,
+    /// Where the grid of long sleeps starts.
+    epoch: Instant,
     /// Keeps the runtime alive as long as any session holds a clone.
     _owner: Arc<RuntimeOwner>,
 }
@@ -43,6 +62,7 @@ impl EngineRuntime {
             .context("cannot start the engine runtime")?;
         Ok(Self {
             handle: rt.handle().clone(),
+            epoch: Instant::now(),
             _owner: Arc::new(RuntimeOwner(Some(rt))),
         })
     }
@@ -63,7 +83,11 @@ impl Runtime for EngineRuntime {
     }
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(tokio::time::sleep(duration))
+        if duration < ALIGN_FROM {
+            return Box::pin(tokio::time::sleep(duration));
+        }
+        let deadline = on_grid(self.epoch, Instant::now() + duration, GRID);
+        Box::pin(tokio::time::sleep_until(deadline))
     }
 
     fn spawn_blocking(
@@ -79,5 +103,31 @@ impl Runtime for EngineRuntime {
     fn yield_now(&self) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
         // Many sessions share few threads: long loops (prekey uploads, offline drains) must yield.
         Some(Box::pin(tokio::task::yield_now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_sleeps_end_on_the_grid_and_never_early() {
+        let epoch = Instant::now();
+        let grid = Duration::from_secs(1);
+        for ms in [0u64, 1, 999, 1000, 1001, 15_250, 29_999] {
+            let deadline = epoch + Duration::from_millis(ms);
+            let end = on_grid(epoch, deadline, grid);
+            assert!(end >= deadline, "{ms}: ends early");
+            assert!(end - deadline < grid, "{ms}: ends a whole step late");
+            assert_eq!(
+                (end - epoch).as_nanos() % grid.as_nanos(),
+                0,
+                "{ms}: off the grid"
+            );
+        }
+        // Two sleeps due within the same second end together.
+        let a = on_grid(epoch, epoch + Duration::from_millis(15_010), grid);
+        let b = on_grid(epoch, epoch + Duration::from_millis(15_990), grid);
+        assert_eq!(a, b);
     }
 }
