@@ -34,6 +34,9 @@ struct Lease {
     since: i64,
     /// Being handed over: the session stops, then the lease is released.
     leaving: bool,
+    /// Its session was asked to start. A lease whose fence had run out by the time a long
+    /// takeover finished starts its session after the next renewal confirms it instead.
+    started: bool,
 }
 
 pub struct Membership {
@@ -193,9 +196,17 @@ impl Membership {
             .map(|h| (h.session_id.as_str(), h.epoch))
             .collect();
         let mut lost = Vec::new();
-        for (sid, lease) in &self.owned {
+        for (sid, lease) in &mut self.owned {
             match held.get(sid.as_str()) {
-                Some(epoch) if *epoch == lease.fence.epoch => lease.fence.extend(valid_until),
+                Some(epoch) if *epoch == lease.fence.epoch => {
+                    lease.fence.extend(valid_until);
+                    if !lease.started && !lease.leaving {
+                        lease.started = true;
+                        let id = SessionId::from_db(sid.clone());
+                        self.supervisor
+                            .do_send(EnsureRunning(id, Some(lease.fence.clone())));
+                    }
+                }
                 // Taken after this renewal began, or already being let go: not a loss.
                 _ if lease.since >= started || lease.leaving => {}
                 _ => lost.push(sid.clone()),
@@ -233,20 +244,11 @@ impl Membership {
             return Box::pin(fut::ready(none));
         }
         let (db, cfg) = (self.db.clone(), self.cfg.clone());
-        let started = mono_ms();
         let acquire = async move {
             let me = cfg.instance_id.clone();
             let ttl = cfg.ttl_ms();
-            db.run(move |pool| {
-                Ok(sessions
-                    .into_iter()
-                    .map(|sid| {
-                        let epoch = leases::acquire(pool, &sid, &me, ttl);
-                        (sid, epoch)
-                    })
-                    .collect::<Vec<_>>())
-            })
-            .await
+            db.run(move |pool| Ok(leases::acquire_each(pool, sessions, &me, ttl)))
+                .await
         };
         Box::pin(acquire.into_actor(self).then(move |taken, act, _ctx| {
             let mut answers: Vec<Result<bool, CommandError>> = Vec::new();
@@ -254,7 +256,13 @@ impl Membership {
             match taken {
                 Err(e) => answers.push(Err(CommandError::from(e))),
                 Ok(taken) => {
-                    for (sid, epoch) in taken {
+                    for leases::Acquired {
+                        session_id: sid,
+                        began,
+                        ended,
+                        epoch,
+                    } in taken
+                    {
                         if let Some(lease) = act.owned.get(&sid) {
                             // A session being handed over does not run here any more.
                             answers.push(Ok(!lease.leaving));
@@ -271,22 +279,37 @@ impl Membership {
                                 continue;
                             }
                         };
+                        // Held since the asking began, or since the last renewal if that
+                        // began after the lease was taken (it extended the lease too).
+                        let from = if act.renewed_at >= ended {
+                            act.renewed_at
+                        } else {
+                            began
+                        };
                         let fence = Fence::new(
                             act.cfg.instance_id.clone(),
                             epoch,
-                            started + act.cfg.safe_ms(),
+                            from + act.cfg.safe_ms(),
                         );
+                        let start_now = fence.is_valid();
                         act.owned.insert(
                             sid.clone(),
                             Lease {
                                 fence: fence.clone(),
                                 since: mono_ms(),
                                 leaving: false,
+                                started: start_now,
                             },
                         );
-                        log::info!("cluster: session {sid} runs here (epoch {epoch})");
-                        let id = SessionId::from_db(sid);
-                        starts.push(act.supervisor.send(EnsureRunning(id, Some(fence))));
+                        if start_now {
+                            log::info!("cluster: session {sid} runs here (epoch {epoch})");
+                            let id = SessionId::from_db(sid);
+                            starts.push(act.supervisor.send(EnsureRunning(id, Some(fence))));
+                        } else {
+                            log::info!(
+                                "cluster: took the lease of session {sid} (epoch {epoch}); it starts once the next renewal confirms it"
+                            );
+                        }
                         answers.push(Ok(true));
                     }
                 }

@@ -186,6 +186,34 @@ pub fn wanted(pool: &DbPool) -> DbResult<Vec<Wanted>> {
     .load(&mut conn)?)
 }
 
+/// A lease asked for by [`acquire_each`], with when (on [`mono_ms`]'s clock) the asking began
+/// and ended: the lease is held from no later than `began` until its TTL after that.
+pub struct Acquired {
+    pub session_id: String,
+    pub began: i64,
+    pub ended: i64,
+    /// The new epoch, or `None` when another instance holds it.
+    pub epoch: DbResult<Option<i64>>,
+}
+
+/// [`acquire`] for each session in turn.
+pub fn acquire_each(pool: &DbPool, sessions: Vec<String>, id: &str, ttl_ms: i64) -> Vec<Acquired> {
+    sessions
+        .into_iter()
+        .map(|session_id| {
+            let began = mono_ms();
+            let epoch = acquire(pool, &session_id, id, ttl_ms);
+            let ended = mono_ms();
+            Acquired {
+                session_id,
+                began,
+                ended,
+                epoch,
+            }
+        })
+        .collect()
+}
+
 /// Takes the session's lease if nobody holds it (never held, released, or run out); answers the
 /// new epoch, or `None` when another instance holds it.
 pub fn acquire(pool: &DbPool, session_id: &str, id: &str, ttl_ms: i64) -> DbResult<Option<i64>> {
