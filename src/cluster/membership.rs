@@ -367,14 +367,20 @@ impl Membership {
     }
 }
 
-/// Reads the instances and the wanted sessions with their leases.
+/// Reads the instances and the wanted sessions with their leases. The instances' rows carry the
+/// database's clock; it is asked for on its own only when there are none.
 async fn read_view(db: Db, ttl: i64) -> Option<View> {
     let view = db
         .run(move |pool| {
+            let instances = leases::instances(pool, ttl, false)?;
+            let now = match instances.first() {
+                Some(i) => i.now,
+                None => leases::db_now(pool)?,
+            };
             Ok(View {
-                instances: leases::instances(pool, ttl, false)?,
+                instances,
                 wanted: leases::wanted(pool)?,
-                now: leases::db_now(pool)?,
+                now,
             })
         })
         .await;
