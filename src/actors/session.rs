@@ -231,9 +231,22 @@ impl SessionActor {
                         act.client = Some(run.client());
                         act.bot = Some(run);
                     }
+                    // Often passing (the database busy or briefly gone, the lease in doubt):
+                    // the actor ends, and the supervisor starts it again after its backoff if
+                    // the session should still run here.
                     Err(e) => {
-                        log::error!("session {}: {e:#}", act.id);
-                        act.set_status(ctx, SessionStatus::Failed, Some("engine_start_failed"));
+                        log::error!("session {}: {e:#}; starting it again later", act.id);
+                        act.status = SessionStatus::Failed;
+                        let write = act.status_write(
+                            SessionStatus::Failed,
+                            Some("engine_start_failed"),
+                            None,
+                        );
+                        ctx.wait(
+                            write
+                                .into_actor(act)
+                                .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),
+                        );
                     }
                 }),
         );

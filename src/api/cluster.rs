@@ -38,7 +38,7 @@ pub struct ClusterView {
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 503, body = Problem)))]
 pub async fn view(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     caller.admin()?;
-    let Some(config) = state.sessions.cluster().cloned() else {
+    if state.sessions.cluster().is_none() {
         let running = state.db.run(sessions::count_by_status).await?;
         let active: i64 = running
             .iter()
@@ -56,16 +56,15 @@ pub async fn view(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpR
                 status: "active".into(),
             }],
         }));
-    };
-    let ttl = config.lease_ttl.as_millis() as i64;
+    }
     let rows = state
         .db
-        .run(move |pool| leases::instances(pool, ttl, true))
+        .run(move |pool| leases::instances(pool, true))
         .await?;
     let mut instances: Vec<Instance> = rows
         .into_iter()
         .map(|r| {
-            let status = if r.status != "stopped" && r.last_seen_at <= r.now - ttl {
+            let status = if r.status != "stopped" && r.lease_until <= r.now {
                 "unreachable".to_string()
             } else {
                 r.status

@@ -1,13 +1,14 @@
-//! [`Membership`]: this instance's part in the cluster. Every third of the lease TTL it marks
-//! itself alive and renews all its leases in one statement on its own connection
-//! ([`Heartbeat`]), and stops the sessions whose lease it lost; after each renewal it takes the
-//! free leases of sessions placed on it and hands over those placed elsewhere. Renewals never
-//! wait for placement (a large takeover takes a while). When it cannot renew for two thirds of
-//! the TTL it stops every session it runs, before anyone else may take them over.
+//! [`Membership`]: this instance's part in the cluster. Every third of the lease TTL it renews
+//! its own row, which keeps all its leases alive, on its own connection ([`Heartbeat`]); it
+//! stops the sessions whose lease it lost and releases the leases the database says it holds
+//! but it does not know of (left by an earlier run under its id, or by a lapse). After each
+//! renewal it takes the free leases of sessions placed on it and hands over those placed
+//! elsewhere. Renewals never wait for placement (a large takeover takes a while). When it
+//! cannot renew for two thirds of the TTL it stops every session it runs, before anyone else
+//! may take them over; when its row ran out all the same, it registers again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::prelude::*;
 use futures_util::future::join_all;
@@ -16,9 +17,9 @@ use super::CommandError;
 use super::config::ClusterConfig;
 use super::placement::{Decision, Holding, View, decide, fingerprint};
 use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
+use crate::db::Db;
 use crate::db::cluster::{self as leases, Fence, mono_ms};
 use crate::db::heartbeat::Heartbeat;
-use crate::db::{Db, DbError};
 use crate::domain::SessionId;
 use crate::metrics::Metrics;
 
@@ -26,6 +27,9 @@ use crate::metrics::Metrics;
 pub const LEASES_CHANNEL: &str = "waras_leases";
 /// Channel a queued send is announced on, so the session's owner sends it at once.
 pub const OUTBOX_CHANNEL: &str = "waras_outbox";
+
+mod messages;
+pub use messages::{Claim, Drain, Holds, Release, Settle, Wake, register};
 
 /// A lease held here.
 struct Lease {
@@ -51,6 +55,8 @@ pub struct Membership {
     renewed_at: i64,
     /// Sessions kept here though not wanted (see [`Claim`]).
     pinned: HashSet<String>,
+    /// Sessions whose lease is being asked for (by how many claims).
+    claiming: HashMap<String, usize>,
     renewing: bool,
     placing: bool,
     /// A placement was asked for while one ran.
@@ -80,7 +86,9 @@ impl Membership {
             cfg,
             owned: HashMap::new(),
             pinned: HashSet::new(),
-            renewed_at: mono_ms(),
+            claiming: HashMap::new(),
+            // Nothing is known to be held before the first renewal.
+            renewed_at: 0,
             renewing: false,
             placing: false,
             again: false,
@@ -119,51 +127,103 @@ impl Membership {
         }));
     }
 
-    /// Marks this instance alive and renews its leases; answers whether that worked.
+    /// Keeps this instance and its leases alive; answers whether that worked.
     fn renew(&mut self) -> ResponseActFuture<Self, bool> {
         let (heart, ttl) = (self.heart.clone(), self.cfg.ttl_ms());
         let started = mono_ms();
-        Box::pin(async move { heart.beat(ttl).await }.into_actor(self).map(
-            move |renewed, act, _ctx| match renewed {
-                Ok(held) => {
-                    act.renewed(started, &held);
-                    true
-                }
-                Err(e) => {
-                    log::warn!("cluster: cannot renew the leases: {e}");
-                    false
+        Box::pin(async move { heart.beat(ttl).await }.into_actor(self).then(
+            move |renewed, act, ctx| -> ResponseActFuture<Self, bool> {
+                match renewed {
+                    Ok(Some(held)) => {
+                        act.renewed(started, &held, ctx);
+                        Box::pin(fut::ready(true))
+                    }
+                    Ok(None) => act.lapsed(),
+                    Err(e) => {
+                        log::warn!("cluster: cannot renew the leases: {e}");
+                        Box::pin(fut::ready(false))
+                    }
                 }
             },
         ))
     }
 
+    /// This instance's row ran out before it could renew it: others may have taken any of its
+    /// sessions. Every session stops here, and the instance registers again; the leases nobody
+    /// took are released at the next renewal and placed anew.
+    fn lapsed(&mut self) -> ResponseActFuture<Self, bool> {
+        log::error!(
+            "cluster: this instance was presumed gone (its row ran out); stopping {} session(s) and registering again",
+            self.owned.len()
+        );
+        self.stop_all();
+        self.settled = None;
+        let (db, cfg) = (self.db.clone(), self.cfg.clone());
+        let draining = self.draining;
+        let started = mono_ms();
+        Box::pin(
+            async move {
+                if draining {
+                    return false;
+                }
+                register(&db, &cfg)
+                    .await
+                    .inspect_err(|e| log::warn!("cluster: cannot register again: {e}"))
+                    .is_ok()
+            }
+            .into_actor(self)
+            .map(move |registered, act, _ctx| {
+                if registered {
+                    // Registering renewed the row.
+                    act.renewed_at = started;
+                }
+                registered
+            }),
+        )
+    }
+
+    /// Revokes every lease held here and stops its session at once.
+    fn stop_all(&mut self) {
+        for (sid, lease) in self.owned.drain() {
+            lease.fence.revoke();
+            self.metrics.leases_lost.inc();
+            self.supervisor.do_send(HandOver {
+                id: SessionId::from_db(sid),
+                urgent: true,
+            });
+        }
+    }
+
     /// Takes the leases of sessions placed here and hands over those placed elsewhere; done
     /// once the sessions taken have persisted STARTING.
     fn placement(&mut self) -> ResponseActFuture<Self, ()> {
-        let (db, ttl) = (self.db.clone(), self.cfg.ttl_ms());
-        Box::pin(read_view(db, ttl).into_actor(self).then(|view, act, ctx| {
-            let decision = view.map(|v| act.decide(&v)).unwrap_or_default();
-            if !decision.is_empty() {
-                log::info!(
-                    "cluster: taking {} session(s), handing over {}",
-                    decision.take.len(),
-                    decision.give.len()
-                );
-            }
-            act.hand_over(decision.give, ctx);
-            let claims: ResponseActFuture<Self, ()> = if decision.take.is_empty() {
-                Box::pin(fut::ready(()))
-            } else {
-                Box::pin(act.claim_all(decision.take).map(|results, _, _| {
-                    for result in results {
-                        if let Err(e) = result {
-                            log::warn!("cluster: cannot take a lease: {e}");
-                        }
+        Box::pin(
+            read_view(self.db.clone())
+                .into_actor(self)
+                .then(|view, act, ctx| {
+                    let decision = view.map(|v| act.decide(&v)).unwrap_or_default();
+                    if !decision.is_empty() {
+                        log::info!(
+                            "cluster: taking {} session(s), handing over {}",
+                            decision.take.len(),
+                            decision.give.len()
+                        );
                     }
-                }))
-            };
-            claims
-        }))
+                    act.hand_over(decision.give, ctx);
+                    let claims: ResponseActFuture<Self, ()> = if decision.take.is_empty() {
+                        Box::pin(fut::ready(()))
+                    } else {
+                        Box::pin(act.claim_all(decision.take).map(|results, _, _| {
+                            for result in results {
+                                if let Err(e) = result {
+                                    log::warn!("cluster: cannot take a lease: {e}");
+                                }
+                            }
+                        }))
+                    };
+                    claims
+                }),
+        )
     }
 
     /// What to take and hand over from this view; nothing, without ranking every session
@@ -187,8 +247,9 @@ impl Membership {
         decision
     }
 
-    /// Extends the fences of the leases still held; stops the sessions whose lease is gone.
-    fn renewed(&mut self, started: i64, held: &[leases::Held]) {
+    /// Extends the fences of the leases still held; stops the sessions whose lease is gone and
+    /// releases the leases held here unknowingly.
+    fn renewed(&mut self, started: i64, held: &[leases::Held], ctx: &mut Context<Self>) {
         self.renewed_at = started;
         let valid_until = started + self.cfg.safe_ms();
         let held: HashMap<&str, i64> = held
@@ -212,6 +273,7 @@ impl Membership {
                 _ => lost.push(sid.clone()),
             }
         }
+        self.release_unknown(&held, ctx);
         for sid in lost {
             if let Some(lease) = self.owned.remove(&sid) {
                 lease.fence.revoke();
@@ -223,6 +285,41 @@ impl Membership {
                 });
             }
         }
+    }
+
+    /// Releases the leases the database says this instance holds though it neither runs nor
+    /// is taking them: an earlier run under this id, or a lapse, left them behind.
+    fn release_unknown(&mut self, held: &HashMap<&str, i64>, ctx: &mut Context<Self>) {
+        let unknown: Vec<(String, i64)> = held
+            .iter()
+            .filter(|(sid, _)| {
+                !self.owned.contains_key(**sid) && !self.claiming.contains_key(**sid)
+            })
+            .map(|(sid, epoch)| (sid.to_string(), *epoch))
+            .collect();
+        if unknown.is_empty() {
+            return;
+        }
+        log::info!(
+            "cluster: releasing {} lease(s) this instance holds but does not run",
+            unknown.len()
+        );
+        self.settled = None;
+        let (db, me) = (self.db.clone(), self.cfg.instance_id.clone());
+        let work = async move {
+            db.run(move |pool| {
+                for (sid, epoch) in &unknown {
+                    leases::release(pool, sid, &me, *epoch)?;
+                }
+                Ok(())
+            })
+            .await
+        };
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| match result {
+            Ok(()) if !act.draining => act.place_soon(ctx),
+            Ok(()) => {}
+            Err(e) => log::warn!("cluster: cannot release the leases left behind: {e}"),
+        }));
     }
 
     /// Takes the lease if it is still free and starts the session under it; answers whether
@@ -243,74 +340,32 @@ impl Membership {
             let none = sessions.iter().map(|_| Ok(false)).collect();
             return Box::pin(fut::ready(none));
         }
+        for sid in &sessions {
+            *self.claiming.entry(sid.clone()).or_default() += 1;
+        }
+        let asked = sessions.clone();
         let (db, cfg) = (self.db.clone(), self.cfg.clone());
         let acquire = async move {
             let me = cfg.instance_id.clone();
-            let ttl = cfg.ttl_ms();
-            db.run(move |pool| Ok(leases::acquire_each(pool, sessions, &me, ttl)))
+            db.run(move |pool| Ok(leases::acquire_each(pool, sessions, &me)))
                 .await
         };
         Box::pin(acquire.into_actor(self).then(move |taken, act, _ctx| {
+            for sid in asked {
+                if let Some(n) = act.claiming.get_mut(&sid) {
+                    *n -= 1;
+                    if *n == 0 {
+                        act.claiming.remove(&sid);
+                    }
+                }
+            }
             let mut answers: Vec<Result<bool, CommandError>> = Vec::new();
             let mut starts = Vec::new();
             match taken {
                 Err(e) => answers.push(Err(CommandError::from(e))),
                 Ok(taken) => {
-                    for leases::Acquired {
-                        session_id: sid,
-                        began,
-                        ended,
-                        epoch,
-                    } in taken
-                    {
-                        if let Some(lease) = act.owned.get(&sid) {
-                            // A session being handed over does not run here any more.
-                            answers.push(Ok(!lease.leaving));
-                            continue;
-                        }
-                        let epoch = match epoch {
-                            Ok(Some(epoch)) => epoch,
-                            Ok(None) => {
-                                answers.push(Ok(false));
-                                continue;
-                            }
-                            Err(e) => {
-                                answers.push(Err(CommandError::from(e)));
-                                continue;
-                            }
-                        };
-                        // Held since the asking began, or since the last renewal if that
-                        // began after the lease was taken (it extended the lease too).
-                        let from = if act.renewed_at >= ended {
-                            act.renewed_at
-                        } else {
-                            began
-                        };
-                        let fence = Fence::new(
-                            act.cfg.instance_id.clone(),
-                            epoch,
-                            from + act.cfg.safe_ms(),
-                        );
-                        let start_now = fence.is_valid();
-                        act.owned.insert(
-                            sid.clone(),
-                            Lease {
-                                fence: fence.clone(),
-                                since: mono_ms(),
-                                leaving: false,
-                                started: start_now,
-                            },
-                        );
-                        if start_now {
-                            log::info!("cluster: session {sid} runs here (epoch {epoch})");
-                            let id = SessionId::from_db(sid);
-                            starts.push(act.supervisor.send(EnsureRunning(id, Some(fence))));
-                        } else {
-                            log::info!(
-                                "cluster: took the lease of session {sid} (epoch {epoch}); it starts once the next renewal confirms it"
-                            );
-                        }
-                        answers.push(Ok(true));
+                    for acquired in taken {
+                        answers.push(act.took(acquired, &mut starts));
                     }
                 }
             }
@@ -320,6 +375,50 @@ impl Membership {
             }
             .into_actor(act)
         }))
+    }
+
+    /// Holds a lease just asked for, and starts its session (adding the start to `starts`);
+    /// answers whether the session runs here now.
+    fn took(
+        &mut self,
+        acquired: leases::Acquired,
+        starts: &mut Vec<Request<SupervisorActor, EnsureRunning>>,
+    ) -> Result<bool, CommandError> {
+        let sid = acquired.session_id;
+        if let Some(lease) = self.owned.get(&sid) {
+            // A session being handed over does not run here any more.
+            return Ok(!lease.leaving);
+        }
+        let Some(epoch) = acquired.epoch? else {
+            return Ok(false);
+        };
+        // It lives as long as this instance's row, renewed last when the last renewal began
+        // (the lease was taken only while the row was alive).
+        let fence = Fence::new(
+            self.cfg.instance_id.clone(),
+            epoch,
+            self.renewed_at + self.cfg.safe_ms(),
+        );
+        let start_now = fence.is_valid();
+        self.owned.insert(
+            sid.clone(),
+            Lease {
+                fence: fence.clone(),
+                since: mono_ms(),
+                leaving: false,
+                started: start_now,
+            },
+        );
+        if start_now {
+            log::info!("cluster: session {sid} runs here (epoch {epoch})");
+            let id = SessionId::from_db(sid);
+            starts.push(self.supervisor.send(EnsureRunning(id, Some(fence))));
+        } else {
+            log::info!(
+                "cluster: took the lease of session {sid} (epoch {epoch}); it starts once the next renewal confirms it"
+            );
+        }
+        Ok(true)
     }
 
     /// Stops each session (in-flight sends finish), then releases its lease for the next owner.
@@ -356,31 +455,18 @@ impl Membership {
             mono_ms() - self.renewed_at,
             self.owned.len()
         );
-        for (sid, lease) in self.owned.drain() {
-            lease.fence.revoke();
-            self.metrics.leases_lost.inc();
-            self.supervisor.do_send(HandOver {
-                id: SessionId::from_db(sid),
-                urgent: true,
-            });
-        }
+        self.stop_all();
+        self.settled = None;
     }
 }
 
-/// Reads the instances and the wanted sessions with their leases. The instances' rows carry the
-/// database's clock; it is asked for on its own only when there are none.
-async fn read_view(db: Db, ttl: i64) -> Option<View> {
+/// Reads the live instances and the wanted sessions with their live owners.
+async fn read_view(db: Db) -> Option<View> {
     let view = db
         .run(move |pool| {
-            let instances = leases::instances(pool, ttl, false)?;
-            let now = match instances.first() {
-                Some(i) => i.now,
-                None => leases::db_now(pool)?,
-            };
             Ok(View {
-                instances,
+                instances: leases::instances(pool, false)?,
                 wanted: leases::wanted(pool)?,
-                now,
             })
         })
         .await;
@@ -412,181 +498,4 @@ async fn release(db: Db, supervisor: Addr<SupervisorActor>, cfg: Arc<ClusterConf
     if let Err(e) = result {
         log::warn!("cluster: cannot release a lease (it runs out by itself): {e}");
     }
-}
-
-impl Actor for Membership {
-    type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        let every = self.cfg.lease_ttl / 3;
-        ctx.run_interval(every, |act, ctx| act.tick(ctx));
-        ctx.run_interval(Duration::from_millis(100), |act, _ctx| act.check_renewal());
-    }
-}
-
-/// Runs a round now and answers when it is done: at startup, the sessions this instance takes
-/// have persisted STARTING before the server answers requests.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Settle;
-
-impl Handler<Settle> for Membership {
-    type Result = ResponseActFuture<Self, ()>;
-
-    fn handle(&mut self, _: Settle, _ctx: &mut Self::Context) -> Self::Result {
-        Box::pin(
-            self.renew()
-                .then(|renewed, act, _ctx| -> ResponseActFuture<Self, ()> {
-                    if renewed && !act.draining {
-                        act.placement()
-                    } else {
-                        Box::pin(fut::ready(()))
-                    }
-                }),
-        )
-    }
-}
-
-/// Look again now (a lease was released, an instance joined).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Wake;
-
-impl Handler<Wake> for Membership {
-    type Result = ();
-
-    fn handle(&mut self, _: Wake, ctx: &mut Self::Context) {
-        if !self.draining {
-            self.place_soon(ctx);
-        }
-    }
-}
-
-/// Takes the session's lease (if free) and runs it here; answers whether it runs here now.
-/// A `pinned` session stays even while its desired state is `stopped` (it is connected only
-/// to be unlinked before a delete), until it is released.
-#[derive(Message)]
-#[rtype(result = "Result<bool, CommandError>")]
-pub struct Claim {
-    pub session_id: String,
-    pub pinned: bool,
-}
-
-impl Handler<Claim> for Membership {
-    type Result = ResponseActFuture<Self, Result<bool, CommandError>>;
-
-    fn handle(&mut self, msg: Claim, _ctx: &mut Self::Context) -> Self::Result {
-        if msg.pinned {
-            self.pinned.insert(msg.session_id.clone());
-        }
-        self.claim(msg.session_id)
-    }
-}
-
-/// The session was stopped here (desired state `stopped`): give its lease up.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Release(pub String);
-
-impl Handler<Release> for Membership {
-    type Result = ResponseFuture<()>;
-
-    fn handle(&mut self, msg: Release, _ctx: &mut Self::Context) -> Self::Result {
-        self.pinned.remove(&msg.0);
-        let Some(Lease { fence, .. }) = self.owned.remove(&msg.0) else {
-            return Box::pin(async {});
-        };
-        fence.revoke();
-        let (db, me, epoch, sid) = (
-            self.db.clone(),
-            self.cfg.instance_id.clone(),
-            fence.epoch,
-            msg.0,
-        );
-        Box::pin(async move {
-            let result = db
-                .run(move |pool| leases::release(pool, &sid, &me, epoch))
-                .await;
-            if let Err(e) = result {
-                log::warn!("cluster: cannot release a lease (it runs out by itself): {e}");
-            }
-        })
-    }
-}
-
-/// The fence of the session's lease when this instance holds it.
-#[derive(Message)]
-#[rtype(result = "Option<Arc<Fence>>")]
-pub struct Holds(pub String);
-
-impl Handler<Holds> for Membership {
-    type Result = Option<Arc<Fence>>;
-
-    fn handle(&mut self, msg: Holds, _ctx: &mut Self::Context) -> Self::Result {
-        self.owned
-            .get(&msg.0)
-            .filter(|l| !l.leaving && l.fence.is_valid())
-            .map(|l| l.fence.clone())
-    }
-}
-
-/// SIGTERM: stop taking sessions, hand every session over (in-flight sends finish), then say
-/// this instance stopped.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Drain;
-
-impl Handler<Drain> for Membership {
-    type Result = ResponseActFuture<Self, ()>;
-
-    fn handle(&mut self, _: Drain, _ctx: &mut Self::Context) -> Self::Result {
-        self.draining = true;
-        // Sessions already being handed over finish on their own.
-        let sessions: Vec<String> = self
-            .owned
-            .iter_mut()
-            .filter(|(_, l)| !l.leaving)
-            .map(|(sid, l)| {
-                l.leaving = true;
-                sid.clone()
-            })
-            .collect();
-        let (db, supervisor, cfg) = (self.db.clone(), self.supervisor.clone(), self.cfg.clone());
-        log::info!(
-            "cluster: draining: handing {} session(s) over",
-            sessions.len()
-        );
-        let work = async move {
-            let id = cfg.instance_id.clone();
-            let mark = db.clone();
-            let _ = mark
-                .run(move |pool| leases::set_status(pool, &id, "draining"))
-                .await;
-            let handovers = sessions
-                .into_iter()
-                .map(|sid| release(db.clone(), supervisor.clone(), cfg.clone(), sid));
-            if tokio::time::timeout(cfg.drain_timeout, join_all(handovers))
-                .await
-                .is_err()
-            {
-                log::warn!("cluster: drain timed out; the remaining leases run out by themselves");
-            }
-            let id = cfg.instance_id.clone();
-            let _ = db
-                .run(move |pool| leases::set_status(pool, &id, "stopped"))
-                .await;
-        };
-        Box::pin(work.into_actor(self).map(|(), act, _ctx| act.owned.clear()))
-    }
-}
-
-/// Registers this instance; its first tick follows at once.
-pub async fn register(db: &Db, cfg: &ClusterConfig) -> Result<(), DbError> {
-    let (id, url, max) = (
-        cfg.instance_id.clone(),
-        cfg.advertise_url.clone(),
-        cfg.max_sessions.min(i32::MAX as u32) as i32,
-    );
-    db.run(move |pool| leases::register(pool, &id, &url, max))
-        .await
 }

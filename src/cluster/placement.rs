@@ -18,8 +18,6 @@ use crate::db::cluster::{InstanceRow, Wanted};
 pub struct View {
     pub instances: Vec<InstanceRow>,
     pub wanted: Vec<Wanted>,
-    /// The database's clock.
-    pub now: i64,
 }
 
 /// A lease this instance holds, as placement sees it.
@@ -57,7 +55,7 @@ pub fn fingerprint(view: &View, held: &[Holding<'_>], pinned: &HashSet<String>) 
     }
     0xffu8.hash(&mut h);
     for w in &view.wanted {
-        (&w.session_id, &w.owner, is_free(w, view.now)).hash(&mut h);
+        (&w.session_id, &w.owner).hash(&mut h);
     }
     let held_set = held
         .iter()
@@ -65,10 +63,6 @@ pub fn fingerprint(view: &View, held: &[Holding<'_>], pinned: &HashSet<String>) 
     let pinned_set = pinned.iter().fold(0u64, |acc, x| acc ^ hash_of(x));
     (held.len(), held_set, pinned.len(), pinned_set).hash(&mut h);
     h.finish()
-}
-
-fn is_free(w: &Wanted, now: i64) -> bool {
-    w.owner.is_none() || w.expires_at.is_none_or(|e| e <= now)
 }
 
 /// Which free leases of sessions placed on `me` to take (at most `max_sessions` held, 0 for no
@@ -92,7 +86,7 @@ pub fn decide(
         .wanted
         .iter()
         .filter(|w| !owned.contains(w.session_id.as_str()) && mine(&w.session_id))
-        .filter(|w| is_free(w, view.now))
+        .filter(|w| w.owner.is_none())
         .map(|w| w.session_id.clone())
         .collect();
     if max_sessions > 0 {
@@ -166,6 +160,7 @@ mod tests {
             max_sessions: max,
             started_at: 0,
             last_seen_at: 0,
+            lease_until: 0,
             sessions: 0,
             now: 0,
         }
@@ -197,20 +192,18 @@ mod tests {
         assert!((550..950).contains(&moved), "{moved}");
     }
 
-    fn wanted(id: &str, owner: Option<&str>, expires_at: i64) -> Wanted {
+    fn wanted(id: &str, owner: Option<&str>) -> Wanted {
         Wanted {
             session_id: id.into(),
             owner: owner.map(Into::into),
-            expires_at: owner.map(|_| expires_at),
         }
     }
 
     #[test]
     fn a_view_that_changes_what_placement_reads_changes_its_fingerprint() {
-        let view = |owner: Option<&str>, now: i64| View {
+        let view = |owner: Option<&str>| View {
             instances: vec![instance("a", 0), instance("b", 0)],
-            wanted: vec![wanted("s1", Some("a"), 100), wanted("s2", owner, 100)],
-            now,
+            wanted: vec![wanted("s1", Some("a")), wanted("s2", owner)],
         };
         let none = HashSet::new();
         let held = |ids: &[&'static str]| -> Vec<Holding<'static>> {
@@ -221,29 +214,24 @@ mod tests {
                 })
                 .collect()
         };
-        let base = fingerprint(&view(Some("b"), 50), &held(&["s1", "s3"]), &none);
+        let base = fingerprint(&view(Some("b")), &held(&["s1", "s3"]), &none);
         // The same holdings in another order: the same view.
         assert_eq!(
             base,
-            fingerprint(&view(Some("b"), 60), &held(&["s3", "s1"]), &none)
+            fingerprint(&view(Some("b")), &held(&["s3", "s1"]), &none)
         );
-        // A lease that ran out, a lease released, a session let go, a pin: each differs.
+        // A lease freed (released, or its owner ran out), one taken by another instance, a
+        // session let go, a pin: each differs.
+        assert_ne!(base, fingerprint(&view(None), &held(&["s1", "s3"]), &none));
         assert_ne!(
             base,
-            fingerprint(&view(Some("b"), 100), &held(&["s1", "s3"]), &none)
+            fingerprint(&view(Some("a")), &held(&["s1", "s3"]), &none)
         );
-        assert_ne!(
-            base,
-            fingerprint(&view(None, 50), &held(&["s1", "s3"]), &none)
-        );
-        assert_ne!(
-            base,
-            fingerprint(&view(Some("b"), 50), &held(&["s1"]), &none)
-        );
+        assert_ne!(base, fingerprint(&view(Some("b")), &held(&["s1"]), &none));
         let pinned: HashSet<String> = ["s3".to_string()].into();
         assert_ne!(
             base,
-            fingerprint(&view(Some("b"), 50), &held(&["s1", "s3"]), &pinned)
+            fingerprint(&view(Some("b")), &held(&["s1", "s3"]), &pinned)
         );
     }
 
@@ -252,9 +240,8 @@ mod tests {
         let ids: Vec<String> = (0..40).map(|i| format!("ses_{i}")).collect();
         let two = vec![instance("a", 0), instance("b", 0)];
         let view = View {
-            wanted: ids.iter().map(|id| wanted(id, None, 0)).collect(),
+            wanted: ids.iter().map(|id| wanted(id, None)).collect(),
             instances: two.clone(),
-            now: 0,
         };
         let placed = assign(ids.iter().map(String::as_str), &two);
         let none = HashSet::new();

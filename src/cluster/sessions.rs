@@ -298,11 +298,10 @@ impl Sessions {
         match order {
             Order::Start | Order::Restart => {
                 let sid = session_id.to_string();
-                let ttl = cluster.config.lease_ttl.as_millis() as i64;
                 let instances = self
                     .inner
                     .db
-                    .run(move |pool| leases::instances(pool, ttl, false))
+                    .run(move |pool| leases::instances(pool, false))
                     .await?;
                 let target = assign([sid.as_str()], &instances).remove(sid.as_str());
                 match target {

@@ -2,11 +2,14 @@
 //! the database's clock (milliseconds), so instances on hosts with skewed clocks agree on who
 //! is alive and whose lease has run out. SQLite runs one instance and has no cluster.
 //!
-//! A lease is `(session_id, owner, epoch, expires_at)`. It is taken with one conditional upsert
-//! that increments `epoch` ([`acquire`]), renewed for all of an instance's sessions in one
-//! statement per tick ([`heartbeat`]), and released with `owner = NULL` and the epoch kept
-//! ([`release`]). A write only the owner may make checks the owner and epoch in its own
-//! transaction ([`check_fence`]), holding the lease row so no new owner can take it meanwhile.
+//! A lease is `(session_id, owner, epoch)`, and it lives as long as its owner's instance row
+//! does (`instances.lease_until`). It is taken with one conditional upsert that increments
+//! `epoch` ([`acquire`]) and released with `owner = NULL` and the epoch kept ([`release`]). Each
+//! tick renews the instance's row alone ([`heartbeat`]): every lease of the instance with it, in
+//! one single-row write whatever the number of sessions; an instance that misses its renewals
+//! loses all its leases at once. A write only the owner may make checks the owner, the epoch
+//! and that the owner is alive, in its own transaction ([`check_fence`]), holding the lease row
+//! so no new owner can take it meanwhile.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -36,6 +39,9 @@ pub struct InstanceRow {
     pub started_at: i64,
     #[diesel(sql_type = BigInt)]
     pub last_seen_at: i64,
+    /// Until when its leases live unless it renews them.
+    #[diesel(sql_type = BigInt)]
+    pub lease_until: i64,
     /// Sessions it holds a live lease on.
     #[diesel(sql_type = BigInt)]
     pub sessions: i64,
@@ -44,18 +50,16 @@ pub struct InstanceRow {
     pub now: i64,
 }
 
-/// A session that should run, with its lease as it stands.
+/// A session that should run, with the instance holding a live lease on it (`None`: free).
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Wanted {
     #[diesel(sql_type = Text)]
     pub session_id: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub owner: Option<String>,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub expires_at: Option<i64>,
 }
 
-/// A lease held by this instance after a renewal.
+/// A lease the database says this instance holds.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Held {
     #[diesel(sql_type = Text)]
@@ -73,16 +77,15 @@ pub struct Owner {
     pub advertise_url: Option<String>,
     #[diesel(sql_type = BigInt)]
     pub epoch: i64,
-    #[diesel(sql_type = BigInt)]
-    pub expires_at: i64,
-    #[diesel(sql_type = BigInt)]
-    pub now: i64,
+    /// The owner's instance row is renewed: its lease lives.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub alive: bool,
 }
 
 impl Owner {
-    /// The owner while its lease runs.
+    /// The owner while its lease lives.
     pub fn live_owner(&self) -> Option<&str> {
-        self.owner.as_deref().filter(|_| self.expires_at > self.now)
+        self.owner.as_deref().filter(|_| self.alive)
     }
 }
 
@@ -90,12 +93,6 @@ impl Owner {
 struct Epoch {
     #[diesel(sql_type = BigInt)]
     epoch: i64,
-}
-
-#[derive(QueryableByName)]
-struct Now {
-    #[diesel(sql_type = BigInt)]
-    now: i64,
 }
 
 type PgPooled = diesel::r2d2::PooledConnection<super::pg_checkout::PgManager>;
@@ -109,27 +106,39 @@ fn pg(pool: &DbPool) -> DbResult<PgPooled> {
     }
 }
 
-/// Registers (or re-registers after a restart with the same id) this instance as active.
-pub fn register(pool: &DbPool, id: &str, url: &str, max_sessions: i32) -> DbResult<()> {
+/// Registers (or re-registers after a restart with the same id, or after its leases lapsed)
+/// this instance as active, alive for `ttl_ms`. Leases an earlier run under this id left behind
+/// are not this run's: [`Membership`](crate::cluster) releases them at its first renewal.
+pub fn register(
+    pool: &DbPool,
+    id: &str,
+    url: &str,
+    max_sessions: i32,
+    ttl_ms: i64,
+) -> DbResult<()> {
     let mut conn = pg(pool)?;
     diesel::sql_query(format!(
-        "INSERT INTO instances (id, advertise_url, status, max_sessions, started_at, last_seen_at) \
-         VALUES ($1, $2, 'active', $3, {DB_NOW}, {DB_NOW}) \
+        "INSERT INTO instances \
+         (id, advertise_url, status, max_sessions, started_at, last_seen_at, lease_until) \
+         VALUES ($1, $2, 'active', $3, {DB_NOW}, {DB_NOW}, {DB_NOW} + $4) \
          ON CONFLICT (id) DO UPDATE SET advertise_url = $2, status = 'active', \
-         max_sessions = $3, started_at = {DB_NOW}, last_seen_at = {DB_NOW}"
+         max_sessions = $3, started_at = {DB_NOW}, last_seen_at = {DB_NOW}, \
+         lease_until = {DB_NOW} + $4"
     ))
     .bind::<Text, _>(id)
     .bind::<Text, _>(url)
     .bind::<Integer, _>(max_sessions)
+    .bind::<BigInt, _>(ttl_ms)
     .execute(&mut conn)?;
     Ok(())
 }
 
-/// Sets this instance's status (`draining`, `stopped`).
+/// Sets this instance's status (`draining`, `stopped`); a stopped instance's leases end now.
 pub fn set_status(pool: &DbPool, id: &str, status: &str) -> DbResult<()> {
     let mut conn = pg(pool)?;
     diesel::sql_query(format!(
-        "UPDATE instances SET status = $2, last_seen_at = {DB_NOW} WHERE id = $1"
+        "UPDATE instances SET status = $2, last_seen_at = {DB_NOW}, lease_until = CASE \
+         WHEN $2 = 'stopped' THEN LEAST(lease_until, {DB_NOW}) ELSE lease_until END WHERE id = $1"
     ))
     .bind::<Text, _>(id)
     .bind::<Text, _>(status)
@@ -137,97 +146,90 @@ pub fn set_status(pool: &DbPool, id: &str, status: &str) -> DbResult<()> {
     Ok(())
 }
 
-/// One tick of an instance: marks it alive and extends every lease it still holds, in one
-/// transaction. Answers the leases it holds now; a session missing from them is lost.
-pub fn heartbeat(conn: &mut PgConnection, id: &str, ttl_ms: i64) -> DbResult<Vec<Held>> {
-    conn.transaction(|conn| {
-        diesel::sql_query(format!(
-            "UPDATE instances SET last_seen_at = {DB_NOW} WHERE id = $1"
-        ))
-        .bind::<Text, _>(id)
-        .execute(conn)?;
-        Ok(diesel::sql_query(format!(
-            "UPDATE session_leases SET expires_at = {DB_NOW} + $2 \
-             WHERE owner = $1 AND expires_at > {DB_NOW} RETURNING session_id, epoch"
-        ))
-        .bind::<Text, _>(id)
-        .bind::<BigInt, _>(ttl_ms)
-        .load::<Held>(conn)?)
-    })
+/// One tick of an instance: extends its row's life, and with it every lease it holds, by
+/// `ttl_ms` — unless the row had already run out, when others may have taken any of its
+/// sessions: then `None`, and nothing is extended. Otherwise answers the leases the database
+/// says it holds (read, not written).
+pub fn heartbeat(conn: &mut PgConnection, id: &str, ttl_ms: i64) -> DbResult<Option<Vec<Held>>> {
+    let renewed = diesel::sql_query(format!(
+        "UPDATE instances SET last_seen_at = {DB_NOW}, lease_until = {DB_NOW} + $2 \
+         WHERE id = $1 AND lease_until > {DB_NOW}"
+    ))
+    .bind::<Text, _>(id)
+    .bind::<BigInt, _>(ttl_ms)
+    .execute(conn)?;
+    if renewed == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        diesel::sql_query("SELECT session_id, epoch FROM session_leases WHERE owner = $1")
+            .bind::<Text, _>(id)
+            .load::<Held>(conn)?,
+    ))
 }
 
-/// Every instance seen within `ttl_ms` (and those that said they stopped, for the cluster
-/// view when `all`), with the number of live leases each holds.
-pub fn instances(pool: &DbPool, ttl_ms: i64, all: bool) -> DbResult<Vec<InstanceRow>> {
+/// Every live instance (and, for the cluster view when `all`, those that stopped or ran out
+/// too), with the number of live leases each holds.
+pub fn instances(pool: &DbPool, all: bool) -> DbResult<Vec<InstanceRow>> {
     let mut conn = pg(pool)?;
     let filter = if all {
         "TRUE"
     } else {
-        "i.last_seen_at > n.now - $1 AND i.status <> 'stopped'"
+        "i.lease_until > n.now AND i.status <> 'stopped'"
     };
     Ok(diesel::sql_query(format!(
         "SELECT i.id, i.advertise_url, i.status, i.max_sessions, i.started_at, i.last_seen_at, \
-         (SELECT COUNT(*) FROM session_leases l WHERE l.owner = i.id AND l.expires_at > n.now) \
-         AS sessions, n.now \
-         FROM instances i, (SELECT {DB_NOW} AS now) n WHERE {filter} ORDER BY i.id"
+         i.lease_until, CASE WHEN i.lease_until > n.now THEN \
+         (SELECT COUNT(*) FROM session_leases l WHERE l.owner = i.id) ELSE 0 END AS sessions, \
+         n.now FROM instances i, (SELECT {DB_NOW} AS now) n WHERE {filter} ORDER BY i.id"
     ))
-    .bind::<BigInt, _>(ttl_ms)
     .load(&mut conn)?)
 }
 
 /// The sessions whose desired state is `running`, with their leases.
 pub fn wanted(pool: &DbPool) -> DbResult<Vec<Wanted>> {
     let mut conn = pg(pool)?;
-    Ok(diesel::sql_query(
-        "SELECT s.id AS session_id, l.owner, l.expires_at FROM sessions s \
-         LEFT JOIN session_leases l ON l.session_id = s.id \
-         WHERE s.desired_state = 'running' ORDER BY s.id",
-    )
+    Ok(diesel::sql_query(format!(
+        "SELECT s.id AS session_id, CASE WHEN i.lease_until > n.now THEN l.owner END AS owner \
+         FROM sessions s LEFT JOIN session_leases l ON l.session_id = s.id \
+         LEFT JOIN instances i ON i.id = l.owner, (SELECT {DB_NOW} AS now) n \
+         WHERE s.desired_state = 'running' ORDER BY s.id"
+    ))
     .load(&mut conn)?)
 }
 
-/// A lease asked for by [`acquire_each`], with when (on [`mono_ms`]'s clock) the asking began
-/// and ended: the lease is held from no later than `began` until its TTL after that.
+/// A lease asked for by [`acquire_each`]: the new epoch, or `None` when another instance holds
+/// it (or this one's own row has run out).
 pub struct Acquired {
     pub session_id: String,
-    pub began: i64,
-    pub ended: i64,
-    /// The new epoch, or `None` when another instance holds it.
     pub epoch: DbResult<Option<i64>>,
 }
 
 /// [`acquire`] for each session in turn.
-pub fn acquire_each(pool: &DbPool, sessions: Vec<String>, id: &str, ttl_ms: i64) -> Vec<Acquired> {
+pub fn acquire_each(pool: &DbPool, sessions: Vec<String>, id: &str) -> Vec<Acquired> {
     sessions
         .into_iter()
         .map(|session_id| {
-            let began = mono_ms();
-            let epoch = acquire(pool, &session_id, id, ttl_ms);
-            let ended = mono_ms();
-            Acquired {
-                session_id,
-                began,
-                ended,
-                epoch,
-            }
+            let epoch = acquire(pool, &session_id, id);
+            Acquired { session_id, epoch }
         })
         .collect()
 }
 
-/// Takes the session's lease if nobody holds it (never held, released, or run out); answers the
-/// new epoch, or `None` when another instance holds it.
-pub fn acquire(pool: &DbPool, session_id: &str, id: &str, ttl_ms: i64) -> DbResult<Option<i64>> {
+/// Takes the session's lease for instance `id` if nobody holds it (never held, released, or
+/// its owner's row ran out) and `id`'s own row is alive; answers the new epoch, or `None`.
+pub fn acquire(pool: &DbPool, session_id: &str, id: &str) -> DbResult<Option<i64>> {
     let mut conn = pg(pool)?;
     let taken: Option<Epoch> = diesel::sql_query(format!(
-        "INSERT INTO session_leases AS l (session_id, owner, epoch, expires_at) \
-         SELECT s.id, $2, 1, {DB_NOW} + $3 FROM sessions s WHERE s.id = $1 \
-         ON CONFLICT (session_id) DO UPDATE SET owner = $2, epoch = l.epoch + 1, \
-         expires_at = {DB_NOW} + $3 \
-         WHERE l.owner IS NULL OR l.expires_at <= {DB_NOW} RETURNING epoch"
+        "INSERT INTO session_leases AS l (session_id, owner, epoch) \
+         SELECT s.id, $2, 1 FROM sessions s WHERE s.id = $1 AND EXISTS \
+         (SELECT 1 FROM instances me WHERE me.id = $2 AND me.lease_until > {DB_NOW}) \
+         ON CONFLICT (session_id) DO UPDATE SET owner = $2, epoch = l.epoch + 1 \
+         WHERE l.owner IS NULL OR NOT EXISTS (SELECT 1 FROM instances o \
+         WHERE o.id = l.owner AND o.lease_until > {DB_NOW}) RETURNING epoch"
     ))
     .bind::<Text, _>(session_id)
     .bind::<Text, _>(id)
-    .bind::<BigInt, _>(ttl_ms)
     .get_result(&mut conn)
     .optional()?;
     Ok(taken.map(|e| e.epoch))
@@ -237,10 +239,10 @@ pub fn acquire(pool: &DbPool, session_id: &str, id: &str, ttl_ms: i64) -> DbResu
 /// increments it).
 pub fn release(pool: &DbPool, session_id: &str, id: &str, epoch: i64) -> DbResult<()> {
     let mut conn = pg(pool)?;
-    diesel::sql_query(format!(
-        "UPDATE session_leases SET owner = NULL, expires_at = {DB_NOW} \
-         WHERE session_id = $1 AND owner = $2 AND epoch = $3"
-    ))
+    diesel::sql_query(
+        "UPDATE session_leases SET owner = NULL \
+         WHERE session_id = $1 AND owner = $2 AND epoch = $3",
+    )
     .bind::<Text, _>(session_id)
     .bind::<Text, _>(id)
     .bind::<BigInt, _>(epoch)
@@ -252,9 +254,9 @@ pub fn release(pool: &DbPool, session_id: &str, id: &str, epoch: i64) -> DbResul
 pub fn owner(pool: &DbPool, session_id: &str) -> DbResult<Option<Owner>> {
     let mut conn = pg(pool)?;
     Ok(diesel::sql_query(format!(
-        "SELECT l.owner, i.advertise_url, l.epoch, l.expires_at, n.now \
-         FROM session_leases l LEFT JOIN instances i ON i.id = l.owner, \
-         (SELECT {DB_NOW} AS now) n WHERE l.session_id = $1"
+        "SELECT l.owner, i.advertise_url, l.epoch, \
+         COALESCE(i.lease_until > {DB_NOW}, FALSE) AS alive \
+         FROM session_leases l LEFT JOIN instances i ON i.id = l.owner WHERE l.session_id = $1"
     ))
     .bind::<Text, _>(session_id)
     .get_result(&mut conn)
@@ -275,8 +277,9 @@ pub fn owners(pool: &DbPool, session_ids: &[String]) -> DbResult<Vec<(String, St
     };
     let mut conn = pg(pool)?;
     let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT session_id, owner FROM session_leases \
-         WHERE session_id = ANY($1) AND owner IS NOT NULL AND expires_at > {DB_NOW}"
+        "SELECT l.session_id, l.owner FROM session_leases l \
+         JOIN instances i ON i.id = l.owner, (SELECT {DB_NOW} AS now) n \
+         WHERE l.session_id = ANY($1) AND i.lease_until > n.now"
     ))
     .bind::<diesel::sql_types::Array<Text>, _>(session_ids)
     .load(&mut conn)?;
@@ -291,13 +294,6 @@ pub fn notify(pool: &DbPool, channel: &str, payload: &str) -> DbResult<()> {
         .bind::<Text, _>(payload)
         .execute(&mut conn)?;
     Ok(())
-}
-
-/// The database's clock.
-pub fn db_now(pool: &DbPool) -> DbResult<i64> {
-    let mut conn = pg(pool)?;
-    let now: Now = diesel::sql_query(format!("SELECT {DB_NOW} AS now")).get_result(&mut conn)?;
-    Ok(now.now)
 }
 
 /// The owner and epoch a write is made under, with how long this process may still act on it
@@ -341,15 +337,17 @@ pub fn mono_ms() -> i64 {
 }
 
 /// Inside a write transaction: fails with [`DbError::Fenced`] unless `fence` still owns the
-/// session. On PostgreSQL the lease row is locked `FOR SHARE` until the transaction ends, so
-/// a new owner's takeover waits for this write and every later write of the old owner fails.
+/// session (and is alive). On PostgreSQL the lease row is locked `FOR SHARE` until the
+/// transaction ends, so a new owner's takeover waits for this write and every later write of
+/// the old owner fails.
 pub fn check_fence(conn: &mut PgConnection, session_id: &str, fence: &Fence) -> DbResult<()> {
     if !fence.is_valid() {
         return Err(DbError::Fenced);
     }
     let held: Option<Epoch> = diesel::sql_query(format!(
-        "SELECT epoch FROM session_leases WHERE session_id = $1 AND owner = $2 AND epoch = $3 \
-         AND expires_at > {DB_NOW} FOR SHARE"
+        "SELECT l.epoch FROM session_leases l JOIN instances i ON i.id = l.owner \
+         WHERE l.session_id = $1 AND l.owner = $2 AND l.epoch = $3 \
+         AND i.lease_until > {DB_NOW} FOR SHARE OF l"
     ))
     .bind::<Text, _>(session_id)
     .bind::<Text, _>(&fence.owner)

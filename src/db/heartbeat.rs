@@ -1,7 +1,7 @@
-//! The cluster heartbeat's own connection, on its own thread. Renewing the leases is the one
-//! write that must never queue: sessions may hold every pooled connection busy (a thousand
-//! sessions linking at once), and a renewal that waits for the pool past two thirds of the TTL
-//! stops every session of the instance. So the heartbeat keeps a dedicated connection, with a
+//! The cluster heartbeat's own connection, on its own thread. Renewing the instance (and with it
+//! its leases) is the one write that must never queue: sessions may hold every pooled connection
+//! busy (a thousand sessions linking at once), and a renewal that waits for the pool past two
+//! thirds of the TTL stops every session of the instance. So the heartbeat keeps a dedicated connection, with a
 //! statement timeout of a third of the TTL, and dials again after any failure.
 
 use std::sync::mpsc;
@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use super::cluster::{Held, heartbeat};
 use super::{DbError, DbResult};
 
-type Beat = (i64, oneshot::Sender<DbResult<Vec<Held>>>);
+type Beat = (i64, oneshot::Sender<DbResult<Option<Vec<Held>>>>);
 
 /// Sends renewals to the heartbeat thread; dropping it ends the thread.
 pub struct Heartbeat {
@@ -32,8 +32,9 @@ impl Heartbeat {
         Ok(Self { beats })
     }
 
-    /// Marks the instance alive and renews its leases for `ttl_ms`; answers the leases held.
-    pub async fn beat(&self, ttl_ms: i64) -> DbResult<Vec<Held>> {
+    /// Keeps the instance (and its leases) alive for `ttl_ms`; answers the leases held, or
+    /// `None` when the instance had already run out (see [`heartbeat`]).
+    pub async fn beat(&self, ttl_ms: i64) -> DbResult<Option<Vec<Held>>> {
         let (reply, answer) = oneshot::channel();
         self.beats
             .send((ttl_ms, reply))

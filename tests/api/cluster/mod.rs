@@ -238,6 +238,67 @@ async fn an_owner_cut_off_from_the_database_stops_before_another_takes_over() {
         offline_at.values().max().unwrap(),
         online_again_at.values().max().unwrap()
     );
+
+    // The database comes back: the first instance, presumed gone meanwhile, registers again
+    // and is active beside the second, which keeps the sessions it took unless they are placed
+    // back; every session runs exactly once.
+    proxy.heal();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (s, view) = c
+            .call(second, "GET", "/api/v1/cluster", ADMIN_KEY, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{view}");
+        let first_active = view["instances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == json!(c.nodes[first].id) && i["status"] == json!("active"));
+        if first_active {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not back: {view}");
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut texts = Vec::new();
+    for (i, (sid, _)) in sessions.iter().enumerate() {
+        texts.push(c.send(i % 2, sid, format!("healed {i}")).await);
+    }
+    c.each_arrives_once(&texts, 30).await;
+    for (_, phone) in &sessions {
+        assert_eq!(c.companions(phone).await, 1, "{phone} re-linked");
+    }
+}
+
+/// An instance killed and started again at once under the same id (a container restarted in
+/// place) finds its sessions' leases still alive under its own name: it releases them and takes
+/// them again, without waiting for them to run out and without re-linking.
+#[actix_rt::test]
+async fn an_instance_restarted_under_its_id_runs_its_sessions_again() {
+    let mut c = Cluster::start(1).await;
+    let sessions = c.link_many(3).await;
+    c.all_working(&sessions, 30).await;
+    let mut texts = Vec::new();
+    for (i, (sid, _)) in sessions.iter().enumerate() {
+        texts.push(c.send(0, sid, format!("before {i}")).await);
+    }
+    c.each_arrives_once(&texts, 30).await;
+    c.kill9(0);
+    let killed_at = Instant::now();
+    c.spawn(0).await;
+    // The statuses the killed process wrote still say WORKING: what shows the sessions run
+    // again is that what is sent now arrives.
+    let owners = c.all_working(&sessions, 30).await;
+    assert!(owners.values().all(|o| *o == c.nodes[0].id), "{owners:?}");
+    for (i, (sid, _)) in sessions.iter().enumerate() {
+        texts.push(c.send(0, sid, format!("after {i}")).await);
+    }
+    c.each_arrives_once(&texts, 30).await;
+    let back = killed_at.elapsed();
+    for (_, phone) in &sessions {
+        assert_eq!(c.companions(phone).await, 1, "{phone} re-linked");
+    }
+    eprintln!("restarted under its id: sends delivered again {back:?} after the kill");
 }
 
 /// The failover benchmark (not part of the suite; run it with

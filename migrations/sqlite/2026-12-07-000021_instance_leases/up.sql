@@ -1,0 +1,7 @@
+-- A session lease lives as long as its owner's instance row does: the heartbeat extends
+-- `instances.lease_until` (one row) instead of every lease row of the instance, and a lease row
+-- is written only when it changes hands. `session_leases.expires_at` is gone, so an instance of
+-- an earlier version still running against this database fails its fenced writes and its
+-- renewals (and stops its sessions) instead of acting on a lease it no longer holds.
+ALTER TABLE instances ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE session_leases DROP COLUMN expires_at;
