@@ -404,6 +404,9 @@ async fn restart_all(
 ) -> Result<(stack::Waras, Value)> {
     let stop = waras.proc.terminate(Duration::from_secs(60))?;
     let load_before_restart = loadavg();
+    // Only the statuses written after this count: a status left by the process before (on
+    // PostgreSQL a handed-over session keeps its last one) says nothing of this one.
+    let restarted_at = chrono::Utc::now();
     let mut waras = spec.start(&cfg.root)?;
     let ready = waras.ready(http, Duration::from_secs(120)).await?;
     let deadline = Duration::from_secs(600);
@@ -411,7 +414,10 @@ async fn restart_all(
     let mut all_working = None;
     let mut half_working = None;
     while waras.started.elapsed() < deadline {
-        working = waras.working(http, key).await.unwrap_or(working);
+        working = waras
+            .working_since(http, key, restarted_at)
+            .await
+            .unwrap_or(working);
         if half_working.is_none() && working * 2 >= linked_total {
             half_working = Some(waras.started.elapsed());
         }

@@ -156,6 +156,19 @@ impl Waras {
 
     /// Every session of the tenant: (id, name, status).
     pub async fn sessions(&self, http: &Http, key: &str) -> Result<Vec<(String, String, String)>> {
+        Ok(self
+            .session_rows(http, key)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let field = |k: &str| s[k].as_str().unwrap_or_default().to_string();
+                (field("id"), field("name"), field("status"))
+            })
+            .collect())
+    }
+
+    /// Every session of the tenant, as the API shows it.
+    async fn session_rows(&self, http: &Http, key: &str) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -164,18 +177,34 @@ impl Waras {
                 None => self.api("/sessions?limit=200"),
             };
             let page = http.get_ok(&url, Some(key)).await?;
-            for s in page["data"].as_array().into_iter().flatten() {
-                out.push((
-                    s["id"].as_str().unwrap_or_default().to_string(),
-                    s["name"].as_str().unwrap_or_default().to_string(),
-                    s["status"].as_str().unwrap_or_default().to_string(),
-                ));
-            }
+            out.extend(page["data"].as_array().into_iter().flatten().cloned());
             match page["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_string()),
                 None => return Ok(out),
             }
         }
+    }
+
+    /// How many sessions became WORKING at or after `since` (a status the process before a
+    /// restart wrote, and no one changed since, is not counted).
+    pub async fn working_since(
+        &self,
+        http: &Http,
+        key: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize> {
+        Ok(self
+            .session_rows(http, key)
+            .await?
+            .iter()
+            .filter(|s| s["status"] == "WORKING")
+            .filter(|s| {
+                s["updated_at"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .is_some_and(|t| t >= since)
+            })
+            .count())
     }
 
     /// How many sessions are WORKING.
