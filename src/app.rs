@@ -267,6 +267,9 @@ async fn engine_deps(
             &secrets.master_key,
             crate::engine::rekey::SESSION_PROXY_PURPOSE,
         ),
+        starts: Arc::new(tokio::sync::Semaphore::new(
+            settings.db_pool_size.max(1) as usize
+        )),
     })
 }
 
@@ -294,8 +297,10 @@ async fn join_cluster(
         supervisor.clone(),
         config.clone(),
         metrics.clone(),
-    )
-    .start();
+    );
+    // On a thread of its own: thousands of session actors starting on the main thread must not
+    // delay its renewals, nor its watchdog's reading of them.
+    let membership = Membership::start_in_arbiter(&actix::Arbiter::new().handle(), |_| membership);
     membership
         .send(crate::cluster::membership::Settle)
         .await

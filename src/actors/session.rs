@@ -192,6 +192,7 @@ impl SessionActor {
         let cutoff = self.cutoff.clone();
         let launch = self.launch.clone();
         let build = async move {
+            let turn = deps.starts.clone().acquire_owned().await?;
             let proxy = deps.open_proxy(&session_id, launch.proxy_sealed.as_deref())?;
             let backend = deps.stores.open(&session_id, fence).await?;
             let http = AwcHttpClient::for_session(&deps, proxy.clone());
@@ -215,6 +216,7 @@ impl SessionActor {
                 .build()
                 .await
                 .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
+            drop(turn);
             let runtime = tokio::runtime::Handle::current();
             Ok::<_, anyhow::Error>(EngineRun::watch(bot.spawn(), &runtime, queue))
         };

@@ -74,6 +74,10 @@ pub struct EngineDeps {
     pub http_policy: Arc<http::HttpPolicy>,
     /// Opens sessions' sealed proxy URLs.
     pub proxies: crate::crypto::Sealer,
+    /// How many engines may open their stores and build at once: at a restart with thousands of
+    /// sessions, the others wait their turn here instead of timing out on the database pool
+    /// (as many as its connections).
+    pub starts: Arc<tokio::sync::Semaphore>,
 }
 
 impl EngineDeps {

@@ -232,7 +232,70 @@ async fn bad_proxies_are_refused(backend: Backend) {
     }
 }
 
+/// Writes a session's stored (sealed) proxy setting directly, as damage or another master key
+/// would leave it.
+fn store_sealed_proxy(db: &TestDatabase, backend: Backend, sid: &str, sealed: Option<&str>) {
+    use diesel::prelude::*;
+    let update = diesel::sql_query("UPDATE sessions SET proxy_sealed = $1 WHERE id = $2")
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(sealed)
+        .bind::<diesel::sql_types::Text, _>(sid);
+    let changed = match backend {
+        Backend::Postgres => update.execute(&mut PgConnection::establish(&db.url).unwrap()),
+        Backend::Sqlite => {
+            let path = db.url.strip_prefix("sqlite://").unwrap();
+            update.execute(&mut SqliteConnection::establish(path).unwrap())
+        }
+    };
+    assert_eq!(changed.unwrap(), 1);
+}
+
+/// A session whose engine cannot start (its stored proxy setting does not open) is FAILED with
+/// `engine_start_failed` and started again after the supervisor's backoff, over and over: once
+/// the cause is gone, it runs without anyone starting it by hand.
+async fn an_engine_that_cannot_start_is_started_again(backend: Backend) {
+    let db = TestDatabase::create(backend);
+    let live = live_with(db, start_sandbox().await, None, |_| {}).await;
+    let created = live
+        .app
+        .post("/api/v1/sessions", &live.key, json!({"name": "p"}))
+        .await
+        .success(201);
+    let sid = created["id"].as_str().unwrap().to_string();
+    live.wait_status(&sid, "SCAN_QR", 20).await;
+    let stop = format!("/api/v1/sessions/{sid}/stop");
+    live.app
+        .post(&stop, &live.key, json!({}))
+        .await
+        .success(200);
+    store_sealed_proxy(&live.app.db, backend, &sid, Some("not a sealed value"));
+    let start = format!("/api/v1/sessions/{sid}/start");
+    let started = live.app.post(&start, &live.key, json!({})).await;
+    assert!(started.status.is_success(), "{}", started.text);
+    let failed = live.wait_status(&sid, "FAILED", 20).await;
+    assert_eq!(
+        failed["status_reason"],
+        json!("engine_start_failed"),
+        "{failed}"
+    );
+    // Failed again at least once more after its backoff before the cause goes away.
+    actix_rt::time::sleep(Duration::from_secs(2)).await;
+    let metrics = live
+        .app
+        .raw(actix_web::http::Method::GET, "/metrics", None, None)
+        .await
+        .text;
+    let restarts = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("waras_session_restarts_total "))
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(restarts >= 1.0, "{metrics}");
+    store_sealed_proxy(&live.app.db, backend, &sid, None);
+    live.wait_status(&sid, "SCAN_QR", 20).await;
+}
+
 on_both_backends!(
+    an_engine_that_cannot_start_is_started_again,
     a_session_works_through_a_socks5_proxy,
     a_session_works_through_an_http_connect_proxy,
     bad_proxies_are_refused,
