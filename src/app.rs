@@ -285,22 +285,23 @@ async fn join_cluster(
     crate::cluster::membership::register(db, &config)
         .await
         .context("cannot register this instance")?;
+    let life = Arc::new(db::cluster::Life::default());
     let heart = db::heartbeat::Heartbeat::start(
         db::health::pg_url_with_timeouts(url),
         config.instance_id.clone(),
         config.lease_ttl,
+        life.clone(),
     )
     .context("cannot start the cluster heartbeat")?;
     let membership = Membership::new(
         db.clone(),
         heart,
+        life,
         supervisor.clone(),
         config.clone(),
         metrics.clone(),
-    );
-    // On a thread of its own: thousands of session actors starting on the main thread must not
-    // delay its renewals, nor its watchdog's reading of them.
-    let membership = Membership::start_in_arbiter(&actix::Arbiter::new().handle(), |_| membership);
+    )
+    .start();
     membership
         .send(crate::cluster::membership::Settle)
         .await

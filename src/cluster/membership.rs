@@ -18,7 +18,7 @@ use super::config::ClusterConfig;
 use super::placement::{Decision, Holding, View, decide, fingerprint};
 use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
 use crate::db::Db;
-use crate::db::cluster::{self as leases, Fence, mono_ms};
+use crate::db::cluster::{self as leases, Fence, Life, mono_ms};
 use crate::db::heartbeat::Heartbeat;
 use crate::domain::SessionId;
 use crate::metrics::Metrics;
@@ -51,8 +51,8 @@ pub struct Membership {
     cfg: Arc<ClusterConfig>,
     /// The leases held here, by session.
     owned: HashMap<String, Lease>,
-    /// When (monotonic ms) the last successful renewal began.
-    renewed_at: i64,
+    /// Until when the leases held here live (moved forward by the heartbeat's thread).
+    life: Arc<Life>,
     /// Sessions kept here though not wanted (see [`Claim`]).
     pinned: HashSet<String>,
     /// Sessions whose lease is being asked for (by how many claims).
@@ -70,6 +70,7 @@ impl Membership {
     pub fn new(
         db: Db,
         heart: Heartbeat,
+        life: Arc<Life>,
         supervisor: Addr<SupervisorActor>,
         cfg: Arc<ClusterConfig>,
         metrics: Arc<Metrics>,
@@ -87,8 +88,7 @@ impl Membership {
             owned: HashMap::new(),
             pinned: HashSet::new(),
             claiming: HashMap::new(),
-            // Nothing is known to be held before the first renewal.
-            renewed_at: 0,
+            life,
             renewing: false,
             placing: false,
             again: false,
@@ -175,7 +175,7 @@ impl Membership {
             .map(move |registered, act, _ctx| {
                 if registered {
                     // Registering renewed the row.
-                    act.renewed_at = started;
+                    act.life.renewed(started, act.cfg.safe_ms());
                 }
                 registered
             }),
@@ -247,11 +247,10 @@ impl Membership {
         decision
     }
 
-    /// Extends the fences of the leases still held; stops the sessions whose lease is gone and
-    /// releases the leases held here unknowingly.
+    /// Starts the sessions of leases the renewal confirmed; stops those whose lease is gone and
+    /// releases the leases held here unknowingly. (The heartbeat's thread already moved the
+    /// leases' life forward.)
     fn renewed(&mut self, started: i64, held: &[leases::Held], ctx: &mut Context<Self>) {
-        self.renewed_at = started;
-        let valid_until = started + self.cfg.safe_ms();
         let held: HashMap<&str, i64> = held
             .iter()
             .map(|h| (h.session_id.as_str(), h.epoch))
@@ -260,8 +259,7 @@ impl Membership {
         for (sid, lease) in &mut self.owned {
             match held.get(sid.as_str()) {
                 Some(epoch) if *epoch == lease.fence.epoch => {
-                    lease.fence.extend(valid_until);
-                    if !lease.started && !lease.leaving {
+                    if !lease.started && !lease.leaving && lease.fence.is_valid() {
                         lease.started = true;
                         let id = SessionId::from_db(sid.clone());
                         self.supervisor
@@ -392,13 +390,9 @@ impl Membership {
         let Some(epoch) = acquired.epoch? else {
             return Ok(false);
         };
-        // It lives as long as this instance's row, renewed last when the last renewal began
-        // (the lease was taken only while the row was alive).
-        let fence = Fence::new(
-            self.cfg.instance_id.clone(),
-            epoch,
-            self.renewed_at + self.cfg.safe_ms(),
-        );
+        // It lives as long as this instance's row (the lease was taken only while the row was
+        // alive).
+        let fence = Fence::new(self.cfg.instance_id.clone(), epoch, self.life.clone());
         let start_now = fence.is_valid();
         self.owned.insert(
             sid.clone(),
@@ -447,12 +441,11 @@ impl Membership {
     /// The lease watchdog: past two thirds of the TTL without a renewal, every lease may be
     /// gone, so every session stops now, before another instance may take it.
     fn check_renewal(&mut self) {
-        if self.owned.is_empty() || mono_ms() - self.renewed_at <= self.cfg.safe_ms() {
+        if self.owned.is_empty() || self.life.is_alive() {
             return;
         }
         log::error!(
-            "cluster: could not renew the leases for {} ms; stopping {} session(s) before another instance takes them",
-            mono_ms() - self.renewed_at,
+            "cluster: the leases were not renewed in time; stopping {} session(s) before another instance takes them",
             self.owned.len()
         );
         self.stop_all();

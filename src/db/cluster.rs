@@ -11,7 +11,7 @@
 //! and that the owner is alive, in its own transaction ([`check_fence`]), holding the lease row
 //! so no new owner can take it meanwhile.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -296,37 +296,61 @@ pub fn notify(pool: &DbPool, channel: &str, payload: &str) -> DbResult<()> {
     Ok(())
 }
 
-/// The owner and epoch a write is made under, with how long this process may still act on it
-/// without hearing from the database (its lease was last renewed within a safety margin).
+/// How long this process may still act on its leases without hearing from the database: until
+/// two thirds of the TTL after its last confirmed renewal began (milliseconds on [`mono_ms`]'s
+/// clock; 0 before the first and after a lapse). Every lease lives as long as the instance's
+/// row, so one value serves them all, and the heartbeat's thread moves it forward itself: a
+/// busy actor thread cannot make a renewed lease look lost.
+#[derive(Debug, Default)]
+pub struct Life(AtomicI64);
+
+impl Life {
+    /// A renewal that began at `started` was confirmed: the leases live `safe_ms` after it.
+    pub fn renewed(&self, started: i64, safe_ms: i64) {
+        self.0.fetch_max(started + safe_ms, Ordering::AcqRel);
+    }
+
+    /// The instance's row ran out: no lease may be acted on until it is registered again.
+    pub fn lapse(&self) {
+        self.0.store(0, Ordering::Release);
+    }
+
+    pub fn until(&self) -> i64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.until() > mono_ms()
+    }
+}
+
+/// The owner and epoch a write is made under: valid while the instance lives ([`Life`]) and
+/// the lease was not given up or lost ([`Fence::revoke`]).
 #[derive(Debug)]
 pub struct Fence {
     pub owner: String,
     pub epoch: i64,
-    /// Milliseconds on this process's monotonic clock ([`mono_ms`]) until which the lease is
-    /// known to be held; 0 once it is lost.
-    valid_until: AtomicI64,
+    life: Arc<Life>,
+    revoked: AtomicBool,
 }
 
 impl Fence {
-    pub fn new(owner: String, epoch: i64, valid_until: i64) -> Arc<Self> {
+    pub fn new(owner: String, epoch: i64, life: Arc<Life>) -> Arc<Self> {
         Arc::new(Self {
             owner,
             epoch,
-            valid_until: AtomicI64::new(valid_until),
+            life,
+            revoked: AtomicBool::new(false),
         })
-    }
-
-    pub fn extend(&self, valid_until: i64) {
-        self.valid_until.fetch_max(valid_until, Ordering::AcqRel);
     }
 
     /// The lease is lost (or about to be): every fenced write fails from now on.
     pub fn revoke(&self) {
-        self.valid_until.store(0, Ordering::Release);
+        self.revoked.store(true, Ordering::Release);
     }
 
     pub fn is_valid(&self) -> bool {
-        self.valid_until.load(Ordering::Acquire) > mono_ms()
+        !self.revoked.load(Ordering::Acquire) && self.life.is_alive()
     }
 }
 

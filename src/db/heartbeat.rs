@@ -4,14 +4,14 @@
 //! thirds of the TTL stops every session of the instance. So the heartbeat keeps a dedicated connection, with a
 //! statement timeout of a third of the TTL, and dials again after any failure.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use tokio::sync::oneshot;
 
-use super::cluster::{Held, heartbeat};
+use super::cluster::{Held, Life, heartbeat, mono_ms};
 use super::{DbError, DbResult};
 
 type Beat = (i64, oneshot::Sender<DbResult<Option<Vec<Held>>>>);
@@ -23,12 +23,13 @@ pub struct Heartbeat {
 
 impl Heartbeat {
     /// Starts the thread for instance `id`; `url` should carry connect and keepalive timeouts
-    /// (`health::pg_url_with_timeouts`).
-    pub fn start(url: String, id: String, ttl: Duration) -> std::io::Result<Self> {
+    /// (`health::pg_url_with_timeouts`). Each confirmed renewal moves `life` forward (two thirds
+    /// of the TTL after it began), from this thread; a lapse ends it.
+    pub fn start(url: String, id: String, ttl: Duration, life: Arc<Life>) -> std::io::Result<Self> {
         let (beats, incoming) = mpsc::channel::<Beat>();
         std::thread::Builder::new()
             .name("cluster-heartbeat".into())
-            .spawn(move || serve(&url, &id, ttl, &incoming))?;
+            .spawn(move || serve(&url, &id, ttl, &life, &incoming))?;
         Ok(Self { beats })
     }
 
@@ -45,9 +46,10 @@ impl Heartbeat {
     }
 }
 
-fn serve(url: &str, id: &str, ttl: Duration, incoming: &mpsc::Receiver<Beat>) {
+fn serve(url: &str, id: &str, ttl: Duration, life: &Life, incoming: &mpsc::Receiver<Beat>) {
     let mut conn: Option<PgConnection> = None;
     while let Ok((ttl_ms, reply)) = incoming.recv() {
+        let started = mono_ms();
         let result = match conn.as_mut() {
             Some(c) => heartbeat(c, id, ttl_ms),
             None => connect(url, ttl).and_then(|c| {
@@ -55,9 +57,11 @@ fn serve(url: &str, id: &str, ttl: Duration, incoming: &mpsc::Receiver<Beat>) {
                 heartbeat(c, id, ttl_ms)
             }),
         };
-        if result.is_err() {
+        match &result {
+            Ok(Some(_)) => life.renewed(started, ttl_ms * 2 / 3),
+            Ok(None) => life.lapse(),
             // Whatever went wrong, the next beat starts on a fresh connection.
-            conn = None;
+            Err(_) => conn = None,
         }
         let _ = reply.send(result);
     }
