@@ -267,9 +267,7 @@ async fn engine_deps(
             &secrets.master_key,
             crate::engine::rekey::SESSION_PROXY_PURPOSE,
         ),
-        starts: Arc::new(tokio::sync::Semaphore::new(
-            settings.db_pool_size.max(1) as usize
-        )),
+        starts: Arc::new(tokio::sync::Semaphore::new(settings.db_pool_size as usize)),
     })
 }
 

@@ -10,7 +10,6 @@ use actix::prelude::*;
 use futures_util::FutureExt;
 use futures_util::future::{LocalBoxFuture, Shared};
 use wacore::types::events::Event;
-use whatsapp_rust::bot::Bot;
 use whatsapp_rust::client::Client;
 
 use super::supervisor::{SessionExited, SessionRetired, SupervisorActor};
@@ -20,11 +19,10 @@ use crate::db::sessions::{self, StatusChange};
 use crate::db::{Db, now_ms};
 use crate::domain::{DesiredState, EventType, SessionId, SessionStatus};
 use crate::engine::EngineDeps;
-use crate::engine::http::AwcHttpClient;
 use crate::engine::inbound::InboundRecorder;
 use crate::engine::jid::user_jid;
 use crate::engine::notices;
-use crate::engine::transport::{ConnectAttempt, Cutoff, WsTransportFactory};
+use crate::engine::transport::Cutoff;
 
 mod bridge;
 mod calls;
@@ -39,7 +37,7 @@ mod live;
 mod outbox;
 mod uncommitted;
 
-use bridge::{Bridge, ENGINE_EVENT_QUEUE, FromEngine};
+use bridge::FromEngine;
 use connecting::ConnectAttempts;
 use engine_run::EngineRun;
 
@@ -174,97 +172,6 @@ impl SessionActor {
         ctx.wait(self.status_write(status, reason, None).into_actor(self));
     }
 
-    /// Builds and starts the engine client on the engine runtime.
-    fn start_engine(&mut self, ctx: &mut Context<Self>) {
-        let deps = self.deps.clone();
-        // Engine events reach the actor through a bounded queue (see `bridge`), in order.
-        let (queue, events) = async_channel::bounded(ENGINE_EVENT_QUEUE);
-        ctx.add_stream(events);
-        let bridge = Bridge {
-            tx: queue.clone(),
-            dropped: deps.events_dropped.clone(),
-        };
-        let attempts = ctx.address().recipient::<ConnectAttempt>();
-        let recorder = uncommitted::recorder(self, ctx);
-        self.recorder = Some(recorder.clone());
-        let session_id = self.id.as_str().to_string();
-        let fence = self.fence.clone();
-        let cutoff = self.cutoff.clone();
-        let launch = self.launch.clone();
-        let build = async move {
-            let turn = deps.starts.clone().acquire_owned().await?;
-            let proxy = deps.open_proxy(&session_id, launch.proxy_sealed.as_deref())?;
-            let backend = deps.stores.open(&session_id, fence).await?;
-            let http = AwcHttpClient::for_session(&deps, proxy.clone());
-            let version = deps.version.resolve(&http).await;
-            let transport = WsTransportFactory::new(&deps.wa_url, deps.network.clone())
-                .reporting_to(attempts)
-                .with_cutoff(cutoff)
-                .with_proxy(proxy);
-            let mut builder = Bot::builder()
-                .with_backend_arc(backend)
-                .with_transport_factory(transport)
-                .with_http_client(http)
-                .with_runtime(deps.runtime.clone())
-                .with_event_handler(bridge)
-                .with_inbound_durability_hook(recorder)
-                .with_version(version);
-            if launch.skip_history {
-                builder = builder.skip_history_sync();
-            }
-            let bot = builder
-                .build()
-                .await
-                .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
-            drop(turn);
-            let runtime = tokio::runtime::Handle::current();
-            Ok::<_, anyhow::Error>(EngineRun::watch(bot.spawn(), &runtime, queue))
-        };
-        let task = self.deps.runtime.handle().spawn(build);
-        let started = async move {
-            task.await
-                .map_err(|e| anyhow::anyhow!("engine task failed: {e}"))?
-        };
-        ctx.wait(
-            started
-                .into_actor(self)
-                .map(|result, act, ctx| match result {
-                    Ok(run) => {
-                        act.client = Some(run.client());
-                        act.bot = Some(run);
-                    }
-                    // Often passing (the database busy or briefly gone, the lease in doubt):
-                    // the actor ends, and the supervisor starts it again after its backoff if
-                    // the session should still run here.
-                    Err(e) => {
-                        log::error!("session {}: {e:#}; starting it again later", act.id);
-                        act.status = SessionStatus::Failed;
-                        let write = act.status_write(
-                            SessionStatus::Failed,
-                            Some("engine_start_failed"),
-                            None,
-                        );
-                        ctx.wait(
-                            write
-                                .into_actor(act)
-                                .map(|_, _, ctx: &mut Context<Self>| ctx.stop()),
-                        );
-                    }
-                }),
-        );
-    }
-
-    /// Shuts the engine client down (flushing its state) and waits for it.
-    fn stop_engine(&mut self) -> impl Future<Output = ()> + use<> {
-        self.client = None;
-        let shutdown = self.bot.take().map(EngineRun::shutdown);
-        async move {
-            if let Some(shutdown) = shutdown {
-                shutdown.await;
-            }
-        }
-    }
-
     /// Ends the session for good (logged out, unlinked, QR exhausted): the supervisor forgets it
     /// instead of restarting it, and its desired state becomes `stopped`. Returns the work to
     /// await (nothing when already retiring); the actor stops once it is done.
@@ -336,8 +243,19 @@ impl SessionActor {
         );
         self.bot = None;
         self.client = None;
-        self.status = SessionStatus::Reconnecting;
-        let write = self.status_write(SessionStatus::Reconnecting, Some("engine_stopped"), None);
+        self.end_for_restart(ctx, SessionStatus::Reconnecting, "engine_stopped");
+    }
+
+    /// Persists `status` and ends the actor, which the supervisor starts again after its
+    /// backoff if the session should still run here.
+    fn end_for_restart(
+        &mut self,
+        ctx: &mut Context<Self>,
+        status: SessionStatus,
+        reason: &'static str,
+    ) {
+        self.status = status;
+        let write = self.status_write(status, Some(reason), None);
         ctx.wait(
             write
                 .into_actor(self)

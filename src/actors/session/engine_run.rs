@@ -1,7 +1,7 @@
 //! The running engine of a session, watched. The engine's run loop lives in a task of the engine
 //! runtime; if it ends while nobody asked it to (its loop returned, or it panicked), the session
 //! actor is told ([`FromEngine::Ended`]) and rebuilds the session instead of sitting on a dead
-//! client.
+//! client. How the actor builds (and shuts down) that engine is here too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,15 @@ use whatsapp_rust::RawNodeLease;
 use whatsapp_rust::bot::BotHandle;
 use whatsapp_rust::client::Client;
 
-use super::bridge::FromEngine;
+use actix::prelude::*;
+use whatsapp_rust::bot::Bot;
+
+use super::SessionActor;
+use super::bridge::{Bridge, ENGINE_EVENT_QUEUE, FromEngine};
+use super::uncommitted;
+use crate::domain::SessionStatus;
+use crate::engine::http::AwcHttpClient;
+use crate::engine::transport::{ConnectAttempt, WsTransportFactory};
 
 /// How long an orderly engine shutdown (flushing its state) may take.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,5 +93,88 @@ async fn supervise(
             // The owner is gone without asking for an orderly stop: end at once.
             Err(_) => handle.abort(),
         },
+    }
+}
+
+impl SessionActor {
+    /// Builds and starts the engine client on the engine runtime.
+    pub(super) fn start_engine(&mut self, ctx: &mut Context<Self>) {
+        let deps = self.deps.clone();
+        // Engine events reach the actor through a bounded queue (see `bridge`), in order.
+        let (queue, events) = async_channel::bounded(ENGINE_EVENT_QUEUE);
+        ctx.add_stream(events);
+        let bridge = Bridge {
+            tx: queue.clone(),
+            dropped: deps.events_dropped.clone(),
+        };
+        let attempts = ctx.address().recipient::<ConnectAttempt>();
+        let recorder = uncommitted::recorder(self, ctx);
+        self.recorder = Some(recorder.clone());
+        let session_id = self.id.as_str().to_string();
+        let fence = self.fence.clone();
+        let cutoff = self.cutoff.clone();
+        let launch = self.launch.clone();
+        let build = async move {
+            let turn = deps.starts.clone().acquire_owned().await?;
+            let proxy = deps.open_proxy(&session_id, launch.proxy_sealed.as_deref())?;
+            let backend = deps.stores.open(&session_id, fence).await?;
+            let http = AwcHttpClient::for_session(&deps, proxy.clone());
+            let version = deps.version.resolve(&http).await;
+            let transport = WsTransportFactory::new(&deps.wa_url, deps.network.clone())
+                .reporting_to(attempts)
+                .with_cutoff(cutoff)
+                .with_proxy(proxy);
+            let mut builder = Bot::builder()
+                .with_backend_arc(backend)
+                .with_transport_factory(transport)
+                .with_http_client(http)
+                .with_runtime(deps.runtime.clone())
+                .with_event_handler(bridge)
+                .with_inbound_durability_hook(recorder)
+                .with_version(version);
+            if launch.skip_history {
+                builder = builder.skip_history_sync();
+            }
+            let bot = builder
+                .build()
+                .await
+                .map_err(|e| anyhow::anyhow!("engine did not start: {e}"))?;
+            drop(turn);
+            let runtime = tokio::runtime::Handle::current();
+            Ok::<_, anyhow::Error>(EngineRun::watch(bot.spawn(), &runtime, queue))
+        };
+        let task = self.deps.runtime.handle().spawn(build);
+        let started = async move {
+            task.await
+                .map_err(|e| anyhow::anyhow!("engine task failed: {e}"))?
+        };
+        ctx.wait(
+            started
+                .into_actor(self)
+                .map(|result, act, ctx| match result {
+                    Ok(run) => {
+                        act.client = Some(run.client());
+                        act.bot = Some(run);
+                    }
+                    // Often passing (the database busy or briefly gone, the lease in doubt):
+                    // the actor ends, and the supervisor starts it again after its backoff if
+                    // the session should still run here.
+                    Err(e) => {
+                        log::error!("session {}: {e:#}; starting it again later", act.id);
+                        act.end_for_restart(ctx, SessionStatus::Failed, "engine_start_failed");
+                    }
+                }),
+        );
+    }
+
+    /// Shuts the engine client down (flushing its state) and waits for it.
+    pub(super) fn stop_engine(&mut self) -> impl Future<Output = ()> + use<> {
+        self.client = None;
+        let shutdown = self.bot.take().map(EngineRun::shutdown);
+        async move {
+            if let Some(shutdown) = shutdown {
+                shutdown.await;
+            }
+        }
     }
 }
