@@ -345,7 +345,7 @@ impl Membership {
         let (db, cfg) = (self.db.clone(), self.cfg.clone());
         let acquire = async move {
             let me = cfg.instance_id.clone();
-            db.run(move |pool| Ok(leases::acquire_each(pool, sessions, &me)))
+            db.run(move |pool| Ok(leases::acquire_each(pool, &sessions, &me)))
                 .await
         };
         Box::pin(acquire.into_actor(self).then(move |taken, act, _ctx| {

@@ -16,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 
 use super::{DbError, DbPool, DbResult};
 
@@ -205,15 +205,57 @@ pub struct Acquired {
     pub epoch: DbResult<Option<i64>>,
 }
 
-/// [`acquire`] for each session in turn.
-pub fn acquire_each(pool: &DbPool, sessions: Vec<String>, id: &str) -> Vec<Acquired> {
-    sessions
-        .into_iter()
-        .map(|session_id| {
-            let epoch = acquire(pool, &session_id, id);
-            Acquired { session_id, epoch }
-        })
-        .collect()
+/// How many leases one statement of [`acquire_each`] asks for.
+const ACQUIRE_BATCH: usize = 1000;
+
+/// [`acquire`] for many sessions, a batch of them per statement (a restarted instance takes
+/// its thousands of leases in a few round trips, not one each). The rows are taken in session
+/// order, so two instances asking for overlapping batches wait on each other rather than
+/// deadlock; a batch whose statement fails is asked for again one session at a time, so each
+/// session gets its own answer.
+pub fn acquire_each(pool: &DbPool, sessions: &[String], id: &str) -> Vec<Acquired> {
+    let mut answers = Vec::with_capacity(sessions.len());
+    for batch in sessions.chunks(ACQUIRE_BATCH) {
+        match acquire_batch(pool, batch, id) {
+            Ok(mut taken) => answers.extend(batch.iter().map(|sid| Acquired {
+                epoch: Ok(taken.remove(sid.as_str())),
+                session_id: sid.clone(),
+            })),
+            Err(e) => {
+                log::warn!(
+                    "cluster: cannot take {} leases at once ({e}); one by one",
+                    batch.len()
+                );
+                answers.extend(batch.iter().map(|sid| Acquired {
+                    epoch: acquire(pool, sid, id),
+                    session_id: sid.clone(),
+                }));
+            }
+        }
+    }
+    answers
+}
+
+/// One statement of [`acquire_each`]: the sessions of `batch` it took, with their new epochs.
+fn acquire_batch(
+    pool: &DbPool,
+    batch: &[String],
+    id: &str,
+) -> DbResult<std::collections::HashMap<String, i64>> {
+    let mut conn = pg(pool)?;
+    let taken: Vec<Held> = diesel::sql_query(format!(
+        "INSERT INTO session_leases AS l (session_id, owner, epoch) \
+         SELECT s.id, $2, 1 FROM sessions s WHERE s.id = ANY($1) AND EXISTS \
+         (SELECT 1 FROM instances me WHERE me.id = $2 AND me.lease_until > {DB_NOW}) \
+         ORDER BY s.id \
+         ON CONFLICT (session_id) DO UPDATE SET owner = $2, epoch = l.epoch + 1 \
+         WHERE l.owner IS NULL OR NOT EXISTS (SELECT 1 FROM instances o \
+         WHERE o.id = l.owner AND o.lease_until > {DB_NOW}) RETURNING session_id, epoch"
+    ))
+    .bind::<Array<Text>, _>(batch)
+    .bind::<Text, _>(id)
+    .load(&mut conn)?;
+    Ok(taken.into_iter().map(|h| (h.session_id, h.epoch)).collect())
 }
 
 /// Takes the session's lease for instance `id` if nobody holds it (never held, released, or

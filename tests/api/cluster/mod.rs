@@ -5,6 +5,7 @@
 //! one WhatsApp connection.
 
 mod harness;
+mod leases;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
