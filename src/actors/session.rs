@@ -5,6 +5,7 @@
 //! (see `bridge`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
 use futures_util::FutureExt;
@@ -124,6 +125,17 @@ impl SessionActor {
         reason: Option<&'static str>,
         desired: Option<DesiredState>,
     ) -> impl Future<Output = ()> + use<> {
+        self.try_status_write(status, reason, desired).map(|_| ())
+    }
+
+    /// [`Self::status_write`], answering false when the database did not take it (the pool
+    /// timed out, an outage) and it is worth writing again.
+    fn try_status_write(
+        &self,
+        status: SessionStatus,
+        reason: Option<&'static str>,
+        desired: Option<DesiredState>,
+    ) -> impl Future<Output = bool> + use<> {
         let db = self.db.clone();
         let id = self.id.clone();
         let fence = self.fence.clone();
@@ -154,11 +166,15 @@ impl SessionActor {
                     "session {id}: status {} not written: another instance owns it now",
                     status.as_str()
                 ),
-                Err(e) => log::error!(
-                    "session {id}: cannot persist status {}: {e}",
-                    status.as_str()
-                ),
+                Err(e) => {
+                    log::error!(
+                        "session {id}: cannot persist status {}: {e}",
+                        status.as_str()
+                    );
+                    return false;
+                }
             }
+            true
         }
     }
 
@@ -169,7 +185,36 @@ impl SessionActor {
         reason: Option<&'static str>,
     ) {
         self.status = status;
-        ctx.wait(self.status_write(status, reason, None).into_actor(self));
+        self.persist_status(ctx, status, reason, 0);
+    }
+
+    /// Writes the status (awaited before anything else, like every transition); one the database
+    /// did not take is written again after a backoff, for as long as it is still the session's
+    /// status, so the stored status does not stay stale until the next change.
+    fn persist_status(
+        &mut self,
+        ctx: &mut Context<Self>,
+        status: SessionStatus,
+        reason: Option<&'static str>,
+        retry: u32,
+    ) {
+        let write = self.try_status_write(status, reason, None).into_actor(self);
+        ctx.wait(write.map(move |written, _, ctx| {
+            if written {
+                return;
+            }
+            let backoff = Duration::from_millis(500 << retry.min(6));
+            ctx.run_later(backoff, move |act, ctx| {
+                if act.status == status && !act.retiring {
+                    log::info!(
+                        "session {}: writing status {} again",
+                        act.id,
+                        status.as_str()
+                    );
+                    act.persist_status(ctx, status, reason, retry + 1);
+                }
+            });
+        }));
     }
 
     /// Ends the session for good (logged out, unlinked, QR exhausted): the supervisor forgets it
