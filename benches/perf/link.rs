@@ -31,6 +31,7 @@ pub async fn create_accounts(
     concurrency: usize,
 ) -> Result<()> {
     let url = format!("{}/accounts", sandbox.admin_url);
+    let (count, t) = (phones.len(), std::time::Instant::now());
     let results: Vec<Result<()>> = futures_util::stream::iter(phones)
         .map(|phone| {
             let (http, url) = (http.clone(), url.clone());
@@ -53,6 +54,10 @@ pub async fn create_accounts(
         .buffer_unordered(concurrency)
         .collect()
         .await;
+    crate::say(format!(
+        "{count} sandbox accounts in {:.1} s",
+        t.elapsed().as_secs_f64()
+    ));
     results.into_iter().collect()
 }
 

@@ -148,25 +148,16 @@ async fn run(cfg: Config) -> Result<()> {
         stack::waras_bin()
     ));
 
-    // The network, with an account for every session, the receivers, and the peer's accounts.
+    // The network: the receivers and the peer's accounts now, and each step's session accounts
+    // before that step (so a step's idle figures count the sandbox with that many accounts, not
+    // with the largest step's idle phones).
     let (sandbox_proc, sb) = start_sandbox(&cfg, work.path())?;
     let sandbox_pid = sandbox_proc.pid();
-    let t = Instant::now();
     let phones: Vec<String> = (0..max).map(link::session_phone).collect();
     let sinks: Vec<String> = (0..cfg.sinks).map(link::sink_phone).collect();
     let peer_phones: Vec<String> = (0..cfg.peer_sessions).map(link::peer_phone).collect();
-    let all: Vec<String> = phones
-        .iter()
-        .chain(&sinks)
-        .chain(&peer_phones)
-        .cloned()
-        .collect();
-    link::create_accounts(&http, &sb, all.clone(), 16).await?;
-    say(format!(
-        "{} sandbox accounts in {:.1} s",
-        all.len(),
-        t.elapsed().as_secs_f64()
-    ));
+    let others: Vec<String> = sinks.iter().chain(&peer_phones).cloned().collect();
+    link::create_accounts(&http, &sb, others, 16).await?;
 
     // WARAS, cold.
     let spec = WarasSpec::new(&cfg, work.path(), &sb.ws_url)?;
@@ -197,6 +188,7 @@ async fn run(cfg: Config) -> Result<()> {
         } else {
             None
         };
+        link::create_accounts(&http, &sb, phones[prev..n].to_vec(), 16).await?;
         let l = link::link_range(&http, &waras, &sb, &key, prev, n, cfg.link_concurrency).await;
         profile_end(prof);
         linked_total += l.ids.len();
