@@ -197,11 +197,12 @@ impl Membership {
     /// Takes the leases of sessions placed here and hands over those placed elsewhere; done
     /// once the sessions taken have persisted STARTING.
     fn placement(&mut self) -> ResponseActFuture<Self, ()> {
+        let read_at = mono_ms();
         Box::pin(
             read_view(self.db.clone())
                 .into_actor(self)
-                .then(|view, act, ctx| {
-                    let decision = view.map(|v| act.decide(&v)).unwrap_or_default();
+                .then(move |view, act, ctx| {
+                    let decision = view.map(|v| act.decide(&v, read_at)).unwrap_or_default();
                     if !decision.is_empty() {
                         log::info!(
                             "cluster: taking {} session(s), handing over {}",
@@ -226,15 +227,18 @@ impl Membership {
         )
     }
 
-    /// What to take and hand over from this view; nothing, without ranking every session
-    /// again, when the view is the one the last settled placement saw.
-    fn decide(&mut self, view: &View) -> Decision {
+    /// What to take and hand over from this view (read from `read_at` on); nothing, without
+    /// ranking every session again, when the view is the one the last settled placement saw.
+    /// A lease taken while the view was being read is not judged by it: a session created and
+    /// claimed meanwhile is not in its wanted list, and was handed over mid-pairing.
+    fn decide(&mut self, view: &View, read_at: i64) -> Decision {
         let held: Vec<Holding<'_>> = self
             .owned
             .iter()
             .map(|(sid, lease)| Holding {
                 session_id: sid,
                 leaving: lease.leaving,
+                newer: lease.since >= read_at,
             })
             .collect();
         let print = fingerprint(view, &held, &self.pinned);

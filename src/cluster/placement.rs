@@ -25,6 +25,9 @@ pub struct Holding<'a> {
     pub session_id: &'a str,
     /// Being handed over already.
     pub leaving: bool,
+    /// Taken after the view was read: the view may not show the session as wanted yet (it was
+    /// created, or started, meanwhile), so it is not handed over on that view's word.
+    pub newer: bool,
 }
 
 /// The leases to take and the sessions to hand over.
@@ -57,9 +60,9 @@ pub fn fingerprint(view: &View, held: &[Holding<'_>], pinned: &HashSet<String>) 
     for w in &view.wanted {
         (&w.session_id, &w.owner).hash(&mut h);
     }
-    let held_set = held
-        .iter()
-        .fold(0u64, |acc, x| acc ^ hash_of((x.session_id, x.leaving)));
+    let held_set = held.iter().fold(0u64, |acc, x| {
+        acc ^ hash_of((x.session_id, x.leaving, x.newer))
+    });
     let pinned_set = pinned.iter().fold(0u64, |acc, x| acc ^ hash_of(x));
     (held.len(), held_set, pinned.len(), pinned_set).hash(&mut h);
     h.finish()
@@ -94,7 +97,7 @@ pub fn decide(
     }
     let give = held
         .iter()
-        .filter(|h| !h.leaving && !pinned.contains(h.session_id))
+        .filter(|h| !h.leaving && !h.newer && !pinned.contains(h.session_id))
         .filter(|h| {
             !wanted_ids.contains(h.session_id)
                 || placed.get(h.session_id).is_some_and(|target| target != me)
@@ -211,6 +214,7 @@ mod tests {
                 .map(|id| Holding {
                     session_id: id,
                     leaving: false,
+                    newer: false,
                 })
                 .collect()
         };
@@ -262,6 +266,7 @@ mod tests {
             .map(|id| Holding {
                 session_id: id,
                 leaving: false,
+                newer: false,
             })
             .collect();
         let full = decide(&view, &held, &none, "a", 0);
@@ -269,6 +274,30 @@ mod tests {
         assert_eq!(full.give.len(), ids.len() - expected.len());
         // A cap of 5 takes at most 5.
         assert_eq!(decide(&view, &[], &none, "a", 5).take.len(), 5);
+    }
+
+    #[test]
+    fn a_lease_taken_after_the_view_was_read_is_not_handed_over_on_its_word() {
+        let view = View {
+            wanted: vec![wanted("old", Some("a"))],
+            instances: vec![instance("a", 0)],
+        };
+        let none = HashSet::new();
+        let holding = |newer| Holding {
+            session_id: "new",
+            leaving: false,
+            newer,
+        };
+        // A session created and claimed while the view was read is not in its wanted list.
+        let decided = decide(&view, &[holding(true)], &none, "a", 0);
+        assert!(decided.give.is_empty(), "{decided:?}");
+        // Once a view read after it still does not want it, it goes.
+        let decided = decide(&view, &[holding(false)], &none, "a", 0);
+        assert_eq!(decided.give, vec!["new".to_string()]);
+        assert_ne!(
+            fingerprint(&view, &[holding(true)], &none),
+            fingerprint(&view, &[holding(false)], &none)
+        );
     }
 
     #[test]
