@@ -330,6 +330,11 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 /// checkpointer's.
 const SQLITE_MIN_IDLE: u32 = 2;
 
+/// The PostgreSQL connections the pool keeps open while idle; more are opened when needed (and
+/// closed again after ten idle minutes). Each open connection costs the process its buffers and,
+/// with TLS, its OpenSSL state, and the server a backend process.
+const PG_MIN_IDLE: u32 = 2;
+
 impl DbPool {
     /// A pool without a statement time limit (command-line tools, tests).
     pub fn connect(target: &DatabaseTarget, max_size: u32) -> anyhow::Result<Self> {
@@ -348,6 +353,7 @@ impl DbPool {
             DatabaseTarget::Postgres(url) => DbPool::Postgres(
                 Pool::builder()
                     .max_size(max_size)
+                    .min_idle(Some(PG_MIN_IDLE.min(max_size)))
                     .connection_timeout(timeout)
                     .connection_customizer(Box::new(PgStatementTimeout(statement_timeout)))
                     .build(pg_checkout::PgManager::new(health::pg_url_with_timeouts(
