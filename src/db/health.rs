@@ -166,7 +166,10 @@ pub fn is_outage(e: &DbError) -> bool {
 /// libpq settings that bound how long a dead or silent server can hold a connection, added to
 /// the URL unless it sets them itself: dialing gives up after 2 s (libpq's minimum), an idle
 /// connection whose peer vanished is noticed within ~25 s, and unacknowledged writes abort the
-/// connection after 15 s.
+/// connection after 15 s. A server on this host's loopback is dialed without TLS unless the
+/// URL sets `sslmode` (libpq's default, `prefer`, encrypts whenever the server offers it: on
+/// loopback that protects nothing and costs every statement an encryption at both ends, and the
+/// process about 2 MiB).
 pub fn pg_url_with_timeouts(url: &str) -> String {
     const DEFAULTS: [(&str, &str); 6] = [
         ("connect_timeout", "2"),
@@ -184,7 +187,13 @@ pub fn pg_url_with_timeouts(url: &str) -> String {
     };
     let mut out = url.to_string();
     let mut sep = if url.contains('?') { '&' } else { '?' };
-    for (name, value) in DEFAULTS {
+    let loopback = [("sslmode", "disable")];
+    let extra = if on_loopback(url) && !present("host") {
+        &loopback[..]
+    } else {
+        &[]
+    };
+    for &(name, value) in DEFAULTS.iter().chain(extra) {
         if !present(name) {
             out.push(sep);
             out.push_str(name);
@@ -196,9 +205,55 @@ pub fn pg_url_with_timeouts(url: &str) -> String {
     out
 }
 
+/// Whether the URL's host is this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`).
+fn on_loopback(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loopback_server_is_dialed_without_tls_unless_the_url_says_otherwise() {
+        let timeouts = "connect_timeout=2&keepalives=1&keepalives_idle=10\
+             &keepalives_interval=5&keepalives_count=3&tcp_user_timeout=15000";
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/db",
+            "postgresql://u:p@localhost/db",
+            "postgres://u@[::1]:5432/db",
+        ] {
+            assert_eq!(
+                pg_url_with_timeouts(url),
+                format!("{url}?{timeouts}&sslmode=disable")
+            );
+        }
+        for url in [
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.5:5432/db",
+            "postgres://u@postgres/db",
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?host=/var/run/postgresql",
+        ] {
+            assert!(
+                !pg_url_with_timeouts(url).contains("sslmode=disable"),
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn timeouts_are_added_unless_the_url_sets_them() {
