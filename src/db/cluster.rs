@@ -89,10 +89,11 @@ impl Owner {
     }
 }
 
+/// The lease row [`check_fence`] found and locked (only its presence matters).
 #[derive(QueryableByName)]
-struct Epoch {
-    #[diesel(sql_type = BigInt)]
-    epoch: i64,
+struct Locked {
+    #[diesel(sql_type = BigInt, column_name = epoch)]
+    _epoch: i64,
 }
 
 type PgPooled = diesel::r2d2::PooledConnection<super::pg_checkout::PgManager>;
@@ -261,20 +262,8 @@ fn acquire_batch(
 /// Takes the session's lease for instance `id` if nobody holds it (never held, released, or
 /// its owner's row ran out) and `id`'s own row is alive; answers the new epoch, or `None`.
 pub fn acquire(pool: &DbPool, session_id: &str, id: &str) -> DbResult<Option<i64>> {
-    let mut conn = pg(pool)?;
-    let taken: Option<Epoch> = diesel::sql_query(format!(
-        "INSERT INTO session_leases AS l (session_id, owner, epoch) \
-         SELECT s.id, $2, 1 FROM sessions s WHERE s.id = $1 AND EXISTS \
-         (SELECT 1 FROM instances me WHERE me.id = $2 AND me.lease_until > {DB_NOW}) \
-         ON CONFLICT (session_id) DO UPDATE SET owner = $2, epoch = l.epoch + 1 \
-         WHERE l.owner IS NULL OR NOT EXISTS (SELECT 1 FROM instances o \
-         WHERE o.id = l.owner AND o.lease_until > {DB_NOW}) RETURNING epoch"
-    ))
-    .bind::<Text, _>(session_id)
-    .bind::<Text, _>(id)
-    .get_result(&mut conn)
-    .optional()?;
-    Ok(taken.map(|e| e.epoch))
+    let mut taken = acquire_batch(pool, &[session_id.to_string()], id)?;
+    Ok(taken.remove(session_id))
 }
 
 /// Gives a lease up so another instance may take it at once (the epoch is kept: the next owner
@@ -410,7 +399,7 @@ pub fn check_fence(conn: &mut PgConnection, session_id: &str, fence: &Fence) -> 
     if !fence.is_valid() {
         return Err(DbError::Fenced);
     }
-    let held: Option<Epoch> = diesel::sql_query(format!(
+    let held: Option<Locked> = diesel::sql_query(format!(
         "SELECT l.epoch FROM session_leases l JOIN instances i ON i.id = l.owner \
          WHERE l.session_id = $1 AND l.owner = $2 AND l.epoch = $3 \
          AND i.lease_until > {DB_NOW} FOR SHARE OF l"
