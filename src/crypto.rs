@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hkdf::Hkdf;
 use rand::RngCore;
-use sha2_011::Sha256;
+use sha2::Sha256;
 
 const VERSION: u8 = 1;
 

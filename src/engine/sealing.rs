@@ -386,7 +386,7 @@ fn wrap_aad(session_id: &str, key_id: u8) -> Vec<u8> {
 /// A purpose-bound AES-256-GCM key derived from the master key.
 fn derive(master_key: &[u8; KEY_LEN], info: &[u8]) -> Result<Aes256Gcm, SealError> {
     let mut okm = Zeroizing::new([0u8; KEY_LEN]);
-    Hkdf::<sha2_011::Sha256>::new(Some(HKDF_SALT), master_key)
+    Hkdf::<sha2::Sha256>::new(Some(HKDF_SALT), master_key)
         .expand(info, &mut okm[..])
         .map_err(|_| SealError::Seal)?;
     Aes256Gcm::new_from_slice(&okm[..]).map_err(|_| SealError::Seal)
