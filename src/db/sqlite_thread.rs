@@ -29,7 +29,8 @@
 
 use std::cell::RefCell;
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 
 use diesel::SqliteConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -78,7 +79,8 @@ thread_local! {
     static IN_BATCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The thread and the queue to it. The thread ends once every [`super::Db`] sharing it is gone.
+/// The thread and the queue to it. The thread ends once every [`super::Db`] sharing it is gone
+/// (the checkpointer, which also holds the queue, stops with this).
 pub(super) struct SqliteThread {
     jobs: mpsc::Sender<Job>,
     /// The WAL is copied back beside this thread (it stops with it).
@@ -87,8 +89,28 @@ pub(super) struct SqliteThread {
 
 impl SqliteThread {
     pub(super) fn start(pool: DbPool) -> std::io::Result<Self> {
-        let checkpointer = super::sqlite_checkpoint::Checkpointer::start(pool.clone())?;
+        Self::start_with(pool, super::sqlite_checkpoint::FINISH_FRAMES)
+    }
+
+    /// `finish_frames`: see [`super::sqlite_checkpoint::Checkpointer::start`].
+    pub(super) fn start_with(pool: DbPool, finish_frames: i32) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        // Asked by the checkpointer; a call that does nothing wakes the thread if it is idle.
+        let finish = Arc::new(AtomicBool::new(false));
+        let ask = {
+            let (finish, jobs) = (finish.clone(), jobs.clone());
+            move || {
+                if !finish.swap(true, Ordering::AcqRel) {
+                    let wake: Job = Box::new(|_| Ran {
+                        reply: Box::new(|_| {}),
+                        ends_batch: Ending::No,
+                    });
+                    let _ = jobs.send(wake);
+                }
+            }
+        };
+        let checkpointer =
+            super::sqlite_checkpoint::Checkpointer::start(pool.clone(), finish_frames, ask)?;
         std::thread::Builder::new()
             .name("waras-sqlite".into())
             .spawn(move || {
@@ -97,6 +119,9 @@ impl SqliteThread {
                     let mut waiting = vec![first];
                     waiting.extend(queue.try_iter().take(MAX_BATCH - 1));
                     run_all(&pool, waiting);
+                    if finish.swap(false, Ordering::AcqRel) {
+                        finish_checkpoint(&pool);
+                    }
                 }
             })?;
         Ok(Self {
@@ -204,6 +229,16 @@ fn run_all(pool: &DbPool, mut waiting: Vec<Job>) {
             reply(failed.as_deref());
         }
         waiting = rest.collect();
+    }
+}
+
+/// Finishes the checkpointer's pass on the thread's connection, between two batches.
+fn finish_checkpoint(pool: &DbPool) {
+    if let DbPool::Sqlite(sqlite) = pool {
+        match SqliteCheckout::get(sqlite) {
+            Ok(mut conn) => super::sqlite_checkpoint::finish(&mut conn),
+            Err(e) => log::debug!("SQLite checkpoint on the SQLite thread: {e}"),
+        }
     }
 }
 
