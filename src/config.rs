@@ -152,12 +152,9 @@ impl Settings {
         self.validate_values()?;
         if cfg!(feature = "sandbox") {
             let url = url::Url::parse(&self.wa_url).context("wa_url is not a URL")?;
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d == "localhost",
-                None => false,
-            };
+            let loopback = url
+                .host()
+                .is_some_and(|h| crate::loopback::is_loopback_host(&h));
             anyhow::ensure!(
                 loopback,
                 "this is a sandbox build (certificate verification off): wa_url must be on loopback, not {}",

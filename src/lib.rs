@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod engine;
+pub mod loopback;
 pub mod media;
 pub mod metrics;
 pub mod rotate;

@@ -188,7 +188,7 @@ pub fn pg_url_with_timeouts(url: &str) -> String {
     let mut out = url.to_string();
     let mut sep = if url.contains('?') { '&' } else { '?' };
     let loopback = [("sslmode", "disable")];
-    let extra = if on_loopback(url) && !present("host") {
+    let extra = if crate::loopback::url_on_loopback(url) && !present("host") {
         &loopback[..]
     } else {
         &[]
@@ -203,24 +203,6 @@ pub fn pg_url_with_timeouts(url: &str) -> String {
         }
     }
     out
-}
-
-/// Whether the URL's host is this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`).
-fn on_loopback(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host_port.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host_port.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ impl WaVersion {
     pub fn new(pinned: Option<(u32, u32, u32)>, wa_url: &str) -> Self {
         let offline = url::Url::parse(wa_url)
             .ok()
-            .and_then(|u| u.host().map(|h| is_loopback_host(&h)))
+            .and_then(|u| u.host().map(|h| crate::loopback::is_loopback_host(&h)))
             .unwrap_or(false);
         Self {
             inner: Arc::new(Inner {
@@ -100,14 +100,6 @@ async fn fetch(http: &dyn HttpClient) -> anyhow::Result<(u32, u32, u32)> {
     }
     let body = String::from_utf8_lossy(&response.body);
     wacore::version::parse_sw_js(&body).ok_or_else(|| anyhow::anyhow!("no client_revision"))
-}
-
-fn is_loopback_host(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    }
 }
 
 #[cfg(test)]
