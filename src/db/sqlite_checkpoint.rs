@@ -50,11 +50,12 @@ impl Checkpointer {
         std::thread::Builder::new()
             .name("waras-checkpoint".into())
             .spawn(move || {
+                let mut file = None;
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
                     match checkpoint(&pool) {
                         Ok(Some(pass)) if pass.log > finish_frames => {
                             // What the pass copied is synced here, not by the SQLite thread.
-                            if let Err(e) = sync_database(&pool) {
+                            if let Err(e) = sync_database(&pool, &mut file) {
                                 log::debug!("SQLite checkpoint: syncing the database: {e}");
                             }
                             ask_to_finish();
@@ -93,17 +94,24 @@ struct MainFile {
 /// while it copied) leaves what it copied unsynced: SQLite syncs the database only once a pass
 /// copies everything, which under steady writes only the SQLite thread's finishing pass does, and
 /// that thread then waited for all of it (23–34 ms, `perf trace`) instead of the last few MiB.
-fn sync_database(pool: &DbPool) -> super::DbResult<()> {
+fn sync_database(pool: &DbPool, file: &mut Option<String>) -> super::DbResult<()> {
     use diesel::RunQueryDsl as _;
     let DbPool::Sqlite(p) = pool else {
         return Ok(());
     };
-    let main = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-        .get_result::<MainFile>(&mut *p.get()?)?;
-    if !main.file.is_empty() {
-        std::fs::File::open(&main.file)
+    // The file's name is asked once.
+    let file = match file {
+        Some(file) => file,
+        None => file.insert(
+            diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .get_result::<MainFile>(&mut *p.get()?)?
+                .file,
+        ),
+    };
+    if !file.is_empty() {
+        std::fs::File::open(&*file)
             .and_then(|f| f.sync_data())
-            .map_err(|e| super::DbError::Unavailable(format!("syncing {}: {e}", main.file)))?;
+            .map_err(|e| super::DbError::Unavailable(format!("syncing {file}: {e}")))?;
     }
     Ok(())
 }
