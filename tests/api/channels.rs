@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::Backend;
+use crate::common::{Backend, wait_until};
 use crate::on_both_backends;
 use crate::scenario::Scenario;
 
@@ -99,15 +99,18 @@ async fn channels_are_followed_read_and_run(backend: Backend) {
         .await
         .success(201);
     assert!(posted["id"].is_string(), "{posted}");
-    let (s, seen) = sc
-        .sandbox_call("GET", &format!("/sandbox/channels/{own}"), None)
-        .await;
-    assert!(s.is_success(), "{seen}");
-    assert_eq!(
-        seen["posts"][0]["text"],
-        json!("Closed on Sunday"),
-        "{seen}"
-    );
+    // The 201 means WhatsApp took the post; the sandbox files it for its followers just after.
+    let channel = format!("/sandbox/channels/{own}");
+    let seen = wait_until(10, "the sandbox to file the post", || async {
+        let (s, seen) = sc.sandbox_call("GET", &channel, None).await;
+        assert!(s.is_success(), "{seen}");
+        if seen["posts"][0]["text"] == json!("Closed on Sunday") {
+            Ok(seen)
+        } else {
+            Err(seen)
+        }
+    })
+    .await;
     assert_eq!(seen["posts"][0]["id"], posted["id"], "{seen}");
 
     // Bad input is a 400 before WhatsApp is asked.
