@@ -394,9 +394,8 @@ const UNDOCUMENTED_GET_PATHS: [&str; 7] = [
 ];
 
 /// Path templates split into segments, with the methods each one answers and whether that
-/// method's body is JSON; kept by their number of segments, the only templates a path can match
-/// (every request asks, in [`takes_json_body`]: the send path's profile had a scan of the whole
-/// table at 1 % of the process's CPU).
+/// method's body is JSON; kept by their number of segments, the only templates a path of that
+/// many segments can match.
 type MethodTable = HashMap<usize, Vec<(Vec<String>, Vec<(&'static str, bool)>)>>;
 
 /// What the route table needs of the document: its paths, their methods and whether each
