@@ -94,26 +94,29 @@ struct MainFile {
 /// while it copied) leaves what it copied unsynced: SQLite syncs the database only once a pass
 /// copies everything, which under steady writes only the SQLite thread's finishing pass does, and
 /// that thread then waited for all of it (23–34 ms, `perf trace`) instead of the last few MiB.
-fn sync_database(pool: &DbPool, file: &mut Option<String>) -> super::DbResult<()> {
+fn sync_database(pool: &DbPool, file: &mut Option<std::fs::File>) -> super::DbResult<()> {
     use diesel::RunQueryDsl as _;
     let DbPool::Sqlite(p) = pool else {
         return Ok(());
     };
-    // The file's name is asked once.
+    // The file is looked up and opened once, and kept open for the next passes.
     let file = match file {
         Some(file) => file,
-        None => file.insert(
-            diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                .get_result::<MainFile>(&mut *p.get()?)?
-                .file,
-        ),
+        None => {
+            let name =
+                diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .get_result::<MainFile>(&mut *p.get()?)?
+                    .file;
+            if name.is_empty() {
+                return Ok(());
+            }
+            let opened = std::fs::File::open(&name)
+                .map_err(|e| super::DbError::Unavailable(format!("opening {name}: {e}")))?;
+            file.insert(opened)
+        }
     };
-    if !file.is_empty() {
-        std::fs::File::open(&*file)
-            .and_then(|f| f.sync_data())
-            .map_err(|e| super::DbError::Unavailable(format!("syncing {file}: {e}")))?;
-    }
-    Ok(())
+    file.sync_data()
+        .map_err(|e| super::DbError::Unavailable(format!("syncing the database file: {e}")))
 }
 
 /// One passive checkpoint on a pooled connection.

@@ -39,10 +39,7 @@ struct Cached {
 
 impl WaVersion {
     pub fn new(pinned: Option<(u32, u32, u32)>, wa_url: &str) -> Self {
-        let offline = url::Url::parse(wa_url)
-            .ok()
-            .and_then(|u| u.host().map(|h| crate::loopback::is_loopback_host(&h)))
-            .unwrap_or(false);
+        let offline = crate::loopback::url_on_loopback(wa_url);
         Self {
             inner: Arc::new(Inner {
                 pinned,
