@@ -1,5 +1,5 @@
 //! The append-only event log. Appends happen inside the transaction of the state change that caused
-//! them, marked with [`DbConn::lock_event_log`]; readers read up to [`DbConn::event_horizon`], so
+//! them ([`EventLog::append_event`]); on PostgreSQL they mark it as an appender; readers read up to [`DbConn::event_horizon`], so
 //! they see ids in increasing order and never one appear behind an id already read.
 
 use diesel::dsl::sql;
@@ -75,51 +75,70 @@ pub struct NewEvent<'a> {
     pub created_at: i64,
 }
 
-/// Appending is backend-neutral SQL; the trait lets the same body serve both connection types
-/// from inside another repository's transaction.
+/// Appending from inside another repository's transaction, on either connection type.
 pub trait EventLog: DbConn + DeliveryOutbox {
-    fn append_event(&mut self, event: &NewEvent<'_>) -> DbResult<EventRow>;
+    /// Inserts the event's row (`data` is its JSON) and answers its id.
+    fn insert_event(&mut self, event: &NewEvent<'_>, data: &str) -> DbResult<i64>;
+
+    fn append_event(&mut self, e: &NewEvent<'_>) -> DbResult<EventRow> {
+        let data = e.data.to_string();
+        let id = self.insert_event(e, &data)?;
+        let row = EventRow {
+            id,
+            tenant_id: e.tenant_id.to_string(),
+            session_id: e.session_id.map(str::to_string),
+            event_type: e.event_type.as_str().to_string(),
+            data,
+            created_at: e.created_at,
+        };
+        self.create_deliveries(&row)?;
+        Ok(row)
+    }
 }
 
-macro_rules! impl_event_log {
-    ($($conn:ty),*) => {$(
-        impl EventLog for $conn {
-            fn append_event(&mut self, e: &NewEvent<'_>) -> DbResult<EventRow> {
-                self.lock_event_log()?;
-                let data = e.data.to_string();
-                let insert = diesel::insert_into(events::table).values((
-                    events::tenant_id.eq(e.tenant_id),
-                    events::session_id.eq(e.session_id),
-                    events::event_type.eq(e.event_type.as_str()),
-                    events::data.eq(&data),
-                    events::created_at.eq(e.created_at),
-                ));
-                let id: i64 = if <Self as DbConn>::ROWID_OF_LAST_INSERT {
-                    // No `RETURNING` on SQLite: it would collect the id in a temporary table of
-                    // its own (see `db::cached`); the connection knows the row it inserted last.
-                    insert.cached().run(self)?;
-                    diesel::select(sql::<BigInt>("last_insert_rowid()"))
-                        .cached()
-                        .get_result(self)?
-                } else {
-                    insert.returning(events::id).cached().get_result(self)?
-                };
-                let row = EventRow {
-                    id,
-                    tenant_id: e.tenant_id.to_string(),
-                    session_id: e.session_id.map(str::to_string),
-                    event_type: e.event_type.as_str().to_string(),
-                    data,
-                    created_at: e.created_at,
-                };
-                self.create_deliveries(&row)?;
-                Ok(row)
-            }
-        }
-    )*};
+impl EventLog for diesel::PgConnection {
+    /// One round trip: `waras_append_event` (migration `2026-12-07-000022_event_append`) takes
+    /// the log's lock shared for this transaction, which marks it as an appender (see
+    /// [`DbConn::event_horizon`]), before the row takes its id, then inserts it.
+    fn insert_event(&mut self, e: &NewEvent<'_>, data: &str) -> DbResult<i64> {
+        use diesel::sql_types::{Nullable, Text};
+        let call = sql::<BigInt>("waras_append_event(")
+            .bind::<BigInt, _>(super::EVENT_LOG_LOCK)
+            .sql(", ")
+            .bind::<Text, _>(e.tenant_id)
+            .sql(", ")
+            .bind::<Nullable<Text>, _>(e.session_id)
+            .sql(", ")
+            .bind::<Text, _>(e.event_type.as_str())
+            .sql(", ")
+            .bind::<Text, _>(data)
+            .sql(", ")
+            .bind::<BigInt, _>(e.created_at)
+            .sql(")");
+        Ok(diesel::select(call).cached().get_result(self)?)
+    }
 }
 
-impl_event_log!(diesel::PgConnection, diesel::SqliteConnection);
+impl EventLog for diesel::SqliteConnection {
+    /// SQLite's one writer commits in id order: no lock. No `RETURNING` either: it would collect
+    /// the id in a temporary table of its own (see `db::cached`); the connection knows the row
+    /// it inserted last.
+    fn insert_event(&mut self, e: &NewEvent<'_>, data: &str) -> DbResult<i64> {
+        diesel::insert_into(events::table)
+            .values((
+                events::tenant_id.eq(e.tenant_id),
+                events::session_id.eq(e.session_id),
+                events::event_type.eq(e.event_type.as_str()),
+                events::data.eq(data),
+                events::created_at.eq(e.created_at),
+            ))
+            .cached()
+            .run(self)?;
+        Ok(diesel::select(sql::<BigInt>("last_insert_rowid()"))
+            .cached()
+            .get_result(self)?)
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {

@@ -24,6 +24,7 @@ mod migrate;
 pub mod objects;
 pub mod outbox;
 pub mod pg_checkout;
+mod pg_lanes;
 pub mod retention;
 pub mod rules;
 pub mod schema;
@@ -152,10 +153,6 @@ macro_rules! with_conn {
 
 /// What the two connection types do differently, behind one name each.
 pub trait DbConn: Connection + Sized {
-    /// Whether the id of a row just inserted is read back from the connection (SQLite's
-    /// `last_insert_rowid()`) rather than returned by the INSERT.
-    const ROWID_OF_LAST_INSERT: bool;
-
     /// A transaction that may write. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so
     /// concurrent writers wait on the busy timeout instead of failing on a lock upgrade; inside
     /// a batch of the SQLite thread (which holds that lock) it is a savepoint.
@@ -163,15 +160,21 @@ pub trait DbConn: Connection + Sized {
     where
         F: FnOnce(&mut Self) -> DbResult<T>;
 
-    /// Marks this transaction as one that appends events. A PostgreSQL sequence value is taken at
-    /// insert but becomes visible only at commit, so concurrent appenders may commit out of id
-    /// order; readers therefore read only up to [`DbConn::event_horizon`], which waits for the
-    /// appenders in flight. Appenders do not wait for each other (their commits share the WAL's
-    /// flushes).
-    fn lock_event_log(&mut self) -> DbResult<()>;
+    /// A write of exactly one statement, which is atomic on its own. PostgreSQL runs it as its
+    /// own transaction: no `BEGIN` and `COMMIT` round trips around it (a send's engine records
+    /// took three round trips each instead of one). SQLite runs it as [`DbConn::write_txn`]
+    /// (in the writers' turn, or as a savepoint of the SQLite thread's batch).
+    fn write_statement<T, F>(&mut self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&mut Self) -> DbResult<T>;
 
     /// The highest event id below which no event can still appear: `None` where every committed
-    /// event is readable in id order (SQLite's single writer commits in id order).
+    /// event is readable in id order (SQLite's single writer commits in id order). A PostgreSQL
+    /// sequence value is taken at insert but becomes visible only at commit, so concurrent
+    /// appenders may commit out of id order. Each appender takes the event log's advisory lock
+    /// shared for its transaction before its row takes an id (`events::EventLog`); the horizon
+    /// takes it exclusively, which waits for the appenders in flight. Appenders do not wait for
+    /// each other (their commits share the WAL's flushes).
     fn event_horizon(&mut self) -> DbResult<Option<i64>>;
 
     /// Takes chat-state changes in turn, to commit (the API's change and the engine's report of
@@ -202,8 +205,6 @@ fn pg_xact_lock(conn: &mut PgConnection, function: &'static str, key: i64) -> Db
 }
 
 impl DbConn for PgConnection {
-    const ROWID_OF_LAST_INSERT: bool = false;
-
     fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
     where
         F: FnOnce(&mut Self) -> DbResult<T>,
@@ -211,9 +212,11 @@ impl DbConn for PgConnection {
         self.transaction(f)
     }
 
-    fn lock_event_log(&mut self) -> DbResult<()> {
-        // Shared: appenders go side by side; a reader's horizon takes it exclusively.
-        pg_xact_lock(self, "pg_advisory_xact_lock_shared", EVENT_LOG_LOCK)
+    fn write_statement<T, F>(&mut self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&mut Self) -> DbResult<T>,
+    {
+        f(self)
     }
 
     fn event_horizon(&mut self) -> DbResult<Option<i64>> {
@@ -239,8 +242,6 @@ impl DbConn for PgConnection {
 }
 
 impl DbConn for SqliteConnection {
-    const ROWID_OF_LAST_INSERT: bool = true;
-
     fn write_txn<T, F>(&mut self, f: F) -> DbResult<T>
     where
         F: FnOnce(&mut Self) -> DbResult<T>,
@@ -255,8 +256,11 @@ impl DbConn for SqliteConnection {
         self.immediate_transaction(f)
     }
 
-    fn lock_event_log(&mut self) -> DbResult<()> {
-        Ok(()) // the single SQLite writer already serialises commits
+    fn write_statement<T, F>(&mut self, f: F) -> DbResult<T>
+    where
+        F: FnOnce(&mut Self) -> DbResult<T>,
+    {
+        self.write_txn(f)
     }
 
     fn event_horizon(&mut self) -> DbResult<Option<i64>> {
@@ -417,24 +421,35 @@ pub struct Db {
     objects: Option<std::sync::Arc<objects::ObjectStore>>,
     /// Every tenant's quotas unless the admin set its own (the automatic sends check them).
     default_quotas: crate::domain::Quotas,
-    /// Where SQLite's calls run (`None` on PostgreSQL: the blocking pool, one connection each).
-    sqlite: Option<std::sync::Arc<sqlite_thread::SqliteThread>>,
+    /// Where the calls run.
+    calls: Calls,
+}
+
+/// Where [`Db::run`]'s calls run.
+#[derive(Clone)]
+enum Calls {
+    /// SQLite's own thread, in batches.
+    Sqlite(std::sync::Arc<sqlite_thread::SqliteThread>),
+    /// PostgreSQL's lanes, one per pooled connection.
+    Postgres(std::sync::Arc<pg_lanes::PgLanes>),
+    /// Tokio's blocking pool (when no thread of ours could be started).
+    Blocking,
 }
 
 impl Db {
     pub fn new(pool: DbPool) -> Self {
-        let sqlite = match &pool {
-            DbPool::Sqlite(_) => match sqlite_thread::SqliteThread::start(pool.clone()) {
-                Ok(thread) => Some(std::sync::Arc::new(thread)),
-                Err(e) => {
-                    log::warn!("no thread for SQLite ({e}); its calls use the blocking pool");
-                    None
-                }
-            },
-            DbPool::Postgres(_) => None,
+        let started = match &pool {
+            DbPool::Sqlite(_) => sqlite_thread::SqliteThread::start(pool.clone())
+                .map(|thread| Calls::Sqlite(std::sync::Arc::new(thread))),
+            DbPool::Postgres(p) => pg_lanes::PgLanes::start(&pool, p.max_size())
+                .map(|lanes| Calls::Postgres(std::sync::Arc::new(lanes))),
         };
+        let calls = started.unwrap_or_else(|e| {
+            log::warn!("no database threads ({e}); the calls use the blocking pool");
+            Calls::Blocking
+        });
         Self {
-            sqlite,
+            calls,
             pool,
             health: Default::default(),
             appended: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
@@ -489,7 +504,7 @@ impl Db {
         &self.pool
     }
 
-    /// Runs `f` off the async threads: on SQLite's own thread, on PostgreSQL on the blocking pool
+    /// Runs `f` off the async threads: on SQLite's own thread, on PostgreSQL on one of its lanes
     /// (one connection per call). Fails at once while the database is marked down, and
     /// stops waiting when it is marked down meanwhile (the blocking call then finishes or fails
     /// on its own; its connection is bounded by the libpq timeouts).
@@ -538,8 +553,10 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
     {
-        if let Some(thread) = &self.sqlite {
-            return thread.run(f).await;
+        match &self.calls {
+            Calls::Sqlite(thread) => return thread.run(f).await,
+            Calls::Postgres(lanes) => return lanes.run(f).await,
+            Calls::Blocking => {}
         }
         let pool = self.pool.clone();
         match actix_web::rt::task::spawn_blocking(move || f(&pool)).await {

@@ -135,19 +135,25 @@ impl MsgSecretStore for DieselStore {
                         ))
                 };
             }
-            with_conn!(pool, |conn| conn.write_txn(|conn| {
-                if rows.len() <= KEEP_UP_TO {
-                    // A send's one secret: a kept statement per row (see `db::cached`).
-                    for row in &rows {
-                        upsert!(value(row)).cached().run(conn)?;
+            with_conn!(pool, |conn| {
+                if let [row] = &rows[..] {
+                    // A send's one secret: one kept statement (see `db::cached`).
+                    return conn
+                        .write_statement(|conn| Ok(upsert!(value(row)).cached().run(conn)?));
+                }
+                conn.write_txn(|conn| {
+                    if rows.len() <= KEEP_UP_TO {
+                        for row in &rows {
+                            upsert!(value(row)).cached().run(conn)?;
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
-                }
-                for chunk in rows.chunks(CHUNK) {
-                    upsert!(chunk.iter().map(value).collect::<Vec<_>>()).execute(conn)?;
-                }
-                Ok(())
-            }))
+                    for chunk in rows.chunks(CHUNK) {
+                        upsert!(chunk.iter().map(value).collect::<Vec<_>>()).execute(conn)?;
+                    }
+                    Ok(())
+                })
+            })
         })
         .await?;
         Ok(stored)

@@ -48,17 +48,27 @@ macro_rules! keyed_table {
 
             fn put(pool: &DbPool, sid: &str, rows: &[(String, Vec<u8>)]) -> DbResult<()> {
                 use super::schema::$table as t;
-                with_conn!(pool, |conn| conn.write_txn(|conn| {
+                macro_rules! upsert_one {
+                    ($conn:expr, $k:expr, $s:expr) => {
+                        diesel::insert_into(t::table)
+                            .values((t::session_id.eq(sid), t::$key.eq($k), t::sealed.eq($s)))
+                            .on_conflict((t::session_id, t::$key))
+                            .do_update()
+                            .set(t::sealed.eq(excluded(t::sealed)))
+                            .cached()
+                            .run($conn)
+                    };
+                }
+                with_conn!(pool, |conn| {
+                    if let [(k, s)] = rows {
+                        // A send's usual case: one record, one statement.
+                        return conn.write_statement(|conn| Ok(upsert_one!(conn, k, s)?));
+                    }
+                    conn.write_txn(|conn| {
                     if rows.len() <= KEEP_UP_TO {
-                        // A few rows (a send's usual case): one kept statement each (`db::cached`).
+                        // A few rows: one kept statement each (`db::cached`).
                         for (k, s) in rows {
-                            diesel::insert_into(t::table)
-                                .values((t::session_id.eq(sid), t::$key.eq(k), t::sealed.eq(s)))
-                                .on_conflict((t::session_id, t::$key))
-                                .do_update()
-                                .set(t::sealed.eq(excluded(t::sealed)))
-                                .cached()
-                                .run(conn)?;
+                            upsert_one!(conn, k, s)?;
                         }
                         return Ok(());
                     }
@@ -75,7 +85,8 @@ macro_rules! keyed_table {
                             .execute(conn)?;
                     }
                     Ok(())
-                }))
+                    })
+                })
             }
 
             fn delete(pool: &DbPool, sid: &str, key: &str) -> DbResult<()> {

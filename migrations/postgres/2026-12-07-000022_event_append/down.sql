@@ -1,0 +1,1 @@
+DROP FUNCTION waras_append_event(BIGINT, TEXT, TEXT, TEXT, TEXT, BIGINT);
