@@ -175,11 +175,11 @@ impl MessageMeter for diesel::PgConnection {
         use diesel::upsert::excluded;
         use usage_daily as u;
         let shard = usage_shard(key);
-        let row = |metric: &str| {
+        let row = |metric| {
             (
-                u::tenant_id.eq(tenant.to_string()),
-                u::day.eq(day.to_string()),
-                u::metric.eq(metric.to_string()),
+                u::tenant_id.eq(tenant),
+                u::day.eq(day),
+                u::metric.eq(metric),
                 u::shard.eq(shard),
                 u::amount.eq(1i64),
             )
