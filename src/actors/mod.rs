@@ -19,6 +19,6 @@ pub use session::{
 #[cfg(feature = "sandbox")]
 pub use session::{HaltEngine, Panic, PanicWhenStopped};
 pub use supervisor::{
-    ActorAddr, Boot, EnsureAllRunning, EnsureRunning, EnsureStopped, HandOver, Nudge, Owned,
-    RemoveSession, RestartSession, RunningSessions, Shutdown, SupervisorActor,
+    ActorAddr, Boot, EnsureRunning, EnsureStopped, HandOver, Nudge, Owned, RemoveSession,
+    RestartSession, RunningSessions, Shutdown, SupervisorActor,
 };

@@ -78,9 +78,6 @@ pub struct SessionActor {
     retiring: bool,
     /// The one run of the end-for-good work, shared by all who ask (an event and a logout race).
     retirement: Option<Shared<LocalBoxFuture<'static, ()>>>,
-    /// The session's row when the boot already wrote STARTING for it (see
-    /// [`SessionActor::restored`]).
-    restored: Option<sessions::SessionRow>,
     /// Fault injection: panic in `stopped` (see `faults`).
     #[cfg(feature = "sandbox")]
     panic_when_stopped: bool,
@@ -116,17 +113,9 @@ impl SessionActor {
             attempts: ConnectAttempts::default(),
             retiring: false,
             retirement: None,
-            restored: None,
             #[cfg(feature = "sandbox")]
             panic_when_stopped: false,
         }
-    }
-
-    /// A session the boot restored: `row` is its stored row with STARTING already written (in
-    /// one transaction with others'), so the actor neither writes it again nor reads the row.
-    pub(super) fn restored(mut self, row: Option<sessions::SessionRow>) -> Self {
-        self.restored = row;
-        self
     }
 
     /// The write of a status transition, to be awaited before the actor does anything else.
@@ -453,11 +442,6 @@ impl Actor for SessionActor {
             self.generation
         );
         self.status = SessionStatus::Starting;
-        if let Some(row) = self.restored.take() {
-            (self.launch, self.tenant_id) = (history::Launch::of(&row), row.tenant_id);
-            self.start_engine(ctx);
-            return;
-        }
         ctx.wait(
             self.status_write(SessionStatus::Starting, None, None)
                 .into_actor(self),

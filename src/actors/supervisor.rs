@@ -12,14 +12,10 @@ use futures_util::future::join_all;
 use super::session::{Drain, Ready, SessionActor, Stop};
 use crate::db::cluster::Fence;
 use crate::db::sessions::{self, StatusChange};
-use crate::db::{Db, now_ms};
+use crate::db::{Db, DbError, now_ms};
 use crate::domain::{DesiredState, SessionId, SessionStatus};
 use crate::engine::EngineDeps;
 use crate::metrics::Metrics;
-
-mod starts;
-
-pub use starts::{Boot, EnsureAllRunning};
 
 /// A run this long counts as healthy: the next failure starts the backoff from the beginning.
 const STABLE_RUN: Duration = Duration::from_secs(300);
@@ -51,10 +47,6 @@ pub struct SupervisorActor {
     next_generation: u64,
     running: HashMap<SessionId, Running>,
     failures: HashMap<SessionId, u32>,
-    /// Sessions of a start of many whose STARTING is being written, by that start's number:
-    /// stopping one meanwhile takes it out, so the start does not run it afterwards.
-    starting: HashMap<SessionId, u64>,
-    next_start: u64,
 }
 
 impl SupervisorActor {
@@ -75,8 +67,6 @@ impl SupervisorActor {
             next_generation: 0,
             running: HashMap::new(),
             failures: HashMap::new(),
-            starting: HashMap::new(),
-            next_start: 0,
         }
     }
 
@@ -85,7 +75,6 @@ impl SupervisorActor {
         &mut self,
         id: SessionId,
         fence: Option<Arc<Fence>>,
-        restored: Option<sessions::SessionRow>,
         ctx: &mut Context<Self>,
     ) -> Option<Addr<SessionActor>> {
         if !self.runs_sessions || (self.leased && fence.is_none()) {
@@ -107,7 +96,6 @@ impl SupervisorActor {
             self.engine.clone(),
             fence.clone(),
         )
-        .restored(restored)
         .start();
         self.running.insert(
             id,
@@ -124,7 +112,6 @@ impl SupervisorActor {
 
     /// Takes the actor out of the registry first, so its exit is not mistaken for a crash.
     fn take_session(&mut self, id: &SessionId) -> Option<Addr<SessionActor>> {
-        self.starting.remove(id);
         let running = self.running.remove(id)?;
         self.metrics.session_actors.set(self.running.len() as i64);
         Some(running.addr)
@@ -197,7 +184,7 @@ impl SupervisorActor {
         };
         ctx.spawn(check.into_actor(self).map(move |row, act, ctx| match row {
             Ok(Some(row)) if DesiredState::from_db(&row.desired_state) == DesiredState::Running => {
-                act.start_session(id, fence, None, ctx);
+                act.start_session(id, fence, ctx);
             }
             Ok(_) => {}
             Err(e) => log::error!("session {id}: restart check failed: {e}"),
@@ -250,6 +237,41 @@ async fn stop_or_mark(db: Db, id: SessionId, addr: Option<Addr<SessionActor>>) {
     }
 }
 
+/// Starts every session whose desired state is `running`; settles the stored status of the rest.
+#[derive(Message)]
+#[rtype(result = "Result<usize, DbError>")]
+pub struct Boot;
+
+impl Handler<Boot> for SupervisorActor {
+    type Result = ResponseActFuture<Self, Result<usize, DbError>>;
+
+    fn handle(&mut self, _: Boot, _ctx: &mut Self::Context) -> Self::Result {
+        if self.leased {
+            // The membership takes the leases and starts what this instance should run.
+            return Box::pin(fut::ready(Ok(0)));
+        }
+        let db = self.db.clone();
+        let load = async move { db.run(sessions::ids_to_run).await };
+        Box::pin(load.into_actor(self).then(|result, act, ctx| {
+            let started: Vec<_> = match &result {
+                Ok(ids) => ids
+                    .iter()
+                    .filter_map(|id| act.start_session(SessionId::from_db(id.clone()), None, ctx))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            // Boot is done when every restored session has persisted STARTING.
+            async move {
+                join_all(started.into_iter().map(|a| wait_ready(Some(a)))).await;
+                let ids = result?;
+                log::info!("supervisor: {} session(s) restored", ids.len());
+                Ok(ids.len())
+            }
+            .into_actor(act)
+        }))
+    }
+}
+
 /// Runs the session here; with several instances only under the lease `fence` names.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -261,7 +283,7 @@ impl Handler<EnsureRunning> for SupervisorActor {
     /// Resolves once the actor has started (and persisted STARTING).
     fn handle(&mut self, msg: EnsureRunning, ctx: &mut Self::Context) -> Self::Result {
         self.failures.remove(&msg.0);
-        let addr = self.start_session(msg.0, msg.1, None, ctx);
+        let addr = self.start_session(msg.0, msg.1, ctx);
         Box::pin(wait_ready(addr))
     }
 }
@@ -281,7 +303,6 @@ impl Handler<HandOver> for SupervisorActor {
 
     fn handle(&mut self, msg: HandOver, _ctx: &mut Self::Context) -> Self::Result {
         self.failures.remove(&msg.id);
-        self.starting.remove(&msg.id);
         let running = self.running.remove(&msg.id);
         self.metrics.session_actors.set(self.running.len() as i64);
         let urgent = msg.urgent;
@@ -351,7 +372,7 @@ impl Handler<RestartSession> for SupervisorActor {
             stop_or_mark(self.db.clone(), msg.0, addr)
                 .into_actor(self)
                 .then(move |_, act, ctx| {
-                    wait_ready(act.start_session(id, fence, None, ctx)).into_actor(act)
+                    wait_ready(act.start_session(id, fence, ctx)).into_actor(act)
                 }),
         )
     }

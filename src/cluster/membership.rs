@@ -11,11 +11,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use actix::prelude::*;
+use futures_util::future::join_all;
 
 use super::CommandError;
 use super::config::ClusterConfig;
 use super::placement::{Decision, Holding, View, decide, fingerprint};
-use crate::actors::{EnsureAllRunning, EnsureRunning, HandOver, SupervisorActor};
+use crate::actors::{EnsureRunning, HandOver, SupervisorActor};
 use crate::db::Db;
 use crate::db::cluster::{self as leases, Fence, Life, mono_ms};
 use crate::db::heartbeat::Heartbeat;
@@ -370,21 +371,20 @@ impl Membership {
                     }
                 }
             }
-            let started = act.supervisor.send(EnsureAllRunning(starts));
             async move {
-                let _ = started.await;
+                join_all(starts).await;
                 answers
             }
             .into_actor(act)
         }))
     }
 
-    /// Holds a lease just asked for, and starts its session (adding it to `starts`);
+    /// Holds a lease just asked for, and starts its session (adding the start to `starts`);
     /// answers whether the session runs here now.
     fn took(
         &mut self,
         acquired: leases::Acquired,
-        starts: &mut Vec<(SessionId, Option<Arc<Fence>>)>,
+        starts: &mut Vec<Request<SupervisorActor, EnsureRunning>>,
     ) -> Result<bool, CommandError> {
         let sid = acquired.session_id;
         if let Some(lease) = self.owned.get(&sid) {
@@ -410,7 +410,7 @@ impl Membership {
         if start_now {
             log::info!("cluster: session {sid} runs here (epoch {epoch})");
             let id = SessionId::from_db(sid);
-            starts.push((id, Some(fence)));
+            starts.push(self.supervisor.send(EnsureRunning(id, Some(fence))));
         } else {
             log::info!(
                 "cluster: took the lease of session {sid} (epoch {epoch}); it starts once the next renewal confirms it"

@@ -169,19 +169,25 @@ pub struct StatusChange<'a> {
     pub fence: Option<&'a super::cluster::Fence>,
 }
 
-/// Writes `change` over the loaded `row` (inside the caller's transaction) and updates `row` to
-/// match; the `session.status` event when it is a transition.
-macro_rules! apply_status {
-    ($conn:expr, $row:expr, $change:expr) => {{
-        let (row, change): (&mut SessionRow, &StatusChange<'_>) = ($row, $change);
-        let previous = row.status.clone();
-        let desired = change.desired_state.map(|d| d.as_str().to_string());
-        if previous == change.status.as_str()
-            && row.status_reason.as_deref() == change.reason
-            && desired.as_ref().is_none_or(|d| *d == row.desired_state)
-        {
-            None
-        } else {
+pub fn set_status(
+    pool: &DbPool,
+    change: &StatusChange<'_>,
+) -> DbResult<Option<(SessionRow, EventRow)>> {
+    with_conn!(pool, |conn| {
+        conn.write_txn(|conn| {
+            conn.check_fence(change.session_id, change.fence)?;
+            let target = sessions::table.find(change.session_id);
+            let Some(mut row) = target.first::<SessionRow>(conn).optional()? else {
+                return Ok(None);
+            };
+            let previous = row.status.clone();
+            let desired = change.desired_state.map(|d| d.as_str().to_string());
+            if previous == change.status.as_str()
+                && row.status_reason.as_deref() == change.reason
+                && desired.as_ref().is_none_or(|d| *d == row.desired_state)
+            {
+                return Ok(None);
+            }
             row.status = change.status.as_str().to_string();
             row.status_reason = change.reason.map(str::to_string);
             if change.status != SessionStatus::ScanQr {
@@ -195,7 +201,7 @@ macro_rules! apply_status {
             // A new reason for the same state (e.g. `connection_failed` while STARTING) is shown
             // on the session but is no transition: no `session.status` event.
             let transition = previous != row.status || change.desired_state.is_some();
-            diesel::update(sessions::table.find(&row.id))
+            diesel::update(target)
                 .set((
                     sessions::status.eq(&row.status),
                     sessions::status_reason.eq(&row.status_reason),
@@ -204,92 +210,31 @@ macro_rules! apply_status {
                     sessions::qr_expires_at.eq(row.qr_expires_at),
                     sessions::updated_at.eq(change.now),
                 ))
-                .execute($conn)?;
+                .execute(conn)?;
             let working = SessionStatus::Working.as_str();
             crate::db::tenancy::track_working!(
-                $conn,
+                conn,
                 &row.id,
                 &row.tenant_id,
                 previous == working,
                 row.status == working,
                 change.now
             )?;
-            if transition {
-                Some($conn.append_event(&NewEvent {
-                    tenant_id: &row.tenant_id,
-                    session_id: Some(&row.id),
-                    event_type: EventType::SessionStatus,
-                    data: serde_json::json!({
-                        "status": row.status,
-                        "previous": previous,
-                        "reason": row.status_reason,
-                    }),
-                    created_at: change.now,
-                })?)
-            } else {
-                None
-            }
-        }
-    }};
-}
-
-pub fn set_status(
-    pool: &DbPool,
-    change: &StatusChange<'_>,
-) -> DbResult<Option<(SessionRow, EventRow)>> {
-    with_conn!(pool, |conn| {
-        conn.write_txn(|conn| {
-            conn.check_fence(change.session_id, change.fence)?;
-            let target = sessions::table.find(change.session_id);
-            let Some(mut row) = target.first::<SessionRow>(conn).optional()? else {
+            if !transition {
                 return Ok(None);
-            };
-            let event = apply_status!(conn, &mut row, change);
-            Ok(event.map(|e| (row, e)))
-        })
-    })
-}
-
-/// Marks many sessions STARTING in one transaction (each under its fence when it has one) and
-/// answers the rows written, as written, with the `session.status` events of those that changed.
-/// A session whose fence no longer holds, or that is gone, is left out: its actor writes (or
-/// fails to write) its own STARTING as it does when started alone. At a restart with thousands
-/// of sessions, each one's own write and read of its row queued behind all the others'.
-pub fn start_many(
-    pool: &DbPool,
-    starts: &[(String, Option<std::sync::Arc<super::cluster::Fence>>)],
-    now: i64,
-) -> DbResult<(Vec<SessionRow>, Vec<EventRow>)> {
-    let fences: std::collections::HashMap<&str, Option<&super::cluster::Fence>> = starts
-        .iter()
-        .map(|(id, fence)| (id.as_str(), fence.as_deref()))
-        .collect();
-    with_conn!(pool, |conn| {
-        conn.write_txn(|conn| {
-            let loaded: Vec<SessionRow> = sessions::table
-                .filter(sessions::id.eq_any(fences.keys()))
-                .order(sessions::id.asc())
-                .load(conn)?;
-            let (mut rows, mut events) = (Vec::with_capacity(loaded.len()), Vec::new());
-            for mut row in loaded {
-                let fence = fences.get(row.id.as_str()).copied().flatten();
-                match conn.check_fence(&row.id, fence) {
-                    Err(super::DbError::Fenced) => continue,
-                    checked => checked?,
-                }
-                let id = row.id.clone();
-                let change = StatusChange {
-                    session_id: &id,
-                    status: SessionStatus::Starting,
-                    reason: None,
-                    desired_state: None,
-                    now,
-                    fence,
-                };
-                events.extend(apply_status!(conn, &mut row, &change));
-                rows.push(row);
             }
-            Ok((rows, events))
+            let event = conn.append_event(&NewEvent {
+                tenant_id: &row.tenant_id,
+                session_id: Some(&row.id),
+                event_type: EventType::SessionStatus,
+                data: serde_json::json!({
+                    "status": row.status,
+                    "previous": previous,
+                    "reason": row.status_reason,
+                }),
+                created_at: change.now,
+            })?;
+            Ok(Some((row, event)))
         })
     })
 }
