@@ -11,9 +11,7 @@
 //! has. Every call still runs in its own transaction(s) on a connection checked out for it, as
 //! before: only where it runs changed.
 
-use std::panic::AssertUnwindSafe;
-
-use super::{DbError, DbPool, DbResult};
+use super::{DbPool, DbResult};
 
 /// A queued call: runs on a lane with the pool and sends its own result.
 type Job = Box<dyn FnOnce(&DbPool) + Send>;
@@ -46,16 +44,19 @@ impl PgLanes {
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
     {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |pool| {
-            let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(pool)))
-                .unwrap_or_else(|_| Err(DbError::Unavailable("a database call panicked".into())));
-            // The caller may have stopped waiting (its request was cancelled): nothing to tell.
-            let _ = reply.send(result);
-        });
-        let stopped = || DbError::Unavailable("the PostgreSQL lanes stopped".into());
-        self.jobs.send(job).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        super::queued(
+            |reply| {
+                let job: Job = Box::new(move |pool| {
+                    let result =
+                        super::caught(|| f(pool)).unwrap_or_else(|| Err(super::panicked()));
+                    // The caller may have stopped waiting (its request was cancelled).
+                    let _ = reply.send(result);
+                });
+                self.jobs.send(job).is_ok()
+            },
+            "the PostgreSQL lanes",
+        )
+        .await
     }
 }
 
@@ -67,7 +68,7 @@ mod tests {
     use diesel::connection::SimpleConnection;
 
     use super::*;
-    use crate::db::DatabaseTarget;
+    use crate::db::{DatabaseTarget, DbError};
 
     fn lanes(n: u32) -> PgLanes {
         let base = std::env::var("WARAS_TEST_POSTGRES_URL")

@@ -28,7 +28,6 @@
 //! error is committed with the calls before it, and the calls after it start a new batch.
 
 use std::cell::RefCell;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 
@@ -138,32 +137,31 @@ impl SqliteThread {
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
     {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |pool| {
-            let (result, ends_batch) = match std::panic::catch_unwind(AssertUnwindSafe(|| f(pool)))
-            {
-                Ok(result) => {
-                    let ending = ending_after(result.as_ref().err());
-                    (result, ending)
-                }
-                Err(_) => (
-                    Err(DbError::Unavailable("a database call panicked".into())),
-                    Ending::RollBack,
-                ),
-            };
-            let reply: Reply = Box::new(move |batch_failed: Option<&str>| {
-                let result = match batch_failed {
-                    Some(why) => Err(DbError::Unavailable(why.to_string())),
-                    None => result,
-                };
-                // The caller may have stopped waiting (its request was cancelled): nothing to tell.
-                let _ = reply.send(result);
-            });
-            Ran { reply, ends_batch }
-        });
-        let stopped = || DbError::Unavailable("the SQLite thread stopped".into());
-        self.jobs.send(job).map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        super::queued(
+            |reply| {
+                let job: Job = Box::new(move |pool| {
+                    let (result, ends_batch) = match super::caught(|| f(pool)) {
+                        Some(result) => {
+                            let ending = ending_after(result.as_ref().err());
+                            (result, ending)
+                        }
+                        None => (Err(super::panicked()), Ending::RollBack),
+                    };
+                    let reply: Reply = Box::new(move |batch_failed: Option<&str>| {
+                        let result = match batch_failed {
+                            Some(why) => Err(DbError::Unavailable(why.to_string())),
+                            None => result,
+                        };
+                        // The caller may have stopped waiting (its request was cancelled).
+                        let _ = reply.send(result);
+                    });
+                    Ran { reply, ends_batch }
+                });
+                self.jobs.send(job).is_ok()
+            },
+            "the SQLite thread",
+        )
+        .await
     }
 }
 
