@@ -44,11 +44,11 @@ impl PgLanes {
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
     {
-        super::queued(
+        super::handoff::queued(
             |reply| {
                 let job: Job = Box::new(move |pool| {
-                    let result =
-                        super::caught(|| f(pool)).unwrap_or_else(|| Err(super::panicked()));
+                    let result = super::handoff::caught(|| f(pool))
+                        .unwrap_or_else(|| Err(super::handoff::panicked()));
                     // The caller may have stopped waiting (its request was cancelled).
                     let _ = reply.send(result);
                 });

@@ -137,15 +137,15 @@ impl SqliteThread {
         T: Send + 'static,
         F: FnOnce(&DbPool) -> DbResult<T> + Send + 'static,
     {
-        super::queued(
+        super::handoff::queued(
             |reply| {
                 let job: Job = Box::new(move |pool| {
-                    let (result, ends_batch) = match super::caught(|| f(pool)) {
+                    let (result, ends_batch) = match super::handoff::caught(|| f(pool)) {
                         Some(result) => {
                             let ending = ending_after(result.as_ref().err());
                             (result, ending)
                         }
-                        None => (Err(super::panicked()), Ending::RollBack),
+                        None => (Err(super::handoff::panicked()), Ending::RollBack),
                     };
                     let reply: Reply = Box::new(move |batch_failed: Option<&str>| {
                         let result = match batch_failed {
